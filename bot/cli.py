@@ -1,0 +1,236 @@
+"""``carnet`` — serve | console | demo | db upgrade | export | manifest."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from datetime import date
+from typing import Sequence, TextIO
+
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger("carnet")
+
+
+class CliError(Exception):
+    """A user mistake on the command line: printed as one line, exit status 2."""
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carnet", description="Carnet: a Slack assistant for field sales teams.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+
+    console = sub.add_parser("console", help="chat with Carnet in the terminal, no Slack needed")
+    console.add_argument("--team", default=None, help="workspace id (default: the local demo workspace)")
+    console.add_argument("--user", default=None, help="Slack user id to act as (default: the first demo rep)")
+    console.add_argument("--lang", choices=["fr", "en"], default=None, help="language of a new member")
+    console.add_argument("--tz", default=None, help="time zone of a new member")
+    console.add_argument("--script", action="store_true", help="read commands from stdin without prompts")
+
+    demo = sub.add_parser("demo", help="fill the database with a realistic demo team")
+    demo.add_argument("--size", choices=["small", "medium", "large"], default="small")
+    demo.add_argument("--reset", action="store_true", help="replace an existing demo workspace")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
+
+    export = sub.add_parser("export", help="print the activity report as a table")
+    export.add_argument("what", choices=["actions"])
+    export.add_argument("--since", type=_parse_day)
+    export.add_argument("--until", type=_parse_day)
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    manifest.add_argument("--url", default=None, help="public base URL of `carnet serve` (HTTP mode)")
+    manifest.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode (no public URL)")
+    manifest.add_argument("--name", default="Carnet")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Entry point of the ``carnet`` script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    out = stdout or sys.stdout
+    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        handler = {
+            "serve": _serve,
+            "console": _console,
+            "demo": _demo,
+            "db": _db,
+            "export": _export,
+            "manifest": _manifest,
+        }[args.command]
+        return handler(args, settings, out, stdin or sys.stdin)
+    except (SettingsError, CliError) as exc:
+        print(f"carnet: {exc}", file=sys.stderr)
+        return 2
+
+
+def _runtime(settings: Settings, **kwargs: object):
+    from bot.runtime import build_runtime
+
+    return build_runtime(settings, **kwargs)  # type: ignore[arg-type]
+
+
+def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    if not settings.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set (see README: connecting a Slack workspace)")
+    from bot.grammar.when import warm_up
+
+    runtime = _runtime(settings)
+    warm_up()  # dateparser's first parse is slow: pay it before the first /log, not during
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        if not settings.slack_signing_secret:
+            # Socket Mode requests are not signed; Bolt still wants a value.
+            settings = Settings(**{**settings.__dict__, "slack_signing_secret": "socket-mode"})
+            runtime.settings = settings
+        runtime.worker.start()
+        logger.info("Carnet serving through Socket Mode")
+        try:
+            SocketModeHandler(runtime.bolt_app(), settings.slack_app_token).start()
+        finally:
+            runtime.close()
+        return 0
+    if not settings.slack_signing_secret:
+        raise CliError("SLACK_SIGNING_SECRET is not set (HTTP mode needs it to verify Slack's requests)")
+    import uvicorn
+
+    logger.info("Carnet serving HTTP on %s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
+    uvicorn.run(runtime.web_app(), host=args.host, port=args.port, log_level="info")
+    runtime.close()
+    return 0
+
+
+def _console(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    from bot.console import ConsoleDoor, stdin_lines
+    from bot.demo import LOCAL_TEAM_ID
+    from bot.services.members import Profile
+
+    if args.tz:
+        from bot.services.members import valid_tz
+
+        if not valid_tz(args.tz):
+            raise CliError(f"--tz {args.tz!r} is not a time zone name (e.g. Europe/Paris)")
+    profile = Profile(display_name="console", tz=args.tz or settings.default_tz, locale=args.lang or settings.default_locale)
+    runtime = _runtime(settings, profiles=lambda _user: profile)
+    try:
+        interactive = not args.script and stdin.isatty()
+        door = ConsoleDoor(
+            runtime.conversation,
+            team_id=args.team or LOCAL_TEAM_ID,
+            user_id=args.user or "UDEMO01",
+            out=out,
+            interactive=interactive,
+        )
+        door.run(stdin_lines(stdin))
+    finally:
+        runtime.close()
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.demo import demo_summary, seed_demo
+
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session, session.begin():
+            workspace = seed_demo(session, now=runtime.clock.now(), size=args.size, reset=args.reset)
+            summary = demo_summary(session, workspace)
+    finally:
+        runtime.close()
+    out.write(
+        f"Demo workspace {workspace.team_id}: {summary['members']} members, {summary['accounts']} accounts, "
+        f"{summary['contacts']} contacts, {summary['actions']} actions.\n"
+        "Try it: carnet console   (then: /log visite Gamma Industries proposition hier)\n"
+    )
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from storage.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        out.write(f"Database at revision {current_revision(engine)}.\n")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.messages import label, translate
+    from storage.queries import action_report, workspaces
+
+    if args.since and args.until and args.since > args.until:
+        raise CliError("--since is after --until")
+    locale = args.lang or settings.default_locale
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session:
+            known = workspaces(session)
+            if args.team:
+                chosen = [w for w in known if w.team_id == args.team]
+                if not chosen:
+                    raise CliError(f"no workspace {args.team!r} in this database")
+            elif len(known) > 1:
+                ids = ", ".join(w.team_id for w in known)
+                raise CliError(f"this database holds several workspaces ({ids}): choose one with --team")
+            else:
+                chosen = known
+            writer = csv.writer(out, lineterminator="\n")
+            header = ["date", "rep", "account", "contact", "function", "action", "result", "channel", "note"]
+            writer.writerow([translate(locale, f"fact.{column}") for column in header])
+            for workspace in chosen:
+                for row in action_report(session, workspace.id, since=args.since, until=args.until):
+                    writer.writerow([
+                        row.occurred_on.isoformat(),
+                        row.rep,
+                        row.account,
+                        row.contact or "",
+                        label(locale, "function", row.function),
+                        label(locale, "action_type", row.action_type),
+                        label(locale, "result", row.result),
+                        label(locale, "channel", row.channel),
+                        row.note or "",
+                    ])
+    finally:
+        runtime.close()
+    return 0
+
+
+def _manifest(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.manifest import build_manifest
+
+    try:
+        manifest = build_manifest(public_url=args.url, socket_mode=args.socket_mode, name=args.name)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    out.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The neutral conversation: a Request comes in through a door (Slack or console), a Reply goes out.
+
+Replies are plain data — message keys from the catalogue, facts, choices, a form to open —
+so that one renderer turns them into Block Kit and another into terminal text, and tests
+assert on them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence of the catalogue (``bot/messages``) and the values it needs."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value of a reply (e.g. Account: Gamma)."""
+
+    label: Text
+    value: Text | str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button in Slack, a numbered option in the console; ``value`` carries its whole meaning."""
+
+    label: Text
+    value: str
+    style: str | None = None  # primary | danger
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form (a modal block in Slack, a prompt in the console)."""
+
+    name: str
+    label: Text
+    kind: str  # text | long_text | select | date | checkbox
+    required: bool = False
+    options: list[tuple[str, Text]] = field(default_factory=list)
+    initial: str | None = None
+    hint: Text | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to open; ``metadata`` travels with it and comes back on submission."""
+
+    form_id: str
+    title: Text
+    submit: Text
+    fields: list[FormField]
+    metadata: str = ""
+
+
+@dataclass
+class Reply:
+    """What Carnet answers, in the member's language."""
+
+    locale: str
+    lines: list[Text] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    form: Form | None = None
+    field_errors: dict[str, Text] = field(default_factory=dict)
+    replace_original: bool = False
+    ok: bool = True
+
+    @property
+    def keys(self) -> list[str]:
+        """The message keys of the lines, handy in tests."""
+        return [line.key for line in self.lines]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reply":
+        def text(d: dict[str, Any] | None) -> Text | None:
+            return None if d is None else Text(d["key"], dict(d.get("values") or {}))
+
+        def value(v: Any) -> Text | str:
+            return text(v) if isinstance(v, dict) else v  # type: ignore[return-value]
+
+        form = None
+        if data.get("form"):
+            f = data["form"]
+            form = Form(
+                form_id=f["form_id"],
+                title=text(f["title"]),  # type: ignore[arg-type]
+                submit=text(f["submit"]),  # type: ignore[arg-type]
+                metadata=f.get("metadata", ""),
+                fields=[
+                    FormField(
+                        name=ff["name"],
+                        label=text(ff["label"]),  # type: ignore[arg-type]
+                        kind=ff["kind"],
+                        required=ff.get("required", False),
+                        options=[(o[0], text(o[1])) for o in ff.get("options", [])],  # type: ignore[misc]
+                        initial=ff.get("initial"),
+                        hint=text(ff.get("hint")),
+                    )
+                    for ff in f["fields"]
+                ],
+            )
+        return cls(
+            locale=data["locale"],
+            lines=[text(t) for t in data.get("lines", [])],  # type: ignore[misc]
+            facts=[Fact(text(f["label"]), value(f["value"])) for f in data.get("facts", [])],  # type: ignore[arg-type]
+            choices=[Choice(text(c["label"]), c["value"], c.get("style")) for c in data.get("choices", [])],  # type: ignore[arg-type]
+            form=form,
+            field_errors={k: text(v) for k, v in data.get("field_errors", {}).items()},  # type: ignore[misc]
+            replace_original=data.get("replace_original", False),
+            ok=data.get("ok", True),
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks what: a command and its words, a chosen option, or a submitted form.
+
+    ``request_key`` identifies one user gesture (Slack's trigger_id, a view hash): the same
+    key seen again is a retry and gets the stored reply instead of running twice.
+    ``deliver_to`` asks the core to also queue the reply in the outbox (e.g. to a
+    ``response_url``), in the same transaction as the work it reports.
+    """
+
+    team_id: str
+    user_id: str
+    command: str | None = None
+    text: str = ""
+    choice: str | None = None
+    form_id: str | None = None
+    form_values: dict[str, Any] = field(default_factory=dict)
+    form_metadata: str = ""
+    request_key: str | None = None
+    deliver_to: dict[str, Any] | None = None
+    source: str = "slack"  # slack | console

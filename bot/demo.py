@@ -1,0 +1,151 @@
+"""A realistic demo team: a manager, reps, accounts with segments, contacts and a year of actions.
+
+Used by ``carnet demo`` so a newcomer sees a living notebook in the console, and by the
+benchmarks to seed large databases quickly (bulk inserts, one transaction).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from bot.grammar.normalize import fold
+from bot.services.actions import CHANNEL_OF_TYPE
+from storage.models import Account, Action, Contact, Member, Workspace
+
+LOCAL_TEAM_ID = "TLOCAL"  # the workspace the console and the demo share by default
+DEMO_MANAGER_ID = "UDEMOMGR"
+
+_REPS = [
+    ("UDEMO01", "Camille Martin", "fr", "Europe/Paris"),
+    ("UDEMO02", "Lucas Bernard", "fr", "Europe/Paris"),
+    ("UDEMO03", "Emma Dubois", "fr", "Europe/Paris"),
+    ("UDEMO04", "Jordan Smith", "en", "America/New_York"),
+    ("UDEMO05", "Léa Petit", "fr", "Europe/Paris"),
+]
+_PREFIXES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Atlas", "Boréal", "Cobalt", "Dune", "Élan", "Fjord",
+             "Granit", "Hélios", "Iris", "Jade", "Kappa", "Lumen", "Mistral", "Nova", "Orion", "Pégase", "Quartz",
+             "Rivage", "Sirius", "Titan", "Ulysse", "Vega", "Wagram", "Xénon", "Zéphyr"]
+_SUFFIXES = ["Industries", "SA", "Logistique", "Santé", "Énergie", "Distribution", "Bâtiment", "Conseil",
+             "Agro", "Médical", "Transports", "Services", "Automation", "Pharma", "Textile"]
+_CONTACTS = ["Mme Durand", "M. Lefèvre", "Sophie Moreau", "Paul Girard", "Julie Roux", "Marc Fontaine",
+             "Claire Blanc", "Hugo Garnier", "Inès Faure", "Thomas Chevalier"]
+_FUNCTIONS = ["buyer", "director", "engineer", "technician", "assistant", "owner"]
+_TYPES = ["visit", "visit", "visit", "call", "call", "email", "meeting", "video", "demo", "negotiation", "follow_up"]
+_RESULTS = [None, None, "proposal", "no_need", "revise_proposal", "meeting_booked", "order", "won", "lost", "to_follow_up"]
+_NOTES = [None, None, None, "Intéressé par l'offre maintenance", "Budget validé au T2", "Rappeler après le salon",
+          "Concurrent moins cher", "Demande une démo sur site", "Décision en comité"]
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    reps: int
+    accounts: int
+    actions: int
+
+
+SIZES = {
+    "small": DemoSize(reps=5, accounts=60, actions=3000),
+    "medium": DemoSize(reps=50, accounts=5000, actions=200_000),
+    "large": DemoSize(reps=1000, accounts=20_000, actions=1_000_000),
+}
+
+
+def _account_names(count: int) -> list[str]:
+    names = [f"{p} {s}" for s in _SUFFIXES for p in _PREFIXES]
+    if count <= len(names):
+        return names[:count]
+    return names + [f"{names[i % len(names)]} {i // len(names) + 1}" for i in range(len(names), count)]
+
+
+def seed_demo(
+    session: Session, *, now: datetime, team_id: str = LOCAL_TEAM_ID, size: str = "small", seed: int = 7, reset: bool = False
+) -> Workspace:
+    """Create (or with ``reset``, recreate) the demo workspace ``team_id``; returns it."""
+    spec = SIZES[size]
+    rng = random.Random(seed)
+    existing = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    if existing is not None:
+        if not reset:
+            return existing
+        session.execute(delete(Workspace).where(Workspace.id == existing.id))
+        session.flush()
+    workspace = Workspace(team_id=team_id, name="Carnet demo", created_at=now)
+    session.add(workspace)
+    session.flush()
+
+    manager = Member(workspace_id=workspace.id, slack_user_id=DEMO_MANAGER_ID, display_name="Nathalie Garnier",
+                     role="manager", locale="fr", tz="Europe/Paris", period="quarter", created_at=now)
+    session.add(manager)
+    session.flush()
+    people = list(_REPS)
+    people += [(f"UREP{i:05d}", f"Rep {i}", "fr", "Europe/Paris") for i in range(len(people), spec.reps)]
+    member_rows = [
+        dict(workspace_id=workspace.id, slack_user_id=uid, display_name=name, role="rep", manager_id=manager.id,
+             locale=locale, tz=tz, period=rng.choice(["month", "month", "quarter", "week"]), created_at=now)
+        for uid, name, locale, tz in people[: spec.reps]
+    ]
+    session.execute(insert(Member), member_rows)
+    rep_ids = list(session.scalars(select(Member.id).where(Member.workspace_id == workspace.id, Member.role == "rep")))
+
+    account_rows = []
+    for name in _account_names(spec.accounts):
+        segment = rng.choices(["gold", "silver", "bronze"], weights=[1, 3, 6])[0]
+        account_rows.append(dict(
+            workspace_id=workspace.id, name=name, name_key=fold(name),
+            status=rng.choices(["client", "prospect", "former_client"], weights=[5, 4, 1])[0], segment=segment,
+            owner_id=rng.choice(rep_ids), visit_target={"gold": 3, "silver": 2, "bronze": 1}[segment], created_at=now,
+        ))
+    session.execute(insert(Account), account_rows)
+    accounts = session.execute(select(Account.id, Account.owner_id).where(Account.workspace_id == workspace.id)).all()
+
+    contact_rows = [
+        dict(workspace_id=workspace.id, account_id=account.id, name=name, name_key=fold(name),
+             function=rng.choice(_FUNCTIONS), created_at=now)
+        for account in accounts
+        for name in rng.sample(_CONTACTS, 2)
+    ]
+    session.execute(insert(Contact), contact_rows)
+    contacts: dict[int, list[tuple[int, str | None]]] = {}
+    for cid, aid, function in session.execute(
+        select(Contact.id, Contact.account_id, Contact.function).where(Contact.workspace_id == workspace.id)
+    ):
+        contacts.setdefault(aid, []).append((cid, function))
+
+    today = now.date()
+    batch: list[dict] = []
+    for _ in range(spec.actions):
+        account = rng.choice(accounts)
+        day = today - timedelta(days=rng.randint(0, 364))
+        if day.weekday() >= 5:  # reps work on weekdays
+            day -= timedelta(days=day.weekday() - 4)
+        action_type = rng.choice(_TYPES)
+        contact_id, function = rng.choice(contacts[account.id]) if rng.random() < 0.7 else (None, None)
+        batch.append(dict(
+            workspace_id=workspace.id, member_id=account.owner_id, account_id=account.id, contact_id=contact_id,
+            contact_function=function, action_type=action_type, result=rng.choice(_RESULTS),
+            channel=CHANNEL_OF_TYPE[action_type], occurred_on=day,
+            logged_at=datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=17),
+            note=rng.choice(_NOTES), source="demo",
+        ))
+        if len(batch) >= 20_000:
+            session.execute(insert(Action), batch)
+            batch.clear()
+    if batch:
+        session.execute(insert(Action), batch)
+    return workspace
+
+
+def demo_summary(session: Session, workspace: Workspace) -> dict[str, int]:
+    from sqlalchemy import func
+
+    def count(model: type) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(model.workspace_id == workspace.id)) or 0
+
+    return {"members": count(Member), "accounts": count(Account), "contacts": count(Contact), "actions": count(Action)}
+
+

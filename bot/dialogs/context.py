@@ -1,0 +1,53 @@
+"""What every dialogue gets: the open session, who is asking, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.core import Reply, Text
+from bot.messages import label, translate
+from storage.models import Member, Workspace
+
+
+@dataclass
+class Context:
+    session: Session
+    workspace: Workspace
+    member: Member
+    now: datetime  # aware UTC
+    source: str = "slack"
+
+    @property
+    def locale(self) -> str:
+        return self.member.locale
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.member.tz)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.zone)
+
+    @property
+    def today(self) -> date:
+        """The member's calendar day, in their own time zone."""
+        return self.local_now.date()
+
+    @property
+    def languages(self) -> tuple[str, str]:
+        """Languages to read dates in, the member's own first."""
+        return ("fr", "en") if self.locale == "fr" else ("en", "fr")
+
+    def reply(self, *lines: Text, ok: bool = True) -> Reply:
+        return Reply(locale=self.locale, lines=list(lines), ok=ok)
+
+    def label(self, kind: str, code: str | None) -> str:
+        return label(self.locale, kind, code)
+
+    def say(self, key: str, **values: object) -> str:
+        return translate(self.locale, key, **values)

@@ -1,0 +1,311 @@
+"""The /log dialogue: read the words, find the account, store one action, offer Undo.
+
+Nothing is stored until the account is certain: an unknown name stores a pending
+command and asks the rep to pick a suggestion, create the account or cancel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.core import Choice, Fact, Form, FormField, Reply, Text
+from bot.dialogs.context import Context
+from bot.grammar import vocabulary
+from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, LogCommand, LogParseError, parse_log
+from bot.grammar.normalize import has_letter_or_digit
+from bot.messages import format_day
+from bot.services.accounts import create_account, find_account, get_account
+from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
+from storage.models import Account, Action, PendingCommand
+
+PENDING_LIFETIME = timedelta(hours=1)
+FORM_ID = "log.form"
+
+# --------------------------------------------------------------------------- command
+
+
+def on_command(ctx: Context, text: str) -> Reply:
+    """``/log <words>``; with no words, the form."""
+    if not text.strip():
+        return open_form(ctx)
+    parsed = parse_log(text, today=ctx.today, languages=ctx.languages)
+    if isinstance(parsed, LogParseError):
+        return _parse_error_reply(ctx, parsed)
+    draft = _draft_from(parsed)
+    match = find_account(ctx.session, ctx.workspace.id, parsed.account)
+    if match.exact is not None:
+        return _store(ctx, match.exact, draft, new_account=False)
+    pending = _keep_pending(ctx, parsed.account, draft)
+    choices = [Choice(Text("plain", {"text": a.name}), f"log.pick_account:{pending.id}:{a.id}") for a in match.suggestions]
+    choices.append(
+        Choice(Text("choice.create_account", {"name": parsed.account}), f"log.create_account:{pending.id}", "primary")
+    )
+    choices.append(Choice(Text("choice.cancel"), f"log.cancel:{pending.id}", "danger"))
+    question = "log.ask_account" if match.suggestions else "log.ask_create"
+    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+
+
+def _draft_from(parsed: LogCommand) -> ActionDraft:
+    return ActionDraft(
+        action_type=parsed.action_type,
+        occurred_on=parsed.occurred_on,
+        result=parsed.result,
+        contact_name=parsed.contact,
+        contact_function=parsed.contact_function,
+        note=parsed.note,
+    )
+
+
+def _parse_error_reply(ctx: Context, error: LogParseError) -> Reply:
+    values: dict[str, Any] = {"word": error.detail or "", "limit": MAX_NOTE_LENGTH, "length": 0}
+    if error.code == "note_too_long":
+        values["length"] = len(error.detail or "")
+        values["word"] = ""
+    if error.code == "account_too_long":
+        values["limit"] = MAX_ACCOUNT_LENGTH
+    lines = [Text(f"log.error.{error.code}", values)]
+    if error.suggestion:
+        lines.append(Text("log.error.suggest", {"suggestion": error.suggestion}))
+    if error.code == "unknown_type":
+        types = ", ".join(ctx.label("action_type", code) for code in vocabulary.ACTION_TYPES)
+        lines.append(Text("log.types", {"types": types}))
+    understood = _describe_understood(ctx, error.understood)
+    if understood:
+        lines.append(Text("log.understood", {"understood": understood}))
+    lines.append(Text("log.error.nothing_stored"))
+    lines.append(Text("log.usage"))
+    lines.append(Text("log.example"))
+    return Reply(locale=ctx.locale, lines=lines, ok=False)
+
+
+def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
+    parts = []
+    for field_name, value in understood.items():
+        if field_name in ("action_type", "result", "contact_function"):
+            kind = "function" if field_name == "contact_function" else field_name
+            value = ctx.label(kind, value)
+        parts.append(f"{ctx.say('understood.' + field_name)} = {value}")
+    return ", ".join(parts)
+
+
+def _keep_pending(ctx: Context, typed_account: str, draft: ActionDraft) -> PendingCommand:
+    payload = {
+        "account": typed_account,
+        "action_type": draft.action_type,
+        "occurred_on": draft.occurred_on.isoformat(),
+        "result": draft.result,
+        "contact_name": draft.contact_name,
+        "contact_function": draft.contact_function,
+        "note": draft.note,
+        "source": ctx.source,
+    }
+    pending = PendingCommand(
+        workspace_id=ctx.workspace.id,
+        member_id=ctx.member.id,
+        kind="log",
+        payload=payload,
+        created_at=ctx.now,
+        expires_at=ctx.now + PENDING_LIFETIME,
+    )
+    ctx.session.add(pending)
+    ctx.session.flush()
+    return pending
+
+
+def _store(ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool) -> Reply:
+    action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
+    return confirmation(ctx, action, new_account=new_account)
+
+
+def confirmation(ctx: Context, action: Action, *, new_account: bool) -> Reply:
+    """The stored row as the rep will find it in the report, with an Undo button."""
+    lines = [Text("log.saved", {"action_type": ctx.label("action_type", action.action_type), "account": action.account.name})]
+    if new_account:
+        lines.append(Text("log.saved_new_account", {"account": action.account.name}))
+    facts = [
+        Fact(Text("fact.date"), format_day(ctx.locale, action.occurred_on)),
+        Fact(Text("fact.account"), action.account.name),
+        Fact(Text("fact.action"), ctx.label("action_type", action.action_type)),
+    ]
+    if action.result:
+        facts.append(Fact(Text("fact.result"), ctx.label("result", action.result)))
+    if action.contact is not None:
+        contact = action.contact.name
+        if action.contact_function:
+            contact += f" ({ctx.label('function', action.contact_function)})"
+        facts.append(Fact(Text("fact.contact"), contact))
+    if action.note:
+        facts.append(Fact(Text("fact.note"), action.note))
+    lines.append(Text("log.undo_hint"))
+    return Reply(
+        locale=ctx.locale,
+        lines=lines,
+        facts=facts,
+        choices=[Choice(Text("choice.undo"), f"log.undo:{action.id}", "danger")],
+    )
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
+    """A button of a /log reply: pick an account, create it, cancel, or undo."""
+    if name == "undo" and len(args) == 1 and args[0].isdigit():
+        return _undo(ctx, int(args[0]))
+    if not args or not args[0].isdigit():
+        return _ended(ctx, "choice.unknown")
+    pending = ctx.session.scalar(
+        select(PendingCommand).where(
+            PendingCommand.workspace_id == ctx.workspace.id, PendingCommand.id == int(args[0]), PendingCommand.kind == "log"
+        )
+    )
+    if pending is None or pending.expires_at < ctx.now:
+        return _ended(ctx, "choice.expired")
+    if pending.member_id != ctx.member.id:
+        return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
+    payload = dict(pending.payload)
+    ctx.session.delete(pending)  # a choice is made once; a second click finds nothing
+    if name == "cancel":
+        return _ended(ctx, "log.cancelled", ok=True)
+    draft = ActionDraft(
+        action_type=payload["action_type"],
+        occurred_on=date.fromisoformat(payload["occurred_on"]),
+        result=payload.get("result"),
+        contact_name=payload.get("contact_name"),
+        contact_function=payload.get("contact_function"),
+        note=payload.get("note"),
+    )
+    if name == "pick_account" and len(args) == 2 and args[1].isdigit():
+        account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
+        if account is None:
+            return _ended(ctx, "choice.expired")
+        reply = _store(ctx, account, draft, new_account=False)
+    elif name == "create_account":
+        account = create_account(ctx.session, ctx.workspace.id, payload["account"], owner_id=ctx.member.id, now=ctx.now)
+        reply = _store(ctx, account, draft, new_account=True)
+    else:
+        return _ended(ctx, "choice.unknown")
+    reply.replace_original = True
+    return reply
+
+
+def _ended(ctx: Context, key: str, *, ok: bool = False) -> Reply:
+    return Reply(locale=ctx.locale, lines=[Text(key)], replace_original=True, ok=ok)
+
+
+def _undo(ctx: Context, action_id: int) -> Reply:
+    result = undo_action(ctx.session, ctx.member, action_id, now=ctx.now)
+    if result.outcome is UndoOutcome.UNDONE:
+        line = Text(
+            "log.undone",
+            {"action_type": ctx.label("action_type", result.action_type), "account": result.account_name},
+        )
+        return Reply(locale=ctx.locale, lines=[line], replace_original=True)
+    key = {
+        UndoOutcome.EXPIRED: "log.undo_expired",
+        UndoOutcome.MISSING: "log.already_undone",
+        UndoOutcome.NOT_YOURS: "choice.not_yours",
+    }[result.outcome]
+    # A refused undo leaves the original confirmation in place.
+    return Reply(locale=ctx.locale, lines=[Text(key)], ok=False)
+
+
+# --------------------------------------------------------------------------- form
+
+
+def open_form(ctx: Context, metadata: str = "") -> Reply:
+    """The /log form: every field of the grammar, the date defaulting to today."""
+
+    def options(kind: str, codes: Any) -> list[tuple[str, Text]]:
+        return [(code, Text(f"{kind}.{code}")) for code in codes]
+
+    form = Form(
+        form_id=FORM_ID,
+        title=Text("form.log.title"),
+        submit=Text("form.log.submit"),
+        metadata=metadata,
+        fields=[
+            FormField("action_type", Text("form.field.action_type"), "select", True, options("action_type", vocabulary.ACTION_TYPES)),
+            FormField("account", Text("form.field.account"), "text", True),
+            FormField(
+                "create_account",
+                Text("form.field.create_account"),
+                "checkbox",
+                options=[("yes", Text("form.field.create_account"))],
+            ),
+            FormField("result", Text("form.field.result"), "select", options=options("result", vocabulary.RESULTS)),
+            FormField("contact", Text("form.field.contact"), "text"),
+            FormField(
+                "contact_function",
+                Text("form.field.contact_function"),
+                "select",
+                options=options("function", vocabulary.CONTACT_FUNCTIONS),
+            ),
+            FormField("date", Text("form.field.date"), "date", True, initial=ctx.today.isoformat()),
+            FormField("note", Text("form.field.note"), "long_text"),
+        ],
+    )
+    return Reply(locale=ctx.locale, form=form)
+
+
+def on_form(ctx: Context, values: dict[str, Any]) -> Reply:
+    """A submitted /log form: every field checked, errors shown beside the field, else stored."""
+    errors: dict[str, Text] = {}
+
+    def text_of(name: str) -> str:
+        value = values.get(name)
+        return " ".join(str(value).split()) if value else ""
+
+    action_type = text_of("action_type")
+    if action_type not in vocabulary.ACTION_TYPES:
+        errors["action_type"] = Text("form.error.required" if not action_type else "form.error.bad_choice")
+    result = text_of("result") or None
+    if result is not None and result not in vocabulary.RESULTS:
+        errors["result"] = Text("form.error.bad_choice")
+    function = text_of("contact_function") or None
+    if function is not None and function not in vocabulary.CONTACT_FUNCTIONS:
+        errors["contact_function"] = Text("form.error.bad_choice")
+    occurred_on: date | None = None
+    try:
+        occurred_on = date.fromisoformat(text_of("date")) if text_of("date") else ctx.today
+    except ValueError:
+        errors["date"] = Text("form.error.bad_date")
+    if occurred_on is not None and occurred_on > ctx.today:
+        errors["date"] = Text("form.error.future_date")
+    note = str(values.get("note") or "").strip() or None
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = Text("form.error.too_long", {"limit": MAX_NOTE_LENGTH})
+    contact = text_of("contact") or None
+    if contact is not None and len(contact) > MAX_ACCOUNT_LENGTH:
+        errors["contact"] = Text("form.error.too_long", {"limit": MAX_ACCOUNT_LENGTH})
+
+    typed = text_of("account")
+    account: Account | None = None
+    create = "yes" in (values.get("create_account") or [])
+    if not typed:
+        errors["account"] = Text("form.error.required")
+    elif len(typed) > MAX_ACCOUNT_LENGTH:
+        errors["account"] = Text("form.error.too_long", {"limit": MAX_ACCOUNT_LENGTH})
+    elif not has_letter_or_digit(typed):
+        errors["account"] = Text("form.error.invalid_account")
+    else:
+        match = find_account(ctx.session, ctx.workspace.id, typed)
+        account = match.exact
+        if account is None and not create:
+            if match.suggestions:
+                names = ", ".join(a.name for a in match.suggestions)
+                errors["account"] = Text("form.error.unknown_account_suggest", {"typed": typed, "candidates": names})
+            else:
+                errors["account"] = Text("form.error.unknown_account", {"typed": typed})
+
+    if errors:
+        return Reply(locale=ctx.locale, field_errors=errors, ok=False)
+    new_account = account is None
+    if account is None:
+        account = create_account(ctx.session, ctx.workspace.id, typed, owner_id=ctx.member.id, now=ctx.now)
+    assert occurred_on is not None
+    draft = ActionDraft(action_type, occurred_on, result, contact, function if contact else None, note)
+    return _store(ctx, account, draft, new_account=new_account)

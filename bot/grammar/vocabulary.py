@@ -1,0 +1,160 @@
+"""Canonical codes of the grammar and the French and English keywords that mean them.
+
+Every table maps a canonical code (what is stored) to the keywords a member may type
+(what is read). Keywords are written here as people type them, accents included;
+matching is done on folded keys (see :func:`keyword_key`), so case, accents, hyphens
+and surrounding punctuation never matter. The tables are the one place to add a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.grammar.normalize import fold
+
+ACTION_TYPES: dict[str, tuple[str, ...]] = {
+    "visit": ("visit", "visite"),
+    "call": ("call", "appel", "phone", "tel", "téléphone"),
+    "email": ("email", "mail", "e-mail", "courriel"),
+    "meeting": ("meeting", "rdv", "rendez-vous", "réunion"),
+    "video": ("video", "visio", "visioconférence"),
+    "demo": ("demo", "démo", "démonstration"),
+    "negotiation": ("negotiation", "négociation", "nego"),
+    "follow_up": ("follow-up", "followup", "relance"),
+}
+
+RESULTS: dict[str, tuple[str, ...]] = {
+    "proposal": ("proposal", "proposition", "devis", "quote"),
+    "no_need": ("no need", "pas de besoin", "pas besoin"),
+    "revise_proposal": ("revise proposal", "revoir la proposition", "revoir proposition"),
+    "meeting_booked": ("meeting booked", "rdv pris"),
+    "order": ("order", "commande"),
+    "won": ("won", "gagné", "signé", "signed"),
+    "lost": ("lost", "perdu"),
+    "to_follow_up": ("to follow up", "à relancer"),
+    "send_documentation": ("send documentation", "envoyer documentation", "envoi doc", "doc"),
+}
+
+CONTACT_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "buyer": ("buyer", "acheteur", "acheteuse", "purchasing", "achats"),
+    "director": ("director", "directeur", "directrice", "dg", "ceo", "manager"),
+    "engineer": ("engineer", "ingénieur", "ingénieure"),
+    "technician": ("technician", "technicien", "technicienne"),
+    "assistant": ("assistant", "assistante"),
+    "owner": ("owner", "gérant", "gérante", "patron"),
+    "other": ("other", "autre"),
+}
+
+# The words that introduce the contact in /log ("avec Mr. X", "with Jane").
+WITH_WORDS: tuple[str, ...] = ("with", "avec")
+
+# Punctuation people glue to a keyword ("proposition," "visite:") that must not hide it.
+_EDGE_PUNCTUATION = ".,;:!?"
+
+
+def keyword_key(text: str) -> str:
+    """Return the matching key of ``text``: folded, hyphens as spaces, edge punctuation off.
+
+    ``keyword_key("Rendez-Vous")`` is ``"rendez vous"``, so "follow-up", "follow up"
+    and "FOLLOW-UP," all read the same.
+    """
+    words = fold(text).replace("-", " ").replace("_", " ").split()
+    cleaned = [w.strip(_EDGE_PUNCTUATION) for w in words]
+    return " ".join(w for w in cleaned if w)
+
+
+def _index(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Map each keyword key to its canonical code (codes themselves are keywords too)."""
+    index: dict[str, str] = {}
+    for code, keywords in table.items():
+        for word in (code.replace("_", " "), *keywords):
+            key = keyword_key(word)
+            # A keyword listed under two codes would make the grammar ambiguous.
+            assert index.get(key, code) == code, f"keyword {word!r} is ambiguous"
+            index[key] = code
+    return index
+
+
+_ACTION_INDEX = _index(ACTION_TYPES)
+_RESULT_INDEX = _index(RESULTS)
+_FUNCTION_INDEX = _index(CONTACT_FUNCTIONS)
+_WITH_KEYS = frozenset(keyword_key(w) for w in WITH_WORDS)
+
+# Fuzzy suggestions answer with a keyword as the member would type it (accents kept).
+_ACTION_SUGGESTIONS: dict[str, str] = {}
+for _keywords in ACTION_TYPES.values():
+    for _word in _keywords:
+        _ACTION_SUGGESTIONS.setdefault(keyword_key(_word), _word)
+
+SUGGESTION_CUTOFF = 70.0
+
+
+def _max_words(index: Mapping[str, str]) -> int:
+    return max(len(key.split()) for key in index)
+
+
+def lookup_action_type(word: str) -> str | None:
+    """Canonical action type for a keyword (``"Négociation"`` → ``"negotiation"``), else None."""
+    return _ACTION_INDEX.get(keyword_key(word))
+
+
+def lookup_result(phrase: str) -> str | None:
+    """Canonical result for a whole phrase (``"pas de besoin"`` → ``"no_need"``), else None."""
+    return _RESULT_INDEX.get(keyword_key(phrase))
+
+
+def lookup_function(word: str) -> str | None:
+    """Canonical contact function for a keyword (``"Acheteuse"`` → ``"buyer"``), else None."""
+    return _FUNCTION_INDEX.get(keyword_key(word))
+
+
+def is_with_word(word: str) -> bool:
+    """True for the words that introduce a contact: "with", "avec" (any case)."""
+    return keyword_key(word) in _WITH_KEYS
+
+
+def _match_at(index: Mapping[str, str], words: Sequence[str], start: int) -> tuple[str, int] | None:
+    # Longest first: "revoir la proposition" must win over "proposition".
+    for size in range(min(_max_words(index), len(words) - start), 0, -1):
+        chosen = words[start : start + size]
+        # Each word must count: "visite ???" is the type "visite" and an account "???".
+        if not all(keyword_key(word) for word in chosen):
+            continue
+        code = index.get(keyword_key(" ".join(chosen)))
+        if code is not None:
+            return code, size
+    return None
+
+
+def match_action_type(words: Sequence[str], start: int = 0) -> tuple[str, int] | None:
+    """Longest action keyword starting at ``words[start]``: ``(code, words used)`` or None."""
+    return _match_at(_ACTION_INDEX, words, start)
+
+
+def match_result(words: Sequence[str], start: int = 0) -> tuple[str, int] | None:
+    """Longest result keyword starting at ``words[start]``: ``(code, words used)`` or None."""
+    return _match_at(_RESULT_INDEX, words, start)
+
+
+def result_max_words() -> int:
+    """How many words the longest result keyword has (bounds suffix searches)."""
+    return _max_words(_RESULT_INDEX)
+
+
+def nearest_action_type(word: str) -> str | None:
+    """The action keyword the member most likely meant (``"visitte"`` → ``"visite"``), or None.
+
+    Returns the keyword as written in :data:`ACTION_TYPES`, not the code, so a reply
+    can echo it in the member's words.
+    """
+    key = keyword_key(word)
+    if not key:
+        return None
+    best = process.extractOne(
+        key, list(_ACTION_SUGGESTIONS), scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF
+    )
+    if best is None:
+        return None
+    return _ACTION_SUGGESTIONS[best[0]]

@@ -1,0 +1,53 @@
+"""Slash commands: every command is turned into a neutral Request and answered in the ack.
+
+When the Reply is a form, the ack is empty and the modal opens through ``views.open``
+(the trigger_id lives 3 seconds, so this call cannot wait in the outbox).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.core import Request
+from bot.handlers.deps import SlackDeps
+from bot.render.blocks import form_view, reply_message
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("/log", "/carnet")
+
+
+def command_request(body: dict[str, Any]) -> Request:
+    """A slash command payload → Request (the trigger_id makes Slack's retries recognisable)."""
+    trigger = body.get("trigger_id")
+    return Request(
+        team_id=body["team_id"],
+        user_id=body["user_id"],
+        command=body["command"].lstrip("/"),
+        text=body.get("text") or "",
+        request_key=f"command:{trigger}" if trigger else None,
+    )
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        reply = deps.conversation.handle(command_request(body))
+        if reply.form is None:
+            ack(reply_message(reply))
+            return
+        ack()
+        metadata = json.dumps({"channel": body.get("channel_id")})
+        view = form_view(replace(reply.form, metadata=metadata), reply.locale)
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except Exception:
+            logger.exception("views.open failed for %s", body.get("command"))
+
+    for command in COMMANDS:
+        app.command(command)(on_command)

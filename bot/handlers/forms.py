@@ -1,0 +1,49 @@
+"""Modal submissions (view_submission): errors go back beside the fields, else the modal closes
+and the confirmation follows through the outbox, to the channel the form was opened from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.core import Request
+from bot.handlers.deps import SlackDeps
+from bot.render.blocks import field_errors, form_values, reply_message
+
+
+def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
+    values = form_values(view.get("state", {}).get("values", {}))
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}
+    user_id = body["user"]["id"]
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    destination = {"type": "ephemeral", "channel": channel, "user": user_id} if channel else {"type": "dm", "user": user_id}
+    # The same view submitted again with other values is a new request; the same values, a retry.
+    fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+    return Request(
+        team_id=(body.get("team") or {}).get("id") or body["user"]["team_id"],
+        user_id=user_id,
+        form_id=view["callback_id"],
+        form_values=values,
+        form_metadata=view.get("private_metadata") or "",
+        request_key=f"view:{view.get('id')}:{fingerprint}",
+        deliver_to=destination,
+    )
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @app.view_submission("log.form")
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reply = deps.conversation.handle(form_request(body, view))
+        if reply.field_errors:
+            ack(response_action="errors", errors=field_errors(reply))
+        elif reply.ok:
+            ack()
+            deps.wake_delivery()
+        else:  # an unexpected failure: keep the form open with the apology on top
+            ack(response_action="errors", errors={"account": reply_message(reply)["text"]})

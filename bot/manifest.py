@@ -1,0 +1,67 @@
+"""The Slack app manifest: paste it into "Create an app → From a manifest"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SLASH_COMMANDS = [
+    {
+        "command": "/log",
+        "description": "Log a sales action / Noter une action commerciale",
+        "usage_hint": "visite Gamma proposition hier -- note",
+    },
+    {
+        "command": "/carnet",
+        "description": "Carnet help and settings / Aide et réglages",
+        "usage_hint": "help",
+    },
+]
+
+BOT_SCOPES = [
+    "commands",  # slash commands
+    "chat:write",  # confirmations, reminders, digests
+    "im:write",  # direct messages to reps and managers
+    "users:read",  # learn a member's name and time zone on first use
+]
+
+
+def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, name: str = "Carnet") -> dict[str, Any]:
+    """A manifest for HTTP mode (``public_url`` + ``/slack/events``) or Socket Mode."""
+    if not socket_mode and not public_url:
+        raise ValueError("HTTP mode needs the public URL of `carnet serve` (or use --socket-mode)")
+    events_url = f"{public_url.rstrip('/')}/slack/events" if public_url else None
+    commands = []
+    for command in SLASH_COMMANDS:
+        entry = dict(command, should_escape=False)
+        if events_url and not socket_mode:
+            entry["url"] = events_url
+        commands.append(entry)
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    settings: dict[str, Any] = {
+        "interactivity": interactivity,
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if events_url and not socket_mode:
+        interactivity["request_url"] = events_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name,
+            "description": "Your sales notebook in Slack / Votre carnet commercial dans Slack",
+            "background_color": "#1d3557",
+            "long_description": (
+                "Carnet keeps a field sales team's activity report and pipeline up to date from Slack "
+                "in a few words (/log visite Gamma proposition), reminds reps of planned visits and "
+                "follow-ups, and gives managers digests and early warnings. Works in French and English."
+            ),
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "bot_user": {"display_name": name.lower(), "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": settings,
+    }

@@ -1,0 +1,45 @@
+"""The message catalogue: every sentence Carnet says, once per language.
+
+``translate(locale, key, **values)`` is the only way text reaches a user; dates and
+numbers are formatted with Babel in the member's locale.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date as _babel_format_date
+
+from bot.messages import en, fr
+
+CATALOGUES: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}
+DEFAULT_LOCALE = "fr"
+
+
+def normalize_locale(locale: str | None) -> str:
+    """Map Slack locales (``fr-FR``, ``en-US``) and anything else to a supported one."""
+    short = (locale or "").lower()[:2]
+    return short if short in CATALOGUES else "en" if short else DEFAULT_LOCALE
+
+
+def translate(locale: str, key: str, **values: Any) -> str:
+    """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback)."""
+    catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
+    template = catalogue.get(key) or CATALOGUES["en"].get(key) or key
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def label(locale: str, kind: str, code: str | None) -> str:
+    """The display word for a vocabulary code, e.g. ``label("fr", "action_type", "visit") == "visite"``."""
+    if not code:
+        return ""
+    return translate(locale, f"{kind}.{code}")
+
+
+def format_day(locale: str, day: date) -> str:
+    """A calendar day as people of ``locale`` write it (``23 nov. 2026`` / ``Nov 23, 2026``)."""
+    return _babel_format_date(day, format="medium", locale=normalize_locale(locale))

@@ -1,0 +1,41 @@
+"""The terminal renderer: neutral Replies and Forms → readable text for the console."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import Reply, Text
+from bot.messages import translate
+
+_EMOJI = {
+    ":white_check_mark:": "✔",
+    ":leftwards_arrow_with_hook:": "↩",
+    ":warning:": "⚠",
+    ":tada:": "🎉",
+}
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def plain(locale: str, text: Text) -> str:
+    """A catalogue sentence without Slack's mrkdwn (bold, code, emoji codes)."""
+    rendered = translate(locale, text.key, **text.values)
+    for code, symbol in _EMOJI.items():
+        rendered = rendered.replace(code, symbol)
+    rendered = _BOLD.sub(r"\1", rendered)
+    return _CODE.sub(r"\1", rendered)
+
+
+def render_reply(reply: Reply) -> str:
+    """The reply as lines of text; choices numbered from 1 for the console to read back."""
+    out = [plain(reply.locale, line) for line in reply.lines]
+    if reply.facts:
+        width = max(len(plain(reply.locale, f.label)) for f in reply.facts)
+        for fact in reply.facts:
+            value = plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value
+            out.append(f"  {plain(reply.locale, fact.label).ljust(width)} : {value}")
+    for index, choice in enumerate(reply.choices, start=1):
+        out.append(f"  [{index}] {plain(reply.locale, choice.label)}")
+    for name, error in reply.field_errors.items():
+        out.append(f"  ! {name}: {plain(reply.locale, error)}")
+    return "\n".join(out)

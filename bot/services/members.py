@@ -1,0 +1,100 @@
+"""Workspaces and members: found by their Slack ids, created on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Member, Workspace
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a door knows about a user (Slack's users.info, or the console's options)."""
+
+    display_name: str = ""
+    tz: str | None = None
+    locale: str | None = None
+
+
+ProfileLookup = Callable[[str], "Profile | None"]
+
+
+def valid_tz(name: str | None) -> bool:
+    """True for an IANA time zone name this machine knows."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def find_workspace(session: Session, team_id: str) -> Workspace | None:
+    return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+
+
+def get_or_create_workspace(session: Session, team_id: str, *, now: datetime) -> Workspace:
+    """The workspace of ``team_id``, created the first time it is seen (safe under concurrency)."""
+    workspace = find_workspace(session, team_id)
+    if workspace is not None:
+        return workspace
+    try:
+        with session.begin_nested():
+            workspace = Workspace(team_id=team_id, name="", created_at=now)
+            session.add(workspace)
+    except IntegrityError:
+        workspace = find_workspace(session, team_id)
+        assert workspace is not None
+    return workspace
+
+
+def find_member(session: Session, workspace_id: int, slack_user_id: str) -> Member | None:
+    return session.scalar(
+        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)
+    )
+
+
+def get_or_create_member(
+    session: Session,
+    workspace: Workspace,
+    slack_user_id: str,
+    *,
+    now: datetime,
+    profile: Profile | None,
+    default_tz: str,
+    default_locale: str,
+) -> Member:
+    """The member ``slack_user_id``, learnt from ``profile`` (time zone, language) on first use."""
+    from bot.messages import normalize_locale  # the catalogue decides which locales exist
+
+    member = find_member(session, workspace.id, slack_user_id)
+    if member is not None:
+        return member
+    profile = profile or Profile()
+    tz = profile.tz if valid_tz(profile.tz) else default_tz
+    locale = normalize_locale(profile.locale) if profile.locale else default_locale
+    try:
+        with session.begin_nested():
+            member = Member(
+                workspace_id=workspace.id,
+                slack_user_id=slack_user_id,
+                display_name=profile.display_name or slack_user_id,
+                role="rep",
+                locale=locale,
+                tz=tz,
+                period="month",
+                created_at=now,
+            )
+            session.add(member)
+    except IntegrityError:
+        member = find_member(session, workspace.id, slack_user_id)
+        assert member is not None
+    return member

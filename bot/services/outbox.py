@@ -1,0 +1,144 @@
+"""The outbox: every message Carnet owes to Slack is a row here before it is sent.
+
+A row's ``dedupe_key`` (kind, subject, slot) is unique per workspace, so writing the
+same message twice stores it once. Workers claim rows with a conditional UPDATE (and
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several processes never send one twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxMessage
+
+CLAIM_LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+def enqueue(
+    session: Session,
+    *,
+    workspace_id: int,
+    dedupe_key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Queue a message unless one with the same key exists; True when this call queued it."""
+    values = dict(
+        workspace_id=workspace_id,
+        dedupe_key=dedupe_key[:300],
+        kind=kind,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=not_before or now,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = pg_insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["workspace_id", "dedupe_key"]
+        )
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["workspace_id", "dedupe_key"]
+        )
+    else:  # pragma: no cover - other backends are not supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    # The INSERT goes through the ORM table, so naive/aware conversion happens in UTCDateTime.
+    return session.execute(stmt).rowcount == 1
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    workspace_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    expires_at: datetime | None
+
+
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 50) -> list[ClaimedMessage]:
+    """Claim up to ``limit`` due rows for ``worker``; commit happens in the caller's transaction."""
+    candidates = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: concurrent workers skip each other's rows
+    ).all()
+    claimed: list[ClaimedMessage] = []
+    for row_id in candidates:
+        # The conditional UPDATE is the claim on SQLite (where FOR UPDATE is a no-op).
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+            .values(status="claimed", claimed_by=worker, claimed_until=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            session.refresh(row)
+            claimed.append(
+                ClaimedMessage(row.id, row.workspace_id, row.kind, dict(row.payload), row.attempts, row.expires_at)
+            )
+    return claimed
+
+
+def mark_sent(session: Session, message_id: int, *, worker: str, now: datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_retry(session: Session, message_id: int, *, worker: str, retry_at: datetime, error: str) -> str:
+    """Put the row back for a later try, or fail it after ``MAX_ATTEMPTS``; returns the new status."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.claimed_by != worker:
+        return "lost"
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    else:
+        row.status = "pending"
+        row.next_attempt_at = retry_at
+    return row.status
+
+
+def mark_final(session: Session, message_id: int, *, worker: str, status: str, error: str | None) -> None:
+    """End a row that must not be retried: ``failed`` (Slack refused it) or ``dropped`` (too late)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .values(status=status, last_error=(error or "")[:2000], claimed_until=None, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reap_expired_claims(session: Session, *, now: datetime) -> int:
+    """Give back rows whose worker died mid-delivery (lease over); returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "claimed", OutboxMessage.claimed_until < now)
+        .values(status="pending", claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

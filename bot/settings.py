@@ -1,0 +1,56 @@
+"""Environment → one typed settings object, read once at the edge (CLI, tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+SUPPORTED_LOCALES = ("fr", "en")
+
+
+class SettingsError(ValueError):
+    """A configuration value cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Carnet reads from its environment."""
+
+    database_url: str
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    default_tz: str = "Europe/Paris"
+    default_locale: str = "fr"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
+        """Read the settings from ``env`` (default: ``os.environ``), validating each value."""
+        env = os.environ if env is None else env
+        cwd = cwd or Path.cwd()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{cwd / 'carnet.db'}"
+        default_tz = env.get("CARNET_DEFAULT_TZ") or "Europe/Paris"
+        try:
+            ZoneInfo(default_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"CARNET_DEFAULT_TZ={default_tz!r} is not a time zone name (e.g. Europe/Paris)") from exc
+        default_locale = (env.get("CARNET_DEFAULT_LOCALE") or "fr").lower()[:2]
+        if default_locale not in SUPPORTED_LOCALES:
+            raise SettingsError(f"CARNET_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+        api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"  # slack_sdk appends the method name to the base URL
+        return cls(
+            database_url=database_url,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=api_url,
+            default_tz=default_tz,
+            default_locale=default_locale,
+        )

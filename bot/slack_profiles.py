@@ -1,0 +1,21 @@
+"""Learn a Slack user's name, time zone and language from ``users.info`` (first use only)."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.services.members import Profile
+
+
+class SlackProfiles:
+    """A ``ProfileLookup`` backed by the Slack Web API."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def __call__(self, user_id: str) -> Profile | None:
+        response = self.client.users_info(user=user_id, include_locale=True)
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name") or ""
+        return Profile(display_name=name, tz=user.get("tz"), locale=user.get("locale"))

@@ -1,0 +1,53 @@
+"""The production HTTP door: Starlette on uvicorn, ``POST /slack/events`` and ``GET /healthz``."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.jobs.delivery import DeliveryWorker
+
+
+def create_web_app(
+    bolt_app: App, session_factory: sessionmaker[Session], worker: DeliveryWorker | None = None
+) -> Starlette:
+    """An ASGI app serving Slack's requests; the outbox worker lives as long as it does."""
+    handler = SlackRequestHandler(bolt_app)
+
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            with session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # report, don't crash: the load balancer reads the status
+            return JSONResponse({"ok": False, "database": str(exc.__class__.__name__)}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,67 @@
+"""Reads shared by reports, exports and services; aggregates are computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import Account, Action, Contact, Member, Workspace
+
+
+@dataclass(frozen=True)
+class ActionReportRow:
+    """One line of the manager's activity table."""
+
+    occurred_on: date
+    rep: str
+    account: str
+    contact: str | None
+    function: str | None
+    action_type: str
+    result: str | None
+    channel: str
+    note: str | None
+
+
+def action_report(
+    session: Session, workspace_id: int, *, since: date | None = None, until: date | None = None, batch: int = 2000
+) -> Iterator[ActionReportRow]:
+    """The activity report of a workspace, oldest first, streamed (a year of a team fits in any memory)."""
+    contact = aliased(Contact)
+    stmt = (
+        select(
+            Action.occurred_on,
+            Member.display_name,
+            Account.name,
+            contact.name,
+            Action.contact_function,
+            Action.action_type,
+            Action.result,
+            Action.channel,
+            Action.note,
+        )
+        .join(Member, Member.id == Action.member_id)
+        .join(Account, Account.id == Action.account_id)
+        .outerjoin(contact, contact.id == Action.contact_id)
+        .where(Action.workspace_id == workspace_id)
+        .order_by(Action.occurred_on, Action.id)
+        .execution_options(yield_per=batch)
+    )
+    if since is not None:
+        stmt = stmt.where(Action.occurred_on >= since)
+    if until is not None:
+        stmt = stmt.where(Action.occurred_on <= until)
+    for row in session.execute(stmt):
+        yield ActionReportRow(*row)
+
+
+def workspaces(session: Session) -> list[Workspace]:
+    return list(session.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+def count_actions(session: Session, workspace_id: int) -> int:
+    return session.scalar(select(func.count(Action.id)).where(Action.workspace_id == workspace_id)) or 0
