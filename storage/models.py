@@ -7,6 +7,7 @@ Times are stored in UTC (``UTCDateTime``); calendar days that a person meant
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -70,6 +72,7 @@ class Workspace(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see bot/services/workspace_settings.py
     created_at: Mapped[datetime]
 
 
@@ -202,3 +205,57 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Opportunity(Base):
+    """A deal in the carnet commercial: a proposal waiting for an answer, with its chance of success."""
+
+    __tablename__ = "opportunity"
+    __table_args__ = (
+        Index("ix_opportunity_rep_status", "workspace_id", "member_id", "status", "stage"),
+        Index("ix_opportunity_account_status", "workspace_id", "account_id", "status"),
+        Index("ix_opportunity_status_stage", "workspace_id", "status", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    probability: Mapped[int] = mapped_column(Integer)  # 0..100, the rep's estimate
+    stage: Mapped[str] = mapped_column(String(16))  # lead | qualification | proposal | negotiation | closing | won | lost
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | won | lost
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
+    next_step_on: Mapped[date | None] = mapped_column(Date)
+    next_step: Mapped[str | None] = mapped_column(String(300))
+    close_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]  # last stage, amount or probability change
+    closed_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship(lazy="joined")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        """Amount x probability: what the deal is worth in the pipeline."""
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+
+
+class OpportunityStageChange(Base):
+    """The stage history of an opportunity: every change, with the amount and probability then."""
+
+    __tablename__ = "opportunity_stage_change"
+    __table_args__ = (Index("ix_stage_change_opportunity", "opportunity_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    probability: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    changed_at: Mapped[datetime]

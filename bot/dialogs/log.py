@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.core import Choice, Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.grammar import vocabulary
-from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, LogCommand, LogParseError, parse_log
+from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
 from bot.grammar.normalize import has_letter_or_digit
 from bot.messages import format_day
 from bot.services.accounts import create_account, find_account, get_account
@@ -66,6 +66,8 @@ def _parse_error_reply(ctx: Context, error: LogParseError) -> Reply:
         values["word"] = ""
     if error.code == "account_too_long":
         values["limit"] = MAX_ACCOUNT_LENGTH
+    if error.code == "invalid_text":
+        values.update(limit=MAX_TEXT_LENGTH, note_limit=MAX_NOTE_LENGTH)
     lines = [Text(f"log.error.{error.code}", values)]
     if error.suggestion:
         lines.append(Text("log.error.suggest", {"suggestion": error.suggestion}))
@@ -84,6 +86,10 @@ def _parse_error_reply(ctx: Context, error: LogParseError) -> Reply:
 def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
     parts = []
     for field_name, value in understood.items():
+        if field_name == "occurred_on":
+            continue  # the date phrase says it as the rep typed it
+        if field_name == "date_phrase":
+            field_name = "date"
         if field_name in ("action_type", "result", "contact_function"):
             kind = "function" if field_name == "contact_function" else field_name
             value = ctx.label(kind, value)

@@ -62,6 +62,8 @@ _QUOTES: dict[str, frozenset[str]] = {
 # Phones turn "--" into an em dash; a lone dash word is read as the note separator too.
 _NOTE_DASHES = ("\u2014", "\u2013")
 _NAME_TRAILING_PUNCTUATION = ",;:"
+# Error details are echoed in replies: enough to recognise the words, never a wall of text.
+_DETAIL_LENGTH = 40
 
 ERROR_CODES: tuple[str, ...] = (
     "empty",
@@ -97,7 +99,9 @@ class LogParseError:
 
     code: str  # one of ERROR_CODES
     understood: dict[str, str] = field(default_factory=dict)
-    detail: str | None = None  # the offending words (unknown type word, bad date phrase…)
+    # The offending words: the unknown type word, the bad date phrase, the start of a bad
+    # account name (40 characters at most) — and the whole note for note_too_long.
+    detail: str | None = None
     suggestion: str | None = None  # e.g. the nearest action keyword, "visite"
 
 
@@ -137,10 +141,10 @@ def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | L
         return LogParseError("invalid_text")
     split = _split(_clean(text))
     if split.unclosed is not None:
-        understood = {}
+        seen: dict[str, str] = {}
         if split.tokens and (found := _action_type(split.tokens)):
-            understood["action_type"] = found[0]
-        return LogParseError("unclosed_quote", understood, detail=split.unclosed[:40])
+            seen["action_type"] = found[0]
+        return LogParseError("unclosed_quote", seen, detail=split.unclosed[:_DETAIL_LENGTH])
     tokens = split.tokens
     if not tokens:
         return LogParseError("empty")
@@ -148,9 +152,9 @@ def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | L
     found_type = _action_type(tokens)
     if found_type is None:
         word = tokens[0].text
-        return LogParseError(
-            "unknown_type", {}, detail=word, suggestion=vocabulary.nearest_action_type(word)
-        )
+        suggestion = vocabulary.nearest_action_type(word)
+        detail = word[:_DETAIL_LENGTH]
+        return LogParseError("unknown_type", {}, detail=detail, suggestion=suggestion)
     action_type, used = found_type
     understood: dict[str, str] = {"action_type": action_type}
     rest = tokens[used:]
@@ -188,9 +192,9 @@ def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | L
     if not account:
         return LogParseError("missing_account", understood)
     if not has_letter_or_digit(account):
-        return LogParseError("invalid_account", understood, detail=account[:40])
+        return LogParseError("invalid_account", understood, detail=account[:_DETAIL_LENGTH])
     if len(account) > MAX_ACCOUNT_LENGTH:
-        return LogParseError("account_too_long", understood, detail=str(len(account)))
+        return LogParseError("account_too_long", understood, detail=account[:_DETAIL_LENGTH])
     understood["account"] = account
     if result is not None:
         understood["result"] = result
@@ -214,7 +218,8 @@ def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | L
 
     note = split.note
     if note is not None and len(note) > MAX_NOTE_LENGTH:
-        return LogParseError("note_too_long", understood, detail=str(len(note)))
+        # The whole note, so the reply can say how long it is; it is never stored cut.
+        return LogParseError("note_too_long", understood, detail=note)
 
     return LogCommand(
         action_type=action_type,

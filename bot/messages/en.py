@@ -20,7 +20,7 @@ MESSAGES: dict[str, str] = {
     "log.error.note_too_long": "The note is too long ({length} characters, {limit} at most). Keep the essentials.",
     "log.error.account_too_long": "The account name is too long ({limit} characters at most).",
     "log.error.invalid_account": "“{word}” is not an account name: it needs at least one letter or digit.",
-    "log.error.invalid_text": "That message is too long or unreadable for a /log.",
+    "log.error.invalid_text": "That message is too long for a /log ({limit} characters at most, and {note_limit} for the note after `--`).",
     "log.error.nothing_stored": "Nothing was logged.",
     "log.ask_account": "There is no account “{typed}”. Did you mean one of these?",
     "log.ask_create": "There is no account “{typed}” yet. Create it and log the action?",

@@ -20,7 +20,7 @@ MESSAGES: dict[str, str] = {
     "log.error.note_too_long": "La note est trop longue ({length} caractères, {limit} au plus). Gardez l'essentiel.",
     "log.error.account_too_long": "Le nom de la société est trop long ({limit} caractères au plus).",
     "log.error.invalid_account": "« {word} » n'est pas un nom de société : il faut au moins une lettre ou un chiffre.",
-    "log.error.invalid_text": "Ce message est trop long ou illisible pour un /log.",
+    "log.error.invalid_text": "Ce message est trop long pour un /log ({limit} caractères au plus, et {note_limit} pour la note après `--`).",
     "log.error.nothing_stored": "Rien n'a été enregistré.",
     "log.ask_account": "Pas de société « {typed} ». Vouliez-vous dire l'une de celles-ci ?",
     "log.ask_create": "La société « {typed} » n'existe pas encore. La créer et noter l'action ?",

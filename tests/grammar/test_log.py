@@ -234,14 +234,14 @@ CASES = [
         "visite Gamma -- " + "x" * (MAX_NOTE_LENGTH + 1),
         "note_too_long",
         VISIT_GAMMA,
-        detail=str(MAX_NOTE_LENGTH + 1),
+        detail="x" * (MAX_NOTE_LENGTH + 1),
     ),
-    err("visite Gamma -- " + "x" * 3900, "note_too_long", VISIT_GAMMA, detail="3900"),
+    err("visite Gamma -- " + "x" * 3900, "note_too_long", VISIT_GAMMA, detail="x" * 3900),
     err(
         "visite " + "G" * (MAX_ACCOUNT_LENGTH + 1),
         "account_too_long",
         VISIT,
-        detail=str(MAX_ACCOUNT_LENGTH + 1),
+        detail="G" * 40,
     ),
     err("visite Gamma -- " + "x" * 5000, "invalid_text"),
 ]

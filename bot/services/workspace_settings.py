@@ -1,0 +1,54 @@
+"""Per-workspace settings, kept as JSON on the workspace row, with typed defaults here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from storage.models import Workspace
+
+STAGES = ("lead", "qualification", "proposal", "negotiation", "closing", "won", "lost")
+OPEN_STAGES = STAGES[:5]
+DEFAULT_STAGE_PROBABILITIES = {
+    "lead": 10,
+    "qualification": 20,
+    "proposal": 40,
+    "negotiation": 60,
+    "closing": 80,
+    "won": 100,
+    "lost": 0,
+}
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """What a workspace admin may change; everything has a sensible default."""
+
+    stage_probabilities: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_STAGE_PROBABILITIES))
+    stalled_after_days: int = 21  # a deal with no action and no stage change for this long is stalled
+    team_channel: str | None = None  # where wins are celebrated
+    celebrate_amounts: bool = True  # show the amount in the celebration
+    currency: str = "EUR"  # for amounts typed without a currency
+
+    def probability_of(self, stage: str) -> int:
+        return int(self.stage_probabilities.get(stage, DEFAULT_STAGE_PROBABILITIES.get(stage, 0)))
+
+
+def load(workspace: Workspace) -> WorkspaceSettings:
+    """The workspace's settings over the defaults (unknown keys are ignored)."""
+    stored: dict[str, Any] = dict(workspace.settings or {})
+    base = WorkspaceSettings()
+    probabilities = dict(base.stage_probabilities)
+    probabilities.update({k: int(v) for k, v in (stored.get("stage_probabilities") or {}).items() if k in STAGES})
+    return replace(
+        base,
+        stage_probabilities=probabilities,
+        stalled_after_days=int(stored.get("stalled_after_days", base.stalled_after_days)),
+        team_channel=stored.get("team_channel", base.team_channel),
+        celebrate_amounts=bool(stored.get("celebrate_amounts", base.celebrate_amounts)),
+        currency=str(stored.get("currency", base.currency)),
+    )
+
+
+def save(workspace: Workspace, settings: WorkspaceSettings) -> None:
+    workspace.settings = asdict(settings)  # a new dict, so SQLAlchemy sees the change

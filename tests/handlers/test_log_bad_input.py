@@ -1,0 +1,199 @@
+"""/log lines Carnet cannot take: a clear answer in the ack, and nothing stored.
+
+Every case goes through a signed slash command to the served app; the reply is read from
+the ack body and the action/account/contact tables are compared before and after.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.handlers.conftest import add_account, button, buttons, message_text, rows, snapshot
+
+NOTHING_STORED = "Rien n'a été enregistré."
+
+
+def ack(slack, text: str, **kwargs) -> dict:
+    response = slack.command("/log", text, **kwargs)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"  # only the rep sees the answer
+    return body
+
+
+@pytest.fixture
+def gamma(runtime) -> int:
+    return add_account(runtime, "Gamma")
+
+
+def test_log_alone_opens_the_form_through_views_open(runtime, slack, fake_slack):
+    before = snapshot(runtime)
+    response = slack.command("/log", "", channel_id="C42", trigger_id="111.222.abc")
+    assert response.status_code == 200
+    assert response.content == b""  # empty ack: the modal is the answer
+
+    [call] = fake_slack.wait_for("views.open")
+    assert call.params["trigger_id"] == "111.222.abc"
+    view = call.params["view"]
+    assert view["type"] == "modal" and view["callback_id"] == "log.form"
+    assert json.loads(view["private_metadata"]) == {"channel": "C42"}
+    assert view["title"]["text"] == "Noter une action"  # fr: the default locale
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert list(blocks) == ["action_type", "account", "create_account", "result", "contact", "contact_function", "date", "note"]
+    assert all(b["type"] == "input" for b in blocks.values())
+    required = {name for name, b in blocks.items() if not b["optional"]}
+    assert required == {"action_type", "account", "date"}
+    assert blocks["action_type"]["element"]["type"] == "static_select"
+    types = [o["value"] for o in blocks["action_type"]["element"]["options"]]
+    assert {"visit", "call", "email", "meeting", "video", "demo", "negotiation", "follow_up"} <= set(types)
+    assert blocks["date"]["element"] == {"type": "datepicker", "action_id": "date", "initial_date": "2026-11-23"}
+    assert blocks["note"]["element"]["multiline"] is True
+    assert blocks["create_account"]["element"]["type"] == "checkboxes"
+    assert snapshot(runtime) == before
+
+
+def test_blank_words_also_open_the_form(runtime, slack, fake_slack):
+    response = slack.command("/log", "   \t ")
+    assert response.status_code == 200 and response.content == b""
+    [call] = fake_slack.wait_for("views.open")
+    assert call.params["view"]["callback_id"] == "log.form"
+    assert snapshot(runtime)["action"] == []
+
+
+def test_unknown_type_suggests_the_nearest(runtime, slack, gamma):
+    before = snapshot(runtime)
+    body = ack(slack, "visitte Gamma proposition")
+    text = message_text(body)
+    assert "« visitte »" in text  # what was not understood
+    assert "Vouliez-vous dire `visite` ?" in text  # the nearest type
+    assert "Types d'action :" in text and "appel" in text
+    assert NOTHING_STORED in text and "Exemple" in text
+    assert buttons(body) == []
+    assert snapshot(runtime) == before
+
+
+@pytest.mark.parametrize("words", ["visite", "visite hier", "appel avec Mr. X"])
+def test_missing_account(runtime, slack, words):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, words))
+    assert "Quelle société ?" in text
+    assert "J'ai compris : type = " in text  # what was understood
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+@pytest.mark.parametrize("when", ["32/13", "2026-13-45", "31 février"])
+def test_unreadable_date(runtime, slack, gamma, when):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, f"visite Gamma {when}"))
+    assert f"Je ne sais pas lire la date « {when} »" in text
+    assert "société = Gamma" in text  # understood up to the date
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+@pytest.mark.parametrize("when", ["demain", "tomorrow", "1 décembre 2026", "2026-11-24"])
+def test_future_date_for_a_past_action(runtime, slack, gamma, when):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, f"visite Gamma proposition {when}"))
+    assert f"« {when} » est dans le futur" in text and "/plan" in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+def test_note_over_the_limit_says_how_long_it_is(runtime, slack, gamma):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, "visite Gamma -- " + "x" * 1500))
+    assert "La note est trop longue (1500 caractères, 1000 au plus)" in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+def test_five_thousand_character_note(runtime, slack, gamma):
+    before = snapshot(runtime)
+    body = ack(slack, "visite Gamma proposition -- " + "é" * 5000)
+    text = message_text(body)
+    assert "trop long" in text
+    assert NOTHING_STORED in text
+    assert "x" * 200 not in text and "é" * 200 not in text  # the wall of text is not echoed
+    assert all(len(b["text"]["text"]) <= 3000 for b in body["blocks"] if b.get("text"))
+    assert snapshot(runtime) == before
+
+
+def test_unclosed_quote(runtime, slack):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, 'visite "Alpha Industries proposition'))
+    assert "Un guillemet n'est pas fermé" in text and '"Alpha Industries"' in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+@pytest.mark.parametrize("name", ["?!*", "...", "🚀🚀"])
+def test_account_without_a_letter_or_digit(runtime, slack, name):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, f"visite {name} proposition"))
+    assert f"« {name} » n'est pas un nom de société" in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+def test_account_name_over_the_limit(runtime, slack):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, "visite " + "A" * 130))
+    assert "trop long (120 caractères au plus)" in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
+
+
+def test_markup_in_the_words_is_not_rendered(runtime, slack):
+    """<!channel> typed as a name must not ping the channel when echoed back."""
+    body = ack(slack, "visite <!channel> Corp")
+    text = message_text(body)
+    assert "<!channel>" not in text and "&lt;!channel&gt; Corp" in text
+    assert snapshot(runtime)["action"] == []
+
+
+# ----------------------------------------------------------------------------- letters of any script
+
+
+def test_emoji_beside_letters_is_a_name(runtime, slack, clicks):
+    """Decision from the grammar: an emoji is kept in a name that also has letters."""
+    before = snapshot(runtime)
+    body = ack(slack, "visite 🚀 Rocket proposition")
+    assert "La société « 🚀 Rocket » n'existe pas encore" in message_text(body)
+    assert snapshot(runtime) == before  # asking is not storing
+
+    answer = clicks.click(button(body, "log.create_account:"))
+    assert "🚀 Rocket" in message_text(answer) and "Noté" in message_text(answer)
+    [account] = rows(runtime, "account")
+    assert account["name"] == "🚀 Rocket"
+    [action] = rows(runtime, "action")
+    assert (action["action_type"], action["result"], action["account_id"]) == ("visit", "proposal", account["id"])
+
+
+def test_arabic_account_is_asked_then_created(runtime, slack, clicks):
+    body = ack(slack, "visite شركة الأمل")
+    assert "« شركة الأمل »" in message_text(body)
+    assert rows(runtime, "account") == []
+    clicks.click(button(body, "log.create_account:"))
+    assert [a["name"] for a in rows(runtime, "account")] == ["شركة الأمل"]
+    assert len(rows(runtime, "action")) == 1
+
+
+def test_hebrew_account_and_note_are_stored_as_typed(runtime, slack):
+    account_id = add_account(runtime, "חברת אור")
+    body = ack(slack, "appel חברת אור -- שיחה טובה")
+    text = message_text(body)
+    assert "Noté : appel — *חברת אור*" in text and "שיחה טובה" in text
+    [action] = rows(runtime, "action")
+    assert (action["account_id"], action["action_type"], action["note"]) == (account_id, "call", "שיחה טובה")
+
+
+def test_control_characters_never_crash(runtime, slack, gamma):
+    body = ack(slack, "visite\u0000 Gamma\u0007 proposition\n")
+    text = message_text(body)
+    assert "Un problème est survenu" not in text
+    [action] = rows(runtime, "action")
+    assert (action["account_id"], action["result"]) == (gamma, "proposal")
