@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.conversation import Conversation
-from bot.handlers import choices, commands, forms
+from bot.handlers import choices, commands, events, forms, suggestions
 from bot.handlers.deps import SlackDeps
 
 
@@ -35,4 +35,6 @@ def build_app(
     commands.register(app, deps)
     choices.register(app, deps)
     forms.register(app, deps)
+    suggestions.register(app, deps)
+    events.register(app, deps)
     return app

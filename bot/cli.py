@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import sys
 from datetime import date
 from typing import Sequence, TextIO
@@ -49,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
 
-    export = sub.add_parser("export", help="print the activity report as a table")
-    export.add_argument("what", choices=["actions"])
+    export = sub.add_parser("export", help="print the activity report or the carnet commercial as a table")
+    export.add_argument("what", choices=["actions", "opportunities"])
     export.add_argument("--since", type=_parse_day)
     export.add_argument("--until", type=_parse_day)
     export.add_argument("--format", choices=["csv"], default="csv")
@@ -84,6 +85,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except (SettingsError, CliError) as exc:
         print(f"carnet: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. `carnet export actions | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _runtime(settings: Settings, **kwargs: object):
@@ -162,7 +167,7 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
         runtime.close()
     out.write(
         f"Demo workspace {workspace.team_id}: {summary['members']} members, {summary['accounts']} accounts, "
-        f"{summary['contacts']} contacts, {summary['actions']} actions.\n"
+        f"{summary['contacts']} contacts, {summary['actions']} actions, {summary['opportunities']} opportunities.\n"
         "Try it: carnet console   (then: /log visite Gamma Industries proposition hier)\n"
     )
     return 0
@@ -182,7 +187,7 @@ def _db(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextI
 
 def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
     from bot.messages import label, translate
-    from storage.queries import action_report, workspaces
+    from storage.queries import action_report, opportunity_report, workspaces
 
     if args.since and args.until and args.since > args.until:
         raise CliError("--since is after --until")
@@ -201,20 +206,43 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
             else:
                 chosen = known
             writer = csv.writer(out, lineterminator="\n")
-            header = ["date", "rep", "account", "contact", "function", "action", "result", "channel", "note"]
-            writer.writerow([translate(locale, f"fact.{column}") for column in header])
+            if args.what == "actions":
+                header = ["date", "rep", "account", "contact", "function", "action", "result", "channel", "note"]
+                writer.writerow([translate(locale, f"fact.{column}") for column in header])
+                for workspace in chosen:
+                    for row in action_report(session, workspace.id, since=args.since, until=args.until):
+                        writer.writerow([
+                            row.occurred_on.isoformat(),
+                            row.rep,
+                            row.account,
+                            row.contact or "",
+                            label(locale, "function", row.function),
+                            label(locale, "action_type", row.action_type),
+                            label(locale, "result", row.result),
+                            label(locale, "channel", row.channel),
+                            row.note or "",
+                        ])
+                return 0
+            header = ["created", "rep", "account", "title", "amount", "currency", "probability", "weighted",
+                      "stage", "status", "close_date", "next_step_date", "closed", "reason"]
+            writer.writerow([translate(locale, f"export.opp.{column}") for column in header])
             for workspace in chosen:
-                for row in action_report(session, workspace.id, since=args.since, until=args.until):
+                for deal in opportunity_report(session, workspace.id, since=args.since, until=args.until):
                     writer.writerow([
-                        row.occurred_on.isoformat(),
-                        row.rep,
-                        row.account,
-                        row.contact or "",
-                        label(locale, "function", row.function),
-                        label(locale, "action_type", row.action_type),
-                        label(locale, "result", row.result),
-                        label(locale, "channel", row.channel),
-                        row.note or "",
+                        deal.created_on.isoformat(),
+                        deal.rep,
+                        deal.account,
+                        deal.title,
+                        f"{deal.amount:.2f}",
+                        deal.currency,
+                        deal.probability,
+                        f"{deal.weighted_amount:.2f}",
+                        label(locale, "stage", deal.stage),
+                        label(locale, "status", deal.status),
+                        deal.expected_close_on.isoformat() if deal.expected_close_on else "",
+                        deal.next_step_on.isoformat() if deal.next_step_on else "",
+                        deal.closed_on.isoformat() if deal.closed_on else "",
+                        deal.close_reason or "",
                     ])
     finally:
         runtime.close()

@@ -18,9 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core import Reply, Request, Text
-from bot.dialogs import help as help_dialog
+from bot.dialogs import carnet as carnet_dialog
+from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
+from bot.dialogs import opp as opp_dialog
+from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs.context import Context
+from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.messages import normalize_locale
 from bot.services import outbox
 from bot.services.members import (
@@ -37,15 +41,18 @@ logger = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Context, str], Reply]
 ChoiceHandler = Callable[[Context, str, list[str]], Reply]
-FormHandler = Callable[[Context, dict], Reply]
+FormHandler = Callable[[Context, dict, str], Reply]
 
 COMMANDS: dict[str, CommandHandler] = {
     "log": log_dialog.on_command,
-    "carnet": help_dialog.on_carnet,
+    "carnet": carnet_dialog.on_carnet,
+    "opp": opp_dialog.on_command,
+    "pipeline": pipeline_dialog.on_command,
+    "home": home_dialog.on_command,
 }
 # A choice value reads "<dialogue>.<name>:<arg>:<arg>", e.g. "log.pick_account:12:5".
-CHOICES: dict[str, ChoiceHandler] = {"log": log_dialog.on_choice}
-FORMS: dict[str, FormHandler] = {log_dialog.FORM_ID: log_dialog.on_form}
+CHOICES: dict[str, ChoiceHandler] = {"log": log_dialog.on_choice, "opp": opp_dialog.on_choice}
+FORMS: dict[str, FormHandler] = {log_dialog.FORM_ID: log_dialog.on_form, opp_dialog.FORM_ID: opp_dialog.on_form}
 
 
 class Conversation:
@@ -80,6 +87,21 @@ class Conversation:
         except Exception:
             logger.exception("error while handling %s", request.command or request.choice or request.form_id)
         return Reply(locale=self.default_locale, lines=[Text("error.internal")], ok=False)
+
+    def account_options(self, team_id: str, query: str, locale: str | None = None) -> list[tuple[str, str]]:
+        """Type-ahead options ``(value, label)`` for an account field: matches, then "create …"."""
+        from bot.messages import translate
+        from bot.services.accounts import search_accounts
+
+        query = " ".join(query.split())[:120]
+        with self.session_factory() as session:
+            workspace = find_workspace(session, team_id)
+            accounts = search_accounts(session, workspace.id, query) if workspace else []
+        options = [(f"id:{a.id}", a.name) for a in accounts]
+        if query and not any(fold(name) == fold(query) for _v, name in options) and has_letter_or_digit(query):
+            label = translate(locale or self.default_locale, "form.account_create_option", name=query)
+            options.append((f"new:{query}", label))
+        return options
 
     def _profile_if_new(self, request: Request) -> Profile | None:
         """Ask the door about a user only the first time (outside any transaction: it may be slow)."""
@@ -138,7 +160,9 @@ class Conversation:
                         workspace_id=workspace.id, request_key=request.request_key, reply=reply.to_dict(), created_at=now
                     )
                 )
-            if request.deliver_to is not None:
+            # A form opens at once through the door (its trigger lives 3 s); field errors are
+            # answered in the ack: neither is a message to queue.
+            if request.deliver_to is not None and reply.form is None and not reply.field_errors:
                 outbox.enqueue(
                     session,
                     workspace_id=workspace.id,
@@ -162,7 +186,7 @@ class Conversation:
             form_handler = FORMS.get(request.form_id)
             if form_handler is None:
                 return Reply(locale=ctx.locale, lines=[Text("choice.unknown")], ok=False)
-            return form_handler(ctx, request.form_values)
+            return form_handler(ctx, request.form_values, request.form_metadata)
         command = (request.command or "").lstrip("/").lower()
         command_handler = COMMANDS.get(command)
         if command_handler is None:

@@ -42,11 +42,12 @@ class FormField:
 
     name: str
     label: Text
-    kind: str  # text | long_text | select | date | checkbox
+    kind: str  # text | long_text | select | date | checkbox | account (type-ahead over accounts)
     required: bool = False
     options: list[tuple[str, Text]] = field(default_factory=list)
     initial: str | None = None
     hint: Text | None = None
+    initial_label: str | None = None  # what to show for ``initial`` when it is a code (e.g. an account id)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Reply:
                         options=[(o[0], text(o[1])) for o in ff.get("options", [])],  # type: ignore[misc]
                         initial=ff.get("initial"),
                         hint=text(ff.get("hint")),
+                        initial_label=ff.get("initial_label"),
                     )
                     for ff in f["fields"]
                 ],

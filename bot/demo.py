@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
 from bot.services.actions import CHANNEL_OF_TYPE
-from storage.models import Account, Action, Contact, Member, Workspace
+from storage.models import Account, Action, Contact, Member, Opportunity, OpportunityStageChange, Workspace
 
 LOCAL_TEAM_ID = "TLOCAL"  # the workspace the console and the demo share by default
 DEMO_MANAGER_ID = "UDEMOMGR"
@@ -46,13 +47,19 @@ class DemoSize:
     reps: int
     accounts: int
     actions: int
+    opportunities: int
 
 
 SIZES = {
-    "small": DemoSize(reps=5, accounts=60, actions=3000),
-    "medium": DemoSize(reps=50, accounts=5000, actions=200_000),
-    "large": DemoSize(reps=1000, accounts=20_000, actions=1_000_000),
+    "small": DemoSize(reps=5, accounts=60, actions=3000, opportunities=80),
+    "medium": DemoSize(reps=50, accounts=5000, actions=200_000, opportunities=20_000),
+    "large": DemoSize(reps=1000, accounts=20_000, actions=1_000_000, opportunities=100_000),
 }
+_DEAL_TITLES = ["Contrat maintenance", "Renouvellement parc", "Extension licences", "Audit énergie", "Formation équipes",
+                "Pièces détachées 2027", "Contrat cadre", "Pilote automatisation", "Migration cloud", "Service premium"]
+_OPEN_STAGES = ["lead", "qualification", "proposal", "proposal", "negotiation", "closing"]
+_STAGE_PROBABILITY = {"lead": 10, "qualification": 20, "proposal": 40, "negotiation": 60, "closing": 80}
+DEMO_ADMIN_ID = "UDEMOADM"
 
 
 def _account_names(count: int) -> list[str]:
@@ -80,7 +87,9 @@ def seed_demo(
 
     manager = Member(workspace_id=workspace.id, slack_user_id=DEMO_MANAGER_ID, display_name="Nathalie Garnier",
                      role="manager", locale="fr", tz="Europe/Paris", period="quarter", created_at=now)
-    session.add(manager)
+    admin = Member(workspace_id=workspace.id, slack_user_id=DEMO_ADMIN_ID, display_name="Alex Admin",
+                   role="admin", locale="fr", tz="Europe/Paris", period="month", created_at=now)
+    session.add_all([manager, admin])
     session.flush()
     people = list(_REPS)
     people += [(f"UREP{i:05d}", f"Rep {i}", "fr", "Europe/Paris") for i in range(len(people), spec.reps)]
@@ -137,7 +146,46 @@ def seed_demo(
             batch.clear()
     if batch:
         session.execute(insert(Action), batch)
+    _seed_opportunities(session, workspace.id, accounts, spec.opportunities, rng, now)
     return workspace
+
+
+def _seed_opportunities(session: Session, workspace_id: int, accounts: list, count: int, rng: random.Random,
+                        now: datetime) -> None:
+    """Open deals at every stage, plus won and lost ones, each with its first stage-history row."""
+    today = now.date()
+    rows = []
+    for _ in range(count):
+        account = rng.choice(accounts)
+        status = rng.choices(["open", "won", "lost"], weights=[7, 2, 1])[0]
+        stage = rng.choice(_OPEN_STAGES) if status == "open" else status
+        created = now - timedelta(days=rng.randint(5, 200))
+        updated = created + (now - created) * rng.random()
+        amount = Decimal(rng.choice([2, 3, 5, 8, 12, 15, 20, 30, 45, 80]) * 1000 + rng.randint(0, 9) * 100)
+        if status == "open":
+            probability = max(5, min(95, _STAGE_PROBABILITY[stage] + rng.randint(-10, 15)))
+        else:
+            probability = 100 if status == "won" else 0
+        rows.append(dict(
+            workspace_id=workspace_id, member_id=account.owner_id, account_id=account.id,
+            title=rng.choice(_DEAL_TITLES), amount=amount, currency="EUR", probability=probability, stage=stage,
+            status=status, expected_close_on=today + timedelta(days=rng.randint(-10, 120)) if status == "open" else None,
+            next_step_on=None, next_step=None, close_reason="prix" if status == "lost" else None,
+            created_at=created, updated_at=updated, closed_at=updated if status != "open" else None,
+        ))
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(Opportunity), rows[start:start + 10_000])
+    history = session.execute(
+        select(Opportunity.id, Opportunity.member_id, Opportunity.stage, Opportunity.probability, Opportunity.amount,
+               Opportunity.updated_at).where(Opportunity.workspace_id == workspace_id)
+    ).all()
+    changes = [
+        dict(workspace_id=workspace_id, opportunity_id=oid, member_id=mid, from_stage=None, to_stage=stage,
+             probability=probability, amount=amount, changed_at=changed_at)
+        for oid, mid, stage, probability, amount, changed_at in history
+    ]
+    for start in range(0, len(changes), 10_000):
+        session.execute(insert(OpportunityStageChange), changes[start:start + 10_000])
 
 
 def demo_summary(session: Session, workspace: Workspace) -> dict[str, int]:
@@ -146,6 +194,12 @@ def demo_summary(session: Session, workspace: Workspace) -> dict[str, int]:
     def count(model: type) -> int:
         return session.scalar(select(func.count()).select_from(model).where(model.workspace_id == workspace.id)) or 0
 
-    return {"members": count(Member), "accounts": count(Account), "contacts": count(Contact), "actions": count(Action)}
+    return {
+        "members": count(Member),
+        "accounts": count(Account),
+        "contacts": count(Contact),
+        "actions": count(Action),
+        "opportunities": count(Opportunity),
+    }
 
 

@@ -11,9 +11,21 @@ SLASH_COMMANDS = [
         "usage_hint": "visite Gamma proposition hier -- note",
     },
     {
+        "command": "/opp",
+        "description": "Record or update a deal / Noter ou mettre à jour une affaire",
+        "usage_hint": "new Gamma \"Contrat maintenance\" 12k€ 30% close 15/12",
+    },
+    {
+        "command": "/pipeline",
+        "description": "My weighted pipeline / Mon pipeline pondéré",
+        "usage_hint": "[@rep | team]",
+        "should_escape": True,  # mentions arrive as <@U123|name>
+    },
+    {
         "command": "/carnet",
         "description": "Carnet help and settings / Aide et réglages",
-        "usage_hint": "help",
+        "usage_hint": "help | settings",
+        "should_escape": True,  # channels arrive as <#C123|name>
     },
 ]
 
@@ -32,7 +44,7 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
     events_url = f"{public_url.rstrip('/')}/slack/events" if public_url else None
     commands = []
     for command in SLASH_COMMANDS:
-        entry = dict(command, should_escape=False)
+        entry = {"should_escape": False, **command}
         if events_url and not socket_mode:
             entry["url"] = events_url
         commands.append(entry)
@@ -43,8 +55,12 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
         "socket_mode_enabled": socket_mode,
         "token_rotation_enabled": False,
     }
+    event_subscriptions: dict[str, Any] = {"bot_events": ["app_home_opened"]}
     if events_url and not socket_mode:
         interactivity["request_url"] = events_url
+        interactivity["message_menu_options_url"] = events_url  # account type-ahead
+        event_subscriptions["request_url"] = events_url
+    settings["event_subscriptions"] = event_subscriptions
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -58,7 +74,7 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
             ),
         },
         "features": {
-            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": name.lower(), "always_online": True},
             "slash_commands": commands,
         },

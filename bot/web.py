@@ -6,10 +6,11 @@ import contextlib
 from typing import AsyncIterator
 
 from slack_bolt import App
-from slack_bolt.adapter.starlette import SlackRequestHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,10 +22,13 @@ def create_web_app(
     bolt_app: App, session_factory: sessionmaker[Session], worker: DeliveryWorker | None = None
 ) -> Starlette:
     """An ASGI app serving Slack's requests; the outbox worker lives as long as it does."""
-    handler = SlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        # Bolt's App is synchronous: it runs (until the ack) in a worker thread so that one slow
+        # request (a new member's users.info, a busy database) never holds up the others.
+        body = await request.body()
+        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:
         try:

@@ -34,6 +34,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
+            # The sqlite3 driver (legacy transaction control) only emits BEGIN before DML, so a
+            # SAVEPOINT issued first would open the transaction itself, and releasing it would
+            # COMMIT: rows written in a begin_nested() would survive the enclosing rollback.
+            dbapi_conn = conn.connection.dbapi_connection
+            if dbapi_conn is not None and not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

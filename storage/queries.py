@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Account, Action, Contact, Member, Workspace
+from storage.models import Account, Action, Contact, Member, Opportunity, Workspace
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,60 @@ def workspaces(session: Session) -> list[Workspace]:
 
 def count_actions(session: Session, workspace_id: int) -> int:
     return session.scalar(select(func.count(Action.id)).where(Action.workspace_id == workspace_id)) or 0
+
+
+@dataclass(frozen=True)
+class OpportunityReportRow:
+    """One line of the carnet commercial as a table."""
+
+    created_on: date
+    rep: str
+    account: str
+    title: str
+    amount: Decimal
+    currency: str
+    probability: int
+    stage: str
+    status: str
+    expected_close_on: date | None
+    next_step_on: date | None
+    closed_on: date | None
+    close_reason: str | None
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+
+
+def opportunity_report(
+    session: Session, workspace_id: int, *, since: date | None = None, until: date | None = None, batch: int = 2000
+) -> Iterator[OpportunityReportRow]:
+    """Every deal of a workspace (open first, by expected close), created between ``since`` and ``until``."""
+    stmt = (
+        select(
+            Opportunity.created_at,
+            Member.display_name,
+            Account.name,
+            Opportunity.title,
+            Opportunity.amount,
+            Opportunity.currency,
+            Opportunity.probability,
+            Opportunity.stage,
+            Opportunity.status,
+            Opportunity.expected_close_on,
+            Opportunity.next_step_on,
+            Opportunity.closed_at,
+            Opportunity.close_reason,
+        )
+        .join(Member, Member.id == Opportunity.member_id)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(Opportunity.workspace_id == workspace_id)
+        .order_by(Opportunity.status != "open", Opportunity.expected_close_on, Opportunity.id)
+        .execution_options(yield_per=batch)
+    )
+    if since is not None:
+        stmt = stmt.where(Opportunity.created_at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
+    if until is not None:
+        stmt = stmt.where(Opportunity.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc))
+    for created_at, *middle, closed_at, reason in session.execute(stmt):
+        yield OpportunityReportRow(created_at.date(), *middle, closed_at.date() if closed_at else None, reason)

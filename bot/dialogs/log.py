@@ -16,7 +16,7 @@ from bot.dialogs.context import Context
 from bot.grammar import vocabulary
 from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
 from bot.grammar.normalize import has_letter_or_digit
-from bot.messages import format_day
+from bot.messages import format_day, format_money
 from bot.services.accounts import create_account, find_account, get_account
 from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
 from storage.models import Account, Action, PendingCommand
@@ -123,7 +123,36 @@ def _keep_pending(ctx: Context, typed_account: str, draft: ActionDraft) -> Pendi
 
 def _store(ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool) -> Reply:
     action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
-    return confirmation(ctx, action, new_account=new_account)
+    reply = confirmation(ctx, action, new_account=new_account)
+    _link_to_carnet(ctx, account, draft.result, reply)
+    return reply
+
+
+WIN_RESULTS = ("won", "order")  # an order is a won deal too
+
+
+def _link_to_carnet(ctx: Context, account: Account, result: str | None, reply: Reply) -> None:
+    """A proposal offers to record the deal; a win closes the account's open deal (asks if several)."""
+    from bot.dialogs import opp as opp_dialog  # the deal dialogue builds on this one
+
+    if result == "proposal":
+        reply.lines.append(Text("opp.log_offer"))
+        reply.choices.insert(0, Choice(Text("choice.open_opp"), f"opp.open_form:{account.id}", "primary"))
+    elif result in WIN_RESULTS:
+        deals = opp_dialog.open_opportunities(ctx.session, ctx.member, account)
+        if len(deals) == 1:
+            won = opp_dialog.close_as_won(ctx, deals[0])
+            if won:
+                reply.lines.append(Text("opp.log_closed", {"title": deals[0].title, "account": account.name}))
+        elif deals:
+            reply.lines.append(Text("opp.log_ask_won", {"account": account.name}))
+            reply.choices[:0] = [
+                Choice(
+                    Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
+                    f"opp.won:{d.id}",
+                )
+                for d in deals[:10]
+            ]
 
 
 def confirmation(ctx: Context, action: Action, *, new_account: bool) -> Reply:
@@ -161,6 +190,8 @@ def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
     """A button of a /log reply: pick an account, create it, cancel, or undo."""
     if name == "undo" and len(args) == 1 and args[0].isdigit():
         return _undo(ctx, int(args[0]))
+    if name == "open_form":
+        return open_form(ctx)
     if not args or not args[0].isdigit():
         return _ended(ctx, "choice.unknown")
     pending = ctx.session.scalar(
@@ -257,7 +288,7 @@ def open_form(ctx: Context, metadata: str = "") -> Reply:
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_form(ctx: Context, values: dict[str, Any]) -> Reply:
+def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
     """A submitted /log form: every field checked, errors shown beside the field, else stored."""
     errors: dict[str, Text] = {}
 

@@ -158,3 +158,99 @@ def nearest_action_type(word: str) -> str | None:
     if best is None:
         return None
     return _ACTION_SUGGESTIONS[best[0]]
+
+
+# --- /opp: stages of a deal and the keywords of the opportunity grammar -----------------
+
+# Open stages, in pipeline order; "won" and "lost" close a deal and are /opp kinds.
+STAGES: dict[str, tuple[str, ...]] = {
+    "lead": ("lead", "piste", "prospect"),
+    "qualification": ("qualification", "qualif", "découverte", "discovery"),
+    "proposal": ("proposal", "proposition", "offre", "devis", "quote"),
+    "negotiation": ("negotiation", "négociation", "nego", "négo"),
+    "closing": ("closing", "conclusion", "signature", "finalisation", "finalization"),
+}
+OPEN_STAGES: tuple[str, ...] = tuple(STAGES)
+
+# Each code is a role a word plays in an /opp line.
+OPP_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "new": ("new", "nouveau", "nouvelle", "créer", "creer", "create", "add", "ajouter"),
+    "won": ("won", "win", "gagné", "gagnée", "signé", "signée", "signed"),
+    "lost": ("lost", "perdu", "perdue"),
+    "close": (
+        "close",
+        "close date",
+        "closing date",
+        "expected close",
+        "clôture",
+        "date de clôture",
+        "pour le",
+        "pour",
+        "fin",
+        "échéance",
+        "due",
+        "due date",
+    ),
+    "next": ("next", "next step", "suivi", "prochaine étape", "étape suivante"),
+    "probability": ("proba", "probabilité", "probability", "prob", "chance", "chances"),
+    "list": ("list", "liste", "ls"),
+}
+# Nouns people put after the "new" keyword: "nouvelle affaire Gamma …", "new deal Gamma …".
+OPP_NEW_NOUNS: tuple[str, ...] = ("affaire", "deal", "opp", "oppo", "opportunité", "opportunity")
+
+_STAGE_INDEX = _index(STAGES)
+_OPP_INDEX = _index(OPP_KEYWORDS)
+_OPP_NOUN_KEYS = frozenset(keyword_key(w) for w in OPP_NEW_NOUNS)
+_STAGE_SUGGESTIONS: dict[str, str] = {}
+for _keywords in STAGES.values():
+    for _word in _keywords:
+        _STAGE_SUGGESTIONS.setdefault(keyword_key(_word), _word)
+_OPP_SUGGESTIONS: dict[str, str] = {}
+for _code in ("new", "won", "lost"):
+    for _word in OPP_KEYWORDS[_code]:
+        _OPP_SUGGESTIONS.setdefault(keyword_key(_word), _word)
+
+
+def lookup_stage(word: str) -> str | None:
+    """Canonical open stage for a keyword (``"Négo"`` → ``"negotiation"``), else None."""
+    return _STAGE_INDEX.get(keyword_key(word))
+
+
+def match_stage(words: Sequence[str], start: int = 0) -> tuple[str, int] | None:
+    """Longest stage keyword starting at ``words[start]``: ``(code, words used)`` or None."""
+    return _match_at(_STAGE_INDEX, words, start)
+
+
+def match_opp_keyword(words: Sequence[str], start: int = 0) -> tuple[str, int] | None:
+    """Longest /opp keyword at ``words[start]``: ``(role, words used)`` or None.
+
+    Roles are the keys of :data:`OPP_KEYWORDS`: new, won, lost, close, next,
+    probability, list.
+    """
+    return _match_at(_OPP_INDEX, words, start)
+
+
+def is_opp_new_noun(word: str) -> bool:
+    """True for "affaire", "deal", "opp"… the optional noun after a "new" keyword."""
+    return keyword_key(word) in _OPP_NOUN_KEYS
+
+
+def _nearest(word: str, suggestions: Mapping[str, str], cutoff: float) -> str | None:
+    key = keyword_key(word)
+    if not key:
+        return None
+    best = process.extractOne(key, list(suggestions), scorer=fuzz.ratio, score_cutoff=cutoff)
+    return suggestions[best[0]] if best is not None else None
+
+
+def nearest_stage(word: str, cutoff: float = SUGGESTION_CUTOFF) -> str | None:
+    """The stage keyword the member most likely meant (``"negociaton"`` → ``"négociation"``).
+
+    Returns the keyword as written in :data:`STAGES` (accents kept), or None.
+    """
+    return _nearest(word, _STAGE_SUGGESTIONS, cutoff)
+
+
+def nearest_opp_keyword(word: str, cutoff: float = SUGGESTION_CUTOFF) -> str | None:
+    """The new/won/lost keyword the member most likely meant (``"perdue"`` ← ``"perdeu"``)."""
+    return _nearest(word, _OPP_SUGGESTIONS, cutoff)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
-from bot.core import Request
+from bot.core import Form, Request
 from bot.handlers.deps import SlackDeps
-from bot.render.blocks import CHOICE_ACTION_PREFIX
+from bot.render.blocks import CHOICE_ACTION_PREFIX, form_view
 
 CHOICE_ACTION = re.compile("^" + re.escape(CHOICE_ACTION_PREFIX) + r"\.")
 
@@ -31,7 +34,21 @@ def choice_request(body: dict[str, Any], action: dict[str, Any]) -> Request:
 
 def register(app: App, deps: SlackDeps) -> None:
     @app.action(CHOICE_ACTION)
-    def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()  # Slack wants the ack within 3 s; the answer follows through the outbox
-        deps.conversation.handle(choice_request(body, action))
+        reply = deps.conversation.handle(choice_request(body, action))
+        if reply.form is not None:
+            # A button that opens a form: the click's trigger_id lives 3 s, so no queue here.
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+            view = form_view(replace(reply.form, metadata=json.dumps({"channel": channel, **_metadata(reply.form)})), reply.locale)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
         deps.wake_delivery()
+
+
+def _metadata(form: Form) -> dict[str, Any]:
+    try:
+        data = json.loads(form.metadata) if form.metadata else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -20,7 +20,7 @@ from bot.render.blocks import form_view, reply_message
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("/log", "/carnet")
+COMMANDS = ("/log", "/carnet", "/opp", "/pipeline")
 
 
 def command_request(body: dict[str, Any]) -> Request:
@@ -30,7 +30,8 @@ def command_request(body: dict[str, Any]) -> Request:
         team_id=body["team_id"],
         user_id=body["user_id"],
         command=body["command"].lstrip("/"),
-        text=body.get("text") or "",
+        # Slack escapes &, < and > in a command's text; mentions (<@U1|bob>) stay as they are.
+        text=(body.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"),
         request_key=f"command:{trigger}" if trigger else None,
     )
 
@@ -42,7 +43,8 @@ def register(app: App, deps: SlackDeps) -> None:
             ack(reply_message(reply))
             return
         ack()
-        metadata = json.dumps({"channel": body.get("channel_id")})
+        own = json.loads(reply.form.metadata) if reply.form.metadata.startswith("{") else {}
+        metadata = json.dumps({**own, "channel": body.get("channel_id")})
         view = form_view(replace(reply.form, metadata=metadata), reply.locale)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -37,7 +38,7 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.view_submission("log.form")
+    @app.view_submission(re.compile(r"^(log|opp)\.form$"))
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         reply = deps.conversation.handle(form_request(body, view))
         if reply.field_errors:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core import Reply
-from bot.render.blocks import fallback_text, reply_blocks, reply_message
+from bot.render.blocks import fallback_text, home_view, reply_blocks, reply_message
 from bot.services import outbox
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,8 @@ class OutboxDelivery:
             self.client.chat_postEphemeral(channel=destination["channel"], user=destination["user"], text=text, blocks=blocks)
         elif kind == "dm":
             self.client.chat_postMessage(channel=destination["user"], text=text, blocks=blocks)
+        elif kind == "home":
+            self.client.views_publish(user_id=destination["user"], view=home_view(reply))
         elif kind == "channel":
             self.client.chat_postMessage(channel=destination["channel"], text=text, blocks=blocks)
         else:

@@ -7,9 +7,11 @@ numbers are formatted with Babel in the member's locale.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date as _babel_format_date
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 
 from bot.messages import en, fr
 
@@ -43,3 +45,17 @@ def label(locale: str, kind: str, code: str | None) -> str:
 def format_day(locale: str, day: date) -> str:
     """A calendar day as people of ``locale`` write it (``23 nov. 2026`` / ``Nov 23, 2026``)."""
     return _babel_format_date(day, format="medium", locale=normalize_locale(locale))
+
+
+def format_money(locale: str, amount: Decimal, currency: str) -> str:
+    """An amount as people of ``locale`` write it: ``12 000 €`` / ``€12,000``; cents only when there are some."""
+    loc = normalize_locale(locale)
+    text = format_currency(amount, currency, locale=loc)
+    if amount == amount.to_integral_value():
+        # Whole amounts read better without ",00": drop the decimal part Babel always adds.
+        text = text.replace(f"{get_decimal_symbol(loc)}00", "", 1)
+    return text
+
+
+def format_percent(locale: str, value: int) -> str:
+    return format_decimal(value, locale=normalize_locale(locale)) + ("\u202f%" if normalize_locale(locale) == "fr" else "%")

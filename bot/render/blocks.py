@@ -71,9 +71,9 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
 
 
 def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications."""
+    """The text Slack shows in notifications (read as mrkdwn: typed values are escaped)."""
     if reply.lines:
-        return render_text(reply.locale, reply.lines[0], mrkdwn=False)[:300]
+        return render_text(reply.locale, reply.lines[0])[:300]
     return " "
 
 
@@ -89,6 +89,11 @@ def reply_message(reply: Reply) -> dict[str, Any]:
     return message
 
 
+def home_view(reply: Reply) -> dict[str, Any]:
+    """The App Home tab showing ``reply``."""
+    return {"type": "home", "blocks": reply_blocks(reply)[:100]}
+
+
 def _element(locale: str, field: FormField) -> dict[str, Any]:
     if field.kind in ("text", "long_text"):
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": field.name}
@@ -97,6 +102,12 @@ def _element(locale: str, field: FormField) -> dict[str, Any]:
             element["max_length"] = 3000
         if field.initial:
             element["initial_value"] = field.initial
+        return element
+    if field.kind == "account":
+        # Type-ahead over the workspace's accounts, served by the block_suggestion handler.
+        element = {"type": "external_select", "action_id": field.name, "min_query_length": 1}
+        if field.initial:
+            element["initial_option"] = {"text": _plain(locale, Text("plain", {"text": field.initial_label or field.initial}), 75), "value": field.initial}
         return element
     if field.kind == "date":
         element = {"type": "datepicker", "action_id": field.name}

@@ -12,7 +12,12 @@ _EMOJI = {
     ":leftwards_arrow_with_hook:": "↩",
     ":warning:": "⚠",
     ":tada:": "🎉",
+    ":trophy:": "🏆",
+    ":memo:": "📝",
+    ":pencil2:": "✏",
+    ":hourglass:": "⌛",
 }
+_OTHER_EMOJI = re.compile(r":[a-z][a-z0-9_+\-]*:")
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _CODE = re.compile(r"`([^`\n]+)`")
 
@@ -22,6 +27,7 @@ def plain(locale: str, text: Text) -> str:
     rendered = translate(locale, text.key, **text.values)
     for code, symbol in _EMOJI.items():
         rendered = rendered.replace(code, symbol)
+    rendered = _OTHER_EMOJI.sub("", rendered)
     rendered = _BOLD.sub(r"\1", rendered)
     return _CODE.sub(r"\1", rendered)
 

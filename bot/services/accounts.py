@@ -65,3 +65,25 @@ def create_account(session: Session, workspace_id: int, name: str, *, owner_id: 
         account = session.scalar(select(Account).where(Account.workspace_id == workspace_id, Account.name_key == key))
         assert account is not None
     return account
+
+
+def search_accounts(session: Session, workspace_id: int, query: str, *, limit: int = 20) -> list[Account]:
+    """Accounts whose folded name contains ``query`` (type-ahead), names starting with it first."""
+    key = fold(query)
+    if not key:
+        return []
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = list(
+        session.scalars(
+            select(Account)
+            .where(Account.workspace_id == workspace_id, Account.name_key.like(pattern, escape="\\"))
+            .order_by(Account.name_key)
+            .limit(limit * 3)
+        )
+    )
+    rows.sort(key=lambda a: (not a.name_key.startswith(key), a.name_key))
+    if len(rows) < limit:
+        # Nothing close by spelling: offer the fuzzy suggestions too ("Gama" finds "Gamma").
+        seen = {a.id for a in rows}
+        rows += [a for a in find_account(session, workspace_id, query).suggestions if a.id not in seen]
+    return rows[:limit]

@@ -80,6 +80,8 @@ def get_or_create_member(
         return member
     profile = profile or Profile()
     tz = profile.tz if valid_tz(profile.tz) else default_tz
+    # The first person to use Carnet in a workspace (usually whoever installed it) is its admin.
+    first = session.scalar(select(Member.id).where(Member.workspace_id == workspace.id).limit(1)) is None
     locale = normalize_locale(profile.locale) if profile.locale else default_locale
     try:
         with session.begin_nested():
@@ -87,7 +89,7 @@ def get_or_create_member(
                 workspace_id=workspace.id,
                 slack_user_id=slack_user_id,
                 display_name=profile.display_name or slack_user_id,
-                role="rep",
+                role="admin" if first else "rep",
                 locale=locale,
                 tz=tz,
                 period="month",

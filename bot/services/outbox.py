@@ -57,7 +57,9 @@ def enqueue(
     else:  # pragma: no cover - other backends are not supported
         raise RuntimeError(f"unsupported database {dialect}")
     # The INSERT goes through the ORM table, so naive/aware conversion happens in UTCDateTime.
-    return session.execute(stmt).rowcount == 1
+    # RETURNING tells whether a row went in: ``rowcount`` is -1 on PostgreSQL once SQLAlchemy
+    # has fetched the implicit RETURNING of the primary key.
+    return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
 @dataclass(frozen=True)

@@ -74,32 +74,32 @@ def test_unknown_type_suggests_the_nearest(runtime, slack, gamma):
     assert snapshot(runtime) == before
 
 
-@pytest.mark.parametrize("words", ["visite", "visite hier", "appel avec Mr. X"])
-def test_missing_account(runtime, slack, words):
+def test_missing_account(runtime, slack):
     before = snapshot(runtime)
-    text = message_text(ack(slack, words))
-    assert "Quelle société ?" in text
-    assert "J'ai compris : type = " in text  # what was understood
-    assert NOTHING_STORED in text
+    for words in ("visite", "visite hier", "appel avec Mr. X"):
+        text = message_text(ack(slack, words))
+        assert "Quelle société ?" in text, words
+        assert "J'ai compris : type = " in text, words  # what was understood
+        assert NOTHING_STORED in text, words
     assert snapshot(runtime) == before
 
 
-@pytest.mark.parametrize("when", ["32/13", "2026-13-45", "31 février"])
-def test_unreadable_date(runtime, slack, gamma, when):
+def test_unreadable_date(runtime, slack, gamma):
     before = snapshot(runtime)
-    text = message_text(ack(slack, f"visite Gamma {when}"))
-    assert f"Je ne sais pas lire la date « {when} »" in text
-    assert "société = Gamma" in text  # understood up to the date
-    assert NOTHING_STORED in text
+    for when in ("32/13", "2026-13-45", "31 février"):
+        text = message_text(ack(slack, f"visite Gamma {when}"))
+        assert f"Je ne sais pas lire la date « {when} »" in text, text
+        assert "société = Gamma" in text, text  # understood up to the date
+        assert NOTHING_STORED in text
     assert snapshot(runtime) == before
 
 
-@pytest.mark.parametrize("when", ["demain", "tomorrow", "1 décembre 2026", "2026-11-24"])
-def test_future_date_for_a_past_action(runtime, slack, gamma, when):
+def test_future_date_for_a_past_action(runtime, slack, gamma):
     before = snapshot(runtime)
-    text = message_text(ack(slack, f"visite Gamma proposition {when}"))
-    assert f"« {when} » est dans le futur" in text and "/plan" in text
-    assert NOTHING_STORED in text
+    for when in ("demain", "tomorrow", "1 décembre 2026", "2026-11-24"):
+        text = message_text(ack(slack, f"visite Gamma proposition {when}"))
+        assert f"« {when} » est dans le futur" in text and "/plan" in text, text
+        assert NOTHING_STORED in text
     assert snapshot(runtime) == before
 
 
@@ -130,12 +130,12 @@ def test_unclosed_quote(runtime, slack):
     assert snapshot(runtime) == before
 
 
-@pytest.mark.parametrize("name", ["?!*", "...", "🚀🚀"])
-def test_account_without_a_letter_or_digit(runtime, slack, name):
+def test_account_without_a_letter_or_digit(runtime, slack):
     before = snapshot(runtime)
-    text = message_text(ack(slack, f"visite {name} proposition"))
-    assert f"« {name} » n'est pas un nom de société" in text
-    assert NOTHING_STORED in text
+    for name in ("?!*", "...", "🚀🚀"):
+        text = message_text(ack(slack, f"visite {name} proposition"))
+        assert f"« {name} » n'est pas un nom de société" in text, text
+        assert NOTHING_STORED in text
     assert snapshot(runtime) == before
 
 
@@ -148,11 +148,23 @@ def test_account_name_over_the_limit(runtime, slack):
 
 
 def test_markup_in_the_words_is_not_rendered(runtime, slack):
-    """<!channel> typed as a name must not ping the channel when echoed back."""
-    body = ack(slack, "visite <!channel> Corp")
-    text = message_text(body)
-    assert "<!channel>" not in text and "&lt;!channel&gt; Corp" in text
+    """<!channel> typed as a name must not ping the channel when echoed back.
+
+    Slack escapes &, < and > in a command's text: the words arrive as ``&lt;!channel&gt;``."""
+    body = ack(slack, "visite &lt;!channel&gt; Corp")
+    mrkdwn = [body["text"]] + [b["text"]["text"] for b in body["blocks"] if b.get("text")]
+    assert all("<!channel>" not in t and "&lt;!channel&gt; Corp" in t for t in mrkdwn), mrkdwn
+    # button labels are plain_text: Slack never reads markup there, the name shows as typed
+    assert button(body, "log.create_account:")["text"] == {"type": "plain_text", "text": "Créer « <!channel> Corp »", "emoji": True}
     assert snapshot(runtime)["action"] == []
+
+
+def test_ampersand_escaped_by_slack_is_read_back(runtime, slack):
+    account_id = add_account(runtime, "AT&T")
+    body = ack(slack, "appel AT&amp;T")
+    assert "Noté : appel — *AT&amp;T*" in message_text(body)  # mrkdwn shows it as AT&T
+    [action] = rows(runtime, "action")
+    assert action["account_id"] == account_id
 
 
 # ----------------------------------------------------------------------------- letters of any script

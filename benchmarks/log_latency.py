@@ -1,0 +1,500 @@
+"""Ack latency of ``/log`` over real HTTP, on a workspace of realistic size, next to a bare Bolt app.
+
+    python benchmarks/log_latency.py                       # SQLite file in a temp dir, 1,000 requests
+    python benchmarks/log_latency.py --requests 5000 --keep-db
+    python benchmarks/log_latency.py --db-url postgresql+psycopg://user:pw@localhost/carnet_bench
+    python benchmarks/log_latency.py --profile log.prof    # cProfile of Carnet's server thread
+
+What it does:
+
+1. seeds a workspace (``bot.demo.seed_demo``, size ``medium``: 50 reps, 5,000 accounts,
+   10,000 contacts, 200,000 actions), or reuses it when it is already there;
+2. serves ``runtime.web_app()`` with uvicorn on 127.0.0.1 (the production door: Starlette
+   adapter, signature checks, one transaction per command) and sends ``--requests`` signed
+   ``/log`` slash commands one after the other, with varied texts: known accounts, misspelt
+   ones (→ suggestions), unknown ones (→ create or cancel) and parse errors;
+3. does the same against a minimal Bolt app that only acks (same adapter, same uvicorn set-up,
+   same signing), so the figures can be read against what Bolt + HTTP cost anyway;
+4. prints p50 / p95 / p99 / max per app and per kind of text, and checks the target of the
+   issue: p99 under 100 ms (SQLite) and within 3x of the bare app.
+
+The latency is measured on the client: from just before the POST to the end of the response
+(the ack Slack waits for, 3 s at most). Exit status: 0 when the target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import hmac
+import itertools
+import os
+import random
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+from slack_bolt import App  # noqa: E402
+from slack_bolt.adapter.starlette import SlackRequestHandler  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
+from starlette.applications import Starlette  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from bot.demo import SIZES, _account_names, seed_demo  # noqa: E402
+from bot.runtime import Runtime, build_runtime  # noqa: E402
+from bot.services.members import Profile  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.models import Account, Action, Workspace  # noqa: E402
+
+SIGNING_SECRET = "bench-signing-secret"
+TEAM_ID = "TBENCH"
+TARGET_P99_MS = 100.0
+TARGET_RATIO = 3.0
+
+
+# --------------------------------------------------------------------------- HTTP plumbing
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedApp:
+    """An ASGI app run by a real uvicorn server in a thread (as tests/conftest.py does)."""
+
+    def __init__(self, app: Any, profiler: cProfile.Profile | None = None) -> None:
+        self.port = _free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.profiler = profiler
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        if self.profiler is None:
+            self.server.run()
+            return
+        self.profiler.enable()  # cProfile sees only the thread it is enabled in: the event loop's
+        try:
+            self.server.run()
+        finally:
+            self.profiler.disable()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "ServedApp":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+class FakeWebApi:
+    """A stand-in for Slack's Web API on 127.0.0.1: every method answers ``ok``.
+
+    Bolt (single-workspace mode, no token check at start-up) calls ``auth.test`` on the first
+    request and caches the answer; both apps get it from here, so nothing leaves the machine.
+    """
+
+    def __init__(self) -> None:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        calls = self.calls = defaultdict(int)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                method = self.path.rsplit("/", 1)[-1]
+                calls[method] += 1
+                payload = json.dumps({"ok": True, "url": "https://bench.slack.com/", "team": "bench", "user": "carnet",
+                                      "team_id": TEAM_ID, "user_id": "UBOT", "bot_id": "BBOT"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def __enter__(self) -> "FakeWebApi":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+_trigger_seq = itertools.count(1)
+
+
+def slash_command_body(text: str, *, team_id: str, user_id: str) -> str:
+    """A ``/log`` form body shaped like Slack's (fields in Slack's order, a unique trigger_id)."""
+    n = next(_trigger_seq)
+    return urlencode([
+        ("token", "verification-token"),
+        ("team_id", team_id),
+        ("team_domain", "bench"),
+        ("channel_id", "CBENCH"),
+        ("channel_name", "ventes"),
+        ("user_id", user_id),
+        ("user_name", user_id.lower()),
+        ("command", "/log"),
+        ("text", text),
+        ("api_app_id", "ABENCH"),
+        ("is_enterprise_install", "false"),
+        ("response_url", "http://127.0.0.1:9/response/bench"),
+        ("trigger_id", f"{int(time.time() * 1000)}{n:05d}.{1379717998065 + n}.{os.urandom(16).hex()}"),
+    ])
+
+
+def signed_headers(body: str, secret: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+# --------------------------------------------------------------------------- the workload
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str  # known | typo | unknown | error
+    user_id: str
+    text: str
+
+
+_TYPES = ["visite", "appel", "email", "rdv", "visio", "démo", "négociation", "relance", "visit", "call", "meeting"]
+_RESULTS = ["", "", "proposition", "pas de besoin", "revoir la proposition", "rdv pris", "commande", "proposal",
+            "no need", "à relancer"]
+_WHEN = ["", "", "", "hier", "avant-hier", "lundi dernier", "yesterday", "il y a 3 jours", "2026-01-15"]
+_CONTACTS = ["", "", "", " avec Mme Durand (acheteur)", " avec Paul Girard", " with Sophie Moreau (director)"]
+_NOTES = ["", "", "", " -- Budget validé au T2", " -- Rappeler après le salon", " -- Demande une démo sur site"]
+_ERRORS = [
+    "vizite {account}",  # unknown type → nearest type suggested
+    "rdv {account} demain",  # the future: use /plan
+    "visite",  # no account
+    "appel \"{account}",  # unclosed quote
+    "visite {account} le 45 brumaire",  # unreadable date or stray words
+    "blabla {account} proposition",
+]
+
+
+def _typo(rng: random.Random, name: str) -> str:
+    """A plausible misspelling: one letter dropped, doubled or swapped."""
+    letters = [i for i, c in enumerate(name) if c.isalpha()]
+    i = rng.choice(letters[1:-1] or letters)
+    move = rng.choice(["drop", "double", "swap"])
+    if move == "drop":
+        return name[:i] + name[i + 1:]
+    if move == "double":
+        return name[:i] + name[i] + name[i:]
+    return name[:i] + name[i + 1:i + 2] + name[i] + name[i + 2:] if i + 1 < len(name) else name[:i]
+
+
+def workload(count: int, *, accounts: list[str], users: list[str], seed: int = 11) -> list[Command]:
+    """``count`` /log texts: 60 % known accounts, 20 % misspelt, 10 % unknown, 10 % parse errors."""
+    rng = random.Random(seed)
+    commands = []
+    for _ in range(count):
+        user = rng.choice(users)
+        account = rng.choice(accounts)
+        roll = rng.random()
+        if roll < 0.10:
+            text = rng.choice(_ERRORS).format(account=account)
+            commands.append(Command("error", user, text))
+            continue
+        if roll < 0.30:
+            kind, name = "typo", _typo(rng, account)
+        elif roll < 0.40:
+            kind, name = "unknown", f"Zz {rng.choice(['Nouvelle', 'Prospect', 'Client'])} {rng.randint(1, 10**6)}"
+        else:
+            kind, name = "known", rng.choice([account, account.lower(), account.upper()])
+        if " " in name and rng.random() < 0.5:
+            name = f'"{name}"'
+        words = [rng.choice(_TYPES), name, rng.choice(_RESULTS)]
+        text = " ".join(w for w in words if w) + rng.choice(_CONTACTS) + (" " + rng.choice(_WHEN)).rstrip()
+        text += rng.choice(_NOTES)
+        commands.append(Command(kind, user, text))
+    return commands
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Sample:
+    kind: str
+    ms: float
+    status: int
+    body: str
+
+
+def send_all(base_url: str, commands: list[Command], *, team_id: str, secret: str) -> list[Sample]:
+    samples = []
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for command in commands:
+            body = slash_command_body(command.text, team_id=team_id, user_id=command.user_id)
+            headers = signed_headers(body, secret)
+            start = time.perf_counter()
+            response = client.post("/slack/events", content=body.encode(), headers=headers)
+            elapsed = (time.perf_counter() - start) * 1000
+            samples.append(Sample(command.kind, elapsed, response.status_code, response.text))
+    return samples
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank), p in [0, 100]."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else float("nan"),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
+
+def print_table(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'mean ms':>10}")
+    for name, s in rows:
+        print(f"  {name:<22}{int(s['n']):>6}{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p99']:>10.2f}{s['max']:>10.2f}{s['mean']:>10.2f}")
+
+
+# --------------------------------------------------------------------------- the two apps
+
+
+def bare_app(secret: str, api_url: str) -> Starlette:
+    """The floor: Bolt with signature checks, a /log listener that only acks."""
+    from slack_sdk import WebClient
+
+    app = App(signing_secret=secret, client=WebClient(token="xoxb-bench", base_url=api_url),
+              token_verification_enabled=False, request_verification_enabled=True)
+
+    @app.command("/log")
+    def _ack(ack: Callable[..., None]) -> None:
+        ack("ok")
+
+    handler = SlackRequestHandler(app)
+
+    async def slack_events(request: Request):  # type: ignore[no-untyped-def]
+        return await handler.handle(request)
+
+    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
+
+
+def seed(runtime: Runtime, size: str) -> tuple[list[str], list[str]]:
+    """The benchmark workspace (created once); returns its account names and rep ids."""
+    started = time.perf_counter()
+    with runtime.session_factory() as session, session.begin():
+        existing = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
+        workspace = seed_demo(session, now=runtime.clock.now(), team_id=TEAM_ID, size=size)
+        accounts = session.scalar(select(func.count(Account.id)).where(Account.workspace_id == workspace.id))
+        actions = session.scalar(select(func.count(Action.id)).where(Action.workspace_id == workspace.id))
+    verb = "reused" if existing is not None else f"seeded in {time.perf_counter() - started:.1f} s"
+    print(f"workspace {TEAM_ID}: {accounts:,} accounts, {actions:,} actions ({verb})")
+    spec = SIZES[size]
+    names = _account_names(spec.accounts)
+    users = ["UDEMO01", "UDEMO02", "UDEMO03", "UDEMO04", "UDEMO05"]
+    users += [f"UREP{i:05d}" for i in range(len(users), spec.reps)]
+    return names, users
+
+
+def count_actions(runtime: Runtime) -> int:
+    with runtime.session_factory() as session:
+        return session.scalar(select(func.count(Action.id)).join(Workspace).where(Workspace.team_id == TEAM_ID)) or 0
+
+
+def reply_text(sample: Sample) -> str:
+    """The visible text of an ack (its JSON escapes accents, so read it back)."""
+    import json
+
+    try:
+        return json.dumps(json.loads(sample.body), ensure_ascii=False)
+    except ValueError:
+        return sample.body
+
+
+def confirmed(sample: Sample) -> bool:
+    text = reply_text(sample)
+    return "Noté :" in text or "Logged:" in text
+
+
+def drop_workspace(runtime: Runtime) -> None:
+    with runtime.session_factory() as session, session.begin():
+        session.execute(delete(Workspace).where(Workspace.team_id == TEAM_ID))
+
+
+def check_replies(samples: list[Sample]) -> list[str]:
+    """Every request answered 200, and in the way its kind calls for."""
+    problems = []
+    bad = [s for s in samples if s.status != 200]
+    if bad:
+        problems.append(f"{len(bad)} requests did not get 200 (first: {bad[0].status} {bad[0].body[:200]})")
+    apology = [s for s in samples if "problème est survenu" in reply_text(s) or "went wrong" in reply_text(s)]
+    if apology:
+        problems.append(f"{len(apology)} requests got the internal-error apology")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=1000, help="signed /log requests per app (default 1000)")
+    parser.add_argument("--warmup", type=int, default=50, help="requests sent first and not measured (default 50)")
+    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database (and the seeded workspace) afterwards")
+    parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="demo size to seed (default medium)")
+    parser.add_argument("--profile", metavar="FILE", default=None,
+                        help="write a cProfile of Carnet's server thread to FILE (read it with pstats or snakeviz)")
+    parser.add_argument("--seed", type=int, default=11, help="random seed of the texts")
+    args = parser.parse_args(argv)
+
+    tmpdir = None
+    if args.db_url:
+        db_url = args.db_url
+    else:
+        tmpdir = Path(tempfile.mkdtemp(prefix="carnet-bench-"))
+        db_url = f"sqlite:///{tmpdir / 'bench.db'}"
+    print(f"database: {db_url.split('@')[-1]}")
+    fake_api = FakeWebApi().__enter__()
+    settings = Settings(
+        database_url=db_url,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_api.api_url,  # no call may leave the machine
+        default_tz="Europe/Paris",
+        default_locale="fr",
+    )
+    profile = Profile(display_name="bench", tz="Europe/Paris", locale="fr")
+    runtime = build_runtime(settings, profiles=lambda _user: profile)
+    exit_status = 0
+    try:
+        names, users = seed(runtime, args.size)
+        from bot.grammar.when import warm_up
+
+        warm_up()  # as `carnet serve` does
+        warm = workload(args.warmup, accounts=names, users=users, seed=args.seed + 1)
+        measured = workload(args.requests, accounts=names, users=users, seed=args.seed)
+        kinds = defaultdict(int)
+        for command in measured:
+            kinds[command.kind] += 1
+        print("texts: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + "; e.g.")
+        for kind in ("known", "typo", "unknown", "error"):
+            example = next((c.text for c in measured if c.kind == kind), None)
+            if example:
+                print(f"  /log {example}")
+
+        # The bare app first, then Carnet: same client, same process, same uvicorn set-up.
+        with ServedApp(bare_app(SIGNING_SECRET, fake_api.api_url)) as served:
+            send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
+            bare = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
+        profiler = cProfile.Profile() if args.profile else None  # the warm-up is in the profile too
+        with ServedApp(runtime.web_app(), profiler) as served:
+            send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
+            before = count_actions(runtime)
+            carnet = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
+        after = count_actions(runtime)
+
+        carnet_ms = [s.ms for s in carnet]
+        bare_ms = [s.ms for s in bare]
+        rows = [("bare Bolt ack", summary(bare_ms)), ("Carnet /log (all)", summary(carnet_ms))]
+        for kind in ("known", "typo", "unknown", "error"):
+            values = [s.ms for s in carnet if s.kind == kind]
+            if values:
+                rows.append((f"  {kind}", summary(values)))
+        print_table(f"ack latency, {args.requests} sequential signed /log requests over HTTP", rows)
+        stored_known = sum(1 for s in carnet if s.kind == "known" and confirmed(s))
+        print(f"\nactions stored during the run: {after - before} (known-account texts confirmed: {stored_known}); "
+              f"Web API calls: {dict(fake_api.calls)}")
+
+        c, b = summary(carnet_ms), summary(bare_ms)
+        ratio_p99 = c["p99"] / b["p99"]
+        ratio_p50 = c["p50"] / b["p50"]
+        print(f"Carnet / bare: p50 x{ratio_p50:.1f}, p99 x{ratio_p99:.1f}")
+        sqlite = db_url.startswith("sqlite")
+        checks = []
+        if sqlite:
+            checks.append((f"p99 {c['p99']:.1f} ms < {TARGET_P99_MS:.0f} ms", c["p99"] < TARGET_P99_MS))
+        checks.append((f"p99 within {TARGET_RATIO:.0f}x of the bare app (x{ratio_p99:.1f})", ratio_p99 <= TARGET_RATIO))
+        for problem in check_replies(carnet):
+            checks.append((problem, False))
+        print()
+        for label, ok in checks:
+            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
+        exit_status = 0 if all(ok for _, ok in checks) else 1
+
+        if profiler is not None and args.profile:
+            import pstats
+
+            profiler.dump_stats(args.profile)
+            print(f"\nprofile written to {args.profile}; top 25 by cumulative time:")
+            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+    finally:
+        if not args.keep_db and args.db_url:
+            drop_workspace(runtime)
+        runtime.close()
+        fake_api.__exit__()
+        if tmpdir is not None:
+            if args.keep_db:
+                print(f"\ndatabase kept: {db_url}")
+            else:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+    return exit_status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

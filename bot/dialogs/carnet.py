@@ -1,0 +1,97 @@
+"""``/carnet help | settings``: what Carnet can do, and the workspace settings (admins change them)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import Reply, Text
+from bot.dialogs.context import Context
+from bot.grammar.amounts import CURRENCIES
+from bot.grammar.normalize import fold
+from bot.grammar.vocabulary import lookup_stage
+from bot.messages import format_percent
+from bot.services import workspace_settings
+from bot.services.workspace_settings import STAGES
+
+_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^(#[\w\-]+)$|^([CG][A-Z0-9]{6,})$")
+
+
+def on_carnet(ctx: Context, text: str) -> Reply:
+    """``/carnet`` sub-commands; ``help`` is the default."""
+    words = text.split()
+    sub = fold(words[0]) if words else "help"
+    if sub in ("settings", "reglages", "parametres"):
+        return settings(ctx, words[1:])
+    return help_reply(ctx)
+
+
+def help_reply(ctx: Context) -> Reply:
+    return ctx.reply(
+        Text("help.title"),
+        Text("help.log"),
+        Text("help.opp"),
+        Text("help.pipeline"),
+        Text("help.settings"),
+        Text("help.languages"),
+    )
+
+
+def _describe(ctx: Context) -> Reply:
+    current = workspace_settings.load(ctx.workspace)
+    probabilities = ", ".join(
+        f"{ctx.label('stage', stage)} {format_percent(ctx.locale, current.probability_of(stage))}" for stage in STAGES[:5]
+    )
+    channel = f"<#{current.team_channel}>" if current.team_channel and not current.team_channel.startswith("#") else (
+        current.team_channel or ctx.say("settings.none")
+    )
+    return ctx.reply(
+        Text("settings.title"),
+        Text("settings.channel", {"value": channel}),
+        Text("settings.stalled", {"value": current.stalled_after_days}),
+        Text("settings.amounts", {"value": ctx.say("settings.shown" if current.celebrate_amounts else "settings.hidden")}),
+        Text("settings.currency", {"value": current.currency}),
+        Text("settings.probabilities", {"value": probabilities}),
+        Text("settings.usage"),
+    )
+
+
+def settings(ctx: Context, words: list[str]) -> Reply:
+    """Show the settings, or (admins) change one: channel, stalled, amounts, currency, probability."""
+    if not words:
+        return _describe(ctx)
+    if ctx.member.role != "admin":
+        return ctx.reply(Text("settings.admins_only"), ok=False)
+    current = workspace_settings.load(ctx.workspace)
+    name, values = fold(words[0]), words[1:]
+    updated = None
+    raw = " ".join(values)
+    if name in ("channel", "canal") and len(values) == 1:
+        match = _CHANNEL.match(values[0])
+        if match:
+            updated = _replace(current, team_channel=next(g for g in match.groups() if g))
+    elif name in ("stalled", "panne") and len(values) == 1 and values[0].isdigit() and 1 <= int(values[0]) <= 365:
+        updated = _replace(current, stalled_after_days=int(values[0]))
+    elif name in ("amounts", "montants") and len(values) == 1 and fold(values[0]) in ("hide", "show", "masquer", "afficher"):
+        updated = _replace(current, celebrate_amounts=fold(values[0]) in ("show", "afficher"))
+    elif name in ("currency", "devise") and len(values) == 1 and values[0].upper() in CURRENCIES:
+        updated = _replace(current, currency=values[0].upper())
+    elif name in ("probability", "probabilite") and len(values) == 2:
+        stage = lookup_stage(values[0])
+        value = values[1].rstrip("%")
+        if stage and value.isdigit() and 0 <= int(value) <= 100:
+            probabilities = dict(current.stage_probabilities, **{stage: int(value)})
+            updated = _replace(current, stage_probabilities=probabilities)
+    else:
+        return ctx.reply(Text("settings.usage"), ok=False)
+    if updated is None:
+        return ctx.reply(Text("settings.bad_value", {"value": raw}), Text("settings.usage"), ok=False)
+    workspace_settings.save(ctx.workspace, updated)
+    reply = _describe(ctx)
+    reply.lines.insert(0, Text("settings.saved"))
+    return reply
+
+
+def _replace(current: workspace_settings.WorkspaceSettings, **changes: object) -> workspace_settings.WorkspaceSettings:
+    from dataclasses import replace
+
+    return replace(current, **changes)  # type: ignore[arg-type]

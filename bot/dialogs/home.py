@@ -1,0 +1,77 @@
+"""The App Home tab (and ``/home`` in the console): my period, today, my deals, the stalled ones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from bot.core import Choice, Reply, Text
+from bot.dialogs.context import Context
+from bot.dialogs.pipeline import member_report, render_report
+from bot.reports.pipeline import StageTotal, by_currency
+from bot.messages import format_day, format_money, label
+from bot.services import workspace_settings
+from storage.models import Account, Action
+
+LOG_FORM_CHOICE = "log.open_form"
+OPP_FORM_CHOICE = "opp.open_form"
+
+
+def on_command(ctx: Context, _text: str = "") -> Reply:
+    """The member's home: progress this period, today's actions, open deals by stage, stalled deals."""
+    report = member_report(ctx, ctx.member, stalled_limit=5)
+    session = ctx.session
+    actions_in_period = session.scalar(
+        select(func.count(Action.id)).where(
+            Action.workspace_id == ctx.workspace.id,
+            Action.member_id == ctx.member.id,
+            Action.occurred_on.between(report.period_start, report.period_end),
+        )
+    ) or 0
+    today_actions = session.execute(
+        select(Action.action_type, Action.account_id)
+        .where(Action.workspace_id == ctx.workspace.id, Action.member_id == ctx.member.id, Action.occurred_on == ctx.today)
+        .order_by(Action.id)
+        .limit(10)
+    ).all()
+
+    def total(values: list[StageTotal], attr: str) -> str:
+        sums = by_currency(values, attr) or {_currency(ctx): Decimal(0)}
+        return " + ".join(format_money(ctx.locale, amount, currency) for currency, amount in sums.items())
+
+    body = render_report(ctx, report, Text("home.deals"))
+    lines = [
+        Text("home.title", {"name": ctx.member.display_name}),
+        Text(
+            "home.progress",
+            {
+                "start": format_day(ctx.locale, report.period_start),
+                "end": format_day(ctx.locale, report.period_end),
+                "won": total(report.won, "amount"),
+                "weighted": total(report.stages, "weighted"),
+                "actions": actions_in_period,
+            },
+        ),
+        Text("home.today"),
+    ]
+    if today_actions:
+        names = dict(
+            session.execute(
+                select(Account.id, Account.name).where(Account.id.in_({a.account_id for a in today_actions}))
+            ).all()
+        )
+        for action_type, account_id in today_actions:
+            lines.append(Text("plain", {"text": f"• {label(ctx.locale, 'action_type', action_type)} — {names.get(account_id, '')}"}))
+    else:
+        lines.append(Text("home.today_empty"))
+    body.lines = lines + body.lines
+    body.choices = [
+        Choice(Text("home.log_button"), LOG_FORM_CHOICE, "primary"),
+        Choice(Text("home.opp_button"), OPP_FORM_CHOICE),
+    ]
+    return body
+
+
+def _currency(ctx: Context) -> str:
+    return workspace_settings.load(ctx.workspace).currency

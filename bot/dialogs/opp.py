@@ -1,0 +1,533 @@
+"""The /opp dialogue: create and update deals, win and lose them, list mine.
+
+When the account or the deal is not certain (an unknown name, several open deals at
+one account), a pending command is kept and the rep chooses; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.core import Choice, Fact, Form, FormField, Reply, Text
+from bot.dialogs.context import Context
+from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
+from bot.grammar.normalize import has_letter_or_digit
+from bot.grammar.opp import OppCommand, OppParseError, parse_opp
+from bot.messages import format_day, format_money, format_percent
+from bot.services import outbox, workspace_settings
+from bot.services.accounts import create_account, find_account, get_account
+from bot.services.opportunities import (
+    OpportunityChange,
+    OpportunityError,
+    create_opportunity,
+    get_opportunity,
+    mark_lost,
+    mark_won,
+    open_opportunities,
+    update_opportunity,
+)
+from bot.services.workspace_settings import OPEN_STAGES
+from storage.models import Account, Opportunity, PendingCommand
+
+FORM_ID = "opp.form"
+PENDING_LIFETIME = timedelta(hours=1)
+LIST_LIMIT = 25
+
+# --------------------------------------------------------------------------- command
+
+
+def on_command(ctx: Context, text: str) -> Reply:
+    """``/opp …``; alone, the list of my open deals."""
+    if not text.strip():
+        return list_mine(ctx)
+    parsed = parse_opp(text, today=ctx.today, languages=ctx.languages)
+    if isinstance(parsed, OppParseError):
+        return _parse_error_reply(ctx, parsed)
+    if parsed.kind == "list":
+        return list_mine(ctx)
+    assert parsed.account is not None
+    match = find_account(ctx.session, ctx.workspace.id, parsed.account)
+    if match.exact is not None:
+        return _apply(ctx, match.exact, parsed)
+    pending = _keep_pending(ctx, parsed)
+    choices = [Choice(Text("plain", {"text": a.name}), f"opp.pick_account:{pending.id}:{a.id}") for a in match.suggestions]
+    if parsed.kind == "new":
+        choices.append(
+            Choice(Text("choice.create_account", {"name": parsed.account}), f"opp.create_account:{pending.id}", "primary")
+        )
+    elif not match.suggestions:
+        ctx.session.delete(pending)
+        return ctx.reply(Text("form.error.unknown_account", {"typed": parsed.account}), Text("opp.usage"), ok=False)
+    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
+    question = "log.ask_account" if match.suggestions else "log.ask_create"
+    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+
+
+def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
+    values: dict[str, Any] = {"word": error.detail or "", "currencies": ", ".join(sorted(CURRENCIES))}
+    lines = [Text(f"opp.error.{error.code}", values)]
+    if error.suggestion:
+        lines.append(Text("opp.error.suggest", {"suggestion": error.suggestion}))
+    if error.code == "unknown_stage":
+        lines.append(Text("opp.error.stages", {"stages": ", ".join(ctx.label("stage", s) for s in OPEN_STAGES)}))
+    lines += [Text("log.error.nothing_stored"), Text("opp.usage")]
+    return Reply(locale=ctx.locale, lines=lines, ok=False)
+
+
+def _error_reply(ctx: Context, error: OpportunityError) -> Reply:
+    return Reply(
+        locale=ctx.locale,
+        lines=[Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()}), Text("log.error.nothing_stored")],
+        ok=False,
+    )
+
+
+# --------------------------------------------------------------------------- pending commands
+
+
+def _keep_pending(ctx: Context, parsed: OppCommand) -> PendingCommand:
+    payload = asdict(parsed)
+    if parsed.amount is not None:
+        payload["amount"] = {"amount": str(parsed.amount.amount), "currency": parsed.amount.currency}
+    for key in ("close_on", "next_step_on"):
+        value = getattr(parsed, key)
+        payload[key] = value.isoformat() if value else None
+    pending = PendingCommand(
+        workspace_id=ctx.workspace.id,
+        member_id=ctx.member.id,
+        kind="opp",
+        payload=payload,
+        created_at=ctx.now,
+        expires_at=ctx.now + PENDING_LIFETIME,
+    )
+    ctx.session.add(pending)
+    ctx.session.flush()
+    return pending
+
+
+def _command_from(payload: dict[str, Any]) -> OppCommand:
+    data = dict(payload)
+    if data.get("amount"):
+        data["amount"] = Money(Decimal(data["amount"]["amount"]), data["amount"]["currency"])
+    for key in ("close_on", "next_step_on"):
+        data[key] = date.fromisoformat(data[key]) if data.get(key) else None
+    return OppCommand(**data)
+
+
+def _take_pending(ctx: Context, pending_id: str) -> PendingCommand | Reply:
+    pending = None
+    if pending_id.isdigit():
+        pending = ctx.session.scalar(
+            select(PendingCommand).where(
+                PendingCommand.workspace_id == ctx.workspace.id,
+                PendingCommand.id == int(pending_id),
+                PendingCommand.kind == "opp",
+            )
+        )
+    if pending is None or pending.expires_at < ctx.now:
+        return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
+    if pending.member_id != ctx.member.id:
+        return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
+    ctx.session.delete(pending)  # a choice is made once
+    return pending
+
+
+# --------------------------------------------------------------------------- applying a command
+
+
+def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Opportunity | None = None) -> Reply:
+    """Run ``parsed`` on ``account`` (and on ``opportunity`` once known); all or nothing."""
+    settings = workspace_settings.load(ctx.workspace)
+    try:
+        with ctx.session.begin_nested():  # a refused change leaves no trace, not even half of it
+            if parsed.kind == "new":
+                return _create(ctx, account, parsed, settings)
+            if opportunity is None:
+                deals = open_opportunities(ctx.session, ctx.member, account)
+                if not deals:
+                    return Reply(
+                        locale=ctx.locale,
+                        lines=[Text("opp.none_open", {"account": account.name})],
+                        choices=[
+                            Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary"),
+                        ],
+                        ok=False,
+                    )
+                if len(deals) > 1:
+                    return _ask_which(ctx, account, parsed, deals)
+                opportunity = deals[0]
+            return _change(ctx, opportunity, parsed, settings)
+    except OpportunityError as error:
+        return _error_reply(ctx, error)
+
+
+def _ask_which(ctx: Context, account: Account, parsed: OppCommand, deals: list[Opportunity]) -> Reply:
+    pending = _keep_pending(ctx, parsed)
+    choices = [
+        Choice(
+            Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
+            f"opp.pick:{pending.id}:{d.id}",
+        )
+        for d in deals[:10]
+    ]
+    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
+    return Reply(locale=ctx.locale, lines=[Text("opp.ask_which", {"account": account.name})], choices=choices)
+
+
+def _currency_of(money: Money | None, settings: workspace_settings.WorkspaceSettings) -> str:
+    currency = (money.currency if money else None) or settings.currency
+    if currency not in CURRENCIES:
+        raise OpportunityError("unknown_currency", word=currency, currencies=", ".join(sorted(CURRENCIES)))
+    return currency
+
+
+def _create(ctx: Context, account: Account, parsed: OppCommand, settings: workspace_settings.WorkspaceSettings) -> Reply:
+    if parsed.amount is None:
+        raise OpportunityError("missing_amount")
+    opportunity = create_opportunity(
+        ctx.session,
+        ctx.member,
+        account,
+        title=parsed.title or account.name,
+        amount=parsed.amount.amount,
+        currency=_currency_of(parsed.amount, settings),
+        probability=parsed.probability,
+        stage=parsed.stage or "proposal",
+        expected_close_on=parsed.close_on,
+        next_step_on=parsed.next_step_on,
+        today=ctx.today,
+        now=ctx.now,
+        settings=settings,
+    )
+    return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
+
+
+def _change(
+    ctx: Context, opportunity: Opportunity, parsed: OppCommand, settings: workspace_settings.WorkspaceSettings
+) -> Reply:
+    names = {"account": opportunity.account.name, "title": opportunity.title}
+    if parsed.kind == "won":
+        if not mark_won(ctx.session, opportunity, ctx.member, now=ctx.now):
+            return ctx.reply(Text("opp.already_won", names))
+        celebrate(ctx, opportunity, settings)
+        amount = format_money(ctx.locale, opportunity.amount, opportunity.currency)
+        return deal_reply(ctx, opportunity, Text("opp.won", {**names, "amount": amount}))
+    if parsed.kind == "lost":
+        if not mark_lost(ctx.session, opportunity, ctx.member, reason=parsed.reason, now=ctx.now):
+            return ctx.reply(Text("opp.already_lost", names))
+        reason = opportunity.close_reason or ctx.say("opp.no_reason")
+        return deal_reply(ctx, opportunity, Text("opp.lost", {**names, "reason": reason}))
+    change = OpportunityChange(
+        amount=parsed.amount.amount if parsed.amount else None,
+        currency=_currency_of(parsed.amount, settings) if parsed.amount and parsed.amount.currency else None,
+        probability=parsed.probability,
+        stage=parsed.stage,
+        expected_close_on=parsed.close_on,
+        next_step_on=parsed.next_step_on,
+    )
+    changed = update_opportunity(ctx.session, opportunity, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
+    return deal_reply(ctx, opportunity, Text("opp.updated" if changed else "opp.unchanged", names))
+
+
+def close_as_won(ctx: Context, opportunity: Opportunity) -> bool:
+    """Mark the deal won (and celebrate it); False when it was already closed."""
+    if opportunity.status != "open":
+        return False
+    mark_won(ctx.session, opportunity, ctx.member, now=ctx.now)
+    celebrate(ctx, opportunity, workspace_settings.load(ctx.workspace))
+    return True
+
+
+def celebrate(ctx: Context, opportunity: Opportunity, settings: workspace_settings.WorkspaceSettings) -> None:
+    """Queue the win for the team channel (once per deal); losses are never posted there."""
+    if not settings.team_channel:
+        return
+    values = {"rep": opportunity.member.display_name, "account": opportunity.account.name, "title": opportunity.title}
+    if settings.celebrate_amounts:
+        line = Text("opp.celebration", {**values, "amount": format_money(ctx.locale, opportunity.amount, opportunity.currency)})
+    else:
+        line = Text("opp.celebration_no_amount", values)
+    outbox.enqueue(
+        ctx.session,
+        workspace_id=ctx.workspace.id,
+        dedupe_key=f"celebration:opportunity:{opportunity.id}",
+        kind="reply",
+        payload={
+            "destination": {"type": "channel", "channel": settings.team_channel},
+            "reply": Reply(locale=ctx.locale, lines=[line]).to_dict(),
+        },
+        now=ctx.now,
+    )
+
+
+def deal_reply(ctx: Context, opportunity: Opportunity, headline: Text) -> Reply:
+    """A deal as the rep will find it in the carnet."""
+    facts = [
+        Fact(Text("fact.account"), opportunity.account.name),
+        Fact(Text("form.field.title"), opportunity.title),
+        Fact(Text("form.field.amount"), format_money(ctx.locale, opportunity.amount, opportunity.currency)),
+        Fact(Text("form.field.probability"), format_percent(ctx.locale, opportunity.probability)),
+        Fact(Text("form.field.stage"), ctx.label("stage", opportunity.stage)),
+    ]
+    if opportunity.status == "open":
+        facts.append(Fact(Text("pipeline.weighted"), format_money(ctx.locale, opportunity.weighted_amount, opportunity.currency)))
+    if opportunity.expected_close_on and opportunity.status == "open":
+        facts.append(Fact(Text("form.field.close_date"), format_day(ctx.locale, opportunity.expected_close_on)))
+    return Reply(locale=ctx.locale, lines=[headline], facts=facts)
+
+
+def list_mine(ctx: Context) -> Reply:
+    """My open deals, the nearest closing first."""
+    deals = list(
+        ctx.session.scalars(
+            select(Opportunity)
+            .where(
+                Opportunity.workspace_id == ctx.workspace.id,
+                Opportunity.member_id == ctx.member.id,
+                Opportunity.status == "open",
+            )
+            .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on, Opportunity.id)
+            .limit(LIST_LIMIT)
+        )
+    )
+    if not deals:
+        return Reply(
+            locale=ctx.locale,
+            lines=[Text("opp.list_empty")],
+            choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")],
+        )
+    lines = [Text("opp.list_title", {"count": len(deals)})]
+    for deal in deals:
+        close = ctx.say("opp.list_close", date=format_day(ctx.locale, deal.expected_close_on)) if deal.expected_close_on else ""
+        lines.append(
+            Text(
+                "opp.list_line",
+                {
+                    "account": deal.account.name,
+                    "title": deal.title,
+                    "stage": ctx.label("stage", deal.stage),
+                    "amount": format_money(ctx.locale, deal.amount, deal.currency),
+                    "probability": format_percent(ctx.locale, deal.probability),
+                    "weighted": format_money(ctx.locale, deal.weighted_amount, deal.currency),
+                    "close": close,
+                },
+            )
+        )
+    return Reply(locale=ctx.locale, lines=lines, choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")])
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
+    """Buttons of /opp replies (and of /log replies about deals)."""
+    if name == "open_form":
+        account = get_account(ctx.session, ctx.workspace.id, int(args[0])) if args and args[0].isdigit() else None
+        return open_form(ctx, account=account)
+    if name == "won" and args and args[0].isdigit():
+        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[0]))
+        if opportunity is None or opportunity.member_id != ctx.member.id:
+            return ctx.reply(Text("choice.not_yours" if opportunity else "choice.expired"), ok=False)
+        reply = _apply(ctx, opportunity.account, OppCommand(kind="won", account=opportunity.account.name), opportunity)
+        reply.replace_original = True
+        return reply
+    if not args:
+        return ctx.reply(Text("choice.unknown"), ok=False)
+    taken = _take_pending(ctx, args[0])
+    if isinstance(taken, Reply):
+        return taken
+    parsed = _command_from(taken.payload)
+    if name == "cancel":
+        return Reply(locale=ctx.locale, lines=[Text("log.cancelled")], replace_original=True)
+    if name == "pick_account" and len(args) == 2 and args[1].isdigit():
+        account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
+        reply = _apply(ctx, account, parsed) if account else ctx.reply(Text("choice.expired"), ok=False)
+    elif name == "create_account" and parsed.kind == "new" and parsed.account:
+        account = create_account(ctx.session, ctx.workspace.id, parsed.account, owner_id=ctx.member.id, now=ctx.now)
+        reply = _apply(ctx, account, parsed)
+    elif name == "pick" and len(args) == 2 and args[1].isdigit():
+        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[1]))
+        if opportunity is None or opportunity.member_id != ctx.member.id:
+            return ctx.reply(Text("choice.expired"), ok=False)
+        reply = _apply(ctx, opportunity.account, parsed, opportunity)
+    else:
+        return ctx.reply(Text("choice.unknown"), ok=False)
+    reply.replace_original = True
+    return reply
+
+
+# --------------------------------------------------------------------------- form
+
+
+def open_form(ctx: Context, *, account: Account | None = None, opportunity: Opportunity | None = None) -> Reply:
+    """The deal form: a new deal, or the account's single open deal when there is one."""
+    if opportunity is None and account is not None:
+        deals = open_opportunities(ctx.session, ctx.member, account)
+        opportunity = deals[0] if len(deals) == 1 else None
+    settings = workspace_settings.load(ctx.workspace)
+    stage = opportunity.stage if opportunity else "proposal"
+    form = Form(
+        form_id=FORM_ID,
+        title=Text("form.opp.title"),
+        submit=Text("form.opp.submit"),
+        metadata=json.dumps({"opportunity": opportunity.id}) if opportunity else "",
+        fields=[
+            FormField(
+                "account",
+                Text("form.field.account"),
+                "account",
+                True,
+                initial=f"id:{account.id}" if account else None,
+                initial_label=account.name if account else None,
+                hint=Text("form.account_hint_console") if ctx.source == "console" else None,
+            ),
+            FormField("title", Text("form.field.title"), "text", initial=opportunity.title if opportunity else None),
+            FormField(
+                "amount",
+                Text("form.field.amount"),
+                "text",
+                True,
+                initial=(format_money(ctx.locale, opportunity.amount, opportunity.currency) if opportunity else None),
+            ),
+            FormField(
+                "probability",
+                Text("form.field.probability"),
+                "text",
+                initial=str(opportunity.probability if opportunity else settings.probability_of(stage)),
+            ),
+            FormField(
+                "stage",
+                Text("form.field.stage"),
+                "select",
+                True,
+                options=[(s, Text(f"stage.{s}")) for s in OPEN_STAGES],
+                initial=stage,
+            ),
+            FormField(
+                "close_date",
+                Text("form.field.close_date"),
+                "date",
+                initial=opportunity.expected_close_on.isoformat() if opportunity and opportunity.expected_close_on else None,
+            ),
+        ],
+    )
+    return Reply(locale=ctx.locale, form=form)
+
+
+def resolve_account_field(ctx: Context, value: Any) -> tuple[Account | None, str | None, Text | None]:
+    """An account field's value → (existing account, name to create, error). Values come as
+    ``id:N`` or ``new:Name`` from Slack's type-ahead, or as typed text (``+Name`` creates)."""
+    raw = " ".join(str(value or "").split())
+    if not raw:
+        return None, None, Text("form.error.required")
+    if raw.startswith("id:") and raw[3:].isdigit():
+        account = get_account(ctx.session, ctx.workspace.id, int(raw[3:]))
+        return (account, None, None) if account else (None, None, Text("form.error.bad_choice"))
+    create = raw[4:] if raw.startswith("new:") else raw[1:] if raw.startswith("+") else None
+    name = (create if create is not None else raw).strip()
+    if len(name) > 120:
+        return None, None, Text("form.error.too_long", {"limit": 120})
+    if not has_letter_or_digit(name):
+        return None, None, Text("form.error.invalid_account")
+    match = find_account(ctx.session, ctx.workspace.id, name)
+    if match.exact is not None:
+        return match.exact, None, None
+    if create is not None:
+        return None, name, None
+    if match.suggestions:
+        names = ", ".join(a.name for a in match.suggestions)
+        return None, None, Text("form.error.unknown_account_suggest", {"typed": name, "candidates": names})
+    return None, None, Text("form.error.unknown_account", {"typed": name})
+
+
+def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
+    """A submitted deal form: every field checked and errors shown beside it, else saved."""
+    settings = workspace_settings.load(ctx.workspace)
+    errors: dict[str, Text] = {}
+    account, new_name, account_error = resolve_account_field(ctx, values.get("account"))
+    if account_error:
+        errors["account"] = account_error
+    money: Money | None = None
+    amount_text = str(values.get("amount") or "").strip()
+    parsed_amount = parse_amount(amount_text) if amount_text else None
+    if not amount_text:
+        errors["amount"] = Text("form.error.required")
+    elif isinstance(parsed_amount, Money):
+        money = parsed_amount
+        if money.currency is not None and money.currency not in CURRENCIES:
+            errors["amount"] = Text("form.error.bad_amount")
+    elif isinstance(parsed_amount, AmountError) and parsed_amount.code in ("negative_amount", "absurd_amount"):
+        errors["amount"] = Text(f"opp.error.{parsed_amount.code}")
+    else:
+        errors["amount"] = Text("form.error.bad_amount")
+    probability: int | None = None
+    probability_text = str(values.get("probability") or "").strip().rstrip("%").strip()
+    if probability_text:
+        try:
+            probability = int(Decimal(probability_text.replace(",", ".")))
+            if not 0 <= probability <= 100:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            errors["probability"] = Text("form.error.bad_probability")
+    stage = str(values.get("stage") or "proposal")
+    if stage not in OPEN_STAGES:
+        errors["stage"] = Text("form.error.bad_choice")
+    close_on: date | None = None
+    if values.get("close_date"):
+        try:
+            close_on = date.fromisoformat(str(values["close_date"]))
+        except ValueError:
+            errors["close_date"] = Text("form.error.bad_date")
+    try:
+        meta = json.loads(metadata) if metadata.startswith("{") else {}
+    except ValueError:
+        meta = {}
+    existing = get_opportunity(ctx.session, ctx.workspace.id, int(meta["opportunity"])) if str(meta.get("opportunity", "")).isdigit() else None
+    if existing is not None and existing.member_id != ctx.member.id:
+        existing = None
+    if close_on is not None and close_on < ctx.today and existing is None:
+        errors["close_date"] = Text("form.error.close_in_past")
+    if errors:
+        return Reply(locale=ctx.locale, field_errors=errors, ok=False)
+    assert money is not None
+    try:
+        with ctx.session.begin_nested():
+            if account is None:
+                assert new_name is not None
+                account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
+            title = str(values.get("title") or "").strip() or account.name
+            if existing is not None and existing.status == "open":
+                change = OpportunityChange(
+                    amount=money.amount,
+                    currency=_currency_of(money, settings) if money.currency else None,
+                    probability=probability,
+                    stage=stage,
+                    expected_close_on=close_on,
+                    title=title,
+                )
+                update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
+                return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
+            opportunity = create_opportunity(
+                ctx.session,
+                ctx.member,
+                account,
+                title=title,
+                amount=money.amount,
+                currency=_currency_of(money, settings),
+                probability=probability,
+                stage=stage,
+                expected_close_on=close_on,
+                today=ctx.today,
+                now=ctx.now,
+                settings=settings,
+            )
+            return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
+    except OpportunityError as error:
+        field = {"close_in_past": "close_date", "bad_probability": "probability"}.get(error.code, "amount")
+        return Reply(locale=ctx.locale, field_errors={field: Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()})}, ok=False)

@@ -1,0 +1,225 @@
+"""The weighted pipeline of a rep or a team, computed in SQL (no row is loaded to be summed).
+
+``pipeline_report`` returns plain data; ``bot/dialogs/pipeline.py`` turns it into a Reply
+that the Block Kit and text renderers both show, and the App Home reuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, Action, Member, Opportunity
+
+STAGE_ORDER = ("lead", "qualification", "proposal", "negotiation", "closing")
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    stage: str
+    currency: str
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+
+@dataclass(frozen=True)
+class RepTotal:
+    member_id: int
+    name: str
+    currency: str
+    deals: int
+    weighted: Decimal
+    closing_weighted: Decimal
+    won_amount: Decimal
+
+
+@dataclass(frozen=True)
+class StalledDeal:
+    opportunity_id: int
+    account: str
+    title: str
+    rep: str
+    stage: str
+    amount: Decimal
+    currency: str
+    idle_days: int
+
+
+@dataclass
+class PipelineReport:
+    period_start: date
+    period_end: date
+    stages: list[StageTotal] = field(default_factory=list)
+    closing: list[StageTotal] = field(default_factory=list)  # expected to close this period, per currency
+    won: list[StageTotal] = field(default_factory=list)  # won this period, per currency
+    stalled: list[StalledDeal] = field(default_factory=list)
+    stalled_count: int = 0
+    reps: list[RepTotal] = field(default_factory=list)
+
+    @property
+    def open_deals(self) -> int:
+        return sum(s.deals for s in self.stages)
+
+
+def _weighted():
+    return func.sum(Opportunity.amount * Opportunity.probability) / 100
+
+
+def pipeline_report(
+    session: Session,
+    workspace_id: int,
+    member_ids: list[int],
+    *,
+    period_start: date,
+    period_end: date,
+    now: datetime,
+    today: date,
+    zone: ZoneInfo,
+    stalled_after_days: int,
+    per_rep: bool = False,
+    stalled_limit: int = 10,
+) -> PipelineReport:
+    """Open deals of ``member_ids`` by stage, closing and won this period, and the stalled ones."""
+    report = PipelineReport(period_start, period_end)
+    if not member_ids:
+        return report
+    mine = and_(Opportunity.workspace_id == workspace_id, Opportunity.member_id.in_(member_ids))
+    is_open = Opportunity.status == "open"
+
+    for stage, currency, deals, amount, weighted in session.execute(
+        select(Opportunity.stage, Opportunity.currency, func.count(), func.sum(Opportunity.amount), _weighted())
+        .where(mine, is_open)
+        .group_by(Opportunity.stage, Opportunity.currency)
+    ):
+        report.stages.append(StageTotal(stage, currency, deals, _money(amount), _money(weighted)))
+    report.stages.sort(key=lambda s: (STAGE_ORDER.index(s.stage) if s.stage in STAGE_ORDER else 99, s.currency))
+
+    closing_window = Opportunity.expected_close_on.between(period_start, period_end)
+    for currency, deals, amount, weighted in session.execute(
+        select(Opportunity.currency, func.count(), func.sum(Opportunity.amount), _weighted())
+        .where(mine, is_open, closing_window)
+        .group_by(Opportunity.currency)
+    ):
+        report.closing.append(StageTotal("closing_period", currency, deals, _money(amount), _money(weighted)))
+
+    start_utc, end_utc = _utc_bounds(period_start, period_end, zone)
+    for currency, deals, amount in session.execute(
+        select(Opportunity.currency, func.count(), func.sum(Opportunity.amount))
+        .where(mine, Opportunity.status == "won", Opportunity.closed_at >= start_utc, Opportunity.closed_at < end_utc)
+        .group_by(Opportunity.currency)
+    ):
+        report.won.append(StageTotal("won", currency, deals, _money(amount), _money(amount)))
+
+    report.stalled, report.stalled_count = _stalled(
+        session, workspace_id, member_ids, now=now, today=today, days=stalled_after_days, limit=stalled_limit
+    )
+    if per_rep:
+        report.reps = _per_rep(session, workspace_id, member_ids, period_start, period_end, start_utc, end_utc)
+    return report
+
+
+def _money(value: object) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _utc_bounds(period_start: date, period_end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The period's first and last local days as a half-open UTC interval (closed_at is UTC)."""
+    start = datetime.combine(period_start, time.min, tzinfo=zone).astimezone(timezone.utc)
+    end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
+    return start, end
+
+
+def _stalled(
+    session: Session, workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, limit: int
+) -> tuple[list[StalledDeal], int]:
+    """Open deals with no stage change and no action by their rep on the account for ``days``."""
+    last_action = (
+        select(Action.member_id, Action.account_id, func.max(Action.occurred_on).label("last_day"))
+        .where(Action.workspace_id == workspace_id, Action.member_id.in_(member_ids))
+        .group_by(Action.member_id, Action.account_id)
+        .subquery()
+    )
+    stalled = (
+        select(
+            Opportunity.id,
+            Account.name,
+            Opportunity.title,
+            Member.display_name,
+            Opportunity.stage,
+            Opportunity.amount,
+            Opportunity.currency,
+            Opportunity.updated_at,
+            last_action.c.last_day,
+        )
+        .select_from(Opportunity)
+        .outerjoin(
+            last_action,
+            and_(last_action.c.member_id == Opportunity.member_id, last_action.c.account_id == Opportunity.account_id),
+        )
+        .join(Account, Account.id == Opportunity.account_id)
+        .join(Member, Member.id == Opportunity.member_id)
+        .where(
+            Opportunity.workspace_id == workspace_id,
+            Opportunity.member_id.in_(member_ids),
+            Opportunity.status == "open",
+            Opportunity.updated_at < now - timedelta(days=days),
+            last_action.c.last_day.is_(None) | (last_action.c.last_day < today - timedelta(days=days)),
+        )
+    )
+    count = session.scalar(select(func.count()).select_from(stalled.subquery())) or 0
+    deals = []
+    for opp_id, account, title, rep, stage, amount, currency, updated_at, last_day in session.execute(
+        stalled.order_by(Opportunity.amount.desc(), Opportunity.id).limit(limit)
+    ):
+        last_touch = max(updated_at.date(), last_day or date.min)
+        deals.append(StalledDeal(opp_id, account, title, rep, stage, _money(amount), currency, (today - last_touch).days))
+    return deals, count
+
+
+def _per_rep(
+    session: Session,
+    workspace_id: int,
+    member_ids: list[int],
+    period_start: date,
+    period_end: date,
+    start_utc: datetime,
+    end_utc: datetime,
+) -> list[RepTotal]:
+    """One line per rep and currency: open deals, weighted pipeline, weighted closing, won this period."""
+    is_open = Opportunity.status == "open"
+    closing = and_(is_open, Opportunity.expected_close_on.between(period_start, period_end))
+    won = and_(Opportunity.status == "won", Opportunity.closed_at >= start_utc, Opportunity.closed_at < end_utc)
+    zero = literal(0)
+    stmt = (
+        select(
+            Member.id,
+            Member.display_name,
+            Opportunity.currency,
+            func.sum(case((is_open, 1), else_=zero)),
+            func.sum(case((is_open, Opportunity.amount * Opportunity.probability), else_=zero)) / 100,
+            func.sum(case((closing, Opportunity.amount * Opportunity.probability), else_=zero)) / 100,
+            func.sum(case((won, Opportunity.amount), else_=zero)),
+        )
+        .join(Opportunity, and_(Opportunity.member_id == Member.id, Opportunity.workspace_id == workspace_id))
+        .where(Member.id.in_(member_ids), is_open | won)
+        .group_by(Member.id, Member.display_name, Opportunity.currency)
+        .order_by(Member.display_name, Opportunity.currency)
+    )
+    return [
+        RepTotal(mid, name, currency, int(deals or 0), _money(weighted), _money(closing_w), _money(won_amount))
+        for mid, name, currency, deals, weighted, closing_w, won_amount in session.execute(stmt)
+    ]
+
+
+def by_currency(totals: list[StageTotal], attr: str) -> dict[str, Decimal]:
+    """Fold a few already-aggregated lines into one figure per currency (amounts never mix currencies)."""
+    out: dict[str, Decimal] = {}
+    for total in totals:
+        out[total.currency] = out.get(total.currency, Decimal(0)) + getattr(total, attr)
+    return out
