@@ -3,7 +3,7 @@
     python benchmarks/log_latency.py                       # SQLite file in a temp dir, 1,000 requests
     python benchmarks/log_latency.py --requests 5000 --keep-db
     python benchmarks/log_latency.py --db-url postgresql+psycopg://user:pw@localhost/carnet_bench
-    python benchmarks/log_latency.py --profile log.prof    # cProfile of Carnet's server thread
+    python benchmarks/log_latency.py --profile log.prof    # cProfile of Carnet's work before each ack
 
 What it does:
 
@@ -81,22 +81,11 @@ def _free_port() -> int:
 class ServedApp:
     """An ASGI app run by a real uvicorn server in a thread (as tests/conftest.py does)."""
 
-    def __init__(self, app: Any, profiler: cProfile.Profile | None = None) -> None:
+    def __init__(self, app: Any) -> None:
         self.port = _free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
-        self.profiler = profiler
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        if self.profiler is None:
-            self.server.run()
-            return
-        self.profiler.enable()  # cProfile sees only the thread it is enabled in: the event loop's
-        try:
-            self.server.run()
-        finally:
-            self.profiler.disable()
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
     def url(self) -> str:
@@ -354,6 +343,28 @@ def seed(runtime: Runtime, size: str) -> tuple[list[str], list[str]]:
     return names, users
 
 
+def profile_conversation(runtime: Runtime) -> cProfile.Profile:
+    """Profile every ``Conversation.handle`` call (the work Carnet does before the ack).
+
+    Bolt runs listeners in its own thread pool, so a profiler enabled in uvicorn's thread would
+    not see them; the requests are sequential, so one profiler switched on around each call
+    (in whichever worker thread runs it) sees all of Carnet's work and nothing else.
+    """
+    profiler = cProfile.Profile()
+    conversation = runtime.conversation
+    handle = conversation.handle
+
+    def profiled(request):  # type: ignore[no-untyped-def]
+        profiler.enable()
+        try:
+            return handle(request)
+        finally:
+            profiler.disable()
+
+    conversation.handle = profiled  # type: ignore[method-assign]
+    return profiler
+
+
 def count_actions(runtime: Runtime) -> int:
     with runtime.session_factory() as session:
         return session.scalar(select(func.count(Action.id)).join(Workspace).where(Workspace.team_id == TEAM_ID)) or 0
@@ -399,8 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="keep the database (and the seeded workspace) afterwards")
     parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="demo size to seed (default medium)")
     parser.add_argument("--profile", metavar="FILE", default=None,
-                        help="write a cProfile of Carnet's server thread to FILE (read it with pstats or snakeviz)")
+                        help="write a cProfile of Carnet's work behind each ack (Conversation.handle) to FILE")
     parser.add_argument("--seed", type=int, default=11, help="random seed of the texts")
+    parser.add_argument("--gc-freeze", action="store_true", help="experiment: gc.freeze() after the warm-up")
     args = parser.parse_args(argv)
 
     tmpdir = None
@@ -427,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.grammar.when import warm_up
 
         warm_up()  # as `carnet serve` does
+        if args.gc_freeze:
+            import gc
+
+            gc.collect()
+            gc.freeze()
         warm = workload(args.warmup, accounts=names, users=users, seed=args.seed + 1)
         measured = workload(args.requests, accounts=names, users=users, seed=args.seed)
         kinds = defaultdict(int)
@@ -442,10 +459,10 @@ def main(argv: list[str] | None = None) -> int:
         with ServedApp(bare_app(SIGNING_SECRET, fake_api.api_url)) as served:
             send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
             bare = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
-        profiler = cProfile.Profile() if args.profile else None  # the warm-up is in the profile too
-        with ServedApp(runtime.web_app(), profiler) as served:
+        with ServedApp(runtime.web_app()) as served:
             send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
             before = count_actions(runtime)
+            profiler = profile_conversation(runtime) if args.profile else None
             carnet = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
         after = count_actions(runtime)
 
@@ -481,8 +498,8 @@ def main(argv: list[str] | None = None) -> int:
             import pstats
 
             profiler.dump_stats(args.profile)
-            print(f"\nprofile written to {args.profile}; top 25 by cumulative time:")
-            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+            print(f"\nprofile of Conversation.handle written to {args.profile}; top 30 by cumulative time:")
+            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(30)
     finally:
         if not args.keep_db and args.db_url:
             drop_workspace(runtime)

@@ -113,8 +113,8 @@ class Conversation:
                 return None
         try:
             return self.profiles(request.user_id)
-        except Exception:  # the profile is a nicety: defaults work too
-            logger.warning("could not read the profile of %s", request.user_id, exc_info=True)
+        except Exception as exc:  # the profile is a nicety: defaults work too
+            logger.warning("could not read the profile of %s (%s); using the defaults", request.user_id, exc)
             return None
 
     def _stored_reply(self, request: Request) -> Reply | None:

@@ -48,6 +48,7 @@ class FormField:
     initial: str | None = None
     hint: Text | None = None
     initial_label: str | None = None  # what to show for ``initial`` when it is a code (e.g. an account id)
+    max_length: int | None = None  # for text fields: the longest answer accepted
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Reply:
                         initial=ff.get("initial"),
                         hint=text(ff.get("hint")),
                         initial_label=ff.get("initial_label"),
+                        max_length=ff.get("max_length"),
                     )
                     for ff in f["fields"]
                 ],

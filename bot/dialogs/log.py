@@ -282,7 +282,7 @@ def open_form(ctx: Context, metadata: str = "") -> Reply:
                 options=options("function", vocabulary.CONTACT_FUNCTIONS),
             ),
             FormField("date", Text("form.field.date"), "date", True, initial=ctx.today.isoformat()),
-            FormField("note", Text("form.field.note"), "long_text"),
+            FormField("note", Text("form.field.note"), "long_text", max_length=MAX_NOTE_LENGTH),
         ],
     )
     return Reply(locale=ctx.locale, form=form)

@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 MAX_NOTE_LENGTH = 1000
 MAX_ACCOUNT_LENGTH = 120
-MAX_TEXT_LENGTH = 4000
+MAX_TEXT_LENGTH = 12_000  # room for a note that is too long, so the answer can say so
 # The longest day phrase ("the day before yesterday at 10:30") has about 6 words.
 _MAX_DATE_WORDS = 8
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.core import Reply
 from bot.render.blocks import fallback_text, home_view, reply_blocks, reply_message
-from bot.services import outbox
+from bot.services import housekeeping, outbox
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
+PRUNE_EVERY_SECONDS = 600
 
 
 @dataclass
@@ -108,6 +110,11 @@ class OutboxDelivery:
             if report.handled == 0 or report.sent + report.failed + report.dropped == 0:
                 break
         return total
+
+    def prune(self) -> None:
+        """Forget old retry replies, expired choices and long-sent messages."""
+        with self.session_factory() as session, session.begin():
+            housekeeping.prune(session, now=self.clock.now())
 
     def _record(self, message_id: int, attempts: int, outcome: SendOutcome, report: DeliveryReport) -> None:
         now = self.clock.now()
@@ -204,9 +211,13 @@ class DeliveryWorker:
             self._thread = None
 
     def _run(self) -> None:
+        last_prune = 0.0
         while not self._stop.is_set():
             try:
                 self.delivery.drain()
+                if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                    last_prune = time.monotonic()
+                    self.delivery.prune()
             except Exception:  # a broken round must not kill the worker
                 logger.exception("outbox delivery round failed")
             self._wake.wait(self.interval)

@@ -99,7 +99,8 @@ def _element(locale: str, field: FormField) -> dict[str, Any]:
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": field.name}
         if field.kind == "long_text":
             element["multiline"] = True
-            element["max_length"] = 3000
+        if field.max_length:
+            element["max_length"] = field.max_length
         if field.initial:
             element["initial_value"] = field.initial
         return element

@@ -243,7 +243,13 @@ CASES = [
         VISIT,
         detail="G" * 40,
     ),
-    err("visite Gamma -- " + "x" * 5000, "invalid_text"),
+    err(
+        "visite Gamma -- " + "x" * 5000,
+        "note_too_long",
+        {**VISIT, "account": "Gamma"},
+        detail="x" * 5000,
+    ),
+    err("visite Gamma -- " + "x" * MAX_TEXT_LENGTH, "invalid_text"),
 ]
 
 

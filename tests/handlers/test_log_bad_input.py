@@ -115,7 +115,7 @@ def test_five_thousand_character_note(runtime, slack, gamma):
     before = snapshot(runtime)
     body = ack(slack, "visite Gamma proposition -- " + "é" * 5000)
     text = message_text(body)
-    assert "trop long" in text
+    assert "La note est trop longue (5000 caractères, 1000 au plus)" in text
     assert NOTHING_STORED in text
     assert "x" * 200 not in text and "é" * 200 not in text  # the wall of text is not echoed
     assert all(len(b["text"]["text"]) <= 3000 for b in body["blocks"] if b.get("text"))

@@ -1,0 +1,446 @@
+"""/opp through signed HTTP requests as Slack sends them, against the served app and the fake Web API.
+
+Replies are read where Slack would show them: the ack body of a slash command, the body
+POSTed to a click's response_url, and the Web API calls the fake recorded (views.open,
+chat.postMessage). The database is only read, to check what was (not) stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from storage.models import Member, Opportunity, OpportunityStageChange, OutboxMessage, Workspace
+from tests.conftest import TEST_NOW
+from tests.handlers.conftest import add_account, button, buttons, message_text
+
+# Who is who in these tests (users.info of the fake tells Carnet their names).
+PEOPLE = {"UBOSS": "boss", "U1": "alice", "U2": "bob", "U3": "carol", "UM1": "mia", "UM2": "max"}
+# What a refused /opp must leave untouched.
+GUARDED_TABLES = ("opportunity", "opportunity_stage_change", "account", "pending_command")
+
+
+# --------------------------------------------------------------------------- helpers (also used by
+# test_pipeline_http.py and test_home_http.py)
+
+
+def flat(value: str) -> str:
+    """Babel's French amounts use (narrow) no-break spaces: compare them as plain spaces."""
+    return value.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def register_people(fake_slack, slack) -> None:
+    """Give the fake Slack the users' profiles; UBOSS speaks first, so it is the workspace admin."""
+    for user_id, name in PEOPLE.items():
+        fake_slack.add_user(user_id, name=name, tz="Europe/Paris", locale="fr-FR")
+    response = slack.command("/carnet", "help", user_id="UBOSS")
+    assert response.status_code == 200
+
+
+def say(slack, text_: str = "", *, user: str = "U1", command: str = "/opp") -> tuple[dict[str, Any], str]:
+    """Send a slash command and return (ack body, everything it shows as flat text)."""
+    response = slack.command(command, text_, user_id=user)
+    assert response.status_code == 200, response.text
+    assert response.elapsed.total_seconds() < 3
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    return body, flat(message_text(body))
+
+
+def guarded(runtime) -> dict[str, list[tuple]]:
+    with runtime.engine.connect() as conn:
+        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in GUARDED_TABLES}
+
+
+def deals(runtime, **where: Any) -> list[Opportunity]:
+    with runtime.session_factory() as session:
+        stmt = select(Opportunity).order_by(Opportunity.id)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(Opportunity, name) == value)
+        found = list(session.scalars(stmt))
+        session.expunge_all()
+        return found
+
+
+def history(runtime, opportunity_id: int) -> list[tuple]:
+    """(from, to, probability then, amount then, when) in the order the changes happened."""
+    with runtime.session_factory() as session:
+        changes = session.scalars(
+            select(OpportunityStageChange)
+            .where(OpportunityStageChange.opportunity_id == opportunity_id)
+            .order_by(OpportunityStageChange.id)
+        )
+        return [(c.from_stage, c.to_stage, c.probability, c.amount, c.changed_at.astimezone(timezone.utc)) for c in changes]
+
+
+def set_member(runtime, user_id: str, **values: Any) -> None:
+    """Test set-up only: change a member row (role, manager) as an admin tool would."""
+    with runtime.session_factory() as session, session.begin():
+        member = session.scalar(select(Member).where(Member.slack_user_id == user_id))
+        assert member is not None, f"{user_id} never used Carnet"
+        for name, value in values.items():
+            if name == "manager":
+                value = session.scalar(select(Member.id).where(Member.slack_user_id == value))
+                name = "manager_id"
+            setattr(member, name, value)
+
+
+def workspace_settings_row(runtime) -> dict[str, Any]:
+    with runtime.session_factory() as session:
+        return dict(session.scalar(select(Workspace.settings)) or {})
+
+
+def channel_posts(fake_slack, channel: str) -> list:
+    return [c for c in fake_slack.delivered("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def channel_outbox(runtime) -> list[dict[str, Any]]:
+    """Outbox rows addressed to a channel (celebrations), whatever their status."""
+    with runtime.session_factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [r.payload for r in rows if r.payload.get("destination", {}).get("type") == "channel"]
+
+
+def wait_channel_posts(fake_slack, channel: str, count: int, timeout: float = 5.0) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        posts = channel_posts(fake_slack, channel)
+        if len(posts) >= count:
+            return posts
+        time.sleep(0.02)
+    raise AssertionError(f"expected {count} post(s) to {channel}; got {fake_slack.methods()}")
+
+
+def post_text(call) -> str:
+    return flat(message_text({"text": call.params.get("text"), "blocks": call.params.get("blocks") or []}))
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def people(fake_slack, slack) -> None:
+    register_people(fake_slack, slack)
+
+
+@pytest.fixture
+def gamma(runtime, people) -> int:
+    return add_account(runtime, "Gamma")
+
+
+# --------------------------------------------------------------------------- creating and updating
+
+
+def test_new_deal_is_stored_with_its_close_date_read_on_the_injected_clock(runtime, slack, gamma):
+    body, shown = say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
+
+    assert "Nouvelle affaire chez *Gamma* : Contrat maintenance" in shown
+    assert "12 000 €" in shown and "30 %" in shown and "proposition" in shown
+    assert "15 déc. 2026" in shown  # the close date as read on Monday 23 November 2026
+    assert "3 600 €" in shown  # weighted: 12 000 × 30 %
+    [deal] = deals(runtime)
+    assert deal.account_id == gamma
+    assert deal.title == "Contrat maintenance"
+    assert deal.amount == Decimal("12000") and deal.currency == "EUR"
+    assert deal.probability == 30 and deal.stage == "proposal" and deal.status == "open"
+    assert deal.expected_close_on == date(2026, 12, 15)
+    with runtime.session_factory() as session:
+        assert session.scalar(select(Member.slack_user_id).where(Member.id == deal.member_id)) == "U1"
+    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal("12000"), TEST_NOW)]
+
+
+def test_new_deal_in_january_is_read_forwards_from_the_clock(runtime, slack, gamma, clock):
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=timezone.utc))
+    say(slack, 'new Gamma "Renouvellement" 8k close 15/12')  # 15/12 has passed: next year's
+    [deal] = deals(runtime)
+    assert deal.expected_close_on == date(2027, 12, 15)
+
+
+def test_stage_history_after_a_sequence_of_updates(runtime, slack, gamma, clock):
+    say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
+    steps = [
+        ("Gamma 50%", "mise à jour"),
+        ("Gamma negotiation", "mise à jour"),
+        ("Gamma 15k", "mise à jour"),
+        ("Gamma won", "Bravo"),
+    ]
+    for words, expected in steps:
+        clock.advance(timedelta(hours=1))
+        _body, shown = say(slack, words)
+        assert expected in shown, (words, shown)
+    assert "15 000 €" in shown  # the win reports the amount then
+
+    [deal] = deals(runtime)
+    assert (deal.status, deal.stage, deal.probability, deal.amount) == ("won", "won", 100, Decimal("15000"))
+    assert deal.closed_at.astimezone(timezone.utc) == TEST_NOW + timedelta(hours=4)
+    hour = timedelta(hours=1)
+    assert history(runtime, deal.id) == [
+        (None, "proposal", 30, Decimal("12000"), TEST_NOW),
+        ("proposal", "proposal", 50, Decimal("12000"), TEST_NOW + hour),
+        ("proposal", "negotiation", 60, Decimal("12000"), TEST_NOW + 2 * hour),  # the stage's default odds
+        ("negotiation", "negotiation", 60, Decimal("15000"), TEST_NOW + 3 * hour),
+        ("negotiation", "won", 100, Decimal("15000"), TEST_NOW + 4 * hour),
+    ]
+
+
+def test_an_update_that_changes_nothing_writes_no_history(runtime, slack, gamma):
+    say(slack, 'new Gamma "Contrat" 12k 30%')
+    before = guarded(runtime)
+    _body, shown = say(slack, "Gamma 30%")
+    assert "Rien n'a changé" in shown
+    assert guarded(runtime) == before
+
+
+def test_several_open_deals_ask_which_one_and_the_click_applies_the_change(runtime, slack, gamma, clicks):
+    say(slack, 'new Gamma "Contrat A" 10k')
+    say(slack, 'new Gamma "Contrat B" 20k')
+    a, b = deals(runtime)
+    before = guarded(runtime)
+
+    body, shown = say(slack, "Gamma 50%")
+
+    assert "plusieurs affaires en cours chez *Gamma*. Laquelle ?" in shown
+    labels = {flat(x["text"]["text"]): x["value"] for x in buttons(body)}
+    assert labels["Contrat A (10 000 €)"].startswith("opp.pick:") and labels["Contrat A (10 000 €)"].endswith(f":{a.id}")
+    assert labels["Contrat B (20 000 €)"].endswith(f":{b.id}")
+    assert any(v.startswith("opp.cancel:") for v in labels.values())
+    # Nothing was guessed: both deals as they were, no history written.
+    after_question = guarded(runtime)
+    assert after_question["opportunity"] == before["opportunity"]
+    assert after_question["opportunity_stage_change"] == before["opportunity_stage_change"]
+
+    answer = clicks.click(button(body, labels["Contrat B (20 000 €)"]))
+
+    assert answer["replace_original"] is True
+    assert "Affaire mise à jour chez *Gamma* : Contrat B" in flat(message_text(answer))
+    a_now, b_now = deals(runtime)
+    assert (a_now.probability, b_now.probability) == (40, 50)
+    assert [h[:4] for h in history(runtime, b.id)] == [
+        (None, "proposal", 40, Decimal("20000")),
+        ("proposal", "proposal", 50, Decimal("20000")),
+    ]
+    assert len(history(runtime, a.id)) == 1
+
+    # The question is answered once: the same button again changes nothing.
+    again = clicks.click(button(body, labels["Contrat A (10 000 €)"]))
+    assert "expiré" in flat(message_text(again))
+    assert deals(runtime)[0].probability == 40
+    assert len(history(runtime, a.id)) == 1
+
+
+def test_opp_alone_lists_my_open_deals_only(runtime, slack, people):
+    add_account(runtime, "Gamma")
+    add_account(runtime, "Delta")
+    add_account(runtime, "Omega")
+    say(slack, 'new Gamma "Contrat maintenance" 12k 30% close 15/12')
+    say(slack, 'new Delta "Audit" 5k')
+    say(slack, 'new Omega "Chez Bob" 99k', user="U2")
+    say(slack, 'new Delta "Ancien" 7k')
+    say(slack, 'Delta "Ancien" lost budget')
+
+    body, shown = say(slack, "")
+
+    assert "Mes affaires en cours* (2)" in shown
+    assert "*Gamma* — Contrat maintenance : proposition, 12 000 € à 30 % (pondéré 3 600 €)" in shown
+    assert "conclusion prévue le 15 déc. 2026" in shown
+    assert "*Delta* — Audit" in shown
+    assert "Omega" not in shown and "99 000" not in shown  # bob's deal
+    assert "Ancien" not in shown  # closed
+    assert [b["value"] for b in buttons(body)] == ["opp.open_form"]
+
+
+def test_no_open_deal_offers_to_create_one_and_the_button_opens_the_prefilled_form(
+    runtime, slack, gamma, clicks, fake_slack
+):
+    say(slack, "", user="U1")  # alice is a rep (boss spoke first)
+    before = guarded(runtime)
+
+    body, shown = say(slack, "Gamma 50%")
+
+    assert "Aucune affaire en cours chez *Gamma*. En créer une ?" in shown
+    create = button(body, "opp.open_form:")
+    assert create["value"] == f"opp.open_form:{gamma}"
+    assert guarded(runtime) == before
+
+    trigger = "12345.98765.abcdef0123456789abcdef0123456789"
+    clicks.click(create, expect_answer=False, trigger_id=trigger)
+
+    [opened] = fake_slack.wait_for("views.open")
+    assert opened.params["trigger_id"] == trigger
+    view = opened.params["view"]
+    assert view["callback_id"] == "opp.form"
+    account = next(b for b in view["blocks"] if b["block_id"] == "account")
+    assert account["element"]["type"] == "external_select"
+    assert account["element"]["initial_option"]["value"] == f"id:{gamma}"
+    assert account["element"]["initial_option"]["text"]["text"] == "Gamma"
+    assert guarded(runtime) == before  # opening a form stores nothing
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def carnet(runtime, slack, gamma) -> dict[str, int]:
+    """Gamma with one open deal, Delta with a lost one."""
+    delta = add_account(runtime, "Delta")
+    say(slack, 'new Gamma "Contrat A" 10k 30%')
+    say(slack, 'new Delta "Perdu" 5k')
+    _body, shown = say(slack, "Delta lost prix")
+    assert "Affaire perdue" in shown
+    return {"gamma": gamma, "delta": delta}
+
+
+BAD_INPUTS = [
+    ('new Gamma "X" -12k', ["Un montant ne peut pas être négatif"]),
+    ("Gamma -5k", ["Un montant ne peut pas être négatif"]),
+    ('new Gamma "X" 2000000000000', ["n'est pas réaliste (1 000 milliards ou plus)"]),
+    ("Gamma 1000000000000", ["n'est pas réaliste (1 000 milliards ou plus)"]),
+    ('new Gamma "X" 12k 150%', ["Une probabilité va de 0 % à 100 % (vous avez tapé 150%)"]),
+    ("Gamma 150%", ["Une probabilité va de 0 % à 100 % (vous avez tapé 150%)"]),
+    ('new Gamma "X" 12k close 20/11/2026', ["La date de conclusion est passée"]),
+    ('new Gamma "X" 12k close hier', ["La date de conclusion est passée"]),
+    ('new Gamma "X" 12000 XYZ', ["Je ne connais pas la devise « XYZ »", "EUR", "USD"]),
+    ("Gamma negociaton", ["« negociaton » n'est pas une étape", "Vouliez-vous dire `négociation` ?"]),
+    ("Delta won", ["Cette affaire est perdue : elle ne peut pas être gagnée"]),
+    ('new "Nouvelle Société" "X" -12k', ["Un montant ne peut pas être négatif"]),
+]
+
+
+@pytest.mark.parametrize("words, expected", BAD_INPUTS, ids=[w for w, _ in BAD_INPUTS])
+def test_bad_input_is_refused_clearly_and_nothing_is_stored(runtime, slack, carnet, words, expected):
+    before = guarded(runtime)
+
+    body, shown = say(slack, words)
+
+    for fragment in expected:
+        assert fragment in shown, (fragment, shown)
+    assert "Rien n'a été enregistré." in shown
+    assert "Traceback" not in shown and "error" not in shown.lower()
+    assert guarded(runtime) == before
+    assert not [b for b in buttons(body) if b["value"].startswith(("opp.pick", "opp.won"))]
+
+
+def test_won_on_a_lost_deal_through_a_button_is_refused_and_nothing_is_stored(runtime, slack, gamma, clicks):
+    """Two open deals; the rep is asked which one was won, then loses it before clicking."""
+    say(slack, 'new Gamma "Contrat A" 10k')
+    say(slack, 'new Gamma "Contrat B" 20k')
+    a, _b = deals(runtime)
+    body, _shown = say(slack, "Gamma won")
+    pick_a = next(x for x in buttons(body) if x["value"].endswith(f":{a.id}"))
+    lose, _ = say(slack, 'Gamma "Contrat A" lost prix')
+    assert "Affaire perdue" in flat(message_text(lose))
+    before = guarded(runtime)
+
+    answer = clicks.click(pick_a)
+
+    assert "Cette affaire est perdue : elle ne peut pas être gagnée" in flat(message_text(answer))
+    after = guarded(runtime)
+    assert after["opportunity"] == before["opportunity"]
+    assert after["opportunity_stage_change"] == before["opportunity_stage_change"]
+    assert deals(runtime, id=a.id)[0].status == "lost"
+
+
+# --------------------------------------------------------------------------- celebration
+
+
+def test_a_win_is_celebrated_once_in_the_team_channel_amount_hidden_on_request(runtime, slack, gamma, fake_slack):
+    _body, shown = say(slack, "settings channel <#C0TEAM|ventes>", user="UBOSS", command="/carnet")
+    assert "Réglage enregistré" in shown
+    assert workspace_settings_row(runtime)["team_channel"] == "C0TEAM"
+    say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
+
+    _body, shown = say(slack, "Gamma won")
+
+    assert "Bravo" in shown
+    [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
+    celebration = post_text(post)
+    assert "alice" in celebration and "Gamma" in celebration and "12 000 €" in celebration
+
+    # Amounts hidden: the next win says who and where, not how much.
+    _body, shown = say(slack, "settings amounts hide", user="UBOSS", command="/carnet")
+    assert "Réglage enregistré" in shown
+    add_account(runtime, "Delta")
+    say(slack, 'new Delta "Audit" 7k')
+    say(slack, "Delta won")
+    first, second = wait_channel_posts(fake_slack, "C0TEAM", 2)
+    assert first is post
+    hidden = post_text(second)
+    assert "alice" in hidden and "Delta" in hidden
+    assert "7 000" not in hidden and "€" not in hidden
+
+    # Exactly one post per win, even a while later.
+    time.sleep(0.3)
+    assert len(channel_posts(fake_slack, "C0TEAM")) == 2
+    assert len(channel_outbox(runtime)) == 2
+
+
+def test_a_lost_deal_is_never_posted_to_the_channel(runtime, slack, gamma, fake_slack):
+    say(slack, "settings channel <#C0TEAM|ventes>", user="UBOSS", command="/carnet")
+    add_account(runtime, "Delta")
+    say(slack, 'new Gamma "Contrat maintenance" 12k')
+    say(slack, 'new Delta "Audit" 7k')
+
+    _body, shown = say(slack, "Gamma lost prix")
+    assert "Affaire perdue chez *Gamma*" in shown and "prix" in shown
+    assert deals(runtime, title="Contrat maintenance")[0].status == "lost"
+    say(slack, "Delta won")  # a later win: its post shows the channel is being served
+
+    [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
+    assert "Delta" in post_text(post) and "Gamma" not in post_text(post)
+    time.sleep(0.2)
+    assert len(channel_posts(fake_slack, "C0TEAM")) == 1
+    assert not any("Gamma" in json.dumps(p, ensure_ascii=False) for p in channel_outbox(runtime))
+
+
+def test_a_rep_cannot_change_the_settings(runtime, slack, people):
+    say(slack, "settings channel <#C0TEAM|ventes>", user="UBOSS", command="/carnet")
+    before = workspace_settings_row(runtime)
+
+    _body, shown = say(slack, "settings amounts hide", user="U1", command="/carnet")
+    assert "Seul un admin de l'espace peut changer les réglages." in shown
+    _body, shown = say(slack, "settings channel <#C0OTHER|random>", user="U1", command="/carnet")
+    assert "Seul un admin" in shown
+
+    assert workspace_settings_row(runtime) == before
+    assert before["team_channel"] == "C0TEAM" and before["celebrate_amounts"] is True
+
+
+# --------------------------------------------------------------------------- the link with /log
+
+
+def test_log_with_a_proposal_offers_to_open_the_deal(runtime, slack, gamma, clicks, fake_slack):
+    body, shown = say(slack, "visite Gamma proposition", command="/log")
+
+    assert "Noté" in shown
+    offer = button(body, "opp.open_form:")
+    assert offer["value"] == f"opp.open_form:{gamma}"
+    assert deals(runtime) == []  # an offer, not a deal
+
+    clicks.click(offer, expect_answer=False)
+    [opened] = fake_slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == "opp.form"
+    account = next(b for b in view["blocks"] if b["block_id"] == "account")
+    assert account["element"]["initial_option"]["value"] == f"id:{gamma}"
+
+
+def test_log_won_closes_the_single_open_deal_and_celebrates(runtime, slack, gamma, fake_slack):
+    say(slack, "settings channel <#C0TEAM|ventes>", user="UBOSS", command="/carnet")
+    say(slack, 'new Gamma "Contrat maintenance" 12k 30%')
+
+    _body, shown = say(slack, "visite Gamma gagné", command="/log")
+
+    assert "Noté" in shown
+    assert "Votre affaire Contrat maintenance chez *Gamma* est marquée gagnée" in shown
+    [deal] = deals(runtime)
+    assert (deal.status, deal.stage, deal.probability) == ("won", "won", 100)
+    assert history(runtime, deal.id)[-1][:4] == ("proposal", "won", 100, Decimal("12000"))
+    [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
+    assert "alice" in post_text(post) and "Gamma" in post_text(post) and "12 000 €" in post_text(post)
