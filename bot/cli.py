@@ -100,10 +100,12 @@ def _runtime(settings: Settings, **kwargs: object):
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
     if not settings.slack_bot_token:
         raise CliError("SLACK_BOT_TOKEN is not set (see README: connecting a Slack workspace)")
-    from bot.grammar.when import warm_up
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise CliError("SLACK_SIGNING_SECRET is not set (HTTP mode needs it to verify Slack's requests)")
+    from bot.runtime import prepare_to_serve
 
     runtime = _runtime(settings)
-    warm_up()  # dateparser's first parse is slow: pay it before the first /log, not during
+    prepare_to_serve()  # dateparser's data loaded and the start-up heap frozen before the first /log
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -118,13 +120,13 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
         finally:
             runtime.close()
         return 0
-    if not settings.slack_signing_secret:
-        raise CliError("SLACK_SIGNING_SECRET is not set (HTTP mode needs it to verify Slack's requests)")
     import uvicorn
 
     logger.info("Carnet serving HTTP on %s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
-    uvicorn.run(runtime.web_app(), host=args.host, port=args.port, log_level="info")
-    runtime.close()
+    try:
+        uvicorn.run(runtime.web_app(), host=args.host, port=args.port, log_level="info")
+    finally:
+        runtime.close()
     return 0
 
 

@@ -27,6 +27,7 @@ from bot.dialogs.context import Context
 from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.messages import normalize_locale
 from bot.services import outbox
+from bot.services.accounts import AccountNameIndex, search_accounts
 from bot.services.members import (
     Profile,
     ProfileLookup,
@@ -72,6 +73,7 @@ class Conversation:
         self.profiles = profiles
         self.default_tz = default_tz
         self.default_locale = normalize_locale(default_locale)
+        self.account_index = AccountNameIndex()
 
     def handle(self, request: Request) -> Reply:
         """Answer ``request``; the same ``request_key`` twice runs the work once."""
@@ -91,12 +93,11 @@ class Conversation:
     def account_options(self, team_id: str, query: str, locale: str | None = None) -> list[tuple[str, str]]:
         """Type-ahead options ``(value, label)`` for an account field: matches, then "create …"."""
         from bot.messages import translate
-        from bot.services.accounts import search_accounts
 
         query = " ".join(query.split())[:120]
         with self.session_factory() as session:
             workspace = find_workspace(session, team_id)
-            accounts = search_accounts(session, workspace.id, query) if workspace else []
+            accounts = search_accounts(session, workspace.id, query, index=self.account_index) if workspace else []
         options = [(f"id:{a.id}", a.name) for a in accounts]
         if query and not any(fold(name) == fold(query) for _v, name in options) and has_letter_or_digit(query):
             label = translate(locale or self.default_locale, "form.account_create_option", name=query)
@@ -152,7 +153,14 @@ class Conversation:
                 default_tz=self.default_tz,
                 default_locale=self.default_locale,
             )
-            ctx = Context(session=session, workspace=workspace, member=member, now=now, source=request.source)
+            ctx = Context(
+                session=session,
+                workspace=workspace,
+                member=member,
+                now=now,
+                source=request.source,
+                account_index=self.account_index,
+            )
             reply = self._route(ctx, request)
             if request.request_key:
                 session.add(

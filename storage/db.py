@@ -39,9 +39,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # The sqlite3 driver (legacy transaction control) only emits BEGIN before DML, so a
             # SAVEPOINT issued first would open the transaction itself, and releasing it would
             # COMMIT: rows written in a begin_nested() would survive the enclosing rollback.
+            # IMMEDIATE takes the write lock now (waiting out busy_timeout): a deferred BEGIN
+            # that reads, then writes after another connection committed, fails at once with
+            # "database is locked" (a stale WAL snapshot is not retried by the busy handler).
             dbapi_conn = conn.connection.dbapi_connection
             if dbapi_conn is not None and not dbapi_conn.in_transaction:
-                dbapi_conn.execute("BEGIN")
+                dbapi_conn.execute("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Reply, Text
 from bot.messages import label, translate
+from bot.services.accounts import AccountNameIndex
 from storage.models import Member, Workspace
 
 
@@ -20,6 +21,7 @@ class Context:
     member: Member
     now: datetime  # aware UTC
     source: str = "slack"
+    account_index: AccountNameIndex = field(default_factory=AccountNameIndex)
 
     @property
     def locale(self) -> str:

@@ -35,7 +35,7 @@ def on_command(ctx: Context, text: str) -> Reply:
     if isinstance(parsed, LogParseError):
         return _parse_error_reply(ctx, parsed)
     draft = _draft_from(parsed)
-    match = find_account(ctx.session, ctx.workspace.id, parsed.account)
+    match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
         return _store(ctx, match.exact, draft, new_account=False)
     pending = _keep_pending(ctx, parsed.account, draft)
@@ -329,7 +329,7 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
     elif not has_letter_or_digit(typed):
         errors["account"] = Text("form.error.invalid_account")
     else:
-        match = find_account(ctx.session, ctx.workspace.id, typed)
+        match = find_account(ctx.session, ctx.workspace.id, typed, index=ctx.account_index)
         account = match.exact
         if account is None and not create:
             if match.suggestions:

@@ -52,7 +52,7 @@ def on_command(ctx: Context, text: str) -> Reply:
     if parsed.kind == "list":
         return list_mine(ctx)
     assert parsed.account is not None
-    match = find_account(ctx.session, ctx.workspace.id, parsed.account)
+    match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
         return _apply(ctx, match.exact, parsed)
     pending = _keep_pending(ctx, parsed)
@@ -150,6 +150,11 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                 return _create(ctx, account, parsed, settings)
             if opportunity is None:
                 deals = open_opportunities(ctx.session, ctx.member, account)
+                if not deals and parsed.kind in ("won", "lost"):
+                    # "won" on the deal just lost (or the reverse) says why it cannot be.
+                    closed = _latest_closed(ctx, account)
+                    if closed is not None:
+                        return _change(ctx, closed, parsed, settings)
                 if not deals:
                     return Reply(
                         locale=ctx.locale,
@@ -165,6 +170,21 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
             return _change(ctx, opportunity, parsed, settings)
     except OpportunityError as error:
         return _error_reply(ctx, error)
+
+
+def _latest_closed(ctx: Context, account: Account) -> Opportunity | None:
+    """The member's most recently closed deal at ``account``, if any."""
+    return ctx.session.scalar(
+        select(Opportunity)
+        .where(
+            Opportunity.workspace_id == ctx.workspace.id,
+            Opportunity.account_id == account.id,
+            Opportunity.member_id == ctx.member.id,
+            Opportunity.status != "open",
+        )
+        .order_by(Opportunity.closed_at.desc(), Opportunity.id.desc())
+        .limit(1)
+    )
 
 
 def _ask_which(ctx: Context, account: Account, parsed: OppCommand, deals: list[Opportunity]) -> Reply:
@@ -435,7 +455,7 @@ def resolve_account_field(ctx: Context, value: Any) -> tuple[Account | None, str
         return None, None, Text("form.error.too_long", {"limit": 120})
     if not has_letter_or_digit(name):
         return None, None, Text("form.error.invalid_account")
-    match = find_account(ctx.session, ctx.workspace.id, name)
+    match = find_account(ctx.session, ctx.workspace.id, name, index=ctx.account_index)
     if match.exact is not None:
         return match.exact, None, None
     if create is not None:

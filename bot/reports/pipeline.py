@@ -68,7 +68,8 @@ class PipelineReport:
 
 
 def _weighted():
-    return func.sum(Opportunity.amount * Opportunity.probability) / 100
+    """Sum of amount x probability, still in hundredths: exact on both backends (see ``_weighted_money``)."""
+    return func.sum(Opportunity.amount * Opportunity.probability)
 
 
 def pipeline_report(
@@ -97,7 +98,7 @@ def pipeline_report(
         .where(mine, is_open)
         .group_by(Opportunity.stage, Opportunity.currency)
     ):
-        report.stages.append(StageTotal(stage, currency, deals, _money(amount), _money(weighted)))
+        report.stages.append(StageTotal(stage, currency, deals, _money(amount), _weighted_money(weighted)))
     report.stages.sort(key=lambda s: (STAGE_ORDER.index(s.stage) if s.stage in STAGE_ORDER else 99, s.currency))
 
     closing_window = Opportunity.expected_close_on.between(period_start, period_end)
@@ -106,7 +107,7 @@ def pipeline_report(
         .where(mine, is_open, closing_window)
         .group_by(Opportunity.currency)
     ):
-        report.closing.append(StageTotal("closing_period", currency, deals, _money(amount), _money(weighted)))
+        report.closing.append(StageTotal("closing_period", currency, deals, _money(amount), _weighted_money(weighted)))
 
     start_utc, end_utc = _utc_bounds(period_start, period_end, zone)
     for currency, deals, amount in session.execute(
@@ -117,7 +118,7 @@ def pipeline_report(
         report.won.append(StageTotal("won", currency, deals, _money(amount), _money(amount)))
 
     report.stalled, report.stalled_count = _stalled(
-        session, workspace_id, member_ids, now=now, today=today, days=stalled_after_days, limit=stalled_limit
+        session, workspace_id, member_ids, now=now, today=today, zone=zone, days=stalled_after_days, limit=stalled_limit
     )
     if per_rep:
         report.reps = _per_rep(session, workspace_id, member_ids, period_start, period_end, start_utc, end_utc)
@@ -128,6 +129,12 @@ def _money(value: object) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
+def _weighted_money(hundredths: object) -> Decimal:
+    """sum(amount x probability) / 100, rounded once here as ``Opportunity.weighted_amount`` rounds: dividing in
+    SQL left a float on SQLite and an exact numeric on PostgreSQL, so half cents came out differently."""
+    return (Decimal(hundredths or 0) / 100).quantize(Decimal("0.01"))
+
+
 def _utc_bounds(period_start: date, period_end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The period's first and last local days as a half-open UTC interval (closed_at is UTC)."""
     start = datetime.combine(period_start, time.min, tzinfo=zone).astimezone(timezone.utc)
@@ -136,7 +143,15 @@ def _utc_bounds(period_start: date, period_end: date, zone: ZoneInfo) -> tuple[d
 
 
 def _stalled(
-    session: Session, workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, limit: int
+    session: Session,
+    workspace_id: int,
+    member_ids: list[int],
+    *,
+    now: datetime,
+    today: date,
+    zone: ZoneInfo,
+    days: int,
+    limit: int,
 ) -> tuple[list[StalledDeal], int]:
     """Open deals with no stage change and no action by their rep on the account for ``days``."""
     last_action = (
@@ -177,7 +192,8 @@ def _stalled(
     for opp_id, account, title, rep, stage, amount, currency, updated_at, last_day in session.execute(
         stalled.order_by(Opportunity.amount.desc(), Opportunity.id).limit(limit)
     ):
-        last_touch = max(updated_at.date(), last_day or date.min)
+        # updated_at is UTC; idle days count in the member's calendar, like ``today`` and occurred_on.
+        last_touch = max(updated_at.astimezone(zone).date(), last_day or date.min)
         deals.append(StalledDeal(opp_id, account, title, rep, stage, _money(amount), currency, (today - last_touch).days))
     return deals, count
 
@@ -202,8 +218,8 @@ def _per_rep(
             Member.display_name,
             Opportunity.currency,
             func.sum(case((is_open, 1), else_=zero)),
-            func.sum(case((is_open, Opportunity.amount * Opportunity.probability), else_=zero)) / 100,
-            func.sum(case((closing, Opportunity.amount * Opportunity.probability), else_=zero)) / 100,
+            func.sum(case((is_open, Opportunity.amount * Opportunity.probability), else_=zero)),
+            func.sum(case((closing, Opportunity.amount * Opportunity.probability), else_=zero)),
             func.sum(case((won, Opportunity.amount), else_=zero)),
         )
         .join(Opportunity, and_(Opportunity.member_id == Member.id, Opportunity.workspace_id == workspace_id))
@@ -212,7 +228,7 @@ def _per_rep(
         .order_by(Member.display_name, Opportunity.currency)
     )
     return [
-        RepTotal(mid, name, currency, int(deals or 0), _money(weighted), _money(closing_w), _money(won_amount))
+        RepTotal(mid, name, currency, int(deals or 0), _weighted_money(weighted), _weighted_money(closing_w), _money(won_amount))
         for mid, name, currency, deals, weighted, closing_w, won_amount in session.execute(stmt)
     ]
 

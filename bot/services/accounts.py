@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import threading
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,22 +26,47 @@ class AccountMatch:
     suggestions: list[Account] = field(default_factory=list)
 
 
-def find_account(session: Session, workspace_id: int, typed: str) -> AccountMatch:
+class AccountNameIndex:
+    """The folded account names of each workspace, kept in memory for fuzzy suggestions.
+
+    Reading 5,000 names on every unknown name cost more than the fuzzy match itself (and
+    fed the garbage collector), so each process keeps them. A cached list is used only while
+    the workspace's account count and highest id are what they were — one indexed query —
+    so accounts created by another process are seen at once. Accounts are added, never
+    renamed; a deleted workspace takes its accounts with it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_workspace: dict[int, tuple[tuple[int, int], list[int], list[str]]] = {}
+
+    def names(self, session: Session, workspace_id: int) -> tuple[list[int], list[str]]:
+        count, highest = session.execute(
+            select(func.count(Account.id), func.max(Account.id)).where(Account.workspace_id == workspace_id)
+        ).one()
+        stamp = (int(count or 0), int(highest or 0))
+        with self._lock:
+            cached = self._by_workspace.get(workspace_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        rows = session.execute(select(Account.id, Account.name_key).where(Account.workspace_id == workspace_id)).all()
+        ids, keys = [row.id for row in rows], [row.name_key for row in rows]
+        if len(ids) == stamp[0]:  # rows written meanwhile would make the stamp lie: cache only a match
+            with self._lock:
+                self._by_workspace[workspace_id] = (stamp, ids, keys)
+        return ids, keys
+
+
+def find_account(session: Session, workspace_id: int, typed: str, *, index: AccountNameIndex | None = None) -> AccountMatch:
     """Look ``typed`` up: an exact folded match first, else up to three close names."""
     key = fold(typed)
     exact = session.scalar(select(Account).where(Account.workspace_id == workspace_id, Account.name_key == key))
     if exact is not None:
         return AccountMatch(exact=exact)
-    # Only names are read (not whole rows): a few thousand short strings per workspace.
-    rows = session.execute(
-        select(Account.id, Account.name_key).where(Account.workspace_id == workspace_id)
-    ).all()
-    if not rows:
+    ids, keys = (index or AccountNameIndex()).names(session, workspace_id)
+    if not ids:
         return AccountMatch(exact=None)
-    ids = [row.id for row in rows]
-    found = process.extract(
-        key, [row.name_key for row in rows], scorer=fuzz.WRatio, limit=MAX_SUGGESTIONS, score_cutoff=SUGGESTION_CUTOFF
-    )
+    found = process.extract(key, keys, scorer=fuzz.WRatio, limit=MAX_SUGGESTIONS, score_cutoff=SUGGESTION_CUTOFF)
     suggestion_ids = [ids[index] for _name, _score, index in found]
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(suggestion_ids)))}
     return AccountMatch(exact=None, suggestions=[accounts[i] for i in suggestion_ids if i in accounts])
@@ -67,7 +93,9 @@ def create_account(session: Session, workspace_id: int, name: str, *, owner_id: 
     return account
 
 
-def search_accounts(session: Session, workspace_id: int, query: str, *, limit: int = 20) -> list[Account]:
+def search_accounts(
+    session: Session, workspace_id: int, query: str, *, limit: int = 20, index: AccountNameIndex | None = None
+) -> list[Account]:
     """Accounts whose folded name contains ``query`` (type-ahead), names starting with it first."""
     key = fold(query)
     if not key:
@@ -85,5 +113,5 @@ def search_accounts(session: Session, workspace_id: int, query: str, *, limit: i
     if len(rows) < limit:
         # Nothing close by spelling: offer the fuzzy suggestions too ("Gama" finds "Gamma").
         seen = {a.id for a in rows}
-        rows += [a for a in find_account(session, workspace_id, query).suggestions if a.id not in seen]
+        rows += [a for a in find_account(session, workspace_id, query, index=index).suggestions if a.id not in seen]
     return rows[:limit]

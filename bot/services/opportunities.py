@@ -153,7 +153,8 @@ def update_opportunity(
     now: datetime,
     settings: WorkspaceSettings,
 ) -> bool:
-    """Apply ``change`` to an open deal; True when something changed (and history was written)."""
+    """Apply ``change`` to an open deal; True when something changed. A change of stage, amount,
+    probability or currency also writes stage history; a new close date, next step or title does not."""
     if opportunity.status != "open":
         raise OpportunityError("closed", status=opportunity.status)
     if change.amount is not None:
@@ -165,6 +166,7 @@ def update_opportunity(
     if change.expected_close_on is not None and change.expected_close_on < today:
         raise OpportunityError("close_in_past")
     before = (opportunity.stage, opportunity.amount, opportunity.probability, opportunity.currency)
+    details_before = (opportunity.expected_close_on, opportunity.next_step_on, opportunity.next_step, opportunity.title)
     from_stage = opportunity.stage
     if change.stage is not None and change.stage != opportunity.stage:
         opportunity.stage = change.stage
@@ -189,7 +191,8 @@ def update_opportunity(
         opportunity.updated_at = now
         _history(session, opportunity, member, from_stage, now)
         return True
-    return False
+    details_after = (opportunity.expected_close_on, opportunity.next_step_on, opportunity.next_step, opportunity.title)
+    return details_after != details_before
 
 
 def mark_won(session: Session, opportunity: Opportunity, member: Member, *, now: datetime) -> bool:
