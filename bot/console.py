@@ -111,8 +111,10 @@ class ConsoleDoor:
         if field.kind in ("select", "checkbox"):
             for index, (_value, text) in enumerate(field.options, start=1):
                 self._write(f"  [{index}] {plain(locale, text)}")
+        if field.hint is not None:
+            self._write(f"  ({plain(locale, field.hint)})")
         if field.initial:
-            label += f" [{field.initial}]"
+            label += f" [{field.initial_label or field.initial}]"
         while True:
             answer = self._read(lines, f"{label}: ")
             if answer is None or answer.strip().lower() in CANCEL_WORDS:
@@ -121,7 +123,7 @@ class ConsoleDoor:
             if not answer:
                 if field.kind == "checkbox":
                     return []
-                return field.initial
+                return field.initial  # an account's initial is its "id:N", as Slack's type-ahead sends
             if field.kind in ("select", "checkbox"):
                 picked = _pick_option(field, answer)
                 if picked is None:

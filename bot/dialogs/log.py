@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.core import Choice, Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar import vocabulary
 from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
-from bot.grammar.normalize import has_letter_or_digit
 from bot.messages import format_day, format_money
 from bot.services.accounts import create_account, find_account, get_account
 from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
@@ -266,13 +266,7 @@ def open_form(ctx: Context, metadata: str = "") -> Reply:
         metadata=metadata,
         fields=[
             FormField("action_type", Text("form.field.action_type"), "select", True, options("action_type", vocabulary.ACTION_TYPES)),
-            FormField("account", Text("form.field.account"), "text", True),
-            FormField(
-                "create_account",
-                Text("form.field.create_account"),
-                "checkbox",
-                options=[("yes", Text("form.field.create_account"))],
-            ),
+            account_field(ctx),
             FormField("result", Text("form.field.result"), "select", options=options("result", vocabulary.RESULTS)),
             FormField("contact", Text("form.field.contact"), "text"),
             FormField(
@@ -319,30 +313,16 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
     if contact is not None and len(contact) > MAX_ACCOUNT_LENGTH:
         errors["contact"] = Text("form.error.too_long", {"limit": MAX_ACCOUNT_LENGTH})
 
-    typed = text_of("account")
-    account: Account | None = None
-    create = "yes" in (values.get("create_account") or [])
-    if not typed:
-        errors["account"] = Text("form.error.required")
-    elif len(typed) > MAX_ACCOUNT_LENGTH:
-        errors["account"] = Text("form.error.too_long", {"limit": MAX_ACCOUNT_LENGTH})
-    elif not has_letter_or_digit(typed):
-        errors["account"] = Text("form.error.invalid_account")
-    else:
-        match = find_account(ctx.session, ctx.workspace.id, typed, index=ctx.account_index)
-        account = match.exact
-        if account is None and not create:
-            if match.suggestions:
-                names = ", ".join(a.name for a in match.suggestions)
-                errors["account"] = Text("form.error.unknown_account_suggest", {"typed": typed, "candidates": names})
-            else:
-                errors["account"] = Text("form.error.unknown_account", {"typed": typed})
+    account, new_name, account_error = resolve_account_field(ctx, values.get("account"))
+    if account_error is not None:
+        errors["account"] = account_error
 
     if errors:
         return Reply(locale=ctx.locale, field_errors=errors, ok=False)
     new_account = account is None
     if account is None:
-        account = create_account(ctx.session, ctx.workspace.id, typed, owner_id=ctx.member.id, now=ctx.now)
+        assert new_name is not None
+        account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
     assert occurred_on is not None
     draft = ActionDraft(action_type, occurred_on, result, contact, function if contact else None, note)
     return _store(ctx, account, draft, new_account=new_account)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.core import Choice, Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
 from bot.grammar.normalize import has_letter_or_digit
 from bot.grammar.opp import OppCommand, OppParseError, parse_opp
@@ -63,7 +64,7 @@ def on_command(ctx: Context, text: str) -> Reply:
         )
     elif not match.suggestions:
         ctx.session.delete(pending)
-        return ctx.reply(Text("form.error.unknown_account", {"typed": parsed.account}), Text("opp.usage"), ok=False)
+        return ctx.reply(Text("opp.unknown_account", {"typed": parsed.account}), ok=False)
     choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
     question = "log.ask_account" if match.suggestions else "log.ask_create"
     return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
@@ -398,15 +399,7 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
         submit=Text("form.opp.submit"),
         metadata=json.dumps({"opportunity": opportunity.id}) if opportunity else "",
         fields=[
-            FormField(
-                "account",
-                Text("form.field.account"),
-                "account",
-                True,
-                initial=f"id:{account.id}" if account else None,
-                initial_label=account.name if account else None,
-                hint=Text("form.account_hint_console") if ctx.source == "console" else None,
-            ),
+            account_field(ctx, account),
             FormField("title", Text("form.field.title"), "text", initial=opportunity.title if opportunity else None),
             FormField(
                 "amount",
@@ -438,32 +431,6 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
         ],
     )
     return Reply(locale=ctx.locale, form=form)
-
-
-def resolve_account_field(ctx: Context, value: Any) -> tuple[Account | None, str | None, Text | None]:
-    """An account field's value → (existing account, name to create, error). Values come as
-    ``id:N`` or ``new:Name`` from Slack's type-ahead, or as typed text (``+Name`` creates)."""
-    raw = " ".join(str(value or "").split())
-    if not raw:
-        return None, None, Text("form.error.required")
-    if raw.startswith("id:") and raw[3:].isdigit():
-        account = get_account(ctx.session, ctx.workspace.id, int(raw[3:]))
-        return (account, None, None) if account else (None, None, Text("form.error.bad_choice"))
-    create = raw[4:] if raw.startswith("new:") else raw[1:] if raw.startswith("+") else None
-    name = (create if create is not None else raw).strip()
-    if len(name) > 120:
-        return None, None, Text("form.error.too_long", {"limit": 120})
-    if not has_letter_or_digit(name):
-        return None, None, Text("form.error.invalid_account")
-    match = find_account(ctx.session, ctx.workspace.id, name, index=ctx.account_index)
-    if match.exact is not None:
-        return match.exact, None, None
-    if create is not None:
-        return None, name, None
-    if match.suggestions:
-        names = ", ".join(a.name for a in match.suggestions)
-        return None, None, Text("form.error.unknown_account_suggest", {"typed": name, "candidates": names})
-    return None, None, Text("form.error.unknown_account", {"typed": name})
 
 
 def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:

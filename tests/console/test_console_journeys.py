@@ -398,7 +398,6 @@ def test_undo_belongs_to_its_author(rt):
 FORM_PROMPTS = [
     "Type d'action: ",
     "Société: ",
-    "Créer la société si elle est nouvelle (facultatif): ",
     "Résultat (facultatif): ",
     "Interlocuteur (facultatif): ",
     "Fonction de l'interlocuteur (facultatif): ",
@@ -423,7 +422,6 @@ def test_form_answers_by_number_and_text(rt):
         "/log",
         "2",  # action type: the 2nd option, appel
         "Alpha Industries",
-        "",  # create: not needed
         "2",  # result: pas de besoin
         "Mme Durand",
         "1",  # function: acheteur
@@ -446,7 +444,7 @@ def test_form_answers_by_number_and_text(rt):
 
 def test_form_accepts_option_codes_and_defaults(rt):
     session = Session(rt)
-    out = session.type("/log", "visit", "gamma industries", "", "", "", "", "", "")
+    out = session.type("/log", "visit", "gamma industries", "", "", "", "", "")
 
     assert "✔ Noté : visite — Gamma Industries." in out
     [action] = actions(rt)
@@ -455,7 +453,7 @@ def test_form_accepts_option_codes_and_defaults(rt):
 
 def test_form_bad_option_number_is_asked_again_on_the_spot(rt):
     session = Session(rt)
-    out = session.type("/log", "42", "1", "Gamma SA", "", "", "", "", "", "")
+    out = session.type("/log", "42", "1", "Gamma SA", "", "", "", "", "")
 
     assert "Tapez un nombre entre 1 et 8." in out
     assert prompts(out).count("Type d'action: ") == 2
@@ -466,7 +464,7 @@ def test_form_bad_option_number_is_asked_again_on_the_spot(rt):
 def test_form_validation_error_reasks_only_the_bad_field(rt):
     session = Session(rt)
     out = session.type(
-        "/log", "1", "Gamma Industries", "", "1", "", "", "2030-01-01", "Note gardée",
+        "/log", "1", "Gamma Industries", "1", "", "", "2030-01-01", "Note gardée",
         "2026-11-21",  # the date again, and only the date
     )
 
@@ -483,7 +481,7 @@ def test_form_validation_error_reasks_only_the_bad_field(rt):
 
 def test_form_error_on_an_unknown_account_stores_nothing_until_fixed(rt):
     session = Session(rt)
-    out = session.type("/log", "1", "Gama Industries", "", "", "", "", "", "", "Gamma Industries")
+    out = session.type("/log", "1", "Gama Industries", "", "", "", "", "", "Gamma Industries")
 
     assert "  ! account: Pas de société « Gama Industries ». Vouliez-vous dire Gamma Industries" in out
     _, _, after = out.partition("  ! account:")
@@ -494,8 +492,9 @@ def test_form_error_on_an_unknown_account_stores_nothing_until_fixed(rt):
 
 
 def test_form_can_create_a_new_account(rt):
-    out = Session(rt).type("/log", "4", "Nouvelle Société", "1", "", "", "", "", "")
+    out = Session(rt).type("/log", "4", "+Nouvelle Société", "", "", "", "", "")
 
+    assert "  (Pour créer une nouvelle société, tapez + devant son nom (+Gamma).)" in out
     assert "✔ Noté : rendez-vous — Nouvelle Société." in out
     assert "Nouvelle société créée : Nouvelle Société." in out
     assert "Nouvelle Société" in account_names(rt)
@@ -503,7 +502,7 @@ def test_form_can_create_a_new_account(rt):
 
 
 def test_form_gives_up_after_three_bad_rounds_and_stores_nothing(rt):
-    out = Session(rt).type("/log", "1", "Gamma Industries", "", "", "", "", "2030-01-01", "", "2031-01-01", "2032-01-01")
+    out = Session(rt).type("/log", "1", "Gamma Industries", "", "", "", "2030-01-01", "", "2031-01-01", "2032-01-01")
 
     assert out.count("  ! date:") == 3
     assert out.strip().splitlines()[-1] == "Formulaire annulé."
@@ -512,7 +511,7 @@ def test_form_gives_up_after_three_bad_rounds_and_stores_nothing(rt):
 
 @pytest.mark.parametrize("stop_after", [0, 1, 5])
 def test_form_cancelled_by_typing_annuler_stores_nothing(rt, stop_after):
-    answers = ["1", "Gamma Industries", "", "1", "Mme Durand", "1", "", ""][:stop_after]
+    answers = ["1", "Gamma Industries", "1", "Mme Durand", "1", "", ""][:stop_after]
     out = Session(rt).type("/log", *answers, "annuler", "/carnet help")
 
     assert "Formulaire annulé." in out
@@ -530,7 +529,7 @@ def test_form_cancelled_when_the_input_ends(rt):
 
 def test_undo_a_form_entry(rt):
     session = Session(rt)
-    out = session.type("/log", "1", "Gamma Industries", "", "", "", "", "", "")
+    out = session.type("/log", "1", "Gamma Industries", "", "", "", "", "")
     out = session.type(session.number_of("Annuler l'action", out))
 
     assert "↩ Annulé — l'action visite chez Gamma Industries a été supprimée." in out
@@ -581,7 +580,7 @@ def test_english_member_is_answered_in_english(rt_en):
 
 def test_english_member_form_in_english(rt_en):
     session = Session(rt_en)
-    out = session.type("/log", "2", "Alpha Industries", "", "", "", "", "2030-01-01", "", "2026-11-20")
+    out = session.type("/log", "2", "Alpha Industries", "", "", "", "2030-01-01", "", "2026-11-20")
 
     assert out.startswith("Log an action — press Enter to skip an optional field.")
     assert "Action type: 2" in out

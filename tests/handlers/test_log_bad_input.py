@@ -41,7 +41,7 @@ def test_log_alone_opens_the_form_through_views_open(runtime, slack, fake_slack)
     assert json.loads(view["private_metadata"]) == {"channel": "C42"}
     assert view["title"]["text"] == "Noter une action"  # fr: the default locale
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert list(blocks) == ["action_type", "account", "create_account", "result", "contact", "contact_function", "date", "note"]
+    assert list(blocks) == ["action_type", "account", "result", "contact", "contact_function", "date", "note"]
     assert all(b["type"] == "input" for b in blocks.values())
     required = {name for name, b in blocks.items() if not b["optional"]}
     assert required == {"action_type", "account", "date"}
@@ -50,7 +50,9 @@ def test_log_alone_opens_the_form_through_views_open(runtime, slack, fake_slack)
     assert {"visit", "call", "email", "meeting", "video", "demo", "negotiation", "follow_up"} <= set(types)
     assert blocks["date"]["element"] == {"type": "datepicker", "action_id": "date", "initial_date": "2026-11-23"}
     assert blocks["note"]["element"]["multiline"] is True
-    assert blocks["create_account"]["element"]["type"] == "checkboxes"
+    assert blocks["note"]["element"]["max_length"] == 1000
+    # The account is picked with type-ahead over the workspace's accounts (block_suggestion).
+    assert blocks["account"]["element"] == {"type": "external_select", "action_id": "account", "min_query_length": 1}
     assert snapshot(runtime) == before
 
 

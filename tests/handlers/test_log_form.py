@@ -8,17 +8,19 @@ import time
 import pytest
 
 from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
-from tests.support.slack_requests import checkbox_values, date_value, select_value, text_value
+from tests.support.slack_requests import date_value, external_select_value, select_value, text_value
 
 METADATA = json.dumps({"channel": "C42"})
 
 
 def values(**overrides) -> dict:
-    """A complete, valid form: visit at Gamma, proposal, with Mme Roux (buyer), on Friday."""
+    """A complete, valid form: visit at Gamma, proposal, with Mme Roux (buyer), on Friday.
+
+    The account is what Slack's type-ahead sends: ``id:N`` for a known account, ``new:Name``
+    for the "Create" option; typed text (the console's way) is accepted too."""
     v = {
         "action_type": select_value("visit"),
         "account": text_value("Gamma"),
-        "create_account": checkbox_values([]),
         "result": select_value("proposal"),
         "contact": text_value("Mme Roux"),
         "contact_function": select_value("buyer"),
@@ -64,8 +66,17 @@ def test_form_without_metadata_confirms_by_direct_message(runtime, slack, fake_s
     assert "Noté" in message_text(post.params)
 
 
-def test_the_create_box_creates_the_account(runtime, slack, fake_slack, gamma):
-    response = submit(slack, account=text_value("Gama"), create_account=checkbox_values(["yes"]))
+def test_the_type_ahead_pick_of_a_known_account(runtime, slack, fake_slack, gamma):
+    response = submit(slack, account=external_select_value(f"id:{gamma}", "Gamma"))
+    assert response.status_code == 200 and response.content == b""
+    fake_slack.wait_for("chat.postEphemeral")
+    [action] = rows(runtime, "action")
+    assert action["account_id"] == gamma
+    assert [a["name"] for a in rows(runtime, "account")] == ["Gamma"]
+
+
+def test_the_create_option_creates_the_account(runtime, slack, fake_slack, gamma):
+    response = submit(slack, account=external_select_value("new:Gama", "➕ Créer « Gama »"))
     assert response.status_code == 200 and response.content == b""
     [post] = fake_slack.wait_for("chat.postEphemeral")
     assert "Nouvelle société créée : *Gama*" in message_text(post.params)
@@ -76,9 +87,17 @@ INVALID = {
     "future date": ({"date": date_value("2026-11-24")}, {"date": "Une action notée ne peut pas être dans le futur."}),
     "unknown account, a near one": (
         {"account": text_value("Gama")},
-        {"account": "Pas de société « Gama ». Vouliez-vous dire Gamma ? Sinon cochez « créer »."},
+        {
+            "account": "Pas de société « Gama ». Vouliez-vous dire Gamma ? Pour l'ajouter, choisissez « ➕ Créer »"
+            " (dans la console, tapez +Gama)."
+        },
     ),
-    "unknown account": ({"account": text_value("Zorglub")}, {"account": "Pas de société « Zorglub »."}),
+    "unknown account": (
+        {"account": text_value("Zorglub")},
+        {"account": "Pas de société « Zorglub ». Pour l'ajouter, choisissez « ➕ Créer » (dans la console, tapez +Zorglub)."},
+    ),
+    "forged account id": ({"account": external_select_value("id:999999", "?")}, {"account": "Choisissez l'une des options."}),
+    "create with no name": ({"account": external_select_value("new: ?!", "?")}, {"account": "Un nom de société doit contenir au moins une lettre ou un chiffre."}),
     "punctuation": ({"account": text_value("?!")}, {"account": "Un nom de société doit contenir au moins une lettre ou un chiffre."}),
     "5,000-character note": ({"note": text_value("n" * 5000)}, {"note": "Trop long (1000 caractères au plus)."}),
     "missing type": ({"action_type": select_value(None)}, {"action_type": "Obligatoire."}),

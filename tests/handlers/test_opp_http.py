@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 from storage.models import Member, Opportunity, OpportunityStageChange, OutboxMessage, Workspace
 from tests.conftest import TEST_NOW
 from tests.handlers.conftest import add_account, button, buttons, message_text
+from tests.support.slack_requests import date_value, external_select_value, select_value, text_value
 
 # Who is who in these tests (users.info of the fake tells Carnet their names).
 PEOPLE = {"UBOSS": "boss", "U1": "alice", "U2": "bob", "U3": "carol", "UM1": "mia", "UM2": "max"}
@@ -365,6 +366,10 @@ def test_a_win_is_celebrated_once_in_the_team_channel_amount_hidden_on_request(r
     celebration = post_text(post)
     assert "alice" in celebration and "Gamma" in celebration and "12 000 €" in celebration
 
+    # Winning it again is no second win, and no second post.
+    _body, shown = say(slack, "Gamma won")
+    assert "était déjà gagnée" in shown
+
     # Amounts hidden: the next win says who and where, not how much.
     _body, shown = say(slack, "settings amounts hide", user="UBOSS", command="/carnet")
     assert "Réglage enregistré" in shown
@@ -446,3 +451,101 @@ def test_log_won_closes_the_single_open_deal_and_celebrates(runtime, slack, gamm
     assert history(runtime, deal.id)[-1][:4] == ("proposal", "won", 100, Decimal("12000"))
     [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
     assert "alice" in post_text(post) and "Gamma" in post_text(post) and "12 000 €" in post_text(post)
+
+
+# --------------------------------------------------------------------------- type-ahead and the deal form
+
+
+def test_account_type_ahead_offers_matches_of_this_workspace_and_a_create_option(runtime, slack, gamma):
+    industries = add_account(runtime, "Gamma Industries")
+    add_account(runtime, "Delta")
+    add_account(runtime, "Gamma Elsewhere", team_id="T2")  # another workspace's account
+
+    response = slack.suggest(action_id="account", block_id="account", value="gam")
+
+    assert response.status_code == 200
+    options = {o["value"]: o["text"]["text"] for o in response.json()["options"]}
+    assert options[f"id:{gamma}"] == "Gamma"
+    assert options[f"id:{industries}"] == "Gamma Industries"
+    assert options["new:gam"].startswith("➕") and "gam" in options["new:gam"]
+    assert "Delta" not in options.values()
+    assert not any("Elsewhere" in label for label in options.values())
+    assert len(options) == 3
+
+
+def opp_form(account: dict, *, title: str | None = "Contrat maintenance", amount: str | None = "12k€",
+             probability: str | None = "30", stage: str | None = "proposal", close: str | None = "2026-12-15") -> dict:
+    return {
+        "account": account,
+        "title": text_value(title),
+        "amount": text_value(amount),
+        "probability": text_value(probability),
+        "stage": select_value(stage),
+        "close_date": date_value(close),
+    }
+
+
+def test_the_deal_form_stores_a_deal_and_confirms_it_in_the_channel(runtime, slack, gamma, fake_slack):
+    response = slack.submit(
+        callback_id="opp.form",
+        values=opp_form(external_select_value(f"id:{gamma}", "Gamma")),
+        private_metadata=json.dumps({"channel": "C1"}),
+    )
+
+    assert response.status_code == 200
+    assert response.content in (b"", b"{}")  # the modal closes
+    [deal] = deals(runtime)
+    assert (deal.account_id, deal.title, deal.amount, deal.currency) == (gamma, "Contrat maintenance", Decimal("12000"), "EUR")
+    assert (deal.probability, deal.stage, deal.expected_close_on) == (30, "proposal", date(2026, 12, 15))
+    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal("12000"), TEST_NOW)]
+    [confirmation] = fake_slack.wait_for("chat.postEphemeral")
+    assert confirmation.params["channel"] == "C1" and confirmation.params["user"] == "U1"
+    assert "Nouvelle affaire chez *Gamma*" in post_text(confirmation)
+
+
+def test_the_deal_form_creates_the_account_typed_in_the_type_ahead(runtime, slack, people):
+    response = slack.submit(callback_id="opp.form", values=opp_form(external_select_value("new:Zeta Corp", "➕ Créer « Zeta Corp »")))
+
+    assert response.status_code == 200 and response.content in (b"", b"{}")
+    [deal] = deals(runtime)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM account WHERE id = :i"), {"i": deal.account_id}).scalar() == "Zeta Corp"
+
+
+INVALID_FORMS = [
+    (
+        dict(amount="-5000", probability="150", close="2026-11-01"),
+        {"amount": "négatif", "probability": "0 à 100", "close_date": "ne peut pas être passée"},
+    ),
+    (dict(amount="2000000000000"), {"amount": "n'est pas réaliste"}),
+    (dict(amount="douze mille"), {"amount": "Ce n'est pas un montant"}),
+    (dict(amount=None), {"amount": "Obligatoire"}),
+    (dict(stage="won"), {"stage": "Choisissez"}),
+]
+
+
+@pytest.mark.parametrize("changes, expected", INVALID_FORMS, ids=["several", "absurd", "words", "missing", "stage"])
+def test_an_invalid_deal_form_shows_errors_beside_the_fields_and_stores_nothing(
+    runtime, slack, gamma, fake_slack, changes, expected
+):
+    before = guarded(runtime)
+
+    response = slack.submit(callback_id="opp.form", values=opp_form(external_select_value(f"id:{gamma}", "Gamma"), **changes))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == set(expected)
+    for field, fragment in expected.items():
+        assert fragment in flat(body["errors"][field]), (field, body["errors"][field])
+    assert guarded(runtime) == before
+    time.sleep(0.1)
+    assert fake_slack.calls("chat.postEphemeral") == [] and fake_slack.calls("chat.postMessage") == []
+
+
+def test_an_unknown_account_in_the_deal_form_is_an_error_and_creates_nothing(runtime, slack, gamma):
+    before = guarded(runtime)
+    response = slack.submit(callback_id="opp.form", values=opp_form(external_select_value("id:999999", "???")))
+    assert response.json()["response_action"] == "errors"
+    assert set(response.json()["errors"]) == {"account"}
+    assert guarded(runtime) == before
