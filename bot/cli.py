@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Sequence, TextIO
 
 from bot.settings import Settings, SettingsError
@@ -25,6 +25,16 @@ def _parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO-8601 instant (e.g. 2026-11-23T08:30:00+01:00)") from exc
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a UTC offset (e.g. 2026-11-23T07:30:00Z)")
+    return instant.astimezone(timezone.utc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
 
+    jobs = sub.add_parser("jobs", help="scheduled work")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    run_due = jobs_sub.add_parser("run-due", help="run every job due at that instant, then deliver, as the scheduler would")
+    run_due.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant (default: now)")
+
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--url", default=None, help="public base URL of `carnet serve` (HTTP mode)")
     manifest.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode (no public URL)")
@@ -79,6 +94,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "demo": _demo,
             "db": _db,
             "export": _export,
+            "jobs": _jobs,
             "manifest": _manifest,
         }[args.command]
         return handler(args, settings, out, stdin or sys.stdin)
@@ -113,18 +129,21 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
             # Socket Mode requests are not signed; Bolt still wants a value.
             settings = Settings(**{**settings.__dict__, "slack_signing_secret": "socket-mode"})
             runtime.settings = settings
+        scheduler = runtime.scheduler()
         runtime.worker.start()
+        scheduler.start()
         logger.info("Carnet serving through Socket Mode")
         try:
             SocketModeHandler(runtime.bolt_app(), settings.slack_app_token).start()
         finally:
+            scheduler.stop()
             runtime.close()
         return 0
     import uvicorn
 
     logger.info("Carnet serving HTTP on %s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
     try:
-        uvicorn.run(runtime.web_app(), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(runtime.web_app(with_scheduler=True), host=args.host, port=args.port, log_level="info")
     finally:
         runtime.close()
     return 0
@@ -248,6 +267,25 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
                     ])
     finally:
         runtime.close()
+    return 0
+
+
+def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.clock import FixedClock, SystemClock
+    from bot.jobs.scheduler import run_due
+
+    clock = FixedClock(args.now) if args.now else SystemClock()
+    runtime = _runtime(settings, clock=clock, profiles=False)
+    try:
+        report = run_due(runtime.session_factory, clock.now())
+        out.write(f"{clock.now().isoformat()}: {report}.\n")
+        if not settings.slack_bot_token:
+            out.write("SLACK_BOT_TOKEN is not set: the queued messages wait in the outbox.\n")
+            return 0
+        delivered = runtime.delivery.drain()
+    finally:
+        runtime.close()
+    out.write(f"Outbox: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, {delivered.dropped} dropped.\n")
     return 0
 
 

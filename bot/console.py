@@ -80,7 +80,7 @@ class ConsoleDoor:
             self._write(text)
         # A reply with choices replaces the ones on screen; a reply without keeps Undo reachable
         # only if it offered it, like a replaced Slack message.
-        self.choices = list(reply.choices)
+        self.choices = reply.all_choices
         return reply
 
     # ------------------------------------------------------------------ forms

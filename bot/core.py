@@ -37,6 +37,14 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Item:
+    """One entry of a list with its own buttons (an agenda line and its Done / Snooze / Cancel)."""
+
+    text: Text
+    choices: list[Choice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class FormField:
     """One input of a form (a modal block in Slack, a prompt in the console)."""
 
@@ -70,6 +78,7 @@ class Reply:
     lines: list[Text] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     form: Form | None = None
     field_errors: dict[str, Text] = field(default_factory=dict)
     replace_original: bool = False
@@ -79,6 +88,11 @@ class Reply:
     def keys(self) -> list[str]:
         """The message keys of the lines, handy in tests."""
         return [line.key for line in self.lines]
+
+    @property
+    def all_choices(self) -> list[Choice]:
+        """Every choice offered, the items' first, in the order the console numbers them."""
+        return [c for item in self.items for c in item.choices] + list(self.choices)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,6 +104,9 @@ class Reply:
 
         def value(v: Any) -> Text | str:
             return text(v) if isinstance(v, dict) else v  # type: ignore[return-value]
+
+        def choice(c: dict[str, Any]) -> Choice:
+            return Choice(text(c["label"]), c["value"], c.get("style"))  # type: ignore[arg-type]
 
         form = None
         if data.get("form"):
@@ -118,7 +135,8 @@ class Reply:
             locale=data["locale"],
             lines=[text(t) for t in data.get("lines", [])],  # type: ignore[misc]
             facts=[Fact(text(f["label"]), value(f["value"])) for f in data.get("facts", [])],  # type: ignore[arg-type]
-            choices=[Choice(text(c["label"]), c["value"], c.get("style")) for c in data.get("choices", [])],  # type: ignore[arg-type]
+            choices=[choice(c) for c in data.get("choices", [])],
+            items=[Item(text(i["text"]), [choice(c) for c in i.get("choices", [])]) for i in data.get("items", [])],  # type: ignore[arg-type]
             form=form,
             field_errors={k: text(v) for k, v in data.get("field_errors", {}).items()},  # type: ignore[misc]
             replace_original=data.get("replace_original", False),

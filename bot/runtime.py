@@ -49,10 +49,18 @@ class Runtime:
             )
         return self._bolt
 
-    def web_app(self) -> Starlette:
+    def scheduler(self):  # -> bot.jobs.scheduler.Scheduler
+        """The every-minute scheduler of due work (agendas, reminders), waking the delivery worker."""
+        from bot.jobs.scheduler import Scheduler
+
+        return Scheduler(self.session_factory, self.clock, self.worker.wake)
+
+    def web_app(self, *, with_scheduler: bool = False) -> Starlette:
+        """The ASGI app; ``carnet serve`` runs it with the scheduler, tests usually without."""
         from bot.web import create_web_app
 
-        return create_web_app(self.bolt_app(), self.session_factory, self.worker)
+        background = [self.worker] + ([self.scheduler()] if with_scheduler else [])
+        return create_web_app(self.bolt_app(), self.session_factory, background)
 
     def close(self) -> None:
         self.worker.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from typing import AsyncIterator, Protocol, Sequence
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -15,13 +15,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.jobs.delivery import DeliveryWorker
+
+
+class Background(Protocol):
+    """Something that runs beside the web app (the outbox worker, the scheduler)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def create_web_app(
-    bolt_app: App, session_factory: sessionmaker[Session], worker: DeliveryWorker | None = None
+    bolt_app: App, session_factory: sessionmaker[Session], background: Sequence[Background] = ()
 ) -> Starlette:
-    """An ASGI app serving Slack's requests; the outbox worker lives as long as it does."""
+    """An ASGI app serving Slack's requests; the background parts live as long as it does."""
 
     async def slack_events(request: Request) -> Response:
         # Bolt's App is synchronous: it runs (until the ack) in a worker thread so that one slow
@@ -40,13 +47,13 @@ def create_web_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if worker is not None:
-            worker.start()
+        for part in background:
+            part.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            for part in reversed(background):
+                part.stop()
 
     return Starlette(
         routes=[

@@ -259,3 +259,33 @@ class OpportunityStageChange(Base):
     probability: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
     changed_at: Mapped[datetime]
+
+
+class Plan(Base):
+    """A planned visit, call or follow-up ("relance"), and what became of it."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        Index("ix_plan_due", "status", "due_at"),
+        Index("ix_plan_member_due", "workspace_id", "member_id", "status", "due_at"),
+        Index("ix_plan_account", "workspace_id", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    action_type: Mapped[str] = mapped_column(String(32))  # visit | call | follow_up | …
+    due_at: Mapped[datetime]
+    has_time: Mapped[bool] = mapped_column(default=False)  # a timed visit gets a reminder before it
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | done | missed | cancelled
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment
+    recurrence_months: Mapped[int | None] = mapped_column(Integer)  # segment visits come back every N months
+    note: Mapped[str | None] = mapped_column(Text)
+    origin_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
+    done_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    account: Mapped[Account] = relationship(lazy="joined")
+    member: Mapped[Member] = relationship(lazy="joined")

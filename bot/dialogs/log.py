@@ -6,6 +6,7 @@ command and asks the rep to pick a suggestion, create the account or cancel.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,9 @@ from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar import vocabulary
 from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
-from bot.messages import format_day, format_money
+from bot.messages import format_day, format_money, format_when
+from bot.services import workspace_settings
+from bot.services.plans import auto_relance, complete_matching_plans, get_plan, mark_done
 from bot.services.accounts import create_account, find_account, get_account
 from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
 from storage.models import Account, Action, PendingCommand
@@ -121,11 +124,32 @@ def _keep_pending(ctx: Context, typed_account: str, draft: ActionDraft) -> Pendi
     return pending
 
 
-def _store(ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool) -> Reply:
+def _store(
+    ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool, plan_id: int | None = None
+) -> Reply:
     action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
     reply = confirmation(ctx, action, new_account=new_account)
     _link_to_carnet(ctx, account, draft.result, reply)
+    _link_to_planning(ctx, action, reply, plan_id)
     return reply
+
+
+def _link_to_planning(ctx: Context, action: Action, reply: Reply, plan_id: int | None) -> None:
+    """Logging does what was planned (the plan named by a Done button, or any matching one),
+    and a proposal plans its relance."""
+    done = complete_matching_plans(ctx.session, action, zone=ctx.zone, now=ctx.now)
+    if plan_id is not None:
+        plan = get_plan(ctx.session, ctx.workspace.id, plan_id)
+        if plan is not None and plan.member_id == ctx.member.id and mark_done(ctx.session, plan, action_id=action.id, now=ctx.now):
+            done.append(plan)
+    for plan in done:
+        reply.lines.append(
+            Text("plan.done_via_log", {"action_type": ctx.label("action_type", plan.action_type), "account": plan.account.name})
+        )
+    relance = auto_relance(ctx.session, ctx.member, action, workspace_settings.load(ctx.workspace), now=ctx.now)
+    if relance is not None:
+        when = format_when(ctx.locale, relance.due_at.astimezone(ctx.zone), has_time=False)
+        reply.lines.append(Text("plan.auto_relance", {"account": action.account.name, "when": when}))
 
 
 WIN_RESULTS = ("won", "order")  # an order is a won deal too
@@ -253,7 +277,9 @@ def _undo(ctx: Context, action_id: int) -> Reply:
 # --------------------------------------------------------------------------- form
 
 
-def open_form(ctx: Context, metadata: str = "") -> Reply:
+def open_form(
+    ctx: Context, metadata: str = "", *, action_type: str | None = None, account: Account | None = None
+) -> Reply:
     """The /log form: every field of the grammar, the date defaulting to today."""
 
     def options(kind: str, codes: Any) -> list[tuple[str, Text]]:
@@ -265,8 +291,15 @@ def open_form(ctx: Context, metadata: str = "") -> Reply:
         submit=Text("form.log.submit"),
         metadata=metadata,
         fields=[
-            FormField("action_type", Text("form.field.action_type"), "select", True, options("action_type", vocabulary.ACTION_TYPES)),
-            account_field(ctx),
+            FormField(
+                "action_type",
+                Text("form.field.action_type"),
+                "select",
+                True,
+                options("action_type", vocabulary.ACTION_TYPES),
+                initial=action_type,
+            ),
+            account_field(ctx, account),
             FormField("result", Text("form.field.result"), "select", options=options("result", vocabulary.RESULTS)),
             FormField("contact", Text("form.field.contact"), "text"),
             FormField(
@@ -325,4 +358,13 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
         account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
     assert occurred_on is not None
     draft = ActionDraft(action_type, occurred_on, result, contact, function if contact else None, note)
-    return _store(ctx, account, draft, new_account=new_account)
+    return _store(ctx, account, draft, new_account=new_account, plan_id=_plan_of(metadata))
+
+
+def _plan_of(metadata: str) -> int | None:
+    """The plan a form was opened for (its Done button), if any."""
+    try:
+        value = json.loads(metadata).get("plan") if metadata.startswith("{") else None
+    except (ValueError, AttributeError):
+        return None
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None

@@ -155,7 +155,15 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                     # "won" on the deal just lost (or the reverse) says why it cannot be.
                     closed = _latest_closed(ctx, account)
                     if closed is not None:
-                        return _change(ctx, closed, parsed, settings)
+                        try:
+                            return _change(ctx, closed, parsed, settings)
+                        except OpportunityError as error:  # refused before anything changed
+                            refused = _error_reply(ctx, error)
+                            refused.lines.append(Text("opp.none_open", {"account": account.name}))
+                            refused.choices.append(
+                                Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary")
+                            )
+                            return refused
                 if not deals:
                     return Reply(
                         locale=ctx.locale,

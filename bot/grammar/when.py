@@ -726,3 +726,52 @@ def _parse_when(phrase: str, now: datetime, languages: tuple[str, ...]) -> datet
             # "aujourd'hui" after 09:00: the next whole hour.
             moment = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return moment
+
+
+# Clock-shaped words, in range or not ("25h", "10h61", "13pm"): a mistyped time is still
+# "a time", so a planning grammar can say "bad time" instead of filing it in a name.
+_LOOSE_CLOCK = re.compile(
+    r"(?:\b(?:a|at|vers|around|for|pour|@)\s+)?"
+    r"(?:\b\d{1,4}\s*(?:h|heures?)(?:\s*\d{1,4})?(?![a-z0-9])"
+    r"|\b\d{1,4}:\d{1,4}(?:\s*(?:am|pm|a\.m\.|p\.m\.))?(?![a-z0-9])"
+    r"|\b\d{1,4}\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z0-9])"
+    r"|(?<!-)\b(?:midi|minuit|noon|midnight)\b)"
+)
+
+
+def when_has_time(phrase: str) -> bool:
+    """True when the words of a :func:`parse_when` phrase give a time of day.
+
+    "mardi 10h", "2pm", "midi", "in 2 hours" do; "demain", "demain matin" (a part of the
+    day, not a time), "aujourd'hui" do not. Never raises.
+    """
+    try:
+        text = _clean_when(phrase)
+        if text is None:
+            return False
+        if _DURATION.fullmatch(text):
+            return True
+        return any(_clock(match) is not None for match in _CLOCK.finditer(text))
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return False
+
+
+def looks_like_when(phrase: str) -> bool:
+    """True when a phrase has the shape of a planning time, valid or not.
+
+    "25h", "mardi 26h", "32/13", "32/13 10h", "le 32 à 10h" look like one; "Gamma Sud"
+    and "Beta 10h" (a name before the time) do not. Never raises.
+    """
+    try:
+        text = _clean_when(phrase)
+        if text is None:
+            return False
+        if _DURATION.fullmatch(text):
+            return True
+        rest = _LOOSE_CLOCK.sub(" ", text)
+        for pattern, _hour, _today in _PARTS:
+            rest = pattern.sub(" ", rest)
+        rest = " ".join(rest.split()).strip(_EDGE_PUNCTUATION + "-")
+        return not rest or looks_like_future_day(rest)
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return False

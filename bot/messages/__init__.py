@@ -6,11 +6,12 @@ numbers are formatted with Babel in the member's locale.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_time
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 
 from bot.messages import en, fr
@@ -59,3 +60,16 @@ def format_money(locale: str, amount: Decimal, currency: str) -> str:
 
 def format_percent(locale: str, value: int) -> str:
     return format_decimal(value, locale=normalize_locale(locale)) + ("\u202f%" if normalize_locale(locale) == "fr" else "%")
+
+
+def format_when(locale: str, moment: datetime, *, has_time: bool) -> str:
+    """A planned moment in the member's words: ``mardi 24 nov. à 10:00`` / ``Tuesday, Nov 24 at 10:00 AM``."""
+    loc = normalize_locale(locale)
+    day = _babel_format_date(moment.date(), format="EEEE d MMM" if loc == "fr" else "EEEE, MMM d", locale=loc)
+    if not has_time:
+        return day
+    return translate(loc, "plan.when_time", day=day, time=format_time(moment.time(), format="short", locale=loc))
+
+
+def format_clock(locale: str, moment: datetime) -> str:
+    return format_time(moment.time(), format="short", locale=normalize_locale(locale))

@@ -10,6 +10,7 @@ from bot.messages import translate
 CHOICE_ACTION_PREFIX = "carnet.choice"
 MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
 MAX_FIELDS = 10  # Slack's limit for a section's fields
+MAX_ITEMS = 20  # two blocks an item: within Slack's 50 blocks a message
 
 
 def escape(text: str) -> str:
@@ -59,12 +60,21 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
             for f in reply.facts[start : start + MAX_FIELDS]
         ]
         blocks.append({"type": "section", "fields": fields})
+    index = 0
+    for number, item in enumerate(reply.items[:MAX_ITEMS]):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": render_text(reply.locale, item.text)[:MAX_SECTION_TEXT]}})
+        if item.choices:
+            elements = []
+            for choice in item.choices[:5]:
+                elements.append(_button(reply.locale, index, choice))
+                index += 1
+            blocks.append({"type": "actions", "block_id": f"carnet.item.{number}", "elements": elements})
     if reply.choices:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "carnet.choices",
-                "elements": [_button(reply.locale, i, c) for i, c in enumerate(reply.choices[:25])],
+                "elements": [_button(reply.locale, index + i, c) for i, c in enumerate(reply.choices[:25])],
             }
         )
     return blocks

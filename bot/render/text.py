@@ -16,6 +16,10 @@ _EMOJI = {
     ":memo:": "📝",
     ":pencil2:": "✏",
     ":hourglass:": "⌛",
+    ":calendar:": "📅",
+    ":zzz:": "💤",
+    ":sunny:": "☀",
+    ":alarm_clock:": "⏰",
 }
 _OTHER_EMOJI = re.compile(r":[a-z][a-z0-9_+\-]*:")
 _BOLD = re.compile(r"\*([^*\n]+)\*")
@@ -40,7 +44,17 @@ def render_reply(reply: Reply) -> str:
         for fact in reply.facts:
             value = plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value
             out.append(f"  {plain(reply.locale, fact.label).ljust(width)} : {value}")
-    for index, choice in enumerate(reply.choices, start=1):
+    index = 0
+    for item in reply.items:
+        out.append(f"• {plain(reply.locale, item.text)}")
+        labels = []
+        for choice in item.choices:
+            index += 1
+            labels.append(f"[{index}] {plain(reply.locale, choice.label)}")
+        if labels:
+            out.append("    " + "  ".join(labels))
+    for choice in reply.choices:
+        index += 1
         out.append(f"  [{index}] {plain(reply.locale, choice.label)}")
     for name, error in reply.field_errors.items():
         out.append(f"  ! {name}: {plain(reply.locale, error)}")

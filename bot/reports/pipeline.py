@@ -153,29 +153,41 @@ def _stalled(
     days: int,
     limit: int,
 ) -> tuple[list[StalledDeal], int]:
-    """Open deals with no stage change and no action by their rep on the account for ``days``."""
-    last_action = (
-        select(Action.member_id, Action.account_id, func.max(Action.occurred_on).label("last_day"))
-        .where(Action.workspace_id == workspace_id, Action.member_id.in_(member_ids))
+    """Open deals with no stage change and no action by their rep on the account for ``days``.
+
+    The (rep, account) pairs with an action in the last ``days`` are few (a few weeks of the team's
+    actions, read through the day indexes); idle open deals are anti-joined against them, the count
+    comes with the listed rows (a window), and the last action day is read for those few rows only.
+    A GROUP BY of max(day) over every action of the team cost about a second on 200,000 actions.
+    """
+    day_cutoff = today - timedelta(days=days)
+    recent = (
+        select(Action.member_id, Action.account_id)
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.member_id.in_(member_ids),
+            Action.occurred_on >= day_cutoff,
+        )
         .group_by(Action.member_id, Action.account_id)
         .subquery()
     )
     stalled = (
         select(
-            Opportunity.id,
-            Account.name,
-            Opportunity.title,
-            Member.display_name,
-            Opportunity.stage,
-            Opportunity.amount,
-            Opportunity.currency,
-            Opportunity.updated_at,
-            last_action.c.last_day,
+            Opportunity.id.label("id"),
+            Opportunity.member_id.label("member_id"),
+            Opportunity.account_id.label("account_id"),
+            Account.name.label("account"),
+            Opportunity.title.label("title"),
+            Member.display_name.label("rep"),
+            Opportunity.stage.label("stage"),
+            Opportunity.amount.label("amount"),
+            Opportunity.currency.label("currency"),
+            Opportunity.updated_at.label("updated_at"),
+            func.count().over().label("total"),
         )
         .select_from(Opportunity)
         .outerjoin(
-            last_action,
-            and_(last_action.c.member_id == Opportunity.member_id, last_action.c.account_id == Opportunity.account_id),
+            recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id)
         )
         .join(Account, Account.id == Opportunity.account_id)
         .join(Member, Member.id == Opportunity.member_id)
@@ -184,18 +196,34 @@ def _stalled(
             Opportunity.member_id.in_(member_ids),
             Opportunity.status == "open",
             Opportunity.updated_at < now - timedelta(days=days),
-            last_action.c.last_day.is_(None) | (last_action.c.last_day < today - timedelta(days=days)),
+            recent.c.member_id.is_(None),
         )
+        .order_by(Opportunity.amount.desc(), Opportunity.id)
+        .limit(max(limit, 1))  # one row at least: it carries the count
+        .subquery()
     )
-    count = session.scalar(select(func.count()).select_from(stalled.subquery())) or 0
+    last_day = (
+        select(func.max(Action.occurred_on))
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.account_id == stalled.c.account_id,
+            Action.member_id == stalled.c.member_id,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            stalled.c.id, stalled.c.account, stalled.c.title, stalled.c.rep, stalled.c.stage, stalled.c.amount,
+            stalled.c.currency, stalled.c.updated_at, stalled.c.total, last_day,
+        ).order_by(stalled.c.amount.desc(), stalled.c.id)
+    ).all()
+    count = rows[0].total if rows else 0
     deals = []
-    for opp_id, account, title, rep, stage, amount, currency, updated_at, last_day in session.execute(
-        stalled.order_by(Opportunity.amount.desc(), Opportunity.id).limit(limit)
-    ):
+    for opp_id, account, title, rep, stage, amount, currency, updated_at, _total, last in rows:
         # updated_at is UTC; idle days count in the member's calendar, like ``today`` and occurred_on.
-        last_touch = max(updated_at.astimezone(zone).date(), last_day or date.min)
+        last_touch = max(updated_at.astimezone(zone).date(), last or date.min)
         deals.append(StalledDeal(opp_id, account, title, rep, stage, _money(amount), currency, (today - last_touch).days))
-    return deals, count
+    return deals[: max(limit, 0)], count
 
 
 def _per_rep(

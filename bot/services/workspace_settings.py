@@ -29,6 +29,16 @@ class WorkspaceSettings:
     team_channel: str | None = None  # where wins are celebrated
     celebrate_amounts: bool = True  # show the amount in the celebration
     currency: str = "EUR"  # for amounts typed without a currency
+    relance_after_days: int = 7  # a proposal (or "to follow up") plans a relance this many days later
+    documentation_relance_days: int = 3  # "send documentation" plans a relance sooner
+    segment_visit_months: dict[str, int] = field(default_factory=lambda: {"gold": 4, "silver": 6})
+    agenda_time: str = "08:30"  # the morning agenda, in each member's own time zone, on workdays
+    visit_reminder_minutes: int = 60  # a timed visit is reminded this long before
+
+    @property
+    def agenda_hour_minute(self) -> tuple[int, int]:
+        hour, _, minute = self.agenda_time.partition(":")
+        return int(hour), int(minute or 0)
 
     def probability_of(self, stage: str) -> int:
         return int(self.stage_probabilities.get(stage, DEFAULT_STAGE_PROBABILITIES.get(stage, 0)))
@@ -47,6 +57,13 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         team_channel=stored.get("team_channel", base.team_channel),
         celebrate_amounts=bool(stored.get("celebrate_amounts", base.celebrate_amounts)),
         currency=str(stored.get("currency", base.currency)),
+        relance_after_days=int(stored.get("relance_after_days", base.relance_after_days)),
+        documentation_relance_days=int(stored.get("documentation_relance_days", base.documentation_relance_days)),
+        segment_visit_months={
+            str(k): int(v) for k, v in (stored.get("segment_visit_months") or base.segment_visit_months).items() if int(v) > 0
+        },
+        agenda_time=str(stored.get("agenda_time", base.agenda_time)),
+        visit_reminder_minutes=int(stored.get("visit_reminder_minutes", base.visit_reminder_minutes)),
     )
 
 

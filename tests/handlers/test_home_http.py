@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import OutboxMessage
 from tests.handlers.conftest import add_account, message_text
-from tests.handlers.test_opp_http import deals, flat, people, say  # noqa: F401  (fixture)
+from tests.handlers.test_opp_http import deals, flat, register_people, say
 from tests.support.slack_requests import app_home_opened_event, modal_view
+
+
+@pytest.fixture
+def people(fake_slack, slack) -> None:
+    register_people(fake_slack, slack)
 
 
 def publishes(fake_slack, user_id: str) -> list:

@@ -8,19 +8,29 @@ chat.postMessage). The database is only read, to check what was (not) stored.
 from __future__ import annotations
 
 import json
-import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
-from storage.models import Member, Opportunity, OpportunityStageChange, OutboxMessage, Workspace
+from storage.models import (
+    Member,
+    Opportunity,
+    OpportunityStageChange,
+    OutboxMessage,
+    Workspace,
+)
 from tests.conftest import TEST_NOW
 from tests.handlers.conftest import add_account, button, buttons, message_text
-from tests.support.slack_requests import date_value, external_select_value, select_value, text_value
+from tests.support.slack_requests import (
+    date_value,
+    external_select_value,
+    select_value,
+    text_value,
+)
 
 # Who is who in these tests (users.info of the fake tells Carnet their names).
 PEOPLE = {"UBOSS": "boss", "U1": "alice", "U2": "bob", "U3": "carol", "UM1": "mia", "UM2": "max"}
@@ -78,7 +88,7 @@ def history(runtime, opportunity_id: int) -> list[tuple]:
             .where(OpportunityStageChange.opportunity_id == opportunity_id)
             .order_by(OpportunityStageChange.id)
         )
-        return [(c.from_stage, c.to_stage, c.probability, c.amount, c.changed_at.astimezone(timezone.utc)) for c in changes]
+        return [(c.from_stage, c.to_stage, c.probability, c.amount, c.changed_at.astimezone(UTC)) for c in changes]
 
 
 def set_member(runtime, user_id: str, **values: Any) -> None:
@@ -140,7 +150,7 @@ def gamma(runtime, people) -> int:
 
 
 def test_new_deal_is_stored_with_its_close_date_read_on_the_injected_clock(runtime, slack, gamma):
-    body, shown = say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
+    _body, shown = say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
 
     assert "Nouvelle affaire chez *Gamma* : Contrat maintenance" in shown
     assert "12 000 €" in shown and "30 %" in shown and "proposition" in shown
@@ -149,16 +159,16 @@ def test_new_deal_is_stored_with_its_close_date_read_on_the_injected_clock(runti
     [deal] = deals(runtime)
     assert deal.account_id == gamma
     assert deal.title == "Contrat maintenance"
-    assert deal.amount == Decimal("12000") and deal.currency == "EUR"
+    assert deal.amount == Decimal(12000) and deal.currency == "EUR"
     assert deal.probability == 30 and deal.stage == "proposal" and deal.status == "open"
     assert deal.expected_close_on == date(2026, 12, 15)
     with runtime.session_factory() as session:
         assert session.scalar(select(Member.slack_user_id).where(Member.id == deal.member_id)) == "U1"
-    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal("12000"), TEST_NOW)]
+    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal(12000), TEST_NOW)]
 
 
 def test_new_deal_in_january_is_read_forwards_from_the_clock(runtime, slack, gamma, clock):
-    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
     say(slack, 'new Gamma "Renouvellement" 8k close 15/12')  # 15/12 has passed: next year's
     [deal] = deals(runtime)
     assert deal.expected_close_on == date(2027, 12, 15)
@@ -179,15 +189,15 @@ def test_stage_history_after_a_sequence_of_updates(runtime, slack, gamma, clock)
     assert "15 000 €" in shown  # the win reports the amount then
 
     [deal] = deals(runtime)
-    assert (deal.status, deal.stage, deal.probability, deal.amount) == ("won", "won", 100, Decimal("15000"))
-    assert deal.closed_at.astimezone(timezone.utc) == TEST_NOW + timedelta(hours=4)
+    assert (deal.status, deal.stage, deal.probability, deal.amount) == ("won", "won", 100, Decimal(15000))
+    assert deal.closed_at.astimezone(UTC) == TEST_NOW + timedelta(hours=4)
     hour = timedelta(hours=1)
     assert history(runtime, deal.id) == [
-        (None, "proposal", 30, Decimal("12000"), TEST_NOW),
-        ("proposal", "proposal", 50, Decimal("12000"), TEST_NOW + hour),
-        ("proposal", "negotiation", 60, Decimal("12000"), TEST_NOW + 2 * hour),  # the stage's default odds
-        ("negotiation", "negotiation", 60, Decimal("15000"), TEST_NOW + 3 * hour),
-        ("negotiation", "won", 100, Decimal("15000"), TEST_NOW + 4 * hour),
+        (None, "proposal", 30, Decimal(12000), TEST_NOW),
+        ("proposal", "proposal", 50, Decimal(12000), TEST_NOW + hour),
+        ("proposal", "negotiation", 60, Decimal(12000), TEST_NOW + 2 * hour),  # the stage's default odds
+        ("negotiation", "negotiation", 60, Decimal(15000), TEST_NOW + 3 * hour),
+        ("negotiation", "won", 100, Decimal(15000), TEST_NOW + 4 * hour),
     ]
 
 
@@ -224,8 +234,8 @@ def test_several_open_deals_ask_which_one_and_the_click_applies_the_change(runti
     a_now, b_now = deals(runtime)
     assert (a_now.probability, b_now.probability) == (40, 50)
     assert [h[:4] for h in history(runtime, b.id)] == [
-        (None, "proposal", 40, Decimal("20000")),
-        ("proposal", "proposal", 50, Decimal("20000")),
+        (None, "proposal", 40, Decimal(20000)),
+        ("proposal", "proposal", 50, Decimal(20000)),
     ]
     assert len(history(runtime, a.id)) == 1
 
@@ -310,7 +320,7 @@ BAD_INPUTS = [
     ('new Gamma "X" 12k close hier', ["La date de conclusion est passée"]),
     ('new Gamma "X" 12000 XYZ', ["Je ne connais pas la devise « XYZ »", "EUR", "USD"]),
     ("Gamma negociaton", ["« negociaton » n'est pas une étape", "Vouliez-vous dire `négociation` ?"]),
-    ("Delta won", ["Cette affaire est perdue : elle ne peut pas être gagnée"]),
+    ("Delta won", ["Cette affaire est perdue : elle ne peut pas être gagnée", "Aucune affaire en cours chez *Delta*"]),
     ('new "Nouvelle Société" "X" -12k', ["Un montant ne peut pas être négatif"]),
 ]
 
@@ -448,7 +458,7 @@ def test_log_won_closes_the_single_open_deal_and_celebrates(runtime, slack, gamm
     assert "Votre affaire Contrat maintenance chez *Gamma* est marquée gagnée" in shown
     [deal] = deals(runtime)
     assert (deal.status, deal.stage, deal.probability) == ("won", "won", 100)
-    assert history(runtime, deal.id)[-1][:4] == ("proposal", "won", 100, Decimal("12000"))
+    assert history(runtime, deal.id)[-1][:4] == ("proposal", "won", 100, Decimal(12000))
     [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
     assert "alice" in post_text(post) and "Gamma" in post_text(post) and "12 000 €" in post_text(post)
 
@@ -495,9 +505,9 @@ def test_the_deal_form_stores_a_deal_and_confirms_it_in_the_channel(runtime, sla
     assert response.status_code == 200
     assert response.content in (b"", b"{}")  # the modal closes
     [deal] = deals(runtime)
-    assert (deal.account_id, deal.title, deal.amount, deal.currency) == (gamma, "Contrat maintenance", Decimal("12000"), "EUR")
+    assert (deal.account_id, deal.title, deal.amount, deal.currency) == (gamma, "Contrat maintenance", Decimal(12000), "EUR")
     assert (deal.probability, deal.stage, deal.expected_close_on) == (30, "proposal", date(2026, 12, 15))
-    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal("12000"), TEST_NOW)]
+    assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal(12000), TEST_NOW)]
     [confirmation] = fake_slack.wait_for("chat.postEphemeral")
     assert confirmation.params["channel"] == "C1" and confirmation.params["user"] == "U1"
     assert "Nouvelle affaire chez *Gamma*" in post_text(confirmation)
@@ -514,13 +524,13 @@ def test_the_deal_form_creates_the_account_typed_in_the_type_ahead(runtime, slac
 
 INVALID_FORMS = [
     (
-        dict(amount="-5000", probability="150", close="2026-11-01"),
+        {"amount": "-5000", "probability": "150", "close": "2026-11-01"},
         {"amount": "négatif", "probability": "0 à 100", "close_date": "ne peut pas être passée"},
     ),
-    (dict(amount="2000000000000"), {"amount": "n'est pas réaliste"}),
-    (dict(amount="douze mille"), {"amount": "Ce n'est pas un montant"}),
-    (dict(amount=None), {"amount": "Obligatoire"}),
-    (dict(stage="won"), {"stage": "Choisissez"}),
+    ({"amount": "2000000000000"}, {"amount": "n'est pas réaliste"}),
+    ({"amount": "douze mille"}, {"amount": "Ce n'est pas un montant"}),
+    ({"amount": None}, {"amount": "Obligatoire"}),
+    ({"stage": "won"}, {"stage": "Choisissez"}),
 ]
 
 
@@ -549,3 +559,36 @@ def test_an_unknown_account_in_the_deal_form_is_an_error_and_creates_nothing(run
     assert response.json()["response_action"] == "errors"
     assert set(response.json()["errors"]) == {"account"}
     assert guarded(runtime) == before
+
+
+# --------------------------------------------------------------------------- two reps at once (SQLite)
+
+
+def test_two_reps_typing_at_the_same_time_are_both_answered(runtime, slack, gamma, served):
+    """On SQLite, a deal update (read, then write) racing another rep's /log must wait its turn,
+    not fail with "database is locked" and the apology."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import SIGNING_SECRET
+    from tests.support.slack_requests import SlackClient
+
+    add_account(runtime, "Delta")
+    say(slack, 'new Gamma "Contrat A" 10k 30%')
+    say(slack, "", user="U2")
+
+    def alice() -> list[str]:
+        with SlackClient(served.url, SIGNING_SECRET) as own:
+            return [flat(message_text(own.command("/opp", f"Gamma {30 + i % 2}%", user_id="U1").json())) for i in range(40)]
+
+    def bob() -> list[str]:
+        with SlackClient(served.url, SIGNING_SECRET) as own:
+            return [flat(message_text(own.command("/log", "visite Delta", user_id="U2").json())) for _ in range(40)]
+
+    with ThreadPoolExecutor(2) as pool:
+        replies = [r for f in [pool.submit(alice), pool.submit(bob)] for r in f.result()]
+
+    failed = [r for r in replies if "Un problème est survenu" in r]
+    assert failed == []
+    assert len(history(runtime, deals(runtime)[0].id)) == 1 + 40 - 1  # every change but the first (already 30 %)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM action")).scalar() == 40

@@ -10,9 +10,14 @@ import pytest
 
 from tests.conftest import TEST_NOW
 from tests.handlers.conftest import add_account
-from tests.handlers.test_opp_http import people, register_people, say, set_member  # noqa: F401  (fixture)
+from tests.handlers.test_opp_http import register_people, say, set_member
 
 LONG_AGO = TEST_NOW - timedelta(days=30)  # Saturday 24 October 2026
+
+
+@pytest.fixture
+def people(fake_slack, slack) -> None:
+    register_people(fake_slack, slack)
 
 
 def lines_with(shown: str, word: str) -> list[str]:

@@ -153,12 +153,14 @@ def test_postgres_open_claims_skip_each_others_rows(postgres_url):
             )
             t.start()
             t.join(10)
-            assert not t.is_alive(), "the second claim waited for the first transaction's locks"
+            waited = t.is_alive()
+            first.commit()  # releases the first claim's locks: a waiting second claim ends now
+            t.join(30)
             second.commit()
-            first.commit()
         finally:
             first.close()
             second.close()
+        assert not waited, "the second claim waited for the first transaction's locks"
         assert len(a) == 4 and result["b"] == ids - a
     finally:
         engine.dispose()

@@ -303,3 +303,8 @@ def test_cents_round_the_same_way_on_every_backend(session_factory, carnet):
     r = report(session_factory, carnet.ws, [chloe_id], per_rep=True)
     assert [(t.stage, t.weighted) for t in r.stages] == expected
     assert [(rep.currency, rep.weighted) for rep in r.reps] == [("CHF", D("186.28"))]  # 18,628.25 / 100 once: 186.2825
+
+
+def test_stalled_count_without_a_list(session_factory, carnet):
+    r = report(session_factory, carnet.ws, [carnet.alice, carnet.bruno], stalled_limit=0)
+    assert (r.stalled, r.stalled_count) == ([], 3)

@@ -1,0 +1,293 @@
+"""Planning: visits, calls and follow-ups ("relances"), planned by hand or by Carnet itself.
+
+Carnet plans a relance after a proposal unless the rep already has one, and keeps each
+key account's visit capital by planning the next visit from its segment's rhythm. A plan
+is ``planned`` until it is done (an action logged), cancelled, or its day passes (``missed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.services.workspace_settings import WorkspaceSettings
+from storage.models import Account, Action, Member, Plan
+
+DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
+OPEN_STATUSES = ("planned", "missed")
+IN_PERSON = ("visit", "meeting", "demo", "negotiation")
+RELANCE_RESULTS = ("proposal", "to_follow_up")
+
+
+class PlanError(Exception):
+    """A planning change Carnet refuses; ``code`` names the catalogue sentence ``plan.error.<code>``."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+def local_to_utc(wall_time: datetime, zone: ZoneInfo) -> datetime:
+    """A naive wall time in ``zone`` → aware UTC (a time skipped by a DST change moves forward)."""
+    aware = wall_time.replace(tzinfo=zone)
+    back = aware.astimezone(timezone.utc).astimezone(zone)
+    if back.replace(tzinfo=None) != wall_time:  # in the spring-forward gap: take the first valid instant
+        aware = (wall_time + timedelta(hours=1)).replace(tzinfo=zone)
+    return aware.astimezone(timezone.utc)
+
+
+def next_workday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def create_plan(
+    session: Session,
+    member: Member,
+    account: Account,
+    *,
+    action_type: str,
+    due_at: datetime,
+    has_time: bool,
+    now: datetime,
+    source: str = "manual",
+    note: str | None = None,
+    origin_action_id: int | None = None,
+    recurrence_months: int | None = None,
+) -> Plan:
+    """Plan ``action_type`` at ``account`` for ``due_at`` (UTC, in the future)."""
+    if due_at <= now:
+        raise PlanError("past_when")
+    plan = Plan(
+        workspace_id=member.workspace_id,
+        member_id=member.id,
+        account_id=account.id,
+        action_type=action_type,
+        due_at=due_at,
+        has_time=has_time,
+        status="planned",
+        source=source,
+        note=note,
+        origin_action_id=origin_action_id,
+        recurrence_months=recurrence_months,
+        created_at=now,
+        updated_at=now,
+        account=account,
+        member=member,
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def get_plan(session: Session, workspace_id: int, plan_id: int) -> Plan | None:
+    return session.scalar(select(Plan).where(Plan.workspace_id == workspace_id, Plan.id == plan_id))
+
+
+def _own_open(plan: Plan, member: Member) -> None:
+    if plan.member_id != member.id:
+        raise PlanError("not_yours")
+    if plan.status not in OPEN_STATUSES:
+        raise PlanError("not_open", status=plan.status)
+
+
+def reschedule(session: Session, plan: Plan, member: Member, *, due_at: datetime, has_time: bool, now: datetime) -> Plan:
+    """Move a planned (or missed) item to ``due_at``; a done or cancelled one cannot move."""
+    _own_open(plan, member)
+    if due_at <= now:
+        raise PlanError("past_when")
+    plan.due_at = due_at
+    plan.has_time = has_time
+    plan.status = "planned"
+    plan.updated_at = now
+    return plan
+
+
+def cancel(session: Session, plan: Plan, member: Member, *, now: datetime) -> Plan:
+    _own_open(plan, member)
+    plan.status = "cancelled"
+    plan.updated_at = now
+    return plan
+
+
+def mark_done(session: Session, plan: Plan, *, action_id: int | None, now: datetime) -> bool:
+    """The planned item happened (an action was logged); False when it was already closed."""
+    if plan.status not in OPEN_STATUSES:
+        return False
+    plan.status = "done"
+    plan.done_action_id = action_id
+    plan.updated_at = now
+    return True
+
+
+def complete_matching_plans(session: Session, action: Action, *, zone: ZoneInfo, now: datetime) -> list[Plan]:
+    """Mark done the rep's open plans at the action's account that this action fulfils.
+
+    A relance is fulfilled by any contact; a visit by an in-person action; other plans by an
+    action of their own type. Plans due up to the day after the action count (a visit done a
+    day early is still done)."""
+    horizon = local_to_utc(datetime.combine(action.occurred_on + timedelta(days=2), time.min), zone)
+    candidates = session.scalars(
+        select(Plan).where(
+            Plan.workspace_id == action.workspace_id,
+            Plan.member_id == action.member_id,
+            Plan.account_id == action.account_id,
+            Plan.status.in_(OPEN_STATUSES),
+            Plan.due_at < horizon,
+        )
+    ).all()
+    done = []
+    for plan in candidates:
+        fits = (
+            plan.action_type == "follow_up"
+            or plan.action_type == action.action_type
+            or (plan.action_type in IN_PERSON and action.action_type in IN_PERSON)
+        )
+        if fits and mark_done(session, plan, action_id=action.id, now=now):
+            done.append(plan)
+    return done
+
+
+def has_open_plan(session: Session, member_id: int, account_id: int, action_types: tuple[str, ...]) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Plan.member_id == member_id,
+                    Plan.account_id == account_id,
+                    Plan.status == "planned",
+                    Plan.action_type.in_(action_types),
+                )
+            )
+        )
+    )
+
+
+def auto_relance(
+    session: Session, member: Member, action: Action, settings: WorkspaceSettings, *, now: datetime
+) -> Plan | None:
+    """After a proposal (or "send documentation"), plan a relance unless the rep already has one."""
+    if action.result in RELANCE_RESULTS:
+        days = settings.relance_after_days
+    elif action.result == "send_documentation":
+        days = settings.documentation_relance_days
+    else:
+        return None
+    if days <= 0 or has_open_plan(session, member.id, action.account_id, ("follow_up", "call", "email")):
+        return None
+    zone = ZoneInfo(member.tz)
+    day = next_workday(max(action.occurred_on, now.astimezone(zone).date()) + timedelta(days=days))
+    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    return create_plan(
+        session, member, action.account, action_type="follow_up", due_at=due_at, has_time=False, now=now,
+        source="auto_relance", origin_action_id=action.id,
+    )
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def ensure_segment_visits(session: Session, workspace_id: int, settings: WorkspaceSettings, *, now: datetime) -> int:
+    """Give each key account (by segment) its next visit, from its last one and the segment's rhythm.
+
+    Idempotent: an account that already has a planned visit is left alone. Returns how many
+    visits were planned."""
+    if not settings.segment_visit_months:
+        return 0
+    planned_visit = aliased(Plan)
+    last_visit = (
+        select(Action.account_id, func.max(Action.occurred_on).label("last_day"))
+        .where(Action.workspace_id == workspace_id, Action.action_type.in_(IN_PERSON))
+        .group_by(Action.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Account, Member, last_visit.c.last_day)
+        .join(Member, Member.id == Account.owner_id)
+        .outerjoin(last_visit, last_visit.c.account_id == Account.id)
+        .where(
+            Account.workspace_id == workspace_id,
+            Account.segment.in_(list(settings.segment_visit_months)),
+            Account.status != "former_client",
+            ~exists().where(
+                and_(
+                    planned_visit.account_id == Account.id,
+                    planned_visit.status == "planned",
+                    planned_visit.action_type.in_(IN_PERSON),
+                )
+            ),
+        )
+    ).all()
+    created = 0
+    for account, owner, last_day in rows:
+        months = settings.segment_visit_months[account.segment]
+        zone = ZoneInfo(owner.tz)
+        today = now.astimezone(zone).date()
+        due_day = _add_months(last_day, months) if last_day else today
+        due_day = next_workday(max(due_day, today + timedelta(days=1)))
+        create_plan(
+            session, owner, account, action_type="visit", due_at=local_to_utc(datetime.combine(due_day, DEFAULT_HOUR), zone),
+            has_time=False, now=now, source="segment", recurrence_months=months,
+        )
+        created += 1
+    return created
+
+
+def mark_missed(session: Session, *, now: datetime) -> list[Plan]:
+    """Planned items whose day has passed in their rep's time zone become ``missed``."""
+    overdue = session.scalars(
+        select(Plan).where(Plan.status == "planned", Plan.due_at < now).order_by(Plan.id)
+    ).all()
+    missed = []
+    for plan in overdue:
+        zone = ZoneInfo(plan.member.tz)
+        if plan.due_at.astimezone(zone).date() < now.astimezone(zone).date():
+            plan.status = "missed"
+            plan.updated_at = now
+            missed.append(plan)
+    return missed
+
+
+@dataclass(frozen=True)
+class DayPlans:
+    """What a member has on a given day: today's items, and the missed ones still open."""
+
+    today: list[Plan]
+    missed: list[Plan]
+
+
+def plans_between(session: Session, member: Member, start: datetime, end: datetime) -> list[Plan]:
+    """The member's planned items due in ``[start, end)``, soonest first."""
+    return list(
+        session.scalars(
+            select(Plan)
+            .where(
+                Plan.workspace_id == member.workspace_id,
+                Plan.member_id == member.id,
+                Plan.status == "planned",
+                Plan.due_at >= start,
+                Plan.due_at < end,
+            )
+            .order_by(Plan.due_at, Plan.id)
+        )
+    )
+
+
+def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return local_to_utc(datetime.combine(day, time.min), zone), local_to_utc(
+        datetime.combine(day + timedelta(days=1), time.min), zone
+    )
