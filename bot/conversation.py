@@ -23,6 +23,7 @@ from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
 from bot.dialogs import opp as opp_dialog
 from bot.dialogs import pipeline as pipeline_dialog
+from bot.dialogs import plan as plan_dialog
 from bot.dialogs.context import Context
 from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.messages import normalize_locale
@@ -49,11 +50,21 @@ COMMANDS: dict[str, CommandHandler] = {
     "carnet": carnet_dialog.on_carnet,
     "opp": opp_dialog.on_command,
     "pipeline": pipeline_dialog.on_command,
+    "plan": plan_dialog.on_plan,
+    "relance": plan_dialog.on_relance,
     "home": home_dialog.on_command,
 }
 # A choice value reads "<dialogue>.<name>:<arg>:<arg>", e.g. "log.pick_account:12:5".
-CHOICES: dict[str, ChoiceHandler] = {"log": log_dialog.on_choice, "opp": opp_dialog.on_choice}
-FORMS: dict[str, FormHandler] = {log_dialog.FORM_ID: log_dialog.on_form, opp_dialog.FORM_ID: opp_dialog.on_form}
+CHOICES: dict[str, ChoiceHandler] = {
+    "log": log_dialog.on_choice,
+    "opp": opp_dialog.on_choice,
+    "plan": plan_dialog.on_choice,
+}
+FORMS: dict[str, FormHandler] = {
+    log_dialog.FORM_ID: log_dialog.on_form,
+    opp_dialog.FORM_ID: opp_dialog.on_form,
+    plan_dialog.RESCHEDULE_FORM_ID: plan_dialog.on_reschedule_form,
+}
 
 
 class Conversation:

@@ -22,6 +22,16 @@ SLASH_COMMANDS = [
         "should_escape": True,  # mentions arrive as <@U123|name>
     },
     {
+        "command": "/plan",
+        "description": "Plan a visit or a call / Prévoir une visite ou un appel",
+        "usage_hint": "visite Beta mardi 10h",
+    },
+    {
+        "command": "/relance",
+        "description": "Plan a follow-up / Prévoir une relance",
+        "usage_hint": "Gamma dans 3 jours",
+    },
+    {
         "command": "/carnet",
         "description": "Carnet help and settings / Aide et réglages",
         "usage_hint": "help | settings",

@@ -31,6 +31,7 @@ def help_reply(ctx: Context) -> Reply:
         Text("help.log"),
         Text("help.opp"),
         Text("help.pipeline"),
+        Text("help.plan"),
         Text("help.settings"),
         Text("help.languages"),
     )

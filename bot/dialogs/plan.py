@@ -63,7 +63,7 @@ def _on_words(ctx: Context, parsed: PlanCommand | PlanParseError) -> Reply:
         return _create(ctx, match.exact, parsed)
     pending = _keep_pending(ctx, parsed)
     if match.exact is not None:  # far ahead: ask to confirm first
-        when = format_when(ctx.locale, parsed.due_local, has_time=parsed.has_time)  # type: ignore[arg-type]
+        when = format_when(ctx.locale, parsed.due_local, has_time=parsed.has_time, today=ctx.today)  # type: ignore[arg-type]
         return Reply(
             locale=ctx.locale,
             lines=[Text("plan.ask_far", {"when": when})],
@@ -138,7 +138,7 @@ def _plan_line(ctx: Context, key: str, plan: Plan) -> Text:
 
 
 def when_of(ctx: Context, plan: Plan) -> str:
-    return format_when(ctx.locale, plan.due_at.astimezone(ctx.zone), has_time=plan.has_time)
+    return format_when(ctx.locale, plan.due_at.astimezone(ctx.zone), has_time=plan.has_time, today=ctx.today)
 
 
 def plan_item(ctx: Context, plan: Plan, *, missed: bool = False) -> Item:

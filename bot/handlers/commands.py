@@ -20,7 +20,7 @@ from bot.render.blocks import form_view, reply_message
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("/log", "/carnet", "/opp", "/pipeline")
+COMMANDS = ("/log", "/carnet", "/opp", "/pipeline", "/plan", "/relance")
 
 
 def command_request(body: dict[str, Any]) -> Request:

@@ -38,7 +38,7 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.view_submission(re.compile(r"^(log|opp)\.form$"))
+    @app.view_submission(re.compile(r"^(log\.form|opp\.form|plan\.reschedule)$"))
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         reply = deps.conversation.handle(form_request(body, view))
         if reply.field_errors:

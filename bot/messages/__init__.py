@@ -62,10 +62,16 @@ def format_percent(locale: str, value: int) -> str:
     return format_decimal(value, locale=normalize_locale(locale)) + ("\u202f%" if normalize_locale(locale) == "fr" else "%")
 
 
-def format_when(locale: str, moment: datetime, *, has_time: bool) -> str:
-    """A planned moment in the member's words: ``mardi 24 nov. à 10:00`` / ``Tuesday, Nov 24 at 10:00 AM``."""
+def format_when(locale: str, moment: datetime, *, has_time: bool, today: date | None = None) -> str:
+    """A planned moment in the member's words: ``mardi 24 nov. à 10:00`` / ``Tuesday, Nov 24 at 10:00 AM``
+    (with the year when it is not ``today``'s)."""
     loc = normalize_locale(locale)
-    day = _babel_format_date(moment.date(), format="EEEE d MMM" if loc == "fr" else "EEEE, MMM d", locale=loc)
+    other_year = today is not None and moment.year != today.year
+    if loc == "fr":
+        pattern = "EEEE d MMM y" if other_year else "EEEE d MMM"
+    else:
+        pattern = "EEEE, MMM d, y" if other_year else "EEEE, MMM d"
+    day = _babel_format_date(moment.date(), format=pattern, locale=loc)
     if not has_time:
         return day
     return translate(loc, "plan.when_time", day=day, time=format_time(moment.time(), format="short", locale=loc))

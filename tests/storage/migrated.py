@@ -1,34 +1,40 @@
-"""A migrated database for every service and job test, without paying for Alembic each time.
+"""A migrated database for every service and job test, without paying for a migration each time.
 
-The first test of a session runs the real ``storage.db.upgrade`` per backend; later tests get the
-very same schema: a copy of the migrated SQLite file, or a replay on PostgreSQL of the statements
-that upgrade emitted (recorded as they went to the server). ``tests/storage`` checks the migrations
-themselves, each time from an empty database.
+SQLite: the first test runs the real ``storage.db.upgrade`` into a template file; every test then
+gets its own copy of that file. PostgreSQL: this process migrates one schema of its own with the
+real ``upgrade`` (``carnet_shared_<pid>``, dropped at exit) and every test starts from it emptied
+(``TRUNCATE ... RESTART IDENTITY``), which is far cheaper than creating some forty tables and
+indexes per test. ``tests/storage`` checks the migrations themselves, from an empty database.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import re
 import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from storage.db import current_revision, make_engine, upgrade
+from storage.db import current_revision, make_engine, normalize_url, upgrade
 
 _lock = threading.Lock()
 _sqlite_template: Path | None = None
-_postgres_script: list[tuple[str, Any]] | None = None
-_RECORDED = ("CREATE", "ALTER", "INSERT", "UPDATE", "DROP", "COMMENT")
+_pg_schema: str | None = None
+_pg_tables: list[str] = []
 
 
 def migrated_engine(url: str) -> Engine:
-    """An engine on ``url`` (an empty SQLite file path or an empty PostgreSQL schema), migrated to head."""
-    dialect = make_url(url).get_backend_name()
-    if dialect == "sqlite":
+    """An engine on a database migrated to head holding no rows.
+
+    ``url`` is what the ``database_url`` fixture gives: an empty SQLite file's path (used), or a
+    fresh PostgreSQL schema (only its server is used; the rows live in this process's schema).
+    """
+    if make_url(url).get_backend_name() == "sqlite":
         return _sqlite(url)
     return _postgres(url)
 
@@ -43,32 +49,71 @@ def _sqlite(url: str) -> Engine:
             upgrade(engine)
             engine.dispose()  # the last connection checkpoints the WAL into the file
             _sqlite_template = template
+            atexit.register(shutil.rmtree, template.parent, True)
         shutil.copyfile(_sqlite_template, target)
     engine = make_engine(url)
     assert current_revision(engine) is not None
     return engine
 
 
-def _postgres(url: str) -> Engine:
-    global _postgres_script
-    engine = make_engine(url)
-    with _lock:
-        if _postgres_script is None:
-            recorded: list[tuple[str, Any]] = []
+def _server_url(url: str) -> str:
+    parsed = make_url(normalize_url(url))
+    return parsed.set(query={k: v for k, v in parsed.query.items() if k != "options"}).render_as_string(
+        hide_password=False
+    )
 
-            def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-                if statement.lstrip().upper().startswith(_RECORDED):
-                    recorded.append((statement, parameters))
 
-            event.listen(engine, "before_cursor_execute", record)
+def _schema_url(url: str, schema: str) -> str:
+    parsed = make_url(_server_url(url))
+    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def _drop_stale_schemas(admin: Engine) -> None:
+    """Schemas left by earlier runs of this machine whose process is gone (killed runs)."""
+    with admin.connect() as conn:
+        names = conn.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'carnet\\_shared\\_%'")).all()
+        for name in names:
+            match = re.fullmatch(r"carnet_shared_(\d+)", name)
+            if match is None:
+                continue
             try:
-                upgrade(engine)
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
-            _postgres_script = recorded
-            return engine
-        script = _postgres_script
+                os.kill(int(match.group(1)), 0)
+            except ProcessLookupError:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            except PermissionError:
+                pass
+
+
+def _postgres(url: str) -> Engine:
+    global _pg_schema, _pg_tables
+    with _lock:
+        if _pg_schema is None:
+            schema = f"carnet_shared_{os.getpid()}"
+            admin = create_engine(_server_url(url), isolation_level="AUTOCOMMIT")
+            _drop_stale_schemas(admin)
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+            def drop() -> None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()
+
+            atexit.register(drop)
+            engine = make_engine(_schema_url(url, schema))
+            upgrade(engine)
+            with engine.connect() as conn:
+                _pg_tables = list(
+                    conn.scalars(
+                        text("SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"),
+                        {"s": schema},
+                    )
+                )
+            engine.dispose()
+            _pg_schema = schema
+    engine = make_engine(_schema_url(url, _pg_schema))
     with engine.begin() as conn:
-        for statement, parameters in script:
-            conn.exec_driver_sql(statement, parameters or None)
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # a connection left open by a test fails loudly
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in _pg_tables) + " RESTART IDENTITY CASCADE"))
     return engine

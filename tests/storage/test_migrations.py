@@ -75,7 +75,7 @@ def test_every_revision_chain_reaches_head_from_base(empty_engine):
 
 
 def test_the_test_suites_migrated_copies_match_the_models(database_url):
-    """tests/storage/migrated.py (copied SQLite file, replayed PostgreSQL DDL) gives the migrated schema."""
+    """tests/storage/migrated.py (a copied SQLite file, a shared emptied PostgreSQL schema) is at head and empty."""
     from tests.storage.migrated import migrated_engine
 
     engine = migrated_engine(database_url)
@@ -84,5 +84,7 @@ def test_the_test_suites_migrated_copies_match_the_models(database_url):
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
+            for table in Base.metadata.sorted_tables:
+                assert conn.execute(table.select().limit(1)).first() is None, f"{table.name} is not empty"
     finally:
         engine.dispose()
