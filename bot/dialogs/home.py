@@ -11,7 +11,9 @@ from bot.dialogs.context import Context
 from bot.dialogs.pipeline import member_report, render_report
 from bot.reports.pipeline import StageTotal, by_currency
 from bot.messages import format_day, format_money, label
+from bot.dialogs.plan import plan_item
 from bot.services import workspace_settings
+from bot.services.plans import local_day_bounds, plans_between
 from storage.models import Account, Action
 
 LOG_FORM_CHOICE = "log.open_form"
@@ -19,7 +21,8 @@ OPP_FORM_CHOICE = "opp.open_form"
 
 
 def on_command(ctx: Context, _text: str = "") -> Reply:
-    """The member's home: progress this period, today's actions, open deals by stage, stalled deals."""
+    """The member's home: progress this period, open deals by stage, stalled deals, then today:
+    what was logged and what is planned (with the agenda's buttons)."""
     report = member_report(ctx, ctx.member, stalled_limit=5)
     session = ctx.session
     actions_in_period = session.scalar(
@@ -53,8 +56,10 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
                 "actions": actions_in_period,
             },
         ),
-        Text("home.today"),
     ]
+    today_lines = [Text("home.today")]
+    start, end = local_day_bounds(ctx.today, ctx.zone)
+    today_plans = plans_between(ctx.session, ctx.member, start, end)
     if today_actions:
         names = dict(
             session.execute(
@@ -62,10 +67,14 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
             ).all()
         )
         for action_type, account_id in today_actions:
-            lines.append(Text("plain", {"text": f"• {label(ctx.locale, 'action_type', action_type)} — {names.get(account_id, '')}"}))
-    else:
-        lines.append(Text("home.today_empty"))
-    body.lines = lines + body.lines
+            today_lines.append(
+                Text("plain", {"text": f"✓ {label(ctx.locale, 'action_type', action_type)} — {names.get(account_id, '')}"})
+            )
+    elif not today_plans:
+        today_lines.append(Text("home.today_empty"))
+    # Today comes last so that its planned items (with their buttons) follow their heading.
+    body.lines = lines + body.lines + today_lines
+    body.items = [plan_item(ctx, plan) for plan in today_plans[:10]]
     body.choices = [
         Choice(Text("home.log_button"), LOG_FORM_CHOICE, "primary"),
         Choice(Text("home.opp_button"), OPP_FORM_CHOICE),

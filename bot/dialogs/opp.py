@@ -18,7 +18,7 @@ from bot.core import Choice, Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
-from bot.grammar.normalize import has_letter_or_digit
+from bot.grammar.normalize import fold
 from bot.grammar.opp import OppCommand, OppParseError, parse_opp
 from bot.messages import format_day, format_money, format_percent
 from bot.services import outbox, workspace_settings
@@ -77,8 +77,33 @@ def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
         lines.append(Text("opp.error.suggest", {"suggestion": error.suggestion}))
     if error.code == "unknown_stage":
         lines.append(Text("opp.error.stages", {"stages": ", ".join(ctx.label("stage", s) for s in OPEN_STAGES)}))
-    lines += [Text("log.error.nothing_stored"), Text("opp.usage")]
+    understood = _describe_understood(ctx, error.understood)
+    if understood:
+        lines.append(Text("log.understood", {"understood": understood}))
+    lines += [Text("log.error.nothing_stored"), Text("opp.usage"), Text("opp.example")]
     return Reply(locale=ctx.locale, lines=lines, ok=False)
+
+
+def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
+    """What the parser read before it stopped, in the member's words."""
+    parts = []
+    if understood.get("account"):
+        parts.append(f"{ctx.say('understood.account')} = {understood['account']}")
+    if understood.get("title"):
+        parts.append(f"{ctx.say('understood.title')} = {understood['title']}")
+    if understood.get("amount"):
+        try:
+            amount = format_money(ctx.locale, Decimal(understood["amount"]), understood.get("currency") or "EUR")
+        except (InvalidOperation, ValueError):
+            amount = understood["amount"]
+        parts.append(f"{ctx.say('understood.amount')} = {amount}")
+    if understood.get("probability"):
+        parts.append(f"{ctx.say('understood.probability')} = {understood['probability']} %")
+    if understood.get("stage"):
+        parts.append(f"{ctx.say('understood.stage')} = {ctx.label('stage', understood['stage'])}")
+    if understood.get("close_phrase"):
+        parts.append(f"{ctx.say('understood.close')} = {understood['close_phrase']}")
+    return ", ".join(parts)
 
 
 def _error_reply(ctx: Context, error: OpportunityError) -> Reply:
@@ -173,6 +198,10 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                         ],
                         ok=False,
                     )
+                if len(deals) > 1 and parsed.title:
+                    # A quoted title names the deal: `/opp Gamma "Contrat A" won`.
+                    named = [d for d in deals if fold(d.title) == fold(parsed.title)]
+                    deals = named or deals
                 if len(deals) > 1:
                     return _ask_which(ctx, account, parsed, deals)
                 opportunity = deals[0]

@@ -291,4 +291,9 @@ MESSAGES: dict[str, str] = {
     "form.error.bad_time": "An hour like 9:00 or 14:30.",
     "form.error.past": "That moment is in the past.",
     "help.plan": "`/plan visite Beta mardi 10h`, `/relance Gamma dans 3 jours` — plan visits and follow-ups; `/plan` — my week",
+    "understood.title": "title",
+    "understood.amount": "amount",
+    "understood.probability": "probability",
+    "understood.stage": "stage",
+    "understood.close": "close",
 }

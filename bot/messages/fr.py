@@ -291,4 +291,9 @@ MESSAGES: dict[str, str] = {
     "form.error.bad_time": "Une heure comme 9h ou 14h30.",
     "form.error.past": "Ce moment est passé.",
     "help.plan": "`/plan visite Beta mardi 10h`, `/relance Gamma dans 3 jours` — prévoir visites et relances ; `/plan` — ma semaine",
+    "understood.title": "titre",
+    "understood.amount": "montant",
+    "understood.probability": "probabilité",
+    "understood.stage": "étape",
+    "understood.close": "conclusion",
 }
