@@ -175,12 +175,13 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
     assert out.splitlines() == [
         "Carnet — Camille Martin",
         "Période du 1 nov. 2026 au 30 nov. 2026 : gagné 12 000 € ; pipeline pondéré 5 100 $US ; 0 action(s) notée(s).",
-        "Aujourd'hui",
-        "Rien de prévu aujourd'hui.",
         "Mes affaires en cours par étape",
         "• négociation : 1 affaire(s) · 8 500 $US · pondéré 5 100 $US",
         "Rien à conclure prévu cette période.",
         "🏆 Gagné cette période : 12 000 € (1 affaire(s))",
+        # Today comes last, so that its planned items (with their buttons) follow their heading.
+        "Aujourd'hui",
+        "Rien de prévu aujourd'hui.",
         "  [1] Noter une action",
         "  [2] Ajouter une affaire",
     ]
