@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
 
+    team = sub.add_parser("team", help="team set-up")
+    team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    team_import = team_sub.add_parser("import", help="import members from a CSV file (all rows or none)")
+    team_import.add_argument("file", help="CSV with columns slack_user_id, role, manager, locale, timezone, period [, name]")
+    team_import.add_argument("--team", default=None, help="workspace id (default: the only one, or the local one)")
+
     jobs = sub.add_parser("jobs", help="scheduled work")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     run_due = jobs_sub.add_parser("run-due", help="run every job due at that instant, then deliver, as the scheduler would")
@@ -95,6 +101,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "db": _db,
             "export": _export,
             "jobs": _jobs,
+            "team": _team,
             "manifest": _manifest,
         }[args.command]
         return handler(args, settings, out, stdin or sys.stdin)
@@ -267,6 +274,60 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
                     ])
     finally:
         runtime.close()
+    return 0
+
+
+def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.demo import LOCAL_TEAM_ID
+    from bot.messages import translate
+    from bot.services import team_setup
+    from bot.services.members import get_or_create_workspace
+    from storage.queries import workspaces
+
+    try:
+        text = open(args.file, encoding="utf-8-sig").read()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+    rows, problems = team_setup.parse_csv(text)
+    user_exists = None
+    if settings.slack_bot_token:
+        from bot.app import make_web_client
+        from bot.slack_profiles import user_exists as slack_user_exists
+
+        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+        user_exists = lambda user_id: slack_user_exists(client, user_id)  # noqa: E731
+    runtime = _runtime(settings, profiles=False)
+    locale = settings.default_locale
+    try:
+        with runtime.session_factory() as session, session.begin():
+            known = workspaces(session)
+            if args.team:
+                team_id = args.team
+            elif len(known) == 1:
+                team_id = known[0].team_id
+            elif not known:
+                team_id = LOCAL_TEAM_ID
+            else:
+                raise CliError("this database holds several workspaces: choose one with --team")
+            workspace = get_or_create_workspace(session, team_id, now=runtime.clock.now())
+            if not problems:
+                try:
+                    result = team_setup.apply(
+                        session, workspace, rows, now=runtime.clock.now(), default_tz=settings.default_tz,
+                        default_locale=settings.default_locale, user_exists=user_exists,
+                    )
+                except team_setup.TeamSetupError as error:
+                    problems = error.problems
+            if problems:
+                session.rollback()
+                for problem in problems:
+                    message = translate(locale, f"team.error.{problem.code}", value=problem.value)
+                    print(f"{args.file}:{problem.line}: {message}", file=sys.stderr)
+                print(f"carnet: {len(problems)} problem(s); nothing was imported.", file=sys.stderr)
+                return 2
+    finally:
+        runtime.close()
+    out.write(f"Workspace {team_id}: {len(result.created)} member(s) added, {len(result.updated)} updated.\n")
     return 0
 
 

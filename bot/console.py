@@ -97,7 +97,14 @@ class ConsoleDoor:
                     return Reply(locale=locale, ok=False)
                 values[field.name] = answer
             reply = self.conversation.handle(
-                Request(self.team_id, self.user_id, form_id=form.form_id, form_values=values, source="console")
+                Request(
+                    self.team_id,
+                    self.user_id,
+                    form_id=form.form_id,
+                    form_values=values,
+                    form_metadata=form.metadata,  # e.g. the plan a Done or Reschedule button is about
+                    source="console",
+                )
             )
             if not reply.field_errors:
                 return self._show(reply, lines)

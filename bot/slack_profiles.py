@@ -19,3 +19,16 @@ class SlackProfiles:
         profile = user.get("profile") or {}
         name = profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name") or ""
         return Profile(display_name=name, tz=user.get("tz"), locale=user.get("locale"))
+
+
+def user_exists(client: WebClient, user_id: str) -> bool:
+    """True when Slack knows ``user_id`` (and it is not deactivated)."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as exc:
+        if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+            return False
+        raise
+    return not user.get("deleted", False)

@@ -289,3 +289,25 @@ class Plan(Base):
 
     account: Mapped[Account] = relationship(lazy="joined")
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class Objective(Base):
+    """A target over a period: for one rep (``member_id``) or a manager's team (``team_manager_id``).
+
+    ``scope`` (``member:<id>`` or ``team:<id>``) makes one objective per scope, metric and period."""
+
+    __tablename__ = "objective"
+    __table_args__ = (UniqueConstraint("workspace_id", "scope", "metric", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    team_manager_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(24))  # revenue | visits | new_opportunities | won_deals
+    period: Mapped[str] = mapped_column(String(16))  # week | month | quarter
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

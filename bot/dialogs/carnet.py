@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core import Reply, Text
+from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
 from bot.grammar.amounts import CURRENCIES
 from bot.grammar.normalize import fold
@@ -22,6 +23,10 @@ def on_carnet(ctx: Context, text: str) -> Reply:
     sub = fold(words[0]) if words else "help"
     if sub in ("settings", "reglages", "parametres"):
         return settings(ctx, words[1:])
+    if sub in ("team", "equipe"):
+        return team_dialog.on_team(ctx, words[1:])
+    if sub in ("goals", "objectifs", "objectives"):
+        return team_dialog.on_goals(ctx, words[1:])
     return help_reply(ctx)
 
 
@@ -32,6 +37,7 @@ def help_reply(ctx: Context) -> Reply:
         Text("help.opp"),
         Text("help.pipeline"),
         Text("help.plan"),
+        Text("help.team"),
         Text("help.settings"),
         Text("help.languages"),
     )

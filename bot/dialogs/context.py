@@ -51,5 +51,5 @@ class Context:
     def label(self, kind: str, code: str | None) -> str:
         return label(self.locale, kind, code)
 
-    def say(self, key: str, **values: object) -> str:
+    def say(self, key: str, /, **values: object) -> str:
         return translate(self.locale, key, **values)

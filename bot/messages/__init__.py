@@ -26,7 +26,7 @@ def normalize_locale(locale: str | None) -> str:
     return short if short in CATALOGUES else "en" if short else DEFAULT_LOCALE
 
 
-def translate(locale: str, key: str, **values: Any) -> str:
+def translate(locale: str, key: str, /, **values: Any) -> str:
     """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback)."""
     catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
     template = catalogue.get(key) or CATALOGUES["en"].get(key) or key

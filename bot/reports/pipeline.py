@@ -245,15 +245,14 @@ def _stalled(
     rows = session.execute(select(stalled).order_by(stalled.c.amount.desc(), stalled.c.id)).all()
     count = rows[0].total if rows else 0
     # The last action day of the few listed deals, read through the account index (a few dozen
-    # actions per account). No GROUP BY: with one, SQLite without statistics walks every action
-    # of the workspace through ix_action_member_day instead.
+    # actions per account). Keep this query this plain: with a GROUP BY or a day range, SQLite
+    # (without statistics) walks the workspace's actions through a day index instead.
     last_days: dict[tuple[int, int], date] = {}
     if rows:
         for member_id, account_id, day in session.execute(
             select(Action.member_id, Action.account_id, Action.occurred_on).where(
                 Action.workspace_id == workspace_id,
                 Action.account_id.in_({r.account_id for r in rows}),
-                Action.occurred_on < day_cutoff,  # the listed deals have nothing more recent
             )
         ):
             key = (member_id, account_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -16,8 +17,8 @@ from bot.jobs.delivery import OutboxDelivery
 from bot.services import outbox
 from storage.db import make_session_factory
 from storage.models import OutboxMessage, Workspace
-from tests.storage.migrated import migrated_engine
 from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.storage.migrated import migrated_engine
 
 CHANNEL = {"type": "channel", "channel": "C1"}
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from slack_sdk import WebClient
 
-from bot.clock import FixedClock
 from bot.conversation import Conversation
 from bot.core import Request
 from bot.jobs.delivery import OutboxDelivery
@@ -16,7 +14,13 @@ from bot.services import outbox
 from bot.services.accounts import create_account
 from bot.services.members import find_workspace
 from tests.conftest import BOT_TOKEN, TEST_NOW
-from tests.jobs.conftest import CHANNEL, enqueue_reply, make_delivery, reply_payload, row, texts
+from tests.jobs.conftest import (
+    enqueue_reply,
+    make_delivery,
+    reply_payload,
+    row,
+    texts,
+)
 
 
 def test_a_due_reply_is_posted_once(delivery, fake_slack, session_factory, workspace_id, clock):

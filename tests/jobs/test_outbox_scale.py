@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -107,7 +107,7 @@ def test_two_delivery_processes_over_1000_due_rows_deliver_each_exactly_once(
 ):
     if engine.dialect.name == "sqlite":
         pytest.skip("PostgreSQL only: SQLite's outbox is drained by a single process (threads are covered elsewhere)")
-    seeded_at = datetime.now(timezone.utc) - timedelta(seconds=1)  # due now for the workers' real clocks
+    seeded_at = datetime.now(UTC) - timedelta(seconds=1)  # due now for the workers' real clocks
     with session_factory() as session, session.begin():
         for n in range(ROWS):
             assert outbox.enqueue(
@@ -189,7 +189,6 @@ def test_two_delivery_processes_over_1000_due_rows_deliver_each_exactly_once(
     sent_by = {r[0]: r[1]["sent"] for r in reports}
     assert sum(sent_by.values()) == ROWS and all(n > 0 for n in sent_by.values()), sent_by
     assert Counter(r.claimed_by for r in rows) == Counter(sent_by)
-    print("ELAPSED", elapsed, reports)
     assert elapsed < TIME_BOUND_SECONDS, f"draining took {elapsed:.1f} s"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services.members import Profile, get_or_create_member, get_or_create_workspace
 from storage.db import make_session_factory
 from storage.models import Member, Workspace
-from tests.storage.migrated import migrated_engine
 from tests.conftest import TEST_NOW
+from tests.storage.migrated import migrated_engine
 
 
 @pytest.fixture

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.accounts import MAX_SUGGESTIONS, create_account, find_account, get_account
+from bot.services.accounts import (
+    MAX_SUGGESTIONS,
+    create_account,
+    find_account,
+    get_account,
+)
 from tests.conftest import TEST_NOW
 from tests.services.conftest import add_member
 

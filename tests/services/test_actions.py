@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services.accounts import create_account
-from bot.services.actions import UNDO_WINDOW, ActionDraft, UndoOutcome, record_action, undo_action
+from bot.services.actions import (
+    UNDO_WINDOW,
+    ActionDraft,
+    UndoOutcome,
+    record_action,
+    undo_action,
+)
 from storage.models import Action, Contact
 from tests.conftest import TEST_NOW
 from tests.services.conftest import add_member, load_member

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -13,7 +13,13 @@ from bot.conversation import Conversation
 from bot.core import Reply, Request
 from bot.services.accounts import create_account
 from bot.services.members import Profile, find_workspace
-from storage.models import Account, Action, OutboxMessage, PendingCommand, ProcessedRequest
+from storage.models import (
+    Account,
+    Action,
+    OutboxMessage,
+    PendingCommand,
+    ProcessedRequest,
+)
 from tests.conftest import TEST_NOW
 
 
@@ -182,12 +188,12 @@ def test_an_error_on_a_first_request_leaves_no_workspace_behind(conversation, se
 
 def test_the_action_day_is_the_members_local_day(session_factory):
     """23:30 UTC on 23 Nov is already 24 Nov in Paris; 02:00 UTC on 24 Nov is still 23 Nov in New York."""
-    clock = FixedClock(datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))
     profiles = {"UPAR": Profile(tz="Europe/Paris", locale="fr-FR"), "UNYC": Profile(tz="America/New_York", locale="en-US")}
     conversation = Conversation(session_factory, clock, profiles=profiles.get, default_tz="UTC", default_locale="en")
     _add_account(conversation, session_factory, "T1", "Gamma", user="UPAR")
     assert conversation.handle(_log("visite Gamma", user="UPAR")).ok
-    clock.set(datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     assert conversation.handle(Request(team_id="T1", user_id="UNYC", command="carnet", text="help")).ok
     assert conversation.handle(_log("call Gamma", user="UNYC")).ok
     assert conversation.handle(_log("email Gamma yesterday", user="UNYC")).ok

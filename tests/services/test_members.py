@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.services.members import Profile, get_or_create_member, get_or_create_workspace, valid_tz
+from bot.services.members import (
+    Profile,
+    get_or_create_member,
+    get_or_create_workspace,
+    valid_tz,
+)
 from storage.models import Member, Workspace
 from tests.conftest import TEST_NOW
 

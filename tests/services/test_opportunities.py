@@ -4,7 +4,7 @@ them, the bounds of every figure, periods, and who may see whose pipeline. SQLit
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -348,7 +348,7 @@ def test_can_view(session_factory, team):
 
 def test_team_of(session_factory, team):
     with session_factory() as s:
-        names = lambda key: [x.display_name for x in team_of(s, s.get(Member, team[key]))]  # noqa: E731
+        names = lambda key: [x.display_name for x in team_of(s, s.get(Member, team[key]))]
         assert names("nathalie") == ["Bob Martin", "Léa Petit"]
         assert sorted(names("paul")) == sorted(["Zoé Roux", "Camille Durand", "camille durand"])
         assert names("bob") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +39,7 @@ def _workspace(session_factory, team_id: str = "T1") -> int:
 @pytest.mark.parametrize(
     "given",
     [
-        datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=timezone.utc),
+        datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=UTC),
         datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Paris")),  # just after the spring DST jump
         datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Paris")),  # second 02:30 of autumn
         datetime(2026, 11, 22, 23, 45, tzinfo=ZoneInfo("America/New_York")),  # another UTC day
@@ -54,16 +54,16 @@ def test_utc_datetime_round_trips_as_aware_utc(session_factory, given):
     with session_factory() as session:  # a new session: the value comes from the database
         loaded = session.get(Workspace, ws_id).created_at
     # (PEP 495: an ambiguous local time never equals another zone's time, so compare in UTC.)
-    assert loaded == given.astimezone(timezone.utc)
+    assert loaded == given.astimezone(UTC)
     assert loaded.tzinfo is not None and loaded.utcoffset() == timedelta(0)
-    assert loaded.replace(tzinfo=None) == given.astimezone(timezone.utc).replace(tzinfo=None)
+    assert loaded.replace(tzinfo=None) == given.astimezone(UTC).replace(tzinfo=None)
 
 
 def test_utc_datetime_compares_in_sql_across_offsets(session_factory):
     """A filter given in another zone selects the same instant (SQLite keeps naive UTC text)."""
     with session_factory() as session, session.begin():
         for i, hour in enumerate((8, 9, 10)):
-            session.add(Workspace(team_id=f"T{i}", created_at=datetime(2026, 11, 23, hour, tzinfo=timezone.utc)))
+            session.add(Workspace(team_id=f"T{i}", created_at=datetime(2026, 11, 23, hour, tzinfo=UTC)))
     paris_10h = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # = 09:00 UTC
     with session_factory() as session:
         later = session.scalars(

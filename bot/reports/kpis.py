@@ -1,0 +1,549 @@
+"""Every KPI of the managers' reports, defined once here and reused by digests, reviews and renderers.
+
+Each function takes a ``KpiScope`` (a workspace, the members, a period of local days and the zone in
+which instants are cut into those days) and answers for all the members at once with one grouped
+SQL query (two at most): nothing is loaded row by row to be counted or summed in Python, so the
+number of statements does not grow with the team (1,000 reps cost what 3 cost).
+
+Conventions:
+- every per-member function has an entry for every member of ``scope.member_ids`` (zero, empty or
+  ``None`` figures when they did nothing), so renderers never look for a missing key;
+- money is ``Decimal`` rounded to the cent and never mixes currencies (``currency → amount``);
+- days (``Action.occurred_on``, ``Opportunity.expected_close_on``) are compared to the period's days;
+  instants (``closed_at``, ``created_at``, ``due_at``, ``changed_at``) to the period's local-day
+  bounds in ``scope.zone``, as a half-open UTC interval;
+- ratios are floats (or ``None`` when the denominator is zero), exactly rounded from the decimal
+  figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from bot.reports.pipeline import _decimal, _money, _utc_bounds, _weighted_money
+from bot.services.plans import IN_PERSON
+from storage.models import Account, Action, Objective, Opportunity, OpportunityStageChange, Plan
+
+# A deal "reached the proposal stage" when its history ever entered one of these stages: a deal
+# moved straight from qualification to negotiation had a proposal all the same.
+PROPOSAL_OR_LATER = ("proposal", "negotiation", "closing")
+CLOSED = ("won", "lost")
+METRICS = ("revenue", "visits", "new_opportunities", "won_deals")
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class KpiScope:
+    workspace_id: int
+    member_ids: tuple[int, ...]
+    start: date  # first local day of the period
+    end: date  # last local day
+    zone: ZoneInfo  # instants are compared to the period's local-day bounds in this zone
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The period as a half-open UTC interval [start 00:00 local, day after end 00:00 local)."""
+        return _utc_bounds(self.start, self.end, self.zone)
+
+
+@dataclass(frozen=True)
+class PlannedVisits:
+    planned: int  # in-person plans due in the period, not cancelled (still planned, done or missed)
+    done: int
+    missed: int
+
+
+@dataclass(frozen=True)
+class SegmentIntensity:
+    visits: int  # in-person actions at the rep's accounts of the segment in the period
+    capital: int  # sum of those accounts' visit targets per period
+
+
+@dataclass(frozen=True)
+class Conversion:
+    won: int
+    lost: int
+    rate: float | None  # won / (won + lost)
+    proposals: int  # closed deals that had reached the proposal stage (or a later one)
+    proposals_won: int
+    proposal_rate: float | None  # proposals_won / proposals
+
+
+@dataclass(frozen=True)
+class Coverage:
+    weighted_closing: Decimal  # open deals expected to close in the period, weighted, in the currency
+    remaining_objective: Decimal | None  # revenue objective - revenue won, floored at 0; None without an objective
+    ratio: float | None  # weighted_closing / remaining_objective; None without an objective or with nothing left
+
+
+@dataclass(frozen=True)
+class Reliability:
+    deals: int  # deals closed in the period with a probability given before the answer
+    brier: float | None  # mean((p/100 - outcome)^2): 0 is perfect, 0.25 is always saying 50 %
+
+
+@dataclass(frozen=True)
+class Attainment:
+    target: Decimal
+    achieved: Decimal
+    ratio: float | None  # achieved / target; None for a zero target
+
+
+def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
+    """numerator / denominator as the float nearest the exact quotient; None when dividing by zero."""
+    if denominator == 0:
+        return None
+    return float(Fraction(numerator) / Fraction(denominator))
+
+
+def _members(scope: KpiScope) -> list[int]:
+    return list(dict.fromkeys(scope.member_ids))
+
+
+def _per_member(scope: KpiScope, empty: Any) -> dict[int, Any]:
+    return {m: empty() for m in _members(scope)}
+
+
+def _nested(scope: KpiScope, rows: Any, convert: Any = int) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = _per_member(scope, dict)
+    for member_id, key, value in rows:
+        out[member_id][key] = convert(value)
+    return out
+
+
+def _closed_in_period(scope: KpiScope, statuses: tuple[str, ...] = CLOSED) -> Any:
+    start_utc, end_utc = scope.utc_bounds
+    return and_(
+        Opportunity.workspace_id == scope.workspace_id,
+        Opportunity.member_id.in_(_members(scope)),
+        Opportunity.status.in_(statuses),
+        Opportunity.closed_at >= start_utc,
+        Opportunity.closed_at < end_utc,
+    )
+
+
+def _actions_in_period(scope: KpiScope) -> Any:
+    return and_(
+        Action.workspace_id == scope.workspace_id,
+        Action.member_id.in_(_members(scope)),
+        Action.occurred_on >= scope.start,
+        Action.occurred_on <= scope.end,
+    )
+
+
+# --- revenue and deals won ---------------------------------------------------------------------
+
+
+def _won(session: Session, scope: KpiScope) -> tuple[dict[int, dict[str, Decimal]], dict[int, int]]:
+    """Revenue (per currency) and number of deals won in the period, in one grouped query."""
+    revenue: dict[int, dict[str, Decimal]] = _per_member(scope, dict)
+    counts: dict[int, int] = _per_member(scope, int)
+    if not scope.member_ids:
+        return revenue, counts
+    rows = session.execute(
+        select(Opportunity.member_id, Opportunity.currency, func.count(), func.sum(Opportunity.amount))
+        .where(_closed_in_period(scope, ("won",)))
+        .group_by(Opportunity.member_id, Opportunity.currency)
+    ).all()
+    for member_id, currency, deals, amount in rows:
+        revenue[member_id][currency] = _money(_decimal(amount))
+        counts[member_id] += int(deals)
+    return revenue, counts
+
+
+def revenue_won(session: Session, scope: KpiScope) -> dict[int, dict[str, Decimal]]:
+    """member → currency → amount of the deals won in the period (by ``closed_at``)."""
+    return _won(session, scope)[0]
+
+
+def won_deals(session: Session, scope: KpiScope) -> dict[int, int]:
+    """member → number of deals won in the period (by ``closed_at``)."""
+    return _won(session, scope)[1]
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def actions_by_type(session: Session, scope: KpiScope) -> dict[int, dict[str, int]]:
+    """member → action type → number of actions on the period's days."""
+    if not scope.member_ids:
+        return {}
+    rows = session.execute(
+        select(Action.member_id, Action.action_type, func.count())
+        .where(_actions_in_period(scope))
+        .group_by(Action.member_id, Action.action_type)
+    ).all()
+    return _nested(scope, rows)
+
+
+def actions_by_channel(session: Session, scope: KpiScope) -> dict[int, dict[str, int]]:
+    """member → channel (in_person, phone, email, video) → number of actions on the period's days."""
+    if not scope.member_ids:
+        return {}
+    rows = session.execute(
+        select(Action.member_id, Action.channel, func.count())
+        .where(_actions_in_period(scope))
+        .group_by(Action.member_id, Action.channel)
+    ).all()
+    return _nested(scope, rows)
+
+
+def visits(session: Session, scope: KpiScope) -> dict[int, int]:
+    """member → number of in-person actions (visit, meeting, demo, negotiation) on the period's days."""
+    out: dict[int, int] = _per_member(scope, int)
+    if not scope.member_ids:
+        return out
+    rows = session.execute(
+        select(Action.member_id, func.count())
+        .where(_actions_in_period(scope), Action.action_type.in_(IN_PERSON))
+        .group_by(Action.member_id)
+    ).all()
+    for member_id, count in rows:
+        out[member_id] = int(count)
+    return out
+
+
+def planned_vs_realised_visits(session: Session, scope: KpiScope) -> dict[int, PlannedVisits]:
+    """member → in-person plans due in the period and not cancelled: how many, done, missed.
+
+    ``planned`` counts every such plan (the ones still waiting too); ``done`` ones were completed
+    by a logged action, ``missed`` ones let their day pass."""
+    out: dict[int, PlannedVisits] = _per_member(scope, lambda: PlannedVisits(0, 0, 0))
+    if not scope.member_ids:
+        return out
+    start_utc, end_utc = scope.utc_bounds
+    rows = session.execute(
+        select(
+            Plan.member_id,
+            func.count(),
+            func.sum(case((Plan.status == "done", 1), else_=literal(0))),
+            func.sum(case((Plan.status == "missed", 1), else_=literal(0))),
+        )
+        .where(
+            Plan.workspace_id == scope.workspace_id,
+            Plan.member_id.in_(_members(scope)),
+            Plan.status != "cancelled",
+            Plan.action_type.in_(IN_PERSON),
+            Plan.due_at >= start_utc,
+            Plan.due_at < end_utc,
+        )
+        .group_by(Plan.member_id)
+    ).all()
+    for member_id, planned, done, missed in rows:
+        out[member_id] = PlannedVisits(int(planned), int(done or 0), int(missed or 0))
+    return out
+
+
+def visit_intensity(session: Session, scope: KpiScope) -> dict[int, dict[str, SegmentIntensity]]:
+    """member → segment → visits at the member's accounts of that segment vs their visit capital.
+
+    The accounts are the ones the member owns (``Account.owner_id``) and that have a segment;
+    ``capital`` sums their ``visit_target`` (visits per period; none counts as 0); ``visits``
+    counts the in-person actions at those accounts on the period's days, whoever made them (the
+    account's coverage: a manager's joint visit counts for the account's owner)."""
+    out: dict[int, dict[str, SegmentIntensity]] = _per_member(scope, dict)
+    if not scope.member_ids:
+        return out
+    per_account = (
+        select(Action.account_id.label("account_id"), func.count().label("visits"))
+        .where(
+            Action.workspace_id == scope.workspace_id,
+            Action.occurred_on >= scope.start,
+            Action.occurred_on <= scope.end,
+            Action.action_type.in_(IN_PERSON),
+        )
+        .group_by(Action.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Account.owner_id,
+            Account.segment,
+            func.coalesce(func.sum(per_account.c.visits), 0),
+            func.coalesce(func.sum(Account.visit_target), 0),
+        )
+        .select_from(Account)
+        .outerjoin(per_account, per_account.c.account_id == Account.id)
+        .where(
+            Account.workspace_id == scope.workspace_id,
+            Account.owner_id.in_(_members(scope)),
+            Account.segment.is_not(None),
+        )
+        .group_by(Account.owner_id, Account.segment)
+    ).all()
+    for member_id, segment, n_visits, capital in rows:
+        out[member_id][segment] = SegmentIntensity(int(n_visits), int(capital))
+    return out
+
+
+# --- pipeline ----------------------------------------------------------------------------------
+
+
+def opportunities_created(session: Session, scope: KpiScope) -> dict[int, int]:
+    """member → number of deals created in the period (``created_at``), whatever became of them."""
+    out: dict[int, int] = _per_member(scope, int)
+    if not scope.member_ids:
+        return out
+    start_utc, end_utc = scope.utc_bounds
+    rows = session.execute(
+        select(Opportunity.member_id, func.count())
+        .where(
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            Opportunity.created_at >= start_utc,
+            Opportunity.created_at < end_utc,
+        )
+        .group_by(Opportunity.member_id)
+    ).all()
+    for member_id, count in rows:
+        out[member_id] = int(count)
+    return out
+
+
+def conversion(session: Session, scope: KpiScope) -> dict[int, Conversion]:
+    """member → deals closed in the period: won, lost, won / closed, and the same for the deals that
+    had reached the proposal stage (their stage history entered proposal, negotiation or closing)."""
+    out: dict[int, Conversion] = _per_member(scope, lambda: Conversion(0, 0, None, 0, 0, None))
+    if not scope.member_ids:
+        return out
+    reached_proposal = exists().where(
+        OpportunityStageChange.opportunity_id == Opportunity.id,
+        OpportunityStageChange.to_stage.in_(PROPOSAL_OR_LATER),
+    )
+    is_won = Opportunity.status == "won"
+    zero = literal(0)
+    rows = session.execute(
+        select(
+            Opportunity.member_id,
+            func.sum(case((is_won, 1), else_=zero)),
+            func.sum(case((is_won, zero), else_=1)),
+            func.sum(case((reached_proposal, 1), else_=zero)),
+            func.sum(case((and_(is_won, reached_proposal), 1), else_=zero)),
+        )
+        .where(_closed_in_period(scope))
+        .group_by(Opportunity.member_id)
+    ).all()
+    for member_id, won, lost, proposals, proposals_won in rows:
+        won, lost, proposals, proposals_won = (int(v or 0) for v in (won, lost, proposals, proposals_won))
+        out[member_id] = Conversion(
+            won, lost, _ratio(won, won + lost), proposals, proposals_won, _ratio(proposals_won, proposals)
+        )
+    return out
+
+
+def average_deal_size_by_segment(session: Session, scope: KpiScope) -> dict[str, dict[str, Decimal]]:
+    """segment → currency → average amount of the deals won in the period by the scope's members.
+
+    The segment is the account's (now); deals at accounts without a segment are left out."""
+    if not scope.member_ids:
+        return {}
+    rows = session.execute(
+        select(Account.segment, Opportunity.currency, func.count(), func.sum(Opportunity.amount))
+        .select_from(Opportunity)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(_closed_in_period(scope, ("won",)), Account.segment.is_not(None))
+        .group_by(Account.segment, Opportunity.currency)
+    ).all()
+    out: dict[str, dict[str, Decimal]] = {}
+    for segment, currency, deals, amount in rows:
+        out.setdefault(segment, {})[currency] = _money(_money(_decimal(amount)) / int(deals))
+    return out
+
+
+def _weighted(session: Session, scope: KpiScope, *conditions: Any) -> dict[int, dict[str, Decimal]]:
+    out: dict[int, dict[str, Decimal]] = _per_member(scope, dict)
+    if not scope.member_ids:
+        return out
+    rows = session.execute(
+        select(Opportunity.member_id, Opportunity.currency, func.sum(Opportunity.amount * Opportunity.probability))
+        .where(
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            Opportunity.status == "open",
+            *conditions,
+        )
+        .group_by(Opportunity.member_id, Opportunity.currency)
+    ).all()
+    for member_id, currency, hundredths in rows:
+        out[member_id][currency] = _weighted_money(hundredths)
+    return out
+
+
+def weighted_pipeline(session: Session, scope: KpiScope) -> dict[int, dict[str, Decimal]]:
+    """member → currency → sum of amount x probability / 100 over the open deals (now)."""
+    return _weighted(session, scope)
+
+
+def weighted_closing(session: Session, scope: KpiScope) -> dict[int, dict[str, Decimal]]:
+    """member → currency → weighted amount of the open deals expected to close on one of the period's days."""
+    return _weighted(session, scope, Opportunity.expected_close_on.between(scope.start, scope.end))
+
+
+def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = METRICS) -> dict[int, dict[str, Decimal]]:
+    """member → metric → target of the member's own objectives starting on ``scope.start``."""
+    out: dict[int, dict[str, Decimal]] = _per_member(scope, dict)
+    if not scope.member_ids:
+        return out
+    by_scope = {f"member:{m}": m for m in _members(scope)}
+    rows = session.execute(
+        select(Objective.scope, Objective.metric, Objective.value).where(
+            Objective.workspace_id == scope.workspace_id,
+            Objective.scope.in_(list(by_scope)),
+            Objective.metric.in_(metrics),
+            Objective.period_start == scope.start,
+        )
+    ).all()
+    for objective_scope, metric, value in rows:
+        out[by_scope[objective_scope]][metric] = _money(_decimal(value))
+    return out
+
+
+def pipeline_coverage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, Coverage]:
+    """member → weighted pipeline closing in the period / revenue still to win for the objective.
+
+    remaining = the member's revenue objective for the period (``period_start == scope.start``)
+    minus the revenue won in ``currency``, floored at 0. Deals in other currencies are not counted
+    (amounts are never converted). Three queries: closing pipeline, revenue won, objectives."""
+    closing = weighted_closing(session, scope)
+    won = revenue_won(session, scope)
+    targets = _objectives(session, scope, ("revenue",))
+    out: dict[int, Coverage] = {}
+    for member_id in _members(scope):
+        weighted = closing[member_id].get(currency, Decimal("0.00"))
+        target = targets[member_id].get("revenue")
+        if target is None:
+            out[member_id] = Coverage(weighted, None, None)
+            continue
+        remaining = max(target - won[member_id].get(currency, Decimal(0)), Decimal(0))
+        remaining = _money(remaining)
+        out[member_id] = Coverage(weighted, remaining, _ratio(weighted, remaining))
+    return out
+
+
+# --- stage history -----------------------------------------------------------------------------
+
+
+def _seconds(session: Session, later: Any, earlier: Any) -> Any:
+    """Whole seconds from ``earlier`` to ``later`` (both UTC columns), on either backend."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps the instants as ISO text; julianday reads them (fractions of a second too).
+        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * SECONDS_PER_DAY), BigInteger)
+    return cast(func.round(func.extract("epoch", later - earlier)), BigInteger)
+
+
+def average_days_per_stage(session: Session, scope: KpiScope) -> dict[str, float]:
+    """stage → mean number of days the scope's deals stayed in it, over the stage exits in the period.
+
+    A stage is entered by a history row whose ``to_stage`` differs from its ``from_stage`` (the
+    creation row has none); rows that only change the amount or the probability do not move the
+    deal. The time spent in a stage runs from the row that entered it to the row that left it
+    (the next entry row of the deal, a win or a loss included), which must fall in the period;
+    a deal whose history lacks its creation row entered its first stage at ``created_at``."""
+    if not scope.member_ids:
+        return {}
+    start_utc, end_utc = scope.utc_bounds
+    change = OpportunityStageChange
+    moved_in_period = select(change.opportunity_id).where(
+        change.workspace_id == scope.workspace_id, change.changed_at >= start_utc, change.changed_at < end_utc
+    )
+    entries = (
+        select(
+            change.from_stage.label("stage"),
+            change.changed_at.label("left_at"),
+            func.coalesce(
+                func.lag(change.changed_at).over(
+                    partition_by=change.opportunity_id, order_by=(change.changed_at, change.id)
+                ),
+                Opportunity.created_at,
+            ).label("entered_at"),
+        )
+        .join(Opportunity, Opportunity.id == change.opportunity_id)
+        .where(
+            change.workspace_id == scope.workspace_id,
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            change.opportunity_id.in_(moved_in_period),
+            or_(change.from_stage.is_(None), change.from_stage != change.to_stage),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(entries.c.stage, func.count(), func.sum(_seconds(session, entries.c.left_at, entries.c.entered_at)))
+        .where(entries.c.stage.is_not(None), entries.c.left_at >= start_utc, entries.c.left_at < end_utc)
+        .group_by(entries.c.stage)
+    ).all()
+    return {stage: float(Fraction(int(seconds or 0), int(n) * SECONDS_PER_DAY)) for stage, n, seconds in rows}
+
+
+def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliability]:
+    """member → Brier score of the deals closed in the period.
+
+    For each deal the forecast is the probability of the last stage-history row before the closing
+    row (what the rep said before the customer answered) and the outcome 1 for won, 0 for lost:
+    Brier = mean((p / 100 - outcome)^2), summed exactly in SQL as (p - 100 x outcome)^2 (integers)
+    and divided here. A deal closed with no row before its closing one gave no forecast: left out."""
+    out: dict[int, Reliability] = _per_member(scope, lambda: Reliability(0, None))
+    if not scope.member_ids:
+        return out
+    change = OpportunityStageChange
+    order = (change.changed_at, change.id)
+    history = (
+        select(
+            Opportunity.member_id.label("member_id"),
+            Opportunity.status.label("status"),
+            change.to_stage.label("to_stage"),
+            func.lag(change.probability).over(partition_by=change.opportunity_id, order_by=order).label("forecast"),
+            func.row_number()
+            .over(partition_by=change.opportunity_id, order_by=(change.changed_at.desc(), change.id.desc()))
+            .label("from_last"),
+        )
+        .join(Opportunity, Opportunity.id == change.opportunity_id)
+        .where(change.workspace_id == scope.workspace_id, _closed_in_period(scope))
+        .subquery()
+    )
+    miss = case((history.c.status == "won", 100 - history.c.forecast), else_=history.c.forecast)
+    rows = session.execute(
+        select(history.c.member_id, func.count(), func.sum(miss * miss))
+        .where(history.c.from_last == 1, history.c.to_stage == history.c.status, history.c.forecast.is_not(None))
+        .group_by(history.c.member_id)
+    ).all()
+    for member_id, deals, squares in rows:
+        out[member_id] = Reliability(int(deals), float(Fraction(int(squares or 0), int(deals) * 10000)))
+    return out
+
+
+# --- objectives --------------------------------------------------------------------------------
+
+
+def objective_attainment(session: Session, scope: KpiScope, *, currency: str) -> dict[int, dict[str, Attainment]]:
+    """member → metric → target, achieved and achieved / target, for each of the member's own
+    objectives of the period (``period_start == scope.start``): revenue (won in ``currency``),
+    visits (in-person actions), new_opportunities (deals created), won_deals.
+
+    One query for the objectives, then one per KPI some objective needs (four at most)."""
+    targets = _objectives(session, scope)
+    needed = {metric for member in targets.values() for metric in member}
+    achieved: dict[str, dict[int, Decimal]] = {}
+    if needed & {"revenue", "won_deals"}:
+        revenue, deals = _won(session, scope)
+        achieved["revenue"] = {m: by_cur.get(currency, Decimal("0.00")) for m, by_cur in revenue.items()}
+        achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
+    if "visits" in needed:
+        achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}
+    if "new_opportunities" in needed:
+        achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
+    out: dict[int, dict[str, Attainment]] = {}
+    for member_id, by_metric in targets.items():
+        out[member_id] = {
+            metric: Attainment(target, achieved[metric][member_id], _ratio(achieved[metric][member_id], target))
+            for metric, target in sorted(by_metric.items(), key=lambda item: METRICS.index(item[0]))
+        }
+    return out

@@ -1,0 +1,136 @@
+"""Planning through the terminal door: /plan and /relance, the numbered buttons of an item
+(Done, +1 h, Tomorrow, Reschedule, Cancel) and the prompts of the forms they open.
+Monday 23 November 2026, 10:00 in Paris."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+from typing import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.console import ConsoleDoor
+from bot.runtime import Runtime, build_runtime
+from bot.services.accounts import create_account
+from bot.services.members import Profile, get_or_create_workspace
+from storage.models import Action, Plan
+from tests.conftest import TEST_NOW, make_settings
+
+
+def Z(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def rt(database_url) -> Iterator[Runtime]:
+    runtime = build_runtime(
+        make_settings(database_url),
+        clock=FixedClock(TEST_NOW),
+        profiles=lambda _user: Profile(display_name="Camille Martin", tz="Europe/Paris", locale="fr"),
+    )
+    with runtime.session_factory() as s, s.begin():
+        ws = get_or_create_workspace(s, "T1", now=TEST_NOW)
+        for name in ("Beta", "Gamma"):
+            create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+class Terminal:
+    def __init__(self, runtime: Runtime, user: str = "U1") -> None:
+        self.out = io.StringIO()
+        self.door = ConsoleDoor(runtime.conversation, team_id="T1", user_id=user, out=self.out)
+
+    def type(self, *lines: str) -> str:
+        start = len(self.out.getvalue())
+        feed = iter(lines)
+        for line in feed:
+            self.door.handle_line(line, feed)
+        return self.out.getvalue()[start:].replace("\u202f", " ").replace("\xa0", " ")
+
+    @staticmethod
+    def number_of(label: str, output: str, item: int = 0) -> str:
+        """The number typed to click ``label`` under the ``item``-th item (or among the choices)."""
+        rows = [line for line in output.splitlines() if re.search(r"\[\d+\] ", line)]
+        found = re.findall(rf"\[(\d+)\] {re.escape(label)}(?:  |$)", "\n".join(rows), flags=re.M)
+        assert len(found) > item, f"no choice {label!r} in:\n{output}"
+        return found[item]
+
+
+def plans(rt: Runtime) -> list[tuple]:
+    with rt.session_factory() as s:
+        return [(p.action_type, p.due_at, p.has_time, p.status) for p in s.scalars(select(Plan).order_by(Plan.id))]
+
+
+def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
+    camille = Terminal(rt)
+    out = camille.type("/plan visite Beta mardi 10h")
+    assert out.splitlines() == [
+        "📅 Prévu : visite chez Beta, mardi 24 nov. à 10:00",
+        "• mardi 24 nov. à 10:00 — visite — Beta",
+        "    [1] Fait  [2] +1 h  [3] Demain  [4] Déplacer  [5] Annuler",
+    ]
+    out = camille.type(camille.number_of("+1 h", out))
+    assert "💤 visite chez Beta repoussé à mardi 24 nov. à 11:00" in out
+    assert plans(rt) == [("visit", Z(2026, 11, 24, 10, 0), True, "planned")]
+
+    out = camille.type("/relance Gamma jeudi")
+    out = camille.type("/plan")
+    assert out.splitlines()[:3] == [
+        "Prévu cette semaine (2)",
+        "• mardi 24 nov. à 11:00 — visite — Beta",
+        "    [1] Fait  [2] +1 h  [3] Demain  [4] Déplacer  [5] Annuler",
+    ]
+    assert out.splitlines()[3:] == [
+        "• jeudi 26 nov. — relance — Gamma",
+        "    [6] Fait  [7] +1 h  [8] Demain  [9] Déplacer  [10] Annuler",
+    ]
+    # Reschedule the visit: a day in the past is refused and asked again; the hour is kept.
+    out = camille.type(camille.number_of("Déplacer", out), "2026-11-20", "14h30", "2026-11-27")
+    assert "Nouveau jour [2026-11-24]: 2026-11-20" in out
+    assert "Heure (facultative, ex. 14h30) (facultatif) [11:00]: 14h30" in out
+    assert "! new_date: Ce moment est passé." in out
+    assert "Nouveau jour [2026-11-24]: 2026-11-27" in out
+    assert "📅 visite chez Beta déplacé à vendredi 27 nov. à 14:30" in out
+    assert plans(rt)[0] == ("visit", Z(2026, 11, 27, 13, 30), True, "planned")
+
+    out = camille.type("/plan")
+    out = camille.type(camille.number_of("Annuler", out, item=0))  # the relance comes first now
+    assert "Annulé : relance chez Gamma (jeudi 26 nov.)." in out
+    assert [p[3] for p in plans(rt)] == ["planned", "cancelled"]
+
+
+def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
+    camille = Terminal(rt)
+    out = camille.type("/plan visite Beta jeudi 10h")  # Thursday: only the Done button can complete it today
+    # The form's defaults are the plan's: Enter keeps each one.
+    out = camille.type(camille.number_of("Fait", out), "", "", "", "", "", "", "")
+    assert "Type d'action [visit]: " in out and "Société [Beta]: " in out
+    assert "Noté : visite — Beta" in out
+    assert "Élément prévu marqué fait : visite chez Beta." in out
+    with rt.session_factory() as s:
+        plan = s.scalars(select(Plan)).one()
+        action = s.scalars(select(Action)).one()
+        assert (plan.status, plan.done_action_id, action.action_type, str(action.occurred_on)) == (
+            "done", action.id, "visit", "2026-11-23"
+        )
+
+
+def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
+    camille = Terminal(rt)
+    out = camille.type("/plan visite Beta hier")
+    assert "« hier » est passé" in out and "Rien n'a été enregistré." in out
+    out = camille.type("/plan visite Beta 15/03/2028")
+    assert "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in out
+    assert plans(rt) == []
+    out = camille.type(camille.number_of("Oui, le prévoir", out))
+    assert "Prévu : visite chez Beta, mercredi 15 mars 2028" in out
+    assert plans(rt) == [("visit", Z(2028, 3, 15, 8, 0), False, "planned")]
+    with rt.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Action)) == 0
