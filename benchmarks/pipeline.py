@@ -51,6 +51,7 @@ for path in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(path))
 
 import httpx  # noqa: E402
+from log_latency import FakeWebApi, ServedApp, print_table, signed_headers, summary  # noqa: E402
 from sqlalchemy import delete, event, func, insert, select, text, update  # noqa: E402
 
 from bot.core import Request  # noqa: E402
@@ -58,8 +59,14 @@ from bot.demo import DEMO_MANAGER_ID, SIZES, seed_demo  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.services.members import Profile  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from log_latency import FakeWebApi, ServedApp, print_table, signed_headers, summary  # noqa: E402
-from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange, Workspace  # noqa: E402
+from storage.models import (  # noqa: E402
+    Account,
+    Action,
+    Member,
+    Opportunity,
+    OpportunityStageChange,
+    Workspace,
+)
 
 SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "TBENCHPIPE"
@@ -352,8 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         checks.append((f"the manager manages {seeded.counts['reps managed']} reps", seeded.counts["reps managed"] == len(seeded.rep_user_ids)))
         for name, values in (("/pipeline team", team_ms), ("home", home_ms)):
             p99 = summary(values)["p99"]
-            label = f"{name}: p99 {p99:.1f} ms < {TARGET_P99_MS:.0f} ms"
-            checks.append((label if sqlite else label + " (informative on PostgreSQL)", p99 < TARGET_P99_MS or not sqlite))
+            if sqlite:
+                checks.append((f"{name}: p99 {p99:.1f} ms < {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS))
+            else:
+                print(f"  {name}: p99 {p99:.1f} ms (the {TARGET_P99_MS:.0f} ms target is set for SQLite)")
         print()
         for label, ok in checks:
             print(f"  [{'ok' if ok else 'MISSED'}] {label}")

@@ -44,6 +44,7 @@ BOT_SCOPES = [
     "chat:write",  # confirmations, reminders, digests
     "im:write",  # direct messages to reps and managers
     "users:read",  # learn a member's name and time zone on first use
+    "files:write",  # the chart of the weekly digest
 ]
 
 

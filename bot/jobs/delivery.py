@@ -7,16 +7,19 @@ off exponentially; a refusal (``ok: false``, a dead response_url) ends the row a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import threading
 import time
+import urllib.error
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -149,6 +152,8 @@ class OutboxDelivery:
         try:
             if kind == "reply":
                 return self._send_reply(payload["destination"], Reply.from_dict(payload["reply"]))
+            if kind == "file":
+                return self._send_file(payload)
             return SendOutcome("failed", error=f"unknown outbox kind {kind!r}")
         except SlackApiError as exc:
             status = exc.response.status_code
@@ -182,6 +187,48 @@ class OutboxDelivery:
             self.client.chat_postMessage(channel=destination["channel"], text=text, blocks=blocks)
         else:
             return SendOutcome("failed", error=f"unknown destination {kind!r}")
+        return SendOutcome("sent")
+
+    def _send_file(self, payload: dict[str, Any]) -> SendOutcome:
+        """Upload one file (files.upload v2) to a channel, or to a user's DM when ``channel`` is a user id.
+
+        Payload: ``channel`` (C…/G…/D… id, or U…/W… user id), ``content_b64`` (base64 bytes),
+        ``filename``, ``title``, ``initial_comment``. ``files_upload_v2`` makes three requests
+        (files.getUploadURLExternal, POST to the upload URL, files.completeUploadExternal); a
+        failure at any step makes the whole row retry (or fail) and the retry re-does all three.
+        Nothing is shared before the last step, and an upload never completed is discarded by
+        Slack, so a retried row still shows one file. As for chat.postMessage, the one window
+        left is a completeUploadExternal that succeeded but whose answer was lost (timeout).
+        """
+        channel = payload.get("channel")
+        if not isinstance(channel, str) or not channel:
+            return SendOutcome("failed", error="file payload: no channel")
+        try:
+            content = base64.b64decode(payload.get("content_b64") or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            return SendOutcome("failed", error="file payload: content_b64 is not base64")
+        if not content:
+            return SendOutcome("failed", error="file payload: empty content")
+        filename = str(payload.get("filename") or "file.png")
+        if channel[0] in "UW":  # a user id: the app's DM with them
+            opened = self.client.conversations_open(users=channel)
+            channel = opened["channel"]["id"]
+        try:
+            self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=filename,
+                title=str(payload.get("title") or filename),
+                initial_comment=payload.get("initial_comment") or None,
+            )
+        except urllib.error.HTTPError as exc:  # the POST to the upload URL (plain urllib, not SlackApiError)
+            if exc.code == 429:
+                return SendOutcome("retry", _retry_after(exc.headers) or 1.0, "ratelimited")
+            if exc.code >= 500:
+                return SendOutcome("retry", None, f"upload {exc.code}")
+            return SendOutcome("failed", error=f"upload {exc.code}")
+        except SlackRequestError as exc:  # the upload URL answered something other than 200
+            return SendOutcome("failed", error=str(exc)[:500])
         return SendOutcome("sent")
 
 

@@ -22,12 +22,11 @@ from bot.clock import Clock
 from bot.dialogs import plan as plan_dialog
 from bot.dialogs.context import Context
 from bot.services import outbox, workspace_settings
-from bot.services.plans import ensure_segment_visits, local_day_bounds, mark_missed
+from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
 from storage.models import Member, OutboxMessage, Plan, Workspace
 
 logger = logging.getLogger(__name__)
 
-MISSED_MEMORY = timedelta(days=14)  # a missed item keeps showing in the agenda for two weeks
 TICK_SECONDS = 60
 
 

@@ -23,8 +23,8 @@ import math
 import textwrap
 import threading
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Sequence
 
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as _babel_percent
@@ -36,18 +36,18 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from bot.messages import format_money, normalize_locale
 
 __all__ = [
+    "DIGEST_SIZE",
+    "DPI",
+    "MAX_BARS",
+    "SINGLE_SIZE",
     "attainment_chart",
-    "pipeline_chart",
-    "digest_chart",
-    "percent_label",
-    "money_label",
     "attainment_rows",
     "attainment_title",
     "chart_words",
-    "MAX_BARS",
-    "DPI",
-    "SINGLE_SIZE",
-    "DIGEST_SIZE",
+    "digest_chart",
+    "money_label",
+    "percent_label",
+    "pipeline_chart",
 ]
 
 MAX_BARS = 30  # reps shown in the attainment chart; the others are counted in the title

@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from bot.reports.pipeline import _decimal, _money, _utc_bounds, _weighted_money
 from bot.services.plans import IN_PERSON
-from storage.models import Account, Action, Objective, Opportunity, OpportunityStageChange, Plan
+from storage.models import (
+    Account,
+    Action,
+    Objective,
+    Opportunity,
+    OpportunityStageChange,
+    Plan,
+)
 
 # A deal "reached the proposal stage" when its history ever entered one of these stages: a deal
 # moved straight from qualification to negotiation had a proposal all the same.
@@ -354,7 +361,7 @@ def average_deal_size_by_segment(session: Session, scope: KpiScope) -> dict[str,
     ).all()
     out: dict[str, dict[str, Decimal]] = {}
     for segment, currency, deals, amount in rows:
-        out.setdefault(segment, {})[currency] = _money(_money(_decimal(amount)) / int(deals))
+        out.setdefault(str(segment), {})[currency] = _money(_money(_decimal(amount)) / int(deals))
     return out
 
 

@@ -19,6 +19,7 @@ from storage.models import Account, Action, Member, Plan
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
+MISSED_MEMORY = timedelta(days=14)  # a missed item keeps showing in the agenda (and counts as open) for two weeks
 IN_PERSON = ("visit", "meeting", "demo", "negotiation")
 RELANCE_RESULTS = ("proposal", "to_follow_up")
 
@@ -204,8 +205,9 @@ def _add_months(day: date, months: int) -> date:
 def ensure_segment_visits(session: Session, workspace_id: int, settings: WorkspaceSettings, *, now: datetime) -> int:
     """Give each key account (by segment) its next visit, from its last one and the segment's rhythm.
 
-    Idempotent: an account that already has a planned visit is left alone. Returns how many
-    visits were planned."""
+    Idempotent: an account that already has a planned visit — or a missed one still shown in the
+    agenda — is left alone (else each missed visit would plan another, day after day). Returns
+    how many visits were planned."""
     if not settings.segment_visit_months:
         return 0
     planned_visit = aliased(Plan)
@@ -226,7 +228,8 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
             ~exists().where(
                 and_(
                     planned_visit.account_id == Account.id,
-                    planned_visit.status == "planned",
+                    (planned_visit.status == "planned")
+                    | ((planned_visit.status == "missed") & (planned_visit.due_at >= now - MISSED_MEMORY)),
                     planned_visit.action_type.in_(IN_PERSON),
                 )
             ),

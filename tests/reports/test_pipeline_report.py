@@ -17,7 +17,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, StalledDeal, by_currency, pipeline_report
+from bot.reports.pipeline import (
+    PipelineReport,
+    RepTotal,
+    StageTotal,
+    StalledDeal,
+    by_currency,
+    pipeline_report,
+)
 from storage.db import make_session_factory
 from storage.models import Account, Action, Member, Opportunity, Workspace
 from tests.conftest import TEST_NOW

@@ -252,7 +252,7 @@ def test_open_opportunities_are_mine_newest_first(session_factory, rep):
     _ws, other_id = add_member(session_factory, "T1", "U2")
     with session_factory() as s, s.begin():
         first = _new(s, rep, title="first")
-        second = _new(s, rep, title="second", now=TEST_NOW + HOUR)
+        _new(s, rep, title="second", now=TEST_NOW + HOUR)
         other = create_opportunity(s, load_member(s, other_id), first.account, title="theirs", amount=D(1),
                                    currency="EUR", probability=None, stage="lead", expected_close_on=None,
                                    today=TODAY, now=TEST_NOW + 2 * HOUR, settings=WorkspaceSettings())

@@ -221,3 +221,28 @@ def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
     # Four months after 4 January: Tuesday 4 May 2027, 09:00 summer time in Paris.
     assert plans(session_factory)[1] == (team["camille"], gold, "visit", Z(2027, 5, 4, 7, 0), False, "planned", "segment")
     assert run_due(session_factory, clock.now()).segment_visits == 0
+
+
+def test_a_missed_segment_visit_is_not_planned_again_every_other_day(session_factory, team):
+    """The rep lets the 4 January visit pass: it stays in the agenda as missed (two weeks), and no
+    second, third… visit of the same account piles up meanwhile; after that the account gets a new one."""
+    gold = make_key_account(session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2))
+    run_due(session_factory, TEST_NOW)
+    day = Z(2027, 1, 4, 7, 30)
+    while day <= Z(2027, 1, 15, 7, 30):  # every morning for a fortnight, weekends included
+        run_due(session_factory, day)
+        day += timedelta(days=1)
+    assert plans(session_factory) == [
+        (team["camille"], gold, "visit", Z(2027, 1, 4, 8, 0), False, "missed", "segment"),
+    ]
+    with session_factory() as s:
+        agendas = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("agenda:%"))).all()
+        # Every workday from the 5th the agenda showed the one missed visit, never two.
+        assert len(agendas) == 9
+        assert all(len(a.payload["reply"]["items"]) == 1 for a in agendas)
+
+    run_due(session_factory, Z(2027, 1, 19, 7, 30))  # no longer shown: the account gets a new visit
+    assert [p[3:6] for p in plans(session_factory)] == [
+        (Z(2027, 1, 4, 8, 0), False, "missed"),
+        (Z(2027, 1, 20, 8, 0), False, "planned"),
+    ]
