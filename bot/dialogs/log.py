@@ -37,6 +37,8 @@ def on_command(ctx: Context, text: str) -> Reply:
     parsed = parse_log(text, today=ctx.today, languages=ctx.languages)
     if isinstance(parsed, LogParseError):
         return _parse_error_reply(ctx, parsed)
+    if parsed.contact and len(parsed.contact) > MAX_ACCOUNT_LENGTH:
+        return _parse_error_reply(ctx, LogParseError("contact_too_long", {"action_type": parsed.action_type, "account": parsed.account}))
     draft = _draft_from(parsed)
     match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
@@ -67,7 +69,7 @@ def _parse_error_reply(ctx: Context, error: LogParseError) -> Reply:
     if error.code == "note_too_long":
         values["length"] = len(error.detail or "")
         values["word"] = ""
-    if error.code == "account_too_long":
+    if error.code in ("account_too_long", "contact_too_long"):
         values["limit"] = MAX_ACCOUNT_LENGTH
     if error.code == "invalid_text":
         values.update(limit=MAX_TEXT_LENGTH, note_limit=MAX_NOTE_LENGTH)

@@ -85,7 +85,7 @@ class OutboxDelivery:
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
         self.http_timeout = http_timeout
 
-    def deliver_due(self, *, limit: int = 50) -> DeliveryReport:
+    def deliver_due(self, *, limit: int = outbox.CLAIM_BATCH) -> DeliveryReport:
         """Claim and send up to ``limit`` due rows once; returns what happened."""
         report = DeliveryReport()
         now = self.clock.now()

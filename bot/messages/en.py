@@ -339,4 +339,5 @@ MESSAGES: dict[str, str] = {
     "goals.error.not_whole": "This objective counts things: give a whole number.",
     "goals.error.bad_metric_code": "Unknown metric.",
     "help.team": "`/carnet team`, `/carnet goals`, `/carnet digest` — team set-up, objectives, digest preview (managers)",
+    "log.error.contact_too_long": "The contact's name is too long ({limit} characters at most).",
 }

@@ -339,4 +339,5 @@ MESSAGES: dict[str, str] = {
     "goals.error.not_whole": "Cet objectif compte des choses : donnez un nombre entier.",
     "goals.error.bad_metric_code": "Indicateur inconnu.",
     "help.team": "`/carnet team`, `/carnet goals`, `/carnet digest` — équipe, objectifs, aperçu du digest (managers)",
+    "log.error.contact_too_long": "Le nom de l'interlocuteur est trop long ({limit} caractères au plus).",
 }

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
 
-CLAIM_LEASE = timedelta(minutes=2)
+CLAIM_LEASE = timedelta(minutes=5)  # longer than a claimed batch can take (limit x HTTP timeout)
+CLAIM_BATCH = 10
 MAX_ATTEMPTS = 8
 
 
@@ -34,9 +35,11 @@ def enqueue(
     expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message unless one with the same key exists; True when this call queued it."""
+    if len(dedupe_key) > 300:  # never cut: two keys sharing a prefix would collide
+        raise ValueError(f"outbox key too long: {dedupe_key[:60]}…")
     values = dict(
         workspace_id=workspace_id,
-        dedupe_key=dedupe_key[:300],
+        dedupe_key=dedupe_key,
         kind=kind,
         payload=payload,
         status="pending",
@@ -72,7 +75,7 @@ class ClaimedMessage:
     expires_at: datetime | None
 
 
-def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 50) -> list[ClaimedMessage]:
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int = CLAIM_BATCH) -> list[ClaimedMessage]:
     """Claim up to ``limit`` due rows for ``worker``; commit happens in the caller's transaction."""
     candidates = session.scalars(
         select(OutboxMessage.id)

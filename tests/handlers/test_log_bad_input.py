@@ -211,3 +211,11 @@ def test_control_characters_never_crash(runtime, slack, gamma):
     assert "Un problème est survenu" not in text
     [action] = rows(runtime, "action")
     assert (action["account_id"], action["result"]) == (gamma, "proposal")
+
+
+def test_contact_name_over_the_limit(runtime, slack, gamma):
+    before = snapshot(runtime)
+    text = message_text(ack(slack, "visite Gamma avec " + "X" * 250))
+    assert "Le nom de l'interlocuteur est trop long (120 caractères au plus)." in text
+    assert NOTHING_STORED in text
+    assert snapshot(runtime) == before
