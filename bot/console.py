@@ -121,7 +121,10 @@ class ConsoleDoor:
         if field.hint is not None:
             self._write(f"  ({plain(locale, field.hint)})")
         if field.initial:
-            label += f" [{field.initial_label or field.initial}]"
+            shown = field.initial_label or next(
+                (plain(locale, text) for value, text in field.options if value == field.initial), field.initial
+            )
+            label += f" [{shown}]"
         while True:
             answer = self._read(lines, f"{label}: ")
             if answer is None or answer.strip().lower() in CANCEL_WORDS:

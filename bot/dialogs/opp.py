@@ -66,7 +66,7 @@ def on_command(ctx: Context, text: str) -> Reply:
         ctx.session.delete(pending)
         return ctx.reply(Text("opp.unknown_account", {"typed": parsed.account}), ok=False)
     choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
-    question = "log.ask_account" if match.suggestions else "log.ask_create"
+    question = "log.ask_account" if match.suggestions else "opp.ask_create"
     return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
 
 
@@ -402,7 +402,7 @@ def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
         return taken
     parsed = _command_from(taken.payload)
     if name == "cancel":
-        return Reply(locale=ctx.locale, lines=[Text("log.cancelled")], replace_original=True)
+        return Reply(locale=ctx.locale, lines=[Text("opp.cancelled")], replace_original=True)
     if name == "pick_account" and len(args) == 2 and args[1].isdigit():
         account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
         reply = _apply(ctx, account, parsed) if account else ctx.reply(Text("choice.expired"), ok=False)
@@ -449,7 +449,8 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
                 "probability",
                 Text("form.field.probability"),
                 "text",
-                initial=str(opportunity.probability if opportunity else settings.probability_of(stage)),
+                initial=str(opportunity.probability) if opportunity else None,
+                hint=None if opportunity else Text("form.hint.probability_default"),
             ),
             FormField(
                 "stage",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
+from bot.grammar.normalize import fold
 from bot.messages import format_day, format_money
-from bot.reports.pipeline import PipelineReport, StageTotal, pipeline_report
+from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
 from bot.services import workspace_settings
 from bot.services.periods import period_bounds
 from bot.services.team import can_view, find_member_by_mention, team_of
@@ -143,7 +145,15 @@ def show_team(ctx: Context) -> Reply:
         {"count": len(members), "start": format_day(ctx.locale, start), "end": format_day(ctx.locale, end)},
     )
     reply = render_report(ctx, report, title)
-    for rep in report.reps:
+    # Every member of the team gets a line, a rep with no deal too (with zeros).
+    currency = settings.currency
+    with_deals = {rep.member_id for rep in report.reps}
+    idle = [
+        RepTotal(m.id, m.display_name, currency, 0, Decimal(0), Decimal(0), Decimal(0))
+        for m in members
+        if m.id not in with_deals
+    ]
+    for rep in sorted(report.reps + idle, key=lambda r: (fold(r.name), r.currency)):
         reply.lines.append(
             Text(
                 "pipeline.rep_line",

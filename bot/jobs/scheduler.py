@@ -67,15 +67,19 @@ def _queue_reminders(session: Session, workspaces: dict, settings: dict, now: da
         .where(Plan.status == "planned", Plan.has_time.is_(True), Plan.due_at > now, Plan.due_at <= now + timedelta(minutes=longest))
         .order_by(Plan.due_at)
     ).all()
+    due = [p for p in soon if p.due_at - timedelta(minutes=settings[p.workspace_id].visit_reminder_minutes) <= now]
+    # The slot is the due time: a rescheduled visit gets its own reminder.
+    keys = {plan.id: f"reminder:plan:{plan.id}:{plan.due_at:%Y%m%dT%H%M}" for plan in due}
+    # Reminders an earlier tick queued (every tick of the hour before a visit sees it): skip them
+    # before building their message, as enqueue would store nothing for them anyway.
+    already = _queued_keys(session, [(plan.workspace_id, keys[plan.id]) for plan in due])
     queued = 0
-    for plan in soon:
-        lead = timedelta(minutes=settings[plan.workspace_id].visit_reminder_minutes)
-        if plan.due_at - lead > now:
+    for plan in due:
+        key = keys[plan.id]
+        if (plan.workspace_id, key) in already:
             continue
         ctx = Context(session=session, workspace=workspaces[plan.workspace_id], member=plan.member, now=now, source="job")
         reply = plan_dialog.reminder(ctx, plan)
-        # The slot is the due time: a rescheduled visit gets its own reminder.
-        key = f"reminder:plan:{plan.id}:{plan.due_at:%Y%m%dT%H%M}"
         queued += outbox.enqueue(
             session,
             workspace_id=plan.workspace_id,
@@ -86,6 +90,25 @@ def _queue_reminders(session: Session, workspaces: dict, settings: dict, now: da
             expires_at=plan.due_at,  # a reminder after the visit is noise
         )
     return queued
+
+
+def _queued_keys(session: Session, wanted: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (workspace, dedupe key) pairs of ``wanted`` already in the outbox (read through its unique index)."""
+    by_workspace: dict[int, list[str]] = defaultdict(list)
+    for workspace_id, key in wanted:
+        by_workspace[workspace_id].append(key)
+    found: set[tuple[int, str]] = set()
+    for workspace_id, keys in by_workspace.items():
+        for start in range(0, len(keys), 500):
+            found.update(
+                (workspace_id, key)
+                for key in session.scalars(
+                    select(OutboxMessage.dedupe_key).where(
+                        OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key.in_(keys[start : start + 500])
+                    )
+                )
+            )
+    return found
 
 
 def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: datetime) -> int:

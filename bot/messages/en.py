@@ -340,4 +340,7 @@ MESSAGES: dict[str, str] = {
     "goals.error.bad_metric_code": "Unknown metric.",
     "help.team": "`/carnet team`, `/carnet goals`, `/carnet digest` — team set-up, objectives, digest preview (managers)",
     "log.error.contact_too_long": "The contact's name is too long ({limit} characters at most).",
+    "opp.ask_create": "There is no account “{typed}” yet. Create it with this deal?",
+    "opp.cancelled": "Cancelled — the carnet is unchanged.",
+    "form.hint.probability_default": "Leave empty to use the stage's usual probability.",
 }

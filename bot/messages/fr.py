@@ -340,4 +340,7 @@ MESSAGES: dict[str, str] = {
     "goals.error.bad_metric_code": "Indicateur inconnu.",
     "help.team": "`/carnet team`, `/carnet goals`, `/carnet digest` — équipe, objectifs, aperçu du digest (managers)",
     "log.error.contact_too_long": "Le nom de l'interlocuteur est trop long ({limit} caractères au plus).",
+    "opp.ask_create": "La société « {typed} » n'existe pas encore. La créer avec cette affaire ?",
+    "opp.cancelled": "Annulé — le carnet n'a pas changé.",
+    "form.hint.probability_default": "Laissez vide pour la probabilité habituelle de l'étape.",
 }

@@ -227,6 +227,9 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
             Account.status != "former_client",
             ~exists().where(
                 and_(
+                    # The workspace too, so the index (workspace_id, account_id, status) serves the
+                    # lookup: without it SQLite read every planned item once per key account.
+                    planned_visit.workspace_id == workspace_id,
                     planned_visit.account_id == Account.id,
                     (planned_visit.status == "planned")
                     | ((planned_visit.status == "missed") & (planned_visit.due_at >= now - MISSED_MEMORY)),

@@ -7,7 +7,7 @@ import io
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,14 @@ from tests.conftest import BOT_TOKEN, TEST_NOW, make_settings
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_due(database_url: str, now: str, api_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CARNET_", "DATABASE_URL"))}
+def run_due(
+    database_url: str, now: str, api_url: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "CARNET_", "DATABASE_URL"))
+    }
     env.update(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -35,7 +41,13 @@ def run_due(database_url: str, now: str, api_url: str) -> subprocess.CompletedPr
     )
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "jobs", "run-due", "--now", now],
-        capture_output=True, text=True, encoding="utf-8", env=env, cwd=REPO, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=REPO,
+        timeout=60,
     )
 
 
@@ -47,21 +59,46 @@ def seeded(database_url) -> dict[str, int]:
         with runtime.session_factory() as s, s.begin():
             ws = get_or_create_workspace(s, "T1", now=TEST_NOW)
             camille = get_or_create_member(
-                s, ws, "U1", now=TEST_NOW, profile=Profile(display_name="Camille Martin", tz="Europe/Paris", locale="fr"),
-                default_tz="Europe/Paris", default_locale="fr",
+                s,
+                ws,
+                "U1",
+                now=TEST_NOW,
+                profile=Profile(
+                    display_name="Camille Martin", tz="Europe/Paris", locale="fr"
+                ),
+                default_tz="Europe/Paris",
+                default_locale="fr",
             )
             beta = create_account(s, ws.id, "Beta", owner_id=None, now=TEST_NOW)
-            visit = create_plan(s, camille, beta, action_type="visit", due_at=datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc),
-                                has_time=True, now=TEST_NOW)
-            call = create_plan(s, camille, beta, action_type="call", due_at=datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc),
-                               has_time=True, now=TEST_NOW)
+            visit = create_plan(
+                s,
+                camille,
+                beta,
+                action_type="visit",
+                due_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+                has_time=True,
+                now=TEST_NOW,
+            )
+            call = create_plan(
+                s,
+                camille,
+                beta,
+                action_type="call",
+                due_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+                has_time=True,
+                now=TEST_NOW,
+            )
             return {"visit": visit.id, "call": call.id}
     finally:
         runtime.close()
 
 
-def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(database_url, seeded, fake_slack):
-    first = run_due(database_url, "2026-11-24T07:45:00Z", fake_slack.api_url)  # 08:45 in Paris
+def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(
+    database_url, seeded, fake_slack
+):
+    first = run_due(
+        database_url, "2026-11-24T07:45:00Z", fake_slack.api_url
+    )  # 08:45 in Paris
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
         "2026-11-24T07:45:00+00:00: 1 agenda(s), 0 reminder(s) queued; 1 item(s) marked missed; 0 segment visit(s) planned.",
@@ -69,8 +106,16 @@ def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(database_url,
     ]
     [post] = fake_slack.calls("chat.postMessage")
     assert post.params["channel"] == "U1" and post.token == BOT_TOKEN
-    values = [e["value"] for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert f"plan.done:{seeded['visit']}" in values and f"plan.done:{seeded['call']}" in values
+    values = [
+        e["value"]
+        for b in post.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert (
+        f"plan.done:{seeded['visit']}" in values
+        and f"plan.done:{seeded['call']}" in values
+    )
 
     again = run_due(database_url, "2026-11-24T07:45:00Z", fake_slack.api_url)
     assert again.returncode == 0, again.stderr
@@ -80,11 +125,15 @@ def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(database_url,
     ]
     assert len(fake_slack.calls("chat.postMessage")) == 1
 
-    runtime = build_runtime(make_settings(database_url), profiles=False, upgrade_db=False)
+    runtime = build_runtime(
+        make_settings(database_url), profiles=False, upgrade_db=False
+    )
     try:
         with runtime.session_factory() as s:
             rows = s.scalars(select(OutboxMessage)).all()
-            assert [(r.dedupe_key.split(":")[0], r.status) for r in rows] == [("agenda", "sent")]
+            assert [(r.dedupe_key.split(":")[0], r.status) for r in rows] == [
+                ("agenda", "sent")
+            ]
             assert s.get(Plan, seeded["call"]).status == "missed"
     finally:
         runtime.close()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from tests.conftest import TEST_NOW, make_settings
 
 
 def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def rt(database_url) -> Iterator[Runtime]:
     runtime = build_runtime(
         make_settings(database_url),
         clock=FixedClock(TEST_NOW),
-        profiles=lambda _user: Profile(display_name="Camille Martin", tz="Europe/Paris", locale="fr"),
+        profiles=lambda _user: Profile(
+            display_name="Camille Martin", tz="Europe/Paris", locale="fr"
+        ),
     )
     with runtime.session_factory() as s, s.begin():
         ws = get_or_create_workspace(s, "T1", now=TEST_NOW)
@@ -45,7 +47,9 @@ def rt(database_url) -> Iterator[Runtime]:
 class Terminal:
     def __init__(self, runtime: Runtime, user: str = "U1") -> None:
         self.out = io.StringIO()
-        self.door = ConsoleDoor(runtime.conversation, team_id="T1", user_id=user, out=self.out)
+        self.door = ConsoleDoor(
+            runtime.conversation, team_id="T1", user_id=user, out=self.out
+        )
 
     def type(self, *lines: str) -> str:
         start = len(self.out.getvalue())
@@ -58,14 +62,21 @@ class Terminal:
     def number_of(label: str, output: str, item: int = 0) -> str:
         """The number typed to click ``label`` under the ``item``-th item (or among the choices)."""
         rows = [line for line in output.splitlines() if re.search(r"\[\d+\] ", line)]
-        found = re.findall(rf"\[(\d+)\] {re.escape(label)}(?:  |$)", "\n".join(rows), flags=re.M)
+        found = re.findall(
+            rf"\[(\d+)\] {re.escape(label)}(?:  |$)",
+            "\n".join(rows),
+            flags=re.MULTILINE,
+        )
         assert len(found) > item, f"no choice {label!r} in:\n{output}"
         return found[item]
 
 
 def plans(rt: Runtime) -> list[tuple]:
     with rt.session_factory() as s:
-        return [(p.action_type, p.due_at, p.has_time, p.status) for p in s.scalars(select(Plan).order_by(Plan.id))]
+        return [
+            (p.action_type, p.due_at, p.has_time, p.status)
+            for p in s.scalars(select(Plan).order_by(Plan.id))
+        ]
 
 
 def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
@@ -92,7 +103,9 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
         "    [6] Fait  [7] +1 h  [8] Demain  [9] Déplacer  [10] Annuler",
     ]
     # Reschedule the visit: a day in the past is refused and asked again; the hour is kept.
-    out = camille.type(camille.number_of("Déplacer", out), "2026-11-20", "14h30", "2026-11-27")
+    out = camille.type(
+        camille.number_of("Déplacer", out), "2026-11-20", "14h30", "2026-11-27"
+    )
     assert "Nouveau jour [2026-11-24]: 2026-11-20" in out
     assert "Heure (facultative, ex. 14h30) (facultatif) [11:00]: 14h30" in out
     assert "! new_date: Ce moment est passé." in out
@@ -101,25 +114,32 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
     assert plans(rt)[0] == ("visit", Z(2026, 11, 27, 13, 30), True, "planned")
 
     out = camille.type("/plan")
-    out = camille.type(camille.number_of("Annuler", out, item=0))  # the relance comes first now
+    out = camille.type(
+        camille.number_of("Annuler", out, item=0)
+    )  # the relance comes first now
     assert "Annulé : relance chez Gamma (jeudi 26 nov.)." in out
     assert [p[3] for p in plans(rt)] == ["planned", "cancelled"]
 
 
 def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
     camille = Terminal(rt)
-    out = camille.type("/plan visite Beta jeudi 10h")  # Thursday: only the Done button can complete it today
+    out = camille.type(
+        "/plan visite Beta jeudi 10h"
+    )  # Thursday: only the Done button can complete it today
     # The form's defaults are the plan's: Enter keeps each one.
     out = camille.type(camille.number_of("Fait", out), "", "", "", "", "", "", "")
-    assert "Type d'action [visit]: " in out and "Société [Beta]: " in out
+    assert "Type d'action [visite]: " in out and "Société [Beta]: " in out
     assert "Noté : visite — Beta" in out
     assert "Élément prévu marqué fait : visite chez Beta." in out
     with rt.session_factory() as s:
         plan = s.scalars(select(Plan)).one()
         action = s.scalars(select(Action)).one()
-        assert (plan.status, plan.done_action_id, action.action_type, str(action.occurred_on)) == (
-            "done", action.id, "visit", "2026-11-23"
-        )
+        assert (
+            plan.status,
+            plan.done_action_id,
+            action.action_type,
+            str(action.occurred_on),
+        ) == ("done", action.id, "visit", "2026-11-23")
 
 
 def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
@@ -127,7 +147,9 @@ def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
     out = camille.type("/plan visite Beta hier")
     assert "« hier » est passé" in out and "Rien n'a été enregistré." in out
     out = camille.type("/plan visite Beta 15/03/2028")
-    assert "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in out
+    assert (
+        "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in out
+    )
     assert plans(rt) == []
     out = camille.type(camille.number_of("Oui, le prévoir", out))
     assert "Prévu : visite chez Beta, mercredi 15 mars 2028" in out

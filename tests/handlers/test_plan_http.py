@@ -7,7 +7,7 @@ The day is Monday 23 November 2026, 10:00 in Paris (09:00Z); Camille (U1) lives 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,21 +15,39 @@ from sqlalchemy import func, select
 
 from storage.models import Action, PendingCommand, Plan
 from tests.handlers.conftest import add_account, button, buttons, message_text, rows
-from tests.support.slack_requests import date_value, external_select_value, select_value, text_value
+from tests.support.slack_requests import (
+    date_value,
+    external_select_value,
+    select_value,
+    text_value,
+)
 
 
 def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
 def team(runtime, fake_slack) -> dict[str, int]:
-    fake_slack.add_user("U1", name="camille", real_name="Camille Martin", tz="Europe/Paris", locale="fr-FR")
-    fake_slack.add_user("U2", name="sam", real_name="Sam Durand", tz="Europe/Paris", locale="fr-FR")
-    return {"Beta": add_account(runtime, "Beta"), "Gamma": add_account(runtime, "Gamma")}
+    fake_slack.add_user(
+        "U1",
+        name="camille",
+        real_name="Camille Martin",
+        tz="Europe/Paris",
+        locale="fr-FR",
+    )
+    fake_slack.add_user(
+        "U2", name="sam", real_name="Sam Durand", tz="Europe/Paris", locale="fr-FR"
+    )
+    return {
+        "Beta": add_account(runtime, "Beta"),
+        "Gamma": add_account(runtime, "Gamma"),
+    }
 
 
-def command(slack, text: str, *, cmd: str = "/plan", user: str = "U1") -> dict[str, Any]:
+def command(
+    slack, text: str, *, cmd: str = "/plan", user: str = "U1"
+) -> dict[str, Any]:
     response = slack.command(cmd, text, user_id=user)
     assert response.status_code == 200
     body = response.json()
@@ -58,10 +76,15 @@ def plan_buttons(message: dict[str, Any]) -> list[str]:
 
 
 def five(plan_id: int) -> list[str]:
-    return [f"plan.{n}:{plan_id}" for n in ("done", "snooze_hour", "snooze_tomorrow", "reschedule", "cancel")]
+    return [
+        f"plan.{n}:{plan_id}"
+        for n in ("done", "snooze_hour", "snooze_tomorrow", "reschedule", "cancel")
+    ]
 
 
-def plan_one(runtime, slack, text: str, *, cmd: str = "/plan") -> tuple[int, dict[str, Any]]:
+def plan_one(
+    runtime, slack, text: str, *, cmd: str = "/plan"
+) -> tuple[int, dict[str, Any]]:
     """Plan through the command; returns the new plan's id and the ack's message."""
     before = {p.id for p in plans(runtime)}
     body = command(slack, text, cmd=cmd)
@@ -69,11 +92,18 @@ def plan_one(runtime, slack, text: str, *, cmd: str = "/plan") -> tuple[int, dic
     return new, body
 
 
-def open_view(slack, fake_slack, btn: dict[str, Any], user: str = "U1") -> dict[str, Any]:
+def open_view(
+    slack, fake_slack, btn: dict[str, Any], user: str = "U1"
+) -> dict[str, Any]:
     """Click a button that opens a modal; returns the view Carnet opened."""
     before = len(fake_slack.delivered("views.open"))
-    response = slack.action(action_id=btn["action_id"], value=btn["value"], user_id=user,
-                            response_url=fake_slack.response_url("view"), channel_id="C9")
+    response = slack.action(
+        action_id=btn["action_id"],
+        value=btn["value"],
+        user_id=user,
+        response_url=fake_slack.response_url("view"),
+        channel_id="C9",
+    )
     assert response.status_code == 200
     opened = fake_slack.wait_for("views.open", count=before + 1)[-1]
     return opened.params["view"]
@@ -86,12 +116,19 @@ def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- commands
 
 
-def test_plan_visit_on_tuesday_at_ten_is_stored_in_utc_with_its_time(runtime, slack, team):
+def test_plan_visit_on_tuesday_at_ten_is_stored_in_utc_with_its_time(
+    runtime, slack, team
+):
     plan_id, body = plan_one(runtime, slack, "visite Beta mardi 10h")
     [plan] = plans(runtime)
-    assert (plan.account_id, plan.action_type, plan.due_at, plan.has_time, plan.status, plan.source) == (
-        team["Beta"], "visit", Z(2026, 11, 24, 9, 0), True, "planned", "manual"
-    )
+    assert (
+        plan.account_id,
+        plan.action_type,
+        plan.due_at,
+        plan.has_time,
+        plan.status,
+        plan.source,
+    ) == (team["Beta"], "visit", Z(2026, 11, 24, 9, 0), True, "planned", "manual")
     assert "Prévu : visite chez *Beta*, mardi 24 nov. à 10:00" in message_text(body)
     assert plan_buttons(body) == five(plan_id)
 
@@ -100,7 +137,10 @@ def test_relance_in_three_days(runtime, slack, team):
     _plan_id, body = plan_one(runtime, slack, "Gamma dans 3 jours", cmd="/relance")
     [plan] = plans(runtime)
     assert (plan.account_id, plan.action_type, plan.due_at, plan.has_time) == (
-        team["Gamma"], "follow_up", Z(2026, 11, 26, 8, 0), False
+        team["Gamma"],
+        "follow_up",
+        Z(2026, 11, 26, 8, 0),
+        False,
     )
     assert "Prévu : relance chez *Gamma*, jeudi 26 nov." in message_text(body)
 
@@ -112,7 +152,9 @@ def test_plan_alone_lists_this_week(runtime, slack, team):
     plan_one(runtime, slack, "appel Beta lundi prochain 10h")  # next week: not listed
     body = command(slack, "")
     assert body["blocks"][0]["text"]["text"] == "*Prévu cette semaine* (2)"
-    assert [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"][1:] == [
+    assert [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"][
+        1:
+    ] == [
         "mardi 24 nov. à 10:00 — visite — *Beta*",
         "jeudi 26 nov. — relance — *Gamma*",
     ]
@@ -124,49 +166,84 @@ def test_plan_alone_lists_this_week(runtime, slack, team):
     [
         ("/plan", "visite Beta hier", "« hier » est passé"),
         ("/plan", "visite Beta lundi dernier 10h", "est passé"),
-        ("/plan", "visite Beta 32/13", "Je ne sais pas lire « 32/13 » comme un jour ou une heure"),
+        (
+            "/plan",
+            "visite Beta 32/13",
+            "Je ne sais pas lire « 32/13 » comme un jour ou une heure",
+        ),
         ("/plan", "visite Beta", "Quand ?"),
         ("/plan", "visitte Beta mardi", "Vouliez-vous dire `visite`"),
         ("/relance", "demain", "Quelle société ?"),
         ("/relance", "", "Quelle société ?"),
     ],
 )
-def test_a_bad_line_says_why_and_stores_nothing(runtime, slack, team, cmd, text, expected):
+def test_a_bad_line_says_why_and_stores_nothing(
+    runtime, slack, team, cmd, text, expected
+):
     body = command(slack, text, cmd=cmd)
     said = message_text(body)
     assert expected in said
-    assert "Rien n'a été enregistré" in said and "/plan visite Beta mardi 10h" in said  # and an example
+    assert (
+        "Rien n'a été enregistré" in said and "/plan visite Beta mardi 10h" in said
+    )  # and an example
     assert buttons(body) == []
     assert (count(runtime, Plan), count(runtime, PendingCommand)) == (0, 0)
 
 
-def test_more_than_a_year_ahead_asks_first_and_stores_only_once_confirmed(runtime, slack, team, clicks):
+def test_more_than_a_year_ahead_asks_first_and_stores_only_once_confirmed(
+    runtime, slack, team, clicks
+):
     body = command(slack, "visite Beta 15/03/2028")
-    assert "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in message_text(body)
+    assert (
+        "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?"
+        in message_text(body)
+    )
     assert count(runtime, Plan) == 0
     dropped = command(slack, "visite Gamma 16/03/2028")
     answer = clicks.click(button(dropped, "plan.drop:"))
-    assert "rien n'a été prévu" in message_text(answer) and answer["replace_original"] is True
+    assert (
+        "rien n'a été prévu" in message_text(answer)
+        and answer["replace_original"] is True
+    )
     assert count(runtime, Plan) == 0
 
     answer = clicks.click(button(body, "plan.confirm:"))
     assert "Prévu : visite chez *Beta*, mercredi 15 mars 2028" in message_text(answer)
     [plan] = plans(runtime)
-    assert (plan.account_id, plan.due_at, plan.has_time) == (team["Beta"], Z(2028, 3, 15, 8, 0), False)
-    again = clicks.click(button(body, "plan.confirm:"))  # a second click finds nothing to confirm
+    assert (plan.account_id, plan.due_at, plan.has_time) == (
+        team["Beta"],
+        Z(2028, 3, 15, 8, 0),
+        False,
+    )
+    again = clicks.click(
+        button(body, "plan.confirm:")
+    )  # a second click finds nothing to confirm
     assert "Ce choix a expiré — retapez la commande." in message_text(again)
     assert count(runtime, Plan) == 1
 
 
-def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_the_pick(runtime, slack, team, clicks):
+def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_the_pick(
+    runtime, slack, team, clicks
+):
     body = command(slack, "visite Betta mardi 10h")
-    assert "Pas de société « Betta ». Vouliez-vous dire l'une de celles-ci ?" in message_text(body)
-    assert [b["text"]["text"] for b in buttons(body)] == ["Beta", "Créer « Betta »", "Annuler"]
+    assert (
+        "Pas de société « Betta ». Vouliez-vous dire l'une de celles-ci ?"
+        in message_text(body)
+    )
+    assert [b["text"]["text"] for b in buttons(body)] == [
+        "Beta",
+        "Créer « Betta »",
+        "Annuler",
+    ]
     assert count(runtime, Plan) == 0
     answer = clicks.click(button(body, "plan.confirm:"))
     assert "Prévu : visite chez *Beta*, mardi 24 nov. à 10:00" in message_text(answer)
     [plan] = plans(runtime)
-    assert (plan.account_id, plan.due_at, plan.has_time) == (team["Beta"], Z(2026, 11, 24, 9, 0), True)
+    assert (plan.account_id, plan.due_at, plan.has_time) == (
+        team["Beta"],
+        Z(2026, 11, 24, 9, 0),
+        True,
+    )
 
     body = command(slack, "visite Zeta jeudi 14h")
     answer = clicks.click(button(body, "plan.create_account:"))
@@ -180,7 +257,9 @@ def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_
 # --------------------------------------------------------------------------- buttons
 
 
-def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(runtime, slack, fake_slack, team):
+def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(
+    runtime, slack, fake_slack, team
+):
     # Friday: too far ahead for a visit logged today to complete it by itself; only the form's plan id does.
     plan_id, body = plan_one(runtime, slack, "visite Beta vendredi 10h")
     view = open_view(slack, fake_slack, button(body, "plan.done:"))
@@ -188,7 +267,10 @@ def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(ru
     metadata = json.loads(view["private_metadata"])
     assert metadata["plan"] == plan_id and metadata["channel"] == "C9"
     assert block(view, "action_type")["element"]["initial_option"]["value"] == "visit"
-    assert block(view, "account")["element"]["initial_option"]["value"] == f"id:{team['Beta']}"
+    assert (
+        block(view, "account")["element"]["initial_option"]["value"]
+        == f"id:{team['Beta']}"
+    )
     assert plan_of(runtime, plan_id)[3] == "planned"  # opening the form changes nothing
 
     response = slack.submit(
@@ -203,7 +285,9 @@ def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(ru
     )
     assert response.status_code == 200 and response.content == b""
     [post] = fake_slack.wait_for("chat.postEphemeral")
-    assert "Élément prévu marqué fait : visite chez *Beta*." in message_text(post.params)
+    assert "Élément prévu marqué fait : visite chez *Beta*." in message_text(
+        post.params
+    )
     [action] = rows(runtime, "action")
     with runtime.session_factory() as s:
         plan = s.get(Plan, plan_id)
@@ -214,17 +298,34 @@ def test_snooze_an_hour_and_to_tomorrow(runtime, slack, team, clicks):
     plan_id, body = plan_one(runtime, slack, "visite Beta 15h")  # today 15:00 Paris
     answer = clicks.click(button(body, "plan.snooze_hour:"))
     assert "repoussé à lundi 23 nov. à 16:00" in message_text(answer)
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 23, 15, 0), True, "planned")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 23, 15, 0),
+        True,
+        "planned",
+    )
     answer = clicks.click(button(body, "plan.snooze_tomorrow:"))
     assert "repoussé à mardi 24 nov. à 16:00" in message_text(answer)
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 24, 15, 0), True, "planned")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 24, 15, 0),
+        True,
+        "planned",
+    )
 
     untimed, body = plan_one(runtime, slack, "Gamma aujourd'hui", cmd="/relance")
     clicks.click(button(body, "plan.snooze_tomorrow:"))
-    assert plan_of(runtime, untimed) == ("follow_up", Z(2026, 11, 24, 8, 0), False, "planned")  # 09:00, still untimed
+    assert plan_of(runtime, untimed) == (
+        "follow_up",
+        Z(2026, 11, 24, 8, 0),
+        False,
+        "planned",
+    )  # 09:00, still untimed
 
 
-def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(runtime, slack, fake_slack, team):
+def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(
+    runtime, slack, fake_slack, team
+):
     plan_id, body = plan_one(runtime, slack, "visite Beta vendredi 10h")
     view = open_view(slack, fake_slack, button(body, "plan.reschedule:"))
     assert view["callback_id"] == "plan.reschedule"
@@ -233,39 +334,74 @@ def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(runtim
     assert block(view, "new_time")["element"]["initial_value"] == "10:00"
 
     def submit(day: str, hour: str | None):
-        return slack.submit(callback_id="plan.reschedule", private_metadata=view["private_metadata"],
-                            values={"new_date": date_value(day), "new_time": text_value(hour)})
+        return slack.submit(
+            callback_id="plan.reschedule",
+            private_metadata=view["private_metadata"],
+            values={"new_date": date_value(day), "new_time": text_value(hour)},
+        )
 
     response = submit("2026-11-20", "14h30")
-    assert response.json() == {"response_action": "errors", "errors": {"new_date": "Ce moment est passé."}}
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {"new_date": "Ce moment est passé."},
+    }
     response = submit("2026-11-23", "08:00")  # today, but already gone
     assert response.json()["errors"] == {"new_date": "Ce moment est passé."}
     response = submit("2026-11-26", "25h")
     assert list(response.json()["errors"]) == ["new_time"]
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 27, 9, 0), True, "planned")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 27, 9, 0),
+        True,
+        "planned",
+    )
 
     response = submit("2026-11-26", "14h30")
     assert response.status_code == 200 and response.content == b""
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 26, 13, 30), True, "planned")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 26, 13, 30),
+        True,
+        "planned",
+    )
     [post] = fake_slack.wait_for("chat.postEphemeral")
     assert "déplacé à jeudi 26 nov. à 14:30" in message_text(post.params)
 
 
-def test_cancel_then_every_button_of_the_closed_item_is_refused(runtime, slack, fake_slack, team, clicks):
+def test_cancel_then_every_button_of_the_closed_item_is_refused(
+    runtime, slack, fake_slack, team, clicks
+):
     plan_id, body = plan_one(runtime, slack, "visite Beta mardi 10h")
     answer = clicks.click(button(body, "plan.cancel:"))
-    assert "Annulé : visite chez *Beta* (mardi 24 nov. à 10:00)." in message_text(answer)
+    assert "Annulé : visite chez *Beta* (mardi 24 nov. à 10:00)." in message_text(
+        answer
+    )
     assert plan_of(runtime, plan_id)[3] == "cancelled"
-    for prefix in ("plan.snooze_hour:", "plan.snooze_tomorrow:", "plan.cancel:", "plan.reschedule:", "plan.done:"):
+    for prefix in (
+        "plan.snooze_hour:",
+        "plan.snooze_tomorrow:",
+        "plan.cancel:",
+        "plan.reschedule:",
+        "plan.done:",
+    ):
         answer = clicks.click(button(body, prefix))
         assert "Cet élément est déjà annulé : rien à changer." in message_text(answer)
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 24, 9, 0), True, "cancelled")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 24, 9, 0),
+        True,
+        "cancelled",
+    )
     assert fake_slack.calls("views.open") == []
 
 
-def test_snoozing_an_item_already_done_is_refused_and_changes_nothing(runtime, slack, fake_slack, team, clicks):
+def test_snoozing_an_item_already_done_is_refused_and_changes_nothing(
+    runtime, slack, fake_slack, team, clicks
+):
     plan_id, body = plan_one(runtime, slack, "visite Beta 15h")
-    command(slack, "visite Beta", cmd="/log")  # the visit happened: logging it completes the plan
+    command(
+        slack, "visite Beta", cmd="/log"
+    )  # the visit happened: logging it completes the plan
     assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 23, 14, 0), True, "done")
     for prefix in ("plan.snooze_hour:", "plan.snooze_tomorrow:"):
         answer = clicks.click(button(body, prefix))
@@ -273,15 +409,31 @@ def test_snoozing_an_item_already_done_is_refused_and_changes_nothing(runtime, s
     assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 23, 14, 0), True, "done")
 
 
-def test_another_users_buttons_and_form_are_refused(runtime, slack, fake_slack, team, clicks):
+def test_another_users_buttons_and_form_are_refused(
+    runtime, slack, fake_slack, team, clicks
+):
     plan_id, body = plan_one(runtime, slack, "visite Beta mardi 10h")
-    for prefix in ("plan.cancel:", "plan.snooze_hour:", "plan.done:", "plan.reschedule:"):
+    for prefix in (
+        "plan.cancel:",
+        "plan.snooze_hour:",
+        "plan.done:",
+        "plan.reschedule:",
+    ):
         answer = clicks.click(button(body, prefix), user_id="U2")
         assert "Cet élément appartient à quelqu'un d'autre." in message_text(answer)
     assert fake_slack.calls("views.open") == []
     # Sam replays Camille's reschedule form: refused beside the field.
-    response = slack.submit(callback_id="plan.reschedule", user_id="U2", private_metadata=json.dumps({"plan": plan_id}),
-                            values={"new_date": date_value("2026-11-26"), "new_time": text_value("14h")})
+    response = slack.submit(
+        callback_id="plan.reschedule",
+        user_id="U2",
+        private_metadata=json.dumps({"plan": plan_id}),
+        values={"new_date": date_value("2026-11-26"), "new_time": text_value("14h")},
+    )
     assert response.json()["response_action"] == "errors"
-    assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 24, 9, 0), True, "planned")
+    assert plan_of(runtime, plan_id) == (
+        "visit",
+        Z(2026, 11, 24, 9, 0),
+        True,
+        "planned",
+    )
     assert count(runtime, Action) == 0

@@ -31,7 +31,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def conversation(session_factory, clock) -> Conversation:
-    return Conversation(session_factory, clock, default_tz="Europe/Paris", default_locale="fr")
+    return Conversation(
+        session_factory, clock, default_tz="Europe/Paris", default_locale="fr"
+    )
 
 
 @pytest.fixture
@@ -47,7 +49,11 @@ def team(session_factory) -> dict[str, int]:
 
 
 def say(conversation: Conversation, command: str, text: str, user: str = "U1") -> str:
-    reply = conversation.handle(Request(team_id="T1", user_id=user, command=command, text=text, source="console"))
+    reply = conversation.handle(
+        Request(
+            team_id="T1", user_id=user, command=command, text=text, source="console"
+        )
+    )
     assert reply.ok, render_reply(reply)
     return render_reply(reply)
 
@@ -56,7 +62,15 @@ def plans(session_factory) -> list[tuple]:
     """(member id, account id, type, due_at, has_time, status, source) of every plan, in creation order."""
     with session_factory() as s:
         return [
-            (p.member_id, p.account_id, p.action_type, p.due_at, p.has_time, p.status, p.source)
+            (
+                p.member_id,
+                p.account_id,
+                p.action_type,
+                p.due_at,
+                p.has_time,
+                p.status,
+                p.source,
+            )
             for p in s.scalars(select(Plan).order_by(Plan.id))
         ]
 
@@ -69,30 +83,50 @@ def set_settings(session_factory, ws_id: int, **settings: object) -> None:
 # --------------------------------------------------------------------------- automatic relance
 
 
-def test_a_proposal_plans_a_relance_seven_days_later_at_nine(conversation, session_factory, team):
+def test_a_proposal_plans_a_relance_seven_days_later_at_nine(
+    conversation, session_factory, team
+):
     out = say(conversation, "log", "visite Gamma proposition")
     assert "📅 J'ai prévu une relance chez Gamma le lundi 30 nov." in out
     assert plans(session_factory) == [
-        (team["camille"], team["Gamma"], "follow_up", Z(2026, 11, 30, 8, 0), False, "planned", "auto_relance"),
+        (
+            team["camille"],
+            team["Gamma"],
+            "follow_up",
+            Z(2026, 11, 30, 8, 0),
+            False,
+            "planned",
+            "auto_relance",
+        ),
     ]
     with session_factory() as s:
         action_id = s.scalar(select(Action.id))
         assert s.scalar(select(Plan.origin_action_id)) == action_id
 
 
-def test_to_follow_up_plans_one_too_and_other_results_none(conversation, session_factory, team):
+def test_to_follow_up_plans_one_too_and_other_results_none(
+    conversation, session_factory, team
+):
     say(conversation, "log", "appel Delta pas de besoin")
     say(conversation, "log", "visite Delta")
     assert plans(session_factory) == []
     say(conversation, "log", "appel Gamma à relancer")
-    assert [p[2:4] for p in plans(session_factory)] == [("follow_up", Z(2026, 11, 30, 8, 0))]
+    assert [p[2:4] for p in plans(session_factory)] == [
+        ("follow_up", Z(2026, 11, 30, 8, 0))
+    ]
 
 
 @pytest.mark.parametrize(
     "already",
-    [("relance", "Gamma vendredi"), ("plan", "appel Gamma jeudi 14h"), ("relance", "Gamma dans 10 jours")],
+    [
+        ("relance", "Gamma vendredi"),
+        ("plan", "appel Gamma jeudi 14h"),
+        ("relance", "Gamma dans 10 jours"),
+    ],
 )
-def test_no_second_relance_when_the_rep_already_planned_one(conversation, session_factory, team, already):
+def test_no_second_relance_when_the_rep_already_planned_one(
+    conversation, session_factory, team, already
+):
     say(conversation, *already)
     before = plans(session_factory)
     assert len(before) == 1
@@ -110,7 +144,9 @@ def test_another_reps_relance_does_not_count(conversation, session_factory, team
     ]
 
 
-def test_send_documentation_plans_a_relance_three_days_later(conversation, session_factory, team):
+def test_send_documentation_plans_a_relance_three_days_later(
+    conversation, session_factory, team
+):
     out = say(conversation, "log", "appel Gamma envoyer documentation")
     assert "J'ai prévu une relance chez Gamma le jeudi 26 nov." in out
     assert [p[2:7] for p in plans(session_factory)] == [
@@ -118,8 +154,12 @@ def test_send_documentation_plans_a_relance_three_days_later(conversation, sessi
     ]
 
 
-def test_the_workspace_settings_choose_the_delays_and_a_weekend_moves_to_monday(conversation, session_factory, team):
-    set_settings(session_factory, team["ws"], relance_after_days=4, documentation_relance_days=5)
+def test_the_workspace_settings_choose_the_delays_and_a_weekend_moves_to_monday(
+    conversation, session_factory, team
+):
+    set_settings(
+        session_factory, team["ws"], relance_after_days=4, documentation_relance_days=5
+    )
     say(conversation, "log", "visite Gamma proposition")  # Friday 27
     say(conversation, "log", "appel Delta envoi doc")  # Saturday 28 → Monday 30
     assert [(p[1], p[3]) for p in plans(session_factory)] == [
@@ -128,7 +168,9 @@ def test_the_workspace_settings_choose_the_delays_and_a_weekend_moves_to_monday(
     ]
 
 
-def test_a_zero_delay_turns_the_automatic_relance_off(conversation, session_factory, team):
+def test_a_zero_delay_turns_the_automatic_relance_off(
+    conversation, session_factory, team
+):
     set_settings(session_factory, team["ws"], relance_after_days=0)
     say(conversation, "log", "visite Gamma proposition")
     assert plans(session_factory) == []
@@ -139,61 +181,138 @@ def test_the_relance_is_in_the_reps_own_time_zone(session_factory, team, clock):
         s.get(Member, team["camille"]).tz = "America/New_York"
     conversation = Conversation(session_factory, clock)
     say(conversation, "log", "visite Gamma proposition")  # Monday 04:00 in New York
-    assert [p[3] for p in plans(session_factory)] == [Z(2026, 11, 30, 14, 0)]  # 09:00 EST
+    assert [p[3] for p in plans(session_factory)] == [
+        Z(2026, 11, 30, 14, 0)
+    ]  # 09:00 EST
 
 
 # --------------------------------------------------------------------------- recurring visits by segment
 
 
-def make_key_account(session_factory, team, name: str, segment: str | None, *, last_visit: date | None,
-                     owner: str = "camille", status: str = "client") -> int:
+def make_key_account(
+    session_factory,
+    team,
+    name: str,
+    segment: str | None,
+    *,
+    last_visit: date | None,
+    owner: str = "camille",
+    status: str = "client",
+) -> int:
     with session_factory() as s, s.begin():
         member = s.get(Member, team[owner]) if owner else None
-        account = create_account(s, team["ws"], name, owner_id=member.id if member else None, now=TEST_NOW)
+        account = create_account(
+            s, team["ws"], name, owner_id=member.id if member else None, now=TEST_NOW
+        )
         account.segment, account.status = segment, status
         if last_visit is not None:
-            record_action(s, member or s.get(Member, team["camille"]), account,
-                          ActionDraft("visit", last_visit), source="console", now=TEST_NOW)
+            record_action(
+                s,
+                member or s.get(Member, team["camille"]),
+                account,
+                ActionDraft("visit", last_visit),
+                source="console",
+                now=TEST_NOW,
+            )
         return account.id
 
 
 def test_key_accounts_get_their_next_visit_from_their_segment(session_factory, team):
-    gold = make_key_account(session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2))
-    silver = make_key_account(session_factory, team, "Argent SA", "silver", last_visit=date(2026, 9, 2))
-    make_key_account(session_factory, team, "Bronze SA", "bronze", last_visit=date(2026, 1, 5))
-    make_key_account(session_factory, team, "Sans segment", None, last_visit=date(2026, 1, 5))
-    make_key_account(session_factory, team, "Ancien SA", "gold", last_visit=date(2026, 1, 5), status="former_client")
-    never = make_key_account(session_factory, team, "Jamais vu", "gold", last_visit=None)
+    gold = make_key_account(
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+    )
+    silver = make_key_account(
+        session_factory, team, "Argent SA", "silver", last_visit=date(2026, 9, 2)
+    )
+    make_key_account(
+        session_factory, team, "Bronze SA", "bronze", last_visit=date(2026, 1, 5)
+    )
+    make_key_account(
+        session_factory, team, "Sans segment", None, last_visit=date(2026, 1, 5)
+    )
+    make_key_account(
+        session_factory,
+        team,
+        "Ancien SA",
+        "gold",
+        last_visit=date(2026, 1, 5),
+        status="former_client",
+    )
+    never = make_key_account(
+        session_factory, team, "Jamais vu", "gold", last_visit=None
+    )
 
     report = run_due(session_factory, TEST_NOW)
     assert report.segment_visits == 3
     assert plans(session_factory) == [
         # 2 January 2027 is a Saturday: the visit goes to Monday 4 January, 09:00 in Paris.
-        (team["camille"], gold, "visit", Z(2027, 1, 4, 8, 0), False, "planned", "segment"),
-        (team["camille"], silver, "visit", Z(2027, 3, 2, 8, 0), False, "planned", "segment"),
+        (
+            team["camille"],
+            gold,
+            "visit",
+            Z(2027, 1, 4, 8, 0),
+            False,
+            "planned",
+            "segment",
+        ),
+        (
+            team["camille"],
+            silver,
+            "visit",
+            Z(2027, 3, 2, 8, 0),
+            False,
+            "planned",
+            "segment",
+        ),
         # Never visited: as soon as possible, tomorrow.
-        (team["camille"], never, "visit", Z(2026, 11, 24, 8, 0), False, "planned", "segment"),
+        (
+            team["camille"],
+            never,
+            "visit",
+            Z(2026, 11, 24, 8, 0),
+            False,
+            "planned",
+            "segment",
+        ),
     ]
     with session_factory() as s:
-        assert {p.account_id: p.recurrence_months for p in s.scalars(select(Plan))} == {gold: 4, silver: 6, never: 4}
+        assert {p.account_id: p.recurrence_months for p in s.scalars(select(Plan))} == {
+            gold: 4,
+            silver: 6,
+            never: 4,
+        }
 
     assert run_due(session_factory, TEST_NOW).segment_visits == 0  # twice: nothing more
     assert len(plans(session_factory)) == 3
 
 
-def test_an_account_without_an_owner_or_with_a_visit_planned_gets_none(conversation, session_factory, team):
-    make_key_account(session_factory, team, "Orphelin", "gold", last_visit=date(2026, 1, 5), owner="")
-    planned = make_key_account(session_factory, team, "Prevu", "gold", last_visit=date(2026, 1, 5))
+def test_an_account_without_an_owner_or_with_a_visit_planned_gets_none(
+    conversation, session_factory, team
+):
+    make_key_account(
+        session_factory, team, "Orphelin", "gold", last_visit=date(2026, 1, 5), owner=""
+    )
+    planned = make_key_account(
+        session_factory, team, "Prevu", "gold", last_visit=date(2026, 1, 5)
+    )
     say(conversation, "plan", "visite Prevu jeudi 14h")
     assert run_due(session_factory, TEST_NOW).segment_visits == 0
     assert [(p[1], p[6]) for p in plans(session_factory)] == [(planned, "manual")]
 
 
 def test_the_workspace_chooses_the_rhythm(session_factory, team):
-    set_settings(session_factory, team["ws"], segment_visit_months={"gold": 2, "bronze": 12})
-    gold = make_key_account(session_factory, team, "Or SA", "gold", last_visit=date(2026, 10, 14))
-    bronze = make_key_account(session_factory, team, "Bronze SA", "bronze", last_visit=date(2026, 2, 10))
-    make_key_account(session_factory, team, "Argent SA", "silver", last_visit=date(2026, 1, 5))
+    set_settings(
+        session_factory, team["ws"], segment_visit_months={"gold": 2, "bronze": 12}
+    )
+    gold = make_key_account(
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 10, 14)
+    )
+    bronze = make_key_account(
+        session_factory, team, "Bronze SA", "bronze", last_visit=date(2026, 2, 10)
+    )
+    make_key_account(
+        session_factory, team, "Argent SA", "silver", last_visit=date(2026, 1, 5)
+    )
     run_due(session_factory, TEST_NOW)
     assert [(p[1], p[3]) for p in plans(session_factory)] == [
         (gold, Z(2026, 12, 14, 8, 0)),
@@ -204,7 +323,9 @@ def test_the_workspace_chooses_the_rhythm(session_factory, team):
 def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
     conversation, session_factory, team, clock
 ):
-    gold = make_key_account(session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2))
+    gold = make_key_account(
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+    )
     run_due(session_factory, TEST_NOW)
     [first] = plans(session_factory)
     assert first[3] == Z(2027, 1, 4, 8, 0)
@@ -214,34 +335,62 @@ def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
     assert "Élément prévu marqué fait : visite chez Or SA." in out
     with session_factory() as s:
         done = s.scalars(select(Plan).order_by(Plan.id)).first()
-        visit_id = s.scalar(select(Action.id).where(Action.occurred_on == date(2027, 1, 4)))
+        visit_id = s.scalar(
+            select(Action.id).where(Action.occurred_on == date(2027, 1, 4))
+        )
         assert (done.status, done.done_action_id) == ("done", visit_id)
 
     assert run_due(session_factory, clock.now()).segment_visits == 1
     # Four months after 4 January: Tuesday 4 May 2027, 09:00 summer time in Paris.
-    assert plans(session_factory)[1] == (team["camille"], gold, "visit", Z(2027, 5, 4, 7, 0), False, "planned", "segment")
+    assert plans(session_factory)[1] == (
+        team["camille"],
+        gold,
+        "visit",
+        Z(2027, 5, 4, 7, 0),
+        False,
+        "planned",
+        "segment",
+    )
     assert run_due(session_factory, clock.now()).segment_visits == 0
 
 
-def test_a_missed_segment_visit_is_not_planned_again_every_other_day(session_factory, team):
+def test_a_missed_segment_visit_is_not_planned_again_every_other_day(
+    session_factory, team
+):
     """The rep lets the 4 January visit pass: it stays in the agenda as missed (two weeks), and no
     second, third… visit of the same account piles up meanwhile; after that the account gets a new one."""
-    gold = make_key_account(session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2))
+    gold = make_key_account(
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+    )
     run_due(session_factory, TEST_NOW)
     day = Z(2027, 1, 4, 7, 30)
-    while day <= Z(2027, 1, 15, 7, 30):  # every morning for a fortnight, weekends included
+    while day <= Z(
+        2027, 1, 15, 7, 30
+    ):  # every morning for a fortnight, weekends included
         run_due(session_factory, day)
         day += timedelta(days=1)
     assert plans(session_factory) == [
-        (team["camille"], gold, "visit", Z(2027, 1, 4, 8, 0), False, "missed", "segment"),
+        (
+            team["camille"],
+            gold,
+            "visit",
+            Z(2027, 1, 4, 8, 0),
+            False,
+            "missed",
+            "segment",
+        ),
     ]
     with session_factory() as s:
-        agendas = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("agenda:%"))).all()
+        agendas = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.like("agenda:%"))
+        ).all()
         # Every workday from the 4th (today, then missed) the agenda showed that one visit, never two.
         assert len(agendas) == 10
         assert all(len(a.payload["reply"]["items"]) == 1 for a in agendas)
 
-    run_due(session_factory, Z(2027, 1, 19, 7, 30))  # no longer shown: the account gets a new visit
+    run_due(
+        session_factory, Z(2027, 1, 19, 7, 30)
+    )  # no longer shown: the account gets a new visit
     assert [p[3:6] for p in plans(session_factory)] == [
         (Z(2027, 1, 4, 8, 0), False, "missed"),
         (Z(2027, 1, 20, 8, 0), False, "planned"),
