@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core import Reply, Text
+from bot.dialogs import digest as digest_dialog
 from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
 from bot.grammar.amounts import CURRENCIES
@@ -27,6 +28,8 @@ def on_carnet(ctx: Context, text: str) -> Reply:
         return team_dialog.on_team(ctx, words[1:])
     if sub in ("goals", "objectifs", "objectives"):
         return team_dialog.on_goals(ctx, words[1:])
+    if sub in ("digest", "resume"):
+        return digest_dialog.on_digest(ctx, words[1:])
     return help_reply(ctx)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -36,10 +36,14 @@ class DueReport:
     segment_visits: int = 0
     agendas: int = 0
     reminders: int = 0
+    digests: int = 0
+    reviews: int = 0
+    summaries: int = 0
 
     def __str__(self) -> str:
         return (
-            f"{self.agendas} agenda(s), {self.reminders} reminder(s) queued; "
+            f"{self.agendas} agenda(s), {self.reminders} reminder(s), {self.digests} digest(s), "
+            f"{self.reviews} review(s), {self.summaries} period summary(ies) queued; "
             f"{self.missed} item(s) marked missed; {self.segment_visits} segment visit(s) planned"
         )
 
@@ -55,7 +59,174 @@ def run_due(session_factory: sessionmaker[Session], now: datetime) -> DueReport:
             report.segment_visits += ensure_segment_visits(session, wid, settings[wid], now=now)
         report.reminders = _queue_reminders(session, workspaces, settings, now)
         report.agendas = _queue_agendas(session, workspaces, settings, now)
+        queued = _recent_report_keys(session, now, ("digest:", "review:", "summary:"))
+        report.digests = _queue_digests(session, workspaces, settings, now, queued)
+        report.reviews = _queue_reviews(session, workspaces, settings, now, queued)
+        report.summaries = _queue_summaries(session, workspaces, settings, now, queued)
     return report
+
+
+def _recent_report_keys(session: Session, now: datetime, prefixes: tuple[str, ...]) -> set[str]:
+    """Keys of managers' reports queued lately: a due report already queued is not built again."""
+    keys: set[str] = set()
+    for prefix in prefixes:
+        keys.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.like(prefix + "%"), OutboxMessage.created_at >= now - timedelta(days=100)
+                )
+            )
+        )
+    return keys
+
+
+def _dm(session: Session, member: Member, key: str, reply, *, now: datetime, expires_at: datetime) -> int:
+    return outbox.enqueue(
+        session,
+        workspace_id=member.workspace_id,
+        dedupe_key=key,
+        kind="reply",
+        payload={"destination": {"type": "dm", "user": member.slack_user_id}, "reply": reply.to_dict()},
+        now=now,
+        expires_at=expires_at,
+    )
+
+
+def _managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Member, list[Member]]]:
+    from bot.services.team import team_of
+
+    managers = session.scalars(
+        select(Member).where(Member.workspace_id == workspace_id, Member.role.in_(("manager", "admin"))).order_by(Member.id)
+    ).all()
+    out = []
+    for manager in managers:
+        team = team_of(session, manager) if manager.role == "manager" else [
+            m for m in team_of(session, manager) if m.manager_id is None and m.id != manager.id and m.role == "rep"
+        ]
+        if team:
+            out.append((manager, team))
+    return out
+
+
+def _queue_digests(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
+    """Mondays from the digest time on (in each manager's zone), once per manager and week."""
+    from bot.dialogs import digest as digest_dialog
+    from bot.reports.coaching import last_week, weekly_digest
+    from bot.services.workspace_settings import clock_time
+
+    count = 0
+    for workspace_id, workspace in workspaces.items():
+        ws_settings = settings[workspace_id]
+        for manager, team in _managers_with_teams(session, workspace_id):
+            zone = ZoneInfo(manager.tz)
+            local = now.astimezone(zone)
+            if local.weekday() != 0 or local.time() < time(*clock_time(ws_settings.digest_time)):
+                continue
+            week_start, week_end = last_week(local.date())
+            key = f"digest:{manager.id}:{week_start.isoformat()}"
+            if key in queued:
+                continue
+            ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
+            digest = weekly_digest(session, manager, team, now=now, settings=ws_settings)
+            _, end_of_week = local_day_bounds(week_end + timedelta(days=7), zone)
+            count += _dm(session, manager, key, digest_dialog.digest_reply(ctx, digest), now=now, expires_at=end_of_week)
+            outbox.enqueue(
+                session,
+                workspace_id=workspace_id,
+                dedupe_key=f"digest-chart:{manager.id}:{week_start.isoformat()}",
+                kind="file",
+                payload=digest_dialog.chart_payload(ctx, digest, manager.slack_user_id),
+                now=now,
+                expires_at=end_of_week,
+            )
+    return count
+
+
+def _workdays_left(today: date, end: date) -> int:
+    """Workdays after ``today`` up to ``end`` (0 on the period's last workday)."""
+    return sum(1 for i in range(1, (end - today).days + 1) if (today + timedelta(days=i)).weekday() < 5)
+
+
+def _queue_reviews(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
+    """N workdays before each rep's period ends (from 08:00 local): a brief for the rep and one for the manager."""
+    from bot.dialogs import digest as digest_dialog
+    from bot.reports.coaching import review_brief
+    from bot.services.periods import period_bounds
+
+    count = 0
+    members = {m.id: m for m in session.scalars(select(Member))}
+    for rep in members.values():
+        if rep.role != "rep":
+            continue
+        ws_settings = settings[rep.workspace_id]
+        zone = ZoneInfo(rep.tz)
+        local = now.astimezone(zone)
+        start, end = period_bounds(rep.period, local.date())
+        if local.time() < time(8, 0) or local.weekday() >= 5:
+            continue
+        # Due from N workdays before the end until the end (a late start still sends it).
+        if _workdays_left(local.date(), end) > ws_settings.review_workdays_before:
+            continue
+        key = f"review:{rep.id}:{end.isoformat()}"
+        if key in queued:
+            continue
+        _, expires = local_day_bounds(end, zone)
+        brief = review_brief(session, rep, now=now, settings=ws_settings)
+        workspace = workspaces[rep.workspace_id]
+        rep_ctx = Context(session=session, workspace=workspace, member=rep, now=now, source="job")
+        count += _dm(session, rep, key, digest_dialog.review_reply(rep_ctx, brief, for_manager=False), now=now, expires_at=expires)
+        manager = members.get(rep.manager_id) if rep.manager_id else None
+        if manager is not None:
+            manager_ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
+            _dm(
+                session, manager, f"review-manager:{rep.id}:{end.isoformat()}",
+                digest_dialog.review_reply(manager_ctx, brief, for_manager=True), now=now, expires_at=expires,
+            )
+    return count
+
+
+def _queue_summaries(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
+    """On the last day of each manager's period (from the summary time) and the two days after:
+    the team's collective progress and wins, in the team channel."""
+    from bot.dialogs import digest as digest_dialog
+    from bot.reports.coaching import period_summary
+    from bot.services.periods import period_bounds
+    from bot.services.workspace_settings import clock_time
+
+    count = 0
+    for workspace_id, workspace in workspaces.items():
+        ws_settings = settings[workspace_id]
+        if not ws_settings.team_channel:
+            continue
+        for manager, team in _managers_with_teams(session, workspace_id):
+            zone = ZoneInfo(manager.tz)
+            local = now.astimezone(zone)
+            today = local.date()
+            _, end = period_bounds(manager.period, today)
+            if today == end and local.time() >= time(*clock_time(ws_settings.summary_time)):
+                period_day = today
+            else:
+                _, previous_end = period_bounds(manager.period, today - timedelta(days=3))
+                if previous_end >= today or (today - previous_end).days > 2:
+                    continue
+                period_day = previous_end  # catching up a summary missed at the end of the period
+            key = f"summary:{manager.id}:{period_day.isoformat()}"
+            if key in queued:
+                continue
+            ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
+            summary = period_summary(session, manager, team, now=now, settings=ws_settings, period_day=period_day)
+            reply = digest_dialog.summary_reply(ctx, summary, show_amounts=ws_settings.celebrate_amounts)
+            _, expires = local_day_bounds(period_day + timedelta(days=3), zone)
+            count += outbox.enqueue(
+                session,
+                workspace_id=workspace_id,
+                dedupe_key=key,
+                kind="reply",
+                payload={"destination": {"type": "channel", "channel": ws_settings.team_channel}, "reply": reply.to_dict()},
+                now=now,
+                expires_at=expires,
+            )
+    return count
 
 
 def _queue_reminders(session: Session, workspaces: dict, settings: dict, now: datetime) -> int:

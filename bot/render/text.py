@@ -20,6 +20,9 @@ _EMOJI = {
     ":zzz:": "💤",
     ":sunny:": "☀",
     ":alarm_clock:": "⏰",
+    ":bar_chart:": "📊",
+    ":mag:": "🔎",
+    ":checkered_flag:": "🏁",
 }
 _OTHER_EMOJI = re.compile(r":[a-z][a-z0-9_+\-]*:")
 _BOLD = re.compile(r"\*([^*\n]+)\*")

@@ -18,7 +18,7 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -59,6 +59,13 @@ class KpiScope:
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """The period as a half-open UTC interval [start 00:00 local, day after end 00:00 local)."""
         return _utc_bounds(self.start, self.end, self.zone)
+
+
+@dataclass(frozen=True)
+class Activity:
+    by_type: dict[str, int]  # action type → actions
+    by_channel: dict[str, int]  # channel → actions
+    visits: int  # in-person actions (``bot.services.plans.IN_PERSON``)
 
 
 @dataclass(frozen=True)
@@ -119,13 +126,6 @@ def _per_member(scope: KpiScope, empty: Any) -> dict[int, Any]:
     return {m: empty() for m in _members(scope)}
 
 
-def _nested(scope: KpiScope, rows: Any, convert: Any = int) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = _per_member(scope, dict)
-    for member_id, key, value in rows:
-        out[member_id][key] = convert(value)
-    return out
-
-
 def _closed_in_period(scope: KpiScope, statuses: tuple[str, ...] = CLOSED) -> Any:
     start_utc, end_utc = scope.utc_bounds
     return and_(
@@ -179,43 +179,40 @@ def won_deals(session: Session, scope: KpiScope) -> dict[int, int]:
 # --- activity ----------------------------------------------------------------------------------
 
 
+def activity(session: Session, scope: KpiScope) -> dict[int, Activity]:
+    """member → actions on the period's days by type and by channel, and visits: one grouped query
+    for the three activity KPIs below (a digest that shows them all asks once)."""
+    out: dict[int, Activity] = _per_member(scope, lambda: Activity({}, {}, 0))
+    if not scope.member_ids:
+        return out
+    rows = session.execute(
+        select(Action.member_id, Action.action_type, Action.channel, func.count())
+        .where(_actions_in_period(scope))
+        .group_by(Action.member_id, Action.action_type, Action.channel)
+    ).all()
+    for member_id, action_type, channel, count in rows:
+        figures = out[member_id]
+        figures.by_type[action_type] = figures.by_type.get(action_type, 0) + int(count)
+        figures.by_channel[channel] = figures.by_channel.get(channel, 0) + int(count)
+        if action_type in IN_PERSON:
+            out[member_id] = replace(figures, visits=figures.visits + int(count))
+    return out
+
+
 def actions_by_type(session: Session, scope: KpiScope) -> dict[int, dict[str, int]]:
     """member → action type → number of actions on the period's days."""
-    if not scope.member_ids:
-        return {}
-    rows = session.execute(
-        select(Action.member_id, Action.action_type, func.count())
-        .where(_actions_in_period(scope))
-        .group_by(Action.member_id, Action.action_type)
-    ).all()
-    return _nested(scope, rows)
+    return {m: figures.by_type for m, figures in activity(session, scope).items()}
 
 
 def actions_by_channel(session: Session, scope: KpiScope) -> dict[int, dict[str, int]]:
     """member → channel (in_person, phone, email, video) → number of actions on the period's days."""
-    if not scope.member_ids:
-        return {}
-    rows = session.execute(
-        select(Action.member_id, Action.channel, func.count())
-        .where(_actions_in_period(scope))
-        .group_by(Action.member_id, Action.channel)
-    ).all()
-    return _nested(scope, rows)
+    return {m: figures.by_channel for m, figures in activity(session, scope).items()}
 
 
 def visits(session: Session, scope: KpiScope) -> dict[int, int]:
-    """member → number of in-person actions (visit, meeting, demo, negotiation) on the period's days."""
-    out: dict[int, int] = _per_member(scope, int)
-    if not scope.member_ids:
-        return out
-    rows = session.execute(
-        select(Action.member_id, func.count())
-        .where(_actions_in_period(scope), Action.action_type.in_(IN_PERSON))
-        .group_by(Action.member_id)
-    ).all()
-    for member_id, count in rows:
-        out[member_id] = int(count)
-    return out
+    """member → number of in-person actions (visit, meeting, demo, negotiation: ``IN_PERSON``) on the
+    period's days."""
+    return {m: figures.visits for m, figures in activity(session, scope).items()}
 
 
 def planned_vs_realised_visits(session: Session, scope: KpiScope) -> dict[int, PlannedVisits]:
@@ -513,7 +510,7 @@ def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliabi
             .label("from_last"),
         )
         .join(Opportunity, Opportunity.id == change.opportunity_id)
-        .where(change.workspace_id == scope.workspace_id, _closed_in_period(scope))
+        .where(_closed_in_period(scope))  # the deal's workspace is the history's: read through its index
         .subquery()
     )
     miss = case((history.c.status == "won", 100 - history.c.forecast), else_=history.c.forecast)

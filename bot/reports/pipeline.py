@@ -277,3 +277,38 @@ def by_currency(totals: list[StageTotal], attr: str) -> dict[str, Decimal]:
     for total in totals:
         out[total.currency] = out.get(total.currency, Decimal(0)) + getattr(total, attr)
     return out
+
+
+def stalled_counts_by_member(
+    session: Session, workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int
+) -> dict[int, int]:
+    """member → stalled open deals, for a whole team in one query (same rule as ``_stalled``)."""
+    if not member_ids:
+        return {}
+    recent = (
+        select(Action.member_id, Action.account_id)
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.member_id.in_(member_ids),
+            Action.occurred_on >= today - timedelta(days=days),
+        )
+        .group_by(Action.member_id, Action.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Opportunity.member_id, func.count(Opportunity.id))
+        .outerjoin(
+            recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id)
+        )
+        .where(
+            Opportunity.workspace_id == workspace_id,
+            Opportunity.member_id.in_(member_ids),
+            Opportunity.status == "open",
+            Opportunity.updated_at < now - timedelta(days=days),
+            recent.c.member_id.is_(None),
+        )
+        .group_by(Opportunity.member_id)
+    ).all()
+    counts = {m: 0 for m in member_ids}
+    counts.update({member_id: int(count) for member_id, count in rows})
+    return counts

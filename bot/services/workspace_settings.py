@@ -34,14 +34,27 @@ class WorkspaceSettings:
     segment_visit_months: dict[str, int] = field(default_factory=lambda: {"gold": 4, "silver": 6})
     agenda_time: str = "08:30"  # the morning agenda, in each member's own time zone, on workdays
     visit_reminder_minutes: int = 60  # a timed visit is reminded this long before
+    digest_time: str = "08:00"  # the weekly digest, Mondays, in each manager's time zone
+    review_workdays_before: int = 3  # the period review pack, this many workdays before a rep's period ends
+    summary_time: str = "17:00"  # the team's period summary, on the last day of the manager's period
+    individual_weight: int = 70  # individual vs collective part of the objectives (percent)
 
     @property
     def agenda_hour_minute(self) -> tuple[int, int]:
-        hour, _, minute = self.agenda_time.partition(":")
-        return int(hour), int(minute or 0)
+        return clock_time(self.agenda_time)
+
+    @property
+    def collective_weight(self) -> int:
+        return 100 - self.individual_weight
 
     def probability_of(self, stage: str) -> int:
         return int(self.stage_probabilities.get(stage, DEFAULT_STAGE_PROBABILITIES.get(stage, 0)))
+
+
+def clock_time(text: str) -> tuple[int, int]:
+    """"08:30" → (8, 30)."""
+    hour, _, minute = text.partition(":")
+    return int(hour), int(minute or 0)
 
 
 def load(workspace: Workspace) -> WorkspaceSettings:
@@ -64,6 +77,10 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         },
         agenda_time=str(stored.get("agenda_time", base.agenda_time)),
         visit_reminder_minutes=int(stored.get("visit_reminder_minutes", base.visit_reminder_minutes)),
+        digest_time=str(stored.get("digest_time", base.digest_time)),
+        review_workdays_before=int(stored.get("review_workdays_before", base.review_workdays_before)),
+        summary_time=str(stored.get("summary_time", base.summary_time)),
+        individual_weight=int(stored.get("individual_weight", base.individual_weight)),
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reports import kpis
 from bot.reports.kpis import (
+    Activity,
     Attainment,
     Conversion,
     Coverage,
@@ -381,6 +382,12 @@ def test_actions_by_type_and_channel(session_factory, team):
         team.boss: {},
         team.xavier: {},
     }
+    # The three activity KPIs come from one grouped query.
+    assert run(session_factory, kpis.activity, paris)[team.alice] == Activity(
+        by_type={"visit": 2, "meeting": 1, "call": 1, "email": 2, "video": 1, "negotiation": 1, "follow_up": 1},
+        by_channel={"in_person": 4, "phone": 2, "email": 2, "video": 1},
+        visits=4,
+    )
     ny = team.new_york()
     assert run(session_factory, kpis.actions_by_type, ny) == {team.carla: {"visit": 2, "call": 1}}
     assert run(session_factory, kpis.actions_by_channel, ny) == {team.carla: {"in_person": 2, "phone": 1}}
@@ -598,7 +605,7 @@ def test_no_members_no_query(session_factory, engine, team):
 # --- a bounded number of statements, whatever the team's size --------------------------------------
 
 PER_MEMBER = (
-    kpis.revenue_won, kpis.won_deals, kpis.actions_by_type, kpis.actions_by_channel, kpis.visits,
+    kpis.activity, kpis.revenue_won, kpis.won_deals, kpis.actions_by_type, kpis.actions_by_channel, kpis.visits,
     kpis.planned_vs_realised_visits, kpis.visit_intensity, kpis.opportunities_created, kpis.conversion,
     kpis.weighted_pipeline, kpis.weighted_closing, kpis.forecast_reliability,
 )

@@ -1,0 +1,428 @@
+"""Manager reports: the weekly digest, each rep's end-of-period review, the team's period summary.
+
+Each function reads through the KPIs of ``bot/reports/kpis.py`` (one SQL query per KPI for a
+whole team) and returns plain data; ``bot/dialogs/digest.py`` turns it into Replies. Risks are
+written to help a manager coach, never to blame; shortfalls only ever go to the rep and their
+manager — the team channel summary carries collective progress and wins only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.reports import kpis
+from bot.reports.kpis import KpiScope
+from bot.reports.pipeline import StalledDeal, pipeline_report, stalled_counts_by_member
+from bot.services.periods import period_bounds
+from bot.services.plans import IN_PERSON
+from bot.services.workspace_settings import OPEN_STAGES, WorkspaceSettings
+from storage.models import Account, Action, Member, Objective, Opportunity, OpportunityStageChange
+
+AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
+ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
+UNDER_VISITED_BELOW = 0.5  # a gold account with less than half its prorated visit capital
+MAX_RISKS = 5
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Something a manager may want to talk about with a rep; ``kind`` names ``risk.<kind>``."""
+
+    member_id: int
+    name: str
+    kind: str  # objective | activity | gold | stalled | optimistic
+    severity: float  # higher first
+    values: dict[str, str | int | float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepWeek:
+    member_id: int
+    name: str
+    actions: int
+    visits: int
+    planned_visits: int
+    done_visits: int
+    weighted_pipeline: Decimal
+    won: Decimal
+    attainment: float | None  # revenue won / revenue objective over the rep's own period so far
+
+
+@dataclass
+class WeeklyDigest:
+    manager_id: int
+    week_start: date
+    week_end: date
+    currency: str
+    actions: int = 0
+    actions_before: int = 0  # the week before, for "what changed"
+    visits: int = 0
+    new_opportunities: int = 0
+    won_amount: Decimal = Decimal(0)
+    won_before: Decimal = Decimal(0)
+    won_deals: list[tuple[str, str, str, Decimal]] = field(default_factory=list)  # rep, account, title, amount
+    lost_deals: int = 0
+    weighted_pipeline: Decimal = Decimal(0)
+    reps: list[RepWeek] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
+    stages: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # stage, raw, weighted
+
+
+def last_week(today: date) -> tuple[date, date]:
+    """The last complete Monday–Sunday week before ``today``."""
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday - timedelta(days=7), this_monday - timedelta(days=1)
+
+
+def _in(currency: str, by_currency: dict[str, Decimal]) -> Decimal:
+    return by_currency.get(currency, Decimal(0))
+
+
+def _period_groups(members: list[Member], today_of: dict[int, date]) -> dict[tuple[date, date, str], list[Member]]:
+    """Members grouped by (their current period, time zone): one KPI scope per group."""
+    groups: dict[tuple[date, date, str], list[Member]] = defaultdict(list)
+    for member in members:
+        start, end = period_bounds(member.period, today_of[member.id])
+        groups[(start, end, member.tz)].append(member)
+    return groups
+
+
+def period_attainment(
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, currency: str
+) -> dict[int, tuple[kpis.Attainment | None, Decimal, date, date]]:
+    """member → (revenue attainment so far, weighted pipeline closing in the period, start, end)."""
+    today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in members}
+    out: dict[int, tuple[kpis.Attainment | None, Decimal, date, date]] = {}
+    for (start, end, tz), group in _period_groups(members, today_of).items():
+        scope = KpiScope(workspace_id, tuple(m.id for m in group), start, end, ZoneInfo(tz))
+        attainment = kpis.objective_attainment(session, scope, currency=currency)
+        closing = kpis.weighted_closing(session, scope)
+        for member in group:
+            out[member.id] = (
+                attainment.get(member.id, {}).get("revenue"),
+                _in(currency, closing.get(member.id, {})),
+                start,
+                end,
+            )
+    return out
+
+
+def risks_for(
+    session: Session,
+    workspace_id: int,
+    members: list[Member],
+    *,
+    now: datetime,
+    settings: WorkspaceSettings,
+    week: KpiScope | None = None,
+) -> list[Risk]:
+    """Every coaching risk of ``members`` now, most pressing first."""
+    if not members:
+        return []
+    currency = settings.currency
+    names = {m.id: m.display_name for m in members}
+    risks: list[Risk] = []
+    for member_id, (attainment, closing, start, end) in period_attainment(
+        session, workspace_id, members, now=now, currency=currency
+    ).items():
+        if attainment is None or attainment.target <= 0:
+            continue
+        projected = (attainment.achieved + closing) / attainment.target
+        if projected < Decimal(str(AT_RISK_BELOW)):
+            risks.append(
+                Risk(member_id, names[member_id], "objective", 3 + float(1 - projected), {
+                    "projected": float(projected), "end": end.isoformat(),
+                })
+            )
+    if week is not None:
+        for member_id, planned in kpis.planned_vs_realised_visits(session, week).items():
+            if planned.planned >= 3 and planned.done < ACTIVITY_BELOW * planned.planned:
+                risks.append(
+                    Risk(member_id, names[member_id], "activity", 2 + 1 - planned.done / planned.planned, {
+                        "done": planned.done, "planned": planned.planned,
+                    })
+                )
+    for member_id, accounts in under_visited_gold(session, workspace_id, members, now=now).items():
+        if accounts:
+            risks.append(Risk(member_id, names[member_id], "gold", 1.5 + len(accounts) / 10, {"count": len(accounts)}))
+    stalled = stalled_counts(session, workspace_id, members, now=now, settings=settings)
+    for member_id, count in stalled.items():
+        if count >= 2:
+            risks.append(Risk(member_id, names[member_id], "stalled", 1 + count / 10, {"count": count}))
+    for member_id, count in flat_probability_counts(session, workspace_id, [m.id for m in members]).items():
+        if count:
+            risks.append(Risk(member_id, names[member_id], "optimistic", 0.5 + count / 10, {"count": count}))
+    risks.sort(key=lambda r: (-r.severity, r.name))
+    return risks
+
+
+def under_visited_gold(
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime
+) -> dict[int, list[tuple[str, int, int]]]:
+    """member → gold accounts visited less than half their prorated capital this period: (name, visits, capital)."""
+    out: dict[int, list[tuple[str, int, int]]] = {m.id: [] for m in members}
+    today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in members}
+    for (start, end, _tz), group in _period_groups(members, today_of).items():
+        elapsed = ((today_of[group[0].id] - start).days + 1) / ((end - start).days + 1)
+        visits_at = (
+            select(Action.account_id, func.count(Action.id).label("visits"))
+            .where(
+                Action.workspace_id == workspace_id,
+                Action.action_type.in_(IN_PERSON),
+                Action.occurred_on.between(start, end),
+            )
+            .group_by(Action.account_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Account.owner_id, Account.name, Account.visit_target, func.coalesce(visits_at.c.visits, 0))
+            .outerjoin(visits_at, visits_at.c.account_id == Account.id)
+            .where(
+                Account.workspace_id == workspace_id,
+                Account.segment == "gold",
+                Account.owner_id.in_([m.id for m in group]),
+                Account.visit_target > 0,
+            )
+            .order_by(Account.name)
+        ).all()
+        for owner_id, name, capital, done in rows:
+            if done < UNDER_VISITED_BELOW * capital * elapsed:
+                out[owner_id].append((name, int(done), int(capital)))
+    return out
+
+
+def stalled_counts(
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings
+) -> dict[int, int]:
+    """member → number of stalled deals (no action, no stage change for the workspace's N days)."""
+    today = now.astimezone(ZoneInfo(members[0].tz)).date() if members else now.date()
+    return stalled_counts_by_member(
+        session, workspace_id, [m.id for m in members], now=now, today=today, days=settings.stalled_after_days
+    )
+
+
+def flat_probability_counts(session: Session, workspace_id: int, member_ids: list[int]) -> dict[int, int]:
+    """member → open deals whose probability did not rise when they moved to a later stage."""
+    return {m: len(deals) for m, deals in flat_probability_deals(session, workspace_id, member_ids).items()}
+
+
+def flat_probability_deals(
+    session: Session, workspace_id: int, member_ids: list[int], *, limit: int = 5
+) -> dict[int, list[tuple[str, str, str, int]]]:
+    """member → open deals (title, account, stage, probability) whose probability at a later stage is
+    not above what it was at an earlier one — odds that do not follow the deal's progress."""
+    order = {stage: i for i, stage in enumerate(OPEN_STAGES)}
+    rows = session.execute(
+        select(
+            Opportunity.member_id, Opportunity.id, Opportunity.title, Account.name, Opportunity.stage,
+            Opportunity.probability, OpportunityStageChange.to_stage, OpportunityStageChange.probability,
+        )
+        .join(OpportunityStageChange, OpportunityStageChange.opportunity_id == Opportunity.id)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(
+            Opportunity.workspace_id == workspace_id,
+            Opportunity.member_id.in_(member_ids),
+            Opportunity.status == "open",
+            Opportunity.stage.in_(OPEN_STAGES[1:]),
+        )
+        .order_by(Opportunity.id, OpportunityStageChange.changed_at, OpportunityStageChange.id)
+    ).all()
+    best_before: dict[int, dict[int, int]] = defaultdict(dict)  # deal → stage rank → highest probability seen
+    info: dict[int, tuple[int, str, str, str, int]] = {}
+    for member_id, deal_id, title, account, stage, probability, to_stage, then in rows:
+        info[deal_id] = (member_id, title, account, stage, probability)
+        rank = order.get(to_stage)
+        if rank is not None:
+            best_before[deal_id][rank] = max(then, best_before[deal_id].get(rank, 0))
+    out: dict[int, list[tuple[str, str, str, int]]] = {m: [] for m in member_ids}
+    for deal_id, (member_id, title, account, stage, probability) in info.items():
+        earlier = [p for rank, p in best_before[deal_id].items() if rank < order[stage]]
+        if earlier and probability <= max(earlier) and len(out[member_id]) < limit:
+            out[member_id].append((title, account, stage, probability))
+    return out
+
+
+def weekly_digest(
+    session: Session, manager: Member, team: list[Member], *, now: datetime, settings: WorkspaceSettings
+) -> WeeklyDigest:
+    """Last week for the manager's team: flash figures, a line per rep, what changed, top risks."""
+    zone = ZoneInfo(manager.tz)
+    start, end = last_week(now.astimezone(zone).date())
+    currency = settings.currency
+    ids = tuple(m.id for m in team)
+    week = KpiScope(manager.workspace_id, ids, start, end, zone)
+    before = KpiScope(manager.workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
+    digest = WeeklyDigest(manager.id, start, end, currency)
+
+    by_type = kpis.actions_by_type(session, week)
+    visits = kpis.visits(session, week)
+    planned = kpis.planned_vs_realised_visits(session, week)
+    won = kpis.revenue_won(session, week)
+    created = kpis.opportunities_created(session, week)
+    weighted = kpis.weighted_pipeline(session, week)
+    attainment = period_attainment(session, manager.workspace_id, team, now=now, currency=currency)
+    for member in team:
+        actions = sum(by_type.get(member.id, {}).values())
+        rep_won = _in(currency, won.get(member.id, {}))
+        rep_weighted = _in(currency, weighted.get(member.id, {}))
+        plan = planned.get(member.id) or kpis.PlannedVisits(0, 0, 0)
+        target = attainment.get(member.id, (None, Decimal(0), start, end))[0]
+        digest.reps.append(
+            RepWeek(member.id, member.display_name, actions, visits.get(member.id, 0), plan.planned, plan.done,
+                    rep_weighted, rep_won, target.ratio if target else None)
+        )
+        digest.actions += actions
+        digest.visits += visits.get(member.id, 0)
+        digest.new_opportunities += created.get(member.id, 0)
+        digest.won_amount += rep_won
+        digest.weighted_pipeline += rep_weighted
+    digest.actions_before = sum(sum(v.values()) for v in kpis.actions_by_type(session, before).values())
+    digest.won_before = sum((_in(currency, v) for v in kpis.revenue_won(session, before).values()), Decimal(0))
+
+    start_utc, end_utc = week.utc_bounds
+    names = {m.id: m.display_name for m in team}
+    for member_id, account, title, amount, status in session.execute(
+        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(
+            Opportunity.workspace_id == manager.workspace_id,
+            Opportunity.member_id.in_(ids),
+            Opportunity.status.in_(("won", "lost")),
+            Opportunity.closed_at >= start_utc,
+            Opportunity.closed_at < end_utc,
+            Opportunity.currency == currency,
+        )
+        .order_by(Opportunity.amount.desc())
+    ):
+        if status == "won":
+            digest.won_deals.append((names[member_id], account, title, amount))
+        else:
+            digest.lost_deals += 1
+    for stage, raw, weighted_total in session.execute(
+        select(Opportunity.stage, func.sum(Opportunity.amount), func.sum(Opportunity.amount * Opportunity.probability))
+        .where(
+            Opportunity.workspace_id == manager.workspace_id,
+            Opportunity.member_id.in_(ids),
+            Opportunity.status == "open",
+            Opportunity.currency == currency,
+        )
+        .group_by(Opportunity.stage)
+    ):
+        digest.stages.append((stage, Decimal(raw or 0), (Decimal(weighted_total or 0) / 100).quantize(Decimal("0.01"))))
+    digest.stages.sort(key=lambda s: OPEN_STAGES.index(s[0]) if s[0] in OPEN_STAGES else 99)
+    digest.risks = risks_for(session, manager.workspace_id, team, now=now, settings=settings, week=week)[:MAX_RISKS]
+    return digest
+
+
+@dataclass
+class ReviewBrief:
+    """A rep's end-of-period brief, for the rep and their manager."""
+
+    member_id: int
+    name: str
+    period_start: date
+    period_end: date
+    currency: str
+    target: Decimal | None
+    won: Decimal
+    closing: Decimal
+    attainment: float | None
+    projected: float | None
+    visits_done: int
+    visits_planned: int
+    under_visited_gold: list[tuple[str, int, int]]
+    stalled: list[StalledDeal]
+    flat_probabilities: list[tuple[str, str, str, int]]
+    talking_points: list[str]  # risk kinds, most pressing first (the dialogue words them)
+
+
+def review_brief(session: Session, rep: Member, *, now: datetime, settings: WorkspaceSettings) -> ReviewBrief:
+    zone = ZoneInfo(rep.tz)
+    today = now.astimezone(zone).date()
+    start, end = period_bounds(rep.period, today)
+    currency = settings.currency
+    scope = KpiScope(rep.workspace_id, (rep.id,), start, end, zone)
+    attainment = kpis.objective_attainment(session, scope, currency=currency).get(rep.id, {}).get("revenue")
+    won = _in(currency, kpis.revenue_won(session, scope).get(rep.id, {}))
+    closing = _in(currency, kpis.weighted_closing(session, scope).get(rep.id, {}))
+    planned = kpis.planned_vs_realised_visits(session, scope).get(rep.id) or kpis.PlannedVisits(0, 0, 0)
+    report = pipeline_report(
+        session, rep.workspace_id, [rep.id], period_start=start, period_end=end, now=now, today=today, zone=zone,
+        stalled_after_days=settings.stalled_after_days, stalled_limit=5,
+    )
+    target = attainment.target if attainment else None
+    projected = float((won + closing) / target) if target else None
+    risks = risks_for(session, rep.workspace_id, [rep], now=now, settings=settings, week=scope)
+    return ReviewBrief(
+        rep.id, rep.display_name, start, end, currency, target, won, closing,
+        attainment.ratio if attainment else None, projected, planned.done, planned.planned,
+        under_visited_gold(session, rep.workspace_id, [rep], now=now)[rep.id],
+        report.stalled, flat_probability_deals(session, rep.workspace_id, [rep.id])[rep.id],
+        [r.kind for r in risks][:3],
+    )
+
+
+@dataclass
+class PeriodSummary:
+    """The team's period, for the team channel: collective progress and wins — nobody's shortfall."""
+
+    manager_id: int
+    period_start: date
+    period_end: date
+    currency: str
+    team_targets: dict[str, Decimal]
+    team_achieved: dict[str, Decimal]
+    wins: list[tuple[str, str, str, Decimal]]  # rep, account, title, amount
+
+
+def period_summary(
+    session: Session, manager: Member, team: list[Member], *, now: datetime, settings: WorkspaceSettings, period_day: date
+) -> PeriodSummary:
+    """The manager's period containing ``period_day``: team objectives against the team's totals, and the wins."""
+    zone = ZoneInfo(manager.tz)
+    start, end = period_bounds(manager.period, period_day)
+    currency = settings.currency
+    ids = tuple(m.id for m in team)
+    scope = KpiScope(manager.workspace_id, ids, start, end, zone)
+    targets = dict(
+        session.execute(
+            select(Objective.metric, Objective.value).where(
+                Objective.workspace_id == manager.workspace_id,
+                Objective.scope == f"team:{manager.id}",
+                Objective.period_start == start,
+            )
+        ).all()
+    )
+    achieved = {
+        "revenue": sum((_in(currency, v) for v in kpis.revenue_won(session, scope).values()), Decimal(0)),
+        "won_deals": Decimal(sum(kpis.won_deals(session, scope).values())),
+        "visits": Decimal(sum(kpis.visits(session, scope).values())),
+        "new_opportunities": Decimal(sum(kpis.opportunities_created(session, scope).values())),
+    }
+    start_utc, end_utc = scope.utc_bounds
+    names = {m.id: m.display_name for m in team}
+    wins = [
+        (names[member_id], account, title, amount)
+        for member_id, account, title, amount in session.execute(
+            select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount)
+            .join(Account, Account.id == Opportunity.account_id)
+            .where(
+                Opportunity.workspace_id == manager.workspace_id,
+                Opportunity.member_id.in_(ids),
+                Opportunity.status == "won",
+                Opportunity.closed_at >= start_utc,
+                Opportunity.closed_at < end_utc,
+                Opportunity.currency == currency,
+            )
+            .order_by(Opportunity.amount.desc())
+            .limit(10)
+        )
+    ]
+    return PeriodSummary(manager.id, start, end, currency, targets, achieved, wins)
