@@ -101,7 +101,7 @@ def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(
     )  # 08:45 in Paris
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
-        "2026-11-24T07:45:00+00:00: 1 agenda(s), 0 reminder(s) queued; 1 item(s) marked missed; 0 segment visit(s) planned.",
+        "2026-11-24T07:45:00+00:00: 1 agenda(s), 0 reminder(s), 0 digest(s), 0 review(s), 0 period summary(ies) queued; 1 item(s) marked missed; 0 segment visit(s) planned.",
         "Outbox: 1 sent, 0 to retry, 0 failed, 0 dropped.",
     ]
     [post] = fake_slack.calls("chat.postMessage")
@@ -120,7 +120,7 @@ def test_run_due_delivers_the_agenda_once_and_a_second_run_nothing(
     again = run_due(database_url, "2026-11-24T07:45:00Z", fake_slack.api_url)
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == [
-        "2026-11-24T07:45:00+00:00: 0 agenda(s), 0 reminder(s) queued; 0 item(s) marked missed; 0 segment visit(s) planned.",
+        "2026-11-24T07:45:00+00:00: 0 agenda(s), 0 reminder(s), 0 digest(s), 0 review(s), 0 period summary(ies) queued; 0 item(s) marked missed; 0 segment visit(s) planned.",
         "Outbox: 0 sent, 0 to retry, 0 failed, 0 dropped.",
     ]
     assert len(fake_slack.calls("chat.postMessage")) == 1
