@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -72,7 +73,7 @@ def _on_words(ctx: Context, parsed: PlanCommand | PlanParseError) -> Reply:
                 Choice(Text("choice.cancel"), f"plan.drop:{pending.id}", "danger"),
             ],
         )
-    choices = [Choice(Text("plain", {"text": a.name}), f"plan.confirm:{pending.id}:{a.id}") for a in match.suggestions]
+    choices = [Choice(Text("plain", {"text": a.name}), f"plan.pick:{pending.id}:{a.id}") for a in match.suggestions]
     choices.append(Choice(Text("choice.create_account", {"name": parsed.account}), f"plan.create_account:{pending.id}", "primary"))
     choices.append(Choice(Text("choice.cancel"), f"plan.drop:{pending.id}", "danger"))
     question = "log.ask_account" if match.suggestions else "log.ask_create"
@@ -94,6 +95,7 @@ def _keep_pending(ctx: Context, parsed: PlanCommand) -> PendingCommand:
         "due_local": parsed.due_local.isoformat() if parsed.due_local else None,
         "has_time": parsed.has_time,
         "note": parsed.note,
+        "far_ahead": parsed.far_ahead,
     }
     pending = PendingCommand(
         workspace_id=ctx.workspace.id,
@@ -194,7 +196,7 @@ def week(ctx: Context) -> Reply:
 
 def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
     """Buttons: confirm / pick / create / drop a pending plan, and Done, Snooze, Reschedule, Cancel."""
-    if name in ("confirm", "create_account", "drop"):
+    if name in ("confirm", "pick", "create_account", "drop"):
         return _pending_choice(ctx, name, args)
     if not args or not args[0].isdigit():
         return ctx.reply(Text("choice.unknown"), ok=False)
@@ -220,7 +222,9 @@ def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
         if name == "snooze_tomorrow":
             local_due = plan.due_at.astimezone(ctx.zone)
             hour = local_due.time() if plan.has_time else DEFAULT_HOUR
-            due = local_to_utc(datetime.combine(ctx.today + timedelta(days=1), hour.replace(tzinfo=None)), ctx.zone)
+            # The day after the item's own day (never earlier than tomorrow): "not today, the next day".
+            day = max(ctx.today, local_due.date()) + timedelta(days=1)
+            due = local_to_utc(datetime.combine(day, hour.replace(tzinfo=None)), ctx.zone)
             reschedule(ctx.session, plan, ctx.member, due_at=due, has_time=plan.has_time, now=ctx.now)
             return ctx.reply(_plan_line(ctx, "plan.snoozed", plan))
         if name == "reschedule":
@@ -265,8 +269,12 @@ def _pending_choice(ctx: Context, name: str, args: list[str]) -> Reply:
         due_local=datetime.fromisoformat(payload["due_local"]),
         has_time=payload["has_time"],
         note=payload.get("note"),
+        far_ahead=bool(payload.get("far_ahead")) and name != "confirm",
     )
-    reply = _create(ctx, account, parsed)
+    if parsed.far_ahead:  # the account is now certain; the far date still wants a yes
+        reply = _on_words(ctx, replace(parsed, account=account.name))
+    else:
+        reply = _create(ctx, account, parsed)
     reply.replace_original = True
     return reply
 

@@ -470,8 +470,7 @@ def average_days_per_stage(session: Session, scope: KpiScope) -> dict[str, float
             ).label("entered_at"),
         )
         .join(Opportunity, Opportunity.id == change.opportunity_id)
-        .where(
-            change.workspace_id == scope.workspace_id,
+        .where(  # no workspace test on the history itself: it is read through its opportunity index
             Opportunity.workspace_id == scope.workspace_id,
             Opportunity.member_id.in_(_members(scope)),
             change.opportunity_id.in_(moved_in_period),

@@ -147,3 +147,18 @@ def reap_expired_claims(session: Session, *, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def drop_pending(session: Session, *, workspace_id: int, key_prefix: str) -> int:
+    """Drop queued, unsent messages whose key starts with ``key_prefix`` (what they say is no longer true)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.dedupe_key.like(key_prefix.replace("%", "") + "%"),
+        )
+        .values(status="dropped", last_error="superseded")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

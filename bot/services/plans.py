@@ -98,11 +98,19 @@ def _own_open(plan: Plan, member: Member) -> None:
         raise PlanError("not_open", status=plan.status)
 
 
+def _drop_queued_reminders(session: Session, plan: Plan) -> None:
+    # A reminder already queued for the old time would announce a visit that moved or ended.
+    from bot.services.outbox import drop_pending
+
+    drop_pending(session, workspace_id=plan.workspace_id, key_prefix=f"reminder:plan:{plan.id}:")
+
+
 def reschedule(session: Session, plan: Plan, member: Member, *, due_at: datetime, has_time: bool, now: datetime) -> Plan:
     """Move a planned (or missed) item to ``due_at``; a done or cancelled one cannot move."""
     _own_open(plan, member)
     if due_at <= now:
         raise PlanError("past_when")
+    _drop_queued_reminders(session, plan)
     plan.due_at = due_at
     plan.has_time = has_time
     plan.status = "planned"
@@ -112,6 +120,7 @@ def reschedule(session: Session, plan: Plan, member: Member, *, due_at: datetime
 
 def cancel(session: Session, plan: Plan, member: Member, *, now: datetime) -> Plan:
     _own_open(plan, member)
+    _drop_queued_reminders(session, plan)
     plan.status = "cancelled"
     plan.updated_at = now
     return plan
@@ -121,6 +130,7 @@ def mark_done(session: Session, plan: Plan, *, action_id: int | None, now: datet
     """The planned item happened (an action was logged); False when it was already closed."""
     if plan.status not in OPEN_STATUSES:
         return False
+    _drop_queued_reminders(session, plan)
     plan.status = "done"
     plan.done_action_id = action_id
     plan.updated_at = now

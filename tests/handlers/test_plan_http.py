@@ -236,7 +236,7 @@ def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_
         "Annuler",
     ]
     assert count(runtime, Plan) == 0
-    answer = clicks.click(button(body, "plan.confirm:"))
+    answer = clicks.click(button(body, "plan.pick:"))
     assert "Prévu : visite chez *Beta*, mardi 24 nov. à 10:00" in message_text(answer)
     [plan] = plans(runtime)
     assert (plan.account_id, plan.due_at, plan.has_time) == (
@@ -437,3 +437,13 @@ def test_another_users_buttons_and_form_are_refused(
         "planned",
     )
     assert count(runtime, Action) == 0
+
+
+def test_a_far_date_still_asks_after_the_account_is_picked(runtime, slack, team, clicks):
+    body = command(slack, "visite Betta 15/03/2028")
+    answer = clicks.click(button(body, "plan.pick:"))
+    assert "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in message_text(answer)
+    assert count(runtime, Plan) == 0
+    done = clicks.click(button(answer, "plan.confirm:"))
+    assert "Prévu : visite chez *Beta*, mercredi 15 mars 2028" in message_text(done)
+    assert count(runtime, Plan) == 1
