@@ -261,8 +261,9 @@ def weekly_digest(
     before = KpiScope(manager.workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
     digest = WeeklyDigest(manager.id, start, end, currency)
 
-    by_type = kpis.actions_by_type(session, week)
-    visits = kpis.visits(session, week)
+    activity = kpis.activity(session, week)  # one read of the week's actions for types and visits
+    by_type = {m: a.by_type for m, a in activity.items()}
+    visits = {m: a.visits for m, a in activity.items()}
     planned = kpis.planned_vs_realised_visits(session, week)
     won = kpis.revenue_won(session, week)
     created = kpis.opportunities_created(session, week)
