@@ -282,8 +282,9 @@ class Plan(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment
     recurrence_months: Mapped[int | None] = mapped_column(Integer)  # segment visits come back every N months
     note: Mapped[str | None] = mapped_column(Text)
-    origin_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
-    done_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
+    # Indexed: deleting an action must find the plans that point at it without scanning them all.
+    origin_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"), index=True)
+    done_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -244,23 +244,23 @@ def _queue_reminders(session: Session, workspaces: dict, settings: dict, now: da
     # Reminders an earlier tick queued (every tick of the hour before a visit sees it): skip them
     # before building their message, as enqueue would store nothing for them anyway.
     already = _queued_keys(session, [(plan.workspace_id, keys[plan.id]) for plan in due])
-    queued = 0
+    messages = []
     for plan in due:
         key = keys[plan.id]
         if (plan.workspace_id, key) in already:
             continue
         ctx = Context(session=session, workspace=workspaces[plan.workspace_id], member=plan.member, now=now, source="job")
         reply = plan_dialog.reminder(ctx, plan)
-        queued += outbox.enqueue(
-            session,
-            workspace_id=plan.workspace_id,
-            dedupe_key=key,
-            kind="reply",
-            payload={"destination": {"type": "dm", "user": plan.member.slack_user_id}, "reply": reply.to_dict()},
-            now=now,
-            expires_at=plan.due_at,  # a reminder after the visit is noise
+        messages.append(
+            outbox.NewMessage(
+                plan.workspace_id,
+                key,
+                "reply",
+                {"destination": {"type": "dm", "user": plan.member.slack_user_id}, "reply": reply.to_dict()},
+                expires_at=plan.due_at,  # a reminder after the visit is noise
+            )
         )
-    return queued
+    return outbox.enqueue_many(session, messages, now=now)
 
 
 def _queued_keys(session: Session, wanted: list[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -319,7 +319,7 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
             .order_by(Plan.due_at, Plan.id)
         ):
             by_member[plan.member_id].append(plan)
-    queued = 0
+    messages = []
     for member, zone in due_members:
         day = now.astimezone(zone).date()
         start, end = local_day_bounds(day, zone)
@@ -330,16 +330,16 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
         reply = plan_dialog.agenda(ctx, today, missed)
         if reply is None:
             continue
-        queued += outbox.enqueue(
-            session,
-            workspace_id=member.workspace_id,
-            dedupe_key=f"agenda:{member.id}:{day.isoformat()}",
-            kind="reply",
-            payload={"destination": {"type": "dm", "user": member.slack_user_id}, "reply": reply.to_dict()},
-            now=now,
-            expires_at=end,  # a morning agenda not sent by midnight is dropped, never sent at night
+        messages.append(
+            outbox.NewMessage(
+                member.workspace_id,
+                f"agenda:{member.id}:{day.isoformat()}",
+                "reply",
+                {"destination": {"type": "dm", "user": member.slack_user_id}, "reply": reply.to_dict()},
+                expires_at=end,  # a morning agenda not sent by midnight is dropped, never sent at night
+            )
         )
-    return queued
+    return outbox.enqueue_many(session, messages, now=now)
 
 
 class Scheduler:
