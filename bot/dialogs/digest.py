@@ -19,7 +19,8 @@ def _pct(ctx: Context, ratio: float | None) -> str:
         return "—"
     from babel.numbers import format_percent
 
-    return format_percent(ratio, format="#,##0 %", locale=ctx.locale)
+    # The locale's own pattern: "80 %" (no-break space) in French, "80%" in English.
+    return format_percent(ratio, locale=ctx.locale)
 
 
 def on_digest(ctx: Context, _words: list[str]) -> Reply:

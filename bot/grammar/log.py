@@ -34,11 +34,15 @@ How a line is read (decisions for the ambiguous cases):
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.grammar.tokens import Token as _Token
+from bot.grammar.tokens import clean as _clean
+from bot.grammar.tokens import join as _join
+from bot.grammar.tokens import name as _name
+from bot.grammar.tokens import split as _split
 from bot.grammar import vocabulary
 from bot.grammar.normalize import has_letter_or_digit
 from bot.grammar.when import looks_like_date, parse_day_any
@@ -52,16 +56,6 @@ MAX_TEXT_LENGTH = 12_000  # room for a note that is too long, so the answer can 
 _MAX_DATE_WORDS = 8
 
 # Opening quote → the characters that may close it. Phones sometimes type ” at both ends.
-_QUOTES: dict[str, frozenset[str]] = {
-    '"': frozenset({'"', "\u201d", "\u201c"}),
-    "\u201c": frozenset({"\u201d", "\u201c", '"'}),
-    "\u201d": frozenset({"\u201d", '"'}),
-    "\u201e": frozenset({"\u201c", "\u201d", '"'}),
-    "\u00ab": frozenset({"\u00bb"}),
-}
-# Phones turn "--" into an em dash; a lone dash word is read as the note separator too.
-_NOTE_DASHES = ("\u2014", "\u2013")
-_NAME_TRAILING_PUNCTUATION = ",;:"
 # Error details are echoed in replies: enough to recognise the words, never a wall of text.
 _DETAIL_LENGTH = 40
 
@@ -103,19 +97,6 @@ class LogParseError:
     # account name (40 characters at most) — and the whole note for note_too_long.
     detail: str | None = None
     suggestion: str | None = None  # e.g. the nearest action keyword, "visite"
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    quoted: bool
-
-
-@dataclass(frozen=True)
-class _Split:
-    tokens: list[_Token]
-    note: str | None
-    unclosed: str | None  # the text from an unclosed quote on, if any
 
 
 @dataclass(frozen=True)
@@ -233,55 +214,8 @@ def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | L
     )
 
 
-def _clean(text: str) -> str:
-    """Line breaks and tabs become spaces; other control characters and lone surrogates go."""
-    kept: list[str] = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            if ch.isspace():
-                kept.append(" ")
-        elif category != "Cs":  # lone surrogates cannot be stored nor sent to Slack
-            kept.append(ch)
-    return "".join(kept)
 
 
-def _split(text: str) -> _Split:
-    """Cut the line into words (a quoted name is one word) and the note."""
-    tokens: list[_Token] = []
-    i, end = 0, len(text)
-    while i < end:
-        if text[i].isspace():
-            i += 1
-            continue
-        if text.startswith("--", i) or (
-            text[i] in _NOTE_DASHES and (i + 1 == end or text[i + 1].isspace())
-        ):
-            start = i + 2 if text.startswith("--", i) else i + 1
-            note = text[start:].strip()
-            return _Split(tokens, note or None, None)
-        closers = _QUOTES.get(text[i])
-        if closers is not None:
-            close = next((j for j in range(i + 1, end) if text[j] in closers), None)
-            if close is None:
-                return _Split(tokens, None, text[i:])
-            tokens.append(_Token(text[i + 1 : close].strip(), True))
-            i = close + 1
-            continue
-        start = i
-        while i < end and not text[i].isspace():
-            i += 1
-        tokens.append(_Token(text[start:i], False))
-    return _Split(tokens, None, None)
-
-
-def _join(tokens: Sequence[_Token]) -> str:
-    return " ".join(t.text for t in tokens if t.text)
-
-
-def _name(tokens: Sequence[_Token]) -> str:
-    # "visite Gamma, proposition": the comma separates, it is not part of the name.
-    return _join(tokens).strip().rstrip(_NAME_TRAILING_PUNCTUATION).strip()
 
 
 def _action_type(tokens: Sequence[_Token]) -> tuple[str, int] | None:

@@ -61,12 +61,15 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.grammar.tokens import Token as _Token
+from bot.grammar.tokens import clean as _clean
+from bot.grammar.tokens import join as _join
+from bot.grammar.tokens import split as _split_words
 from bot.grammar import vocabulary
 from bot.grammar.amounts import AmountError, Money, parse_amount
 from bot.grammar.normalize import fold, has_letter_or_digit
@@ -100,13 +103,6 @@ ERROR_CODES: tuple[str, ...] = (
     "missing_amount",
 )
 
-_QUOTES: dict[str, frozenset[str]] = {
-    '"': frozenset({'"', "\u201d", "\u201c"}),
-    "\u201c": frozenset({"\u201d", "\u201c", '"'}),
-    "\u201d": frozenset({"\u201d", '"'}),
-    "\u201e": frozenset({"\u201c", "\u201d", '"'}),
-    "\u00ab": frozenset({"\u00bb"}),
-}
 _PERCENT = re.compile(r"(?P<number>[-+\u2212]?\d+(?:[.,]\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+\u2212]?\d+(?:[.,]\d+)?")
 # Keywords that end an unquoted account only when a day follows them.
@@ -158,12 +154,6 @@ def parse_opp(
         return OppParseError("invalid_text", {}, detail="internal")
 
 
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    quoted: bool
-
-
 @dataclass
 class _Item:
     """One recognised thing at a position: its role, what it means, how many words."""
@@ -210,44 +200,7 @@ class _Failure(Exception):
         self.error = error
 
 
-def _clean(text: str) -> str:
-    """Line breaks and tabs become spaces; other control characters and lone surrogates go."""
-    kept: list[str] = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            if ch.isspace():
-                kept.append(" ")
-        elif category != "Cs":
-            kept.append(ch)
-    return "".join(kept)
 
-
-def _split(text: str) -> tuple[list[_Token], str | None]:
-    """Words (a quoted text is one word) and the text from an unclosed quote on, if any."""
-    tokens: list[_Token] = []
-    i, end = 0, len(text)
-    while i < end:
-        if text[i].isspace():
-            i += 1
-            continue
-        closers = _QUOTES.get(text[i])
-        if closers is not None:
-            close = next((j for j in range(i + 1, end) if text[j] in closers), None)
-            if close is None:
-                return tokens, text[i:]
-            tokens.append(_Token(text[i + 1 : close].strip(), True))
-            i = close + 1
-            continue
-        start = i
-        while i < end and not text[i].isspace():
-            i += 1
-        tokens.append(_Token(text[start:i], False))
-    return tokens, None
-
-
-def _join(tokens: Sequence[_Token]) -> str:
-    return " ".join(t.text for t in tokens if t.text)
 
 
 def _short(text: str) -> str:
@@ -651,3 +604,9 @@ class _Parser:
         if re.fullmatch(r"\d{1,3}", words) and int(words) <= 100:
             return int(words)
         return None
+
+
+def _split(text: str) -> tuple[list[_Token], str | None]:
+    """Words (a quoted text is one word) and the text from an unclosed quote on, if any: /opp has no note."""
+    words = _split_words(text, notes=False)
+    return words.tokens, words.unclosed

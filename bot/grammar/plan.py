@@ -53,11 +53,15 @@ How a line is read (decisions for the ambiguous cases):
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.grammar.tokens import Token as _Token
+from bot.grammar.tokens import clean as _clean
+from bot.grammar.tokens import join as _join
+from bot.grammar.tokens import name as _name
+from bot.grammar.tokens import split as _split
 from bot.grammar import vocabulary
 from bot.grammar.normalize import has_letter_or_digit
 from bot.grammar.when import SUPPORTED_LANGUAGES, looks_like_when, parse_when, when_has_time
@@ -70,7 +74,6 @@ FAR_AHEAD = timedelta(days=365)
 # "vendredi de la semaine prochaine à 10h" has 7 words.
 _MAX_WHEN_WORDS = 8
 _DETAIL_LENGTH = 40
-_NAME_TRAILING_PUNCTUATION = ",;:"
 
 ERROR_CODES: tuple[str, ...] = (
     "invalid_text",
@@ -98,14 +101,6 @@ LIST_WORDS: tuple[str, ...] = (
 )
 _LIST_KEYS = frozenset(vocabulary.keyword_key(w) for w in LIST_WORDS)
 
-_QUOTES: dict[str, frozenset[str]] = {
-    '"': frozenset({'"', "\u201d", "\u201c"}),
-    "\u201c": frozenset({"\u201d", "\u201c", '"'}),
-    "\u201d": frozenset({"\u201d", '"'}),
-    "\u201e": frozenset({"\u201c", "\u201d", '"'}),
-    "\u00ab": frozenset({"\u00bb"}),
-}
-_NOTE_DASHES = ("\u2014", "\u2013")
 
 
 @dataclass(frozen=True)
@@ -130,19 +125,6 @@ class PlanParseError:
     understood: dict[str, str] = field(default_factory=dict)
     detail: str | None = None
     suggestion: str | None = None  # the nearest action keyword for unknown_type
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    quoted: bool
-
-
-@dataclass(frozen=True)
-class _Split:
-    tokens: list[_Token]
-    note: str | None
-    unclosed: str | None  # the text from an unclosed quote on, if any
 
 
 @dataclass(frozen=True)
@@ -254,55 +236,8 @@ def _parse(
     )
 
 
-def _clean(text: str) -> str:
-    """Line breaks and tabs become spaces; other control characters and lone surrogates go."""
-    kept: list[str] = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            if ch.isspace():
-                kept.append(" ")
-        elif category != "Cs":  # lone surrogates cannot be stored nor sent to Slack
-            kept.append(ch)
-    return "".join(kept)
 
 
-def _split(text: str) -> _Split:
-    """Cut the line into words (a quoted name is one word) and the note."""
-    tokens: list[_Token] = []
-    i, end = 0, len(text)
-    while i < end:
-        if text[i].isspace():
-            i += 1
-            continue
-        if text.startswith("--", i) or (
-            text[i] in _NOTE_DASHES and (i + 1 == end or text[i + 1].isspace())
-        ):
-            start = i + 2 if text.startswith("--", i) else i + 1
-            note = text[start:].strip()
-            return _Split(tokens, note or None, None)
-        closers = _QUOTES.get(text[i])
-        if closers is not None:
-            close = next((j for j in range(i + 1, end) if text[j] in closers), None)
-            if close is None:
-                return _Split(tokens, None, text[i:])
-            tokens.append(_Token(text[i + 1 : close].strip(), True))
-            i = close + 1
-            continue
-        start = i
-        while i < end and not text[i].isspace():
-            i += 1
-        tokens.append(_Token(text[start:i], False))
-    return _Split(tokens, None, None)
-
-
-def _join(tokens: Sequence[_Token]) -> str:
-    return " ".join(t.text for t in tokens if t.text)
-
-
-def _name(tokens: Sequence[_Token]) -> str:
-    # "visite Beta, mardi 10h": the comma separates, it is not part of the name.
-    return _join(tokens).strip().rstrip(_NAME_TRAILING_PUNCTUATION).strip()
 
 
 def _short(text: str) -> str:
