@@ -150,7 +150,7 @@ def review_reply(ctx: Context, brief: ReviewBrief, *, for_manager: bool) -> Repl
         deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if ctx.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:5])
         lines.append(Text("review.stalled", {"deals": deals}))
     if brief.flat_probabilities:
-        deals = ", ".join(f"{account} — {title} ({ctx.label('stage', stage)}, {probability} %)" for title, account, stage, probability in brief.flat_probabilities)
+        deals = ", ".join(f"{account} — {title} ({ctx.label('stage', stage)}, {_pct(ctx, probability / 100)})" for title, account, stage, probability in brief.flat_probabilities)
         lines.append(Text("review.flat", {"deals": deals}))
     lines.append(Text("review.points_title"))
     points = brief.talking_points or ["none"]

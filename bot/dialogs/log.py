@@ -7,12 +7,12 @@ command and asks the rep to pick a suggestion, create the account or cancel.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 
 from bot.core import Choice, Fact, Form, FormField, Reply, Text
+from bot.dialogs import pending as pending_commands
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar import vocabulary
@@ -24,7 +24,6 @@ from bot.services.accounts import create_account, find_account, get_account
 from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
 from storage.models import Account, Action, PendingCommand
 
-PENDING_LIFETIME = timedelta(hours=1)
 FORM_ID = "log.form"
 
 # --------------------------------------------------------------------------- command
@@ -103,27 +102,20 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
 
 
 def _keep_pending(ctx: Context, typed_account: str, draft: ActionDraft) -> PendingCommand:
-    payload = {
-        "account": typed_account,
-        "action_type": draft.action_type,
-        "occurred_on": draft.occurred_on.isoformat(),
-        "result": draft.result,
-        "contact_name": draft.contact_name,
-        "contact_function": draft.contact_function,
-        "note": draft.note,
-        "source": ctx.source,
-    }
-    pending = PendingCommand(
-        workspace_id=ctx.workspace.id,
-        member_id=ctx.member.id,
-        kind="log",
-        payload=payload,
-        created_at=ctx.now,
-        expires_at=ctx.now + PENDING_LIFETIME,
+    return pending_commands.keep(
+        ctx,
+        "log",
+        {
+            "account": typed_account,
+            "action_type": draft.action_type,
+            "occurred_on": draft.occurred_on.isoformat(),
+            "result": draft.result,
+            "contact_name": draft.contact_name,
+            "contact_function": draft.contact_function,
+            "note": draft.note,
+            "source": ctx.source,
+        },
     )
-    ctx.session.add(pending)
-    ctx.session.flush()
-    return pending
 
 
 def _store(
@@ -220,17 +212,10 @@ def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
         return open_form(ctx)
     if not args or not args[0].isdigit():
         return _ended(ctx, "choice.unknown")
-    pending = ctx.session.scalar(
-        select(PendingCommand).where(
-            PendingCommand.workspace_id == ctx.workspace.id, PendingCommand.id == int(args[0]), PendingCommand.kind == "log"
-        )
-    )
-    if pending is None or pending.expires_at < ctx.now:
-        return _ended(ctx, "choice.expired")
-    if pending.member_id != ctx.member.id:
-        return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
+    pending = pending_commands.take(ctx, "log", args[0])
+    if isinstance(pending, Reply):
+        return pending
     payload = dict(pending.payload)
-    ctx.session.delete(pending)  # a choice is made once; a second click finds nothing
     if name == "cancel":
         return _ended(ctx, "log.cancelled", ok=True)
     draft = ActionDraft(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.core import Choice, Fact, Form, FormField, Reply, Text
+from bot.dialogs import pending as pending_commands
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
@@ -37,7 +38,6 @@ from bot.services.workspace_settings import OPEN_STAGES
 from storage.models import Account, Opportunity, PendingCommand
 
 FORM_ID = "opp.form"
-PENDING_LIFETIME = timedelta(hours=1)
 LIST_LIMIT = 25
 
 # --------------------------------------------------------------------------- command
@@ -124,17 +124,7 @@ def _keep_pending(ctx: Context, parsed: OppCommand) -> PendingCommand:
     for key in ("close_on", "next_step_on"):
         value = getattr(parsed, key)
         payload[key] = value.isoformat() if value else None
-    pending = PendingCommand(
-        workspace_id=ctx.workspace.id,
-        member_id=ctx.member.id,
-        kind="opp",
-        payload=payload,
-        created_at=ctx.now,
-        expires_at=ctx.now + PENDING_LIFETIME,
-    )
-    ctx.session.add(pending)
-    ctx.session.flush()
-    return pending
+    return pending_commands.keep(ctx, "opp", payload)
 
 
 def _command_from(payload: dict[str, Any]) -> OppCommand:
@@ -147,21 +137,7 @@ def _command_from(payload: dict[str, Any]) -> OppCommand:
 
 
 def _take_pending(ctx: Context, pending_id: str) -> PendingCommand | Reply:
-    pending = None
-    if pending_id.isdigit():
-        pending = ctx.session.scalar(
-            select(PendingCommand).where(
-                PendingCommand.workspace_id == ctx.workspace.id,
-                PendingCommand.id == int(pending_id),
-                PendingCommand.kind == "opp",
-            )
-        )
-    if pending is None or pending.expires_at < ctx.now:
-        return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
-    if pending.member_id != ctx.member.id:
-        return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
-    ctx.session.delete(pending)  # a choice is made once
-    return pending
+    return pending_commands.take(ctx, "opp", pending_id)
 
 
 # --------------------------------------------------------------------------- applying a command
@@ -428,7 +404,6 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
     if opportunity is None and account is not None:
         deals = open_opportunities(ctx.session, ctx.member, account)
         opportunity = deals[0] if len(deals) == 1 else None
-    settings = workspace_settings.load(ctx.workspace)
     stage = opportunity.stage if opportunity else "proposal"
     form = Form(
         form_id=FORM_ID,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core import Choice, Form, FormField, Item, Reply, Text
+from bot.dialogs import pending as pending_commands
 from bot.dialogs.context import Context
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_clock, format_when
@@ -31,7 +32,6 @@ from bot.services.plans import (
 )
 from storage.models import Account, Plan, PendingCommand
 
-PENDING_LIFETIME = timedelta(hours=1)
 RESCHEDULE_FORM_ID = "plan.reschedule"
 LIST_LIMIT = 20
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)
@@ -97,17 +97,7 @@ def _keep_pending(ctx: Context, parsed: PlanCommand) -> PendingCommand:
         "note": parsed.note,
         "far_ahead": parsed.far_ahead,
     }
-    pending = PendingCommand(
-        workspace_id=ctx.workspace.id,
-        member_id=ctx.member.id,
-        kind="plan",
-        payload=payload,
-        created_at=ctx.now,
-        expires_at=ctx.now + PENDING_LIFETIME,
-    )
-    ctx.session.add(pending)
-    ctx.session.flush()
-    return pending
+    return pending_commands.keep(ctx, "plan", payload)
 
 
 def _create(ctx: Context, account: Account, parsed: PlanCommand) -> Reply:
@@ -238,21 +228,10 @@ def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
 
 
 def _pending_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    pending = None
-    if args and args[0].isdigit():
-        pending = ctx.session.scalar(
-            select(PendingCommand).where(
-                PendingCommand.workspace_id == ctx.workspace.id,
-                PendingCommand.id == int(args[0]),
-                PendingCommand.kind == "plan",
-            )
-        )
-    if pending is None or pending.expires_at < ctx.now:
-        return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
-    if pending.member_id != ctx.member.id:
-        return ctx.reply(Text("choice.not_yours"), ok=False)
+    pending = pending_commands.take(ctx, "plan", args[0] if args else "")
+    if isinstance(pending, Reply):
+        return pending
     payload = dict(pending.payload)
-    ctx.session.delete(pending)
     if name == "drop":
         return Reply(locale=ctx.locale, lines=[Text("plan.pending_cancelled")], replace_original=True)
     account: Account | None

@@ -70,7 +70,8 @@ def parse_csv(text: str) -> tuple[list[tuple[int, MemberSetup]], list[SetupProbl
     if missing:
         return [], [SetupProblem(1, "missing_columns", ", ".join(missing))]
     rows: list[tuple[int, MemberSetup]] = []
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the file's own line (blank lines are skipped, not renumbered)
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         if not any(row.values()):
             continue
@@ -105,7 +106,7 @@ def check(
     asked: dict[str, MemberSetup] = {}
     for line, setup in rows:
         uid = setup.slack_user_id
-        if not _USER_ID.match(uid):
+        if uid not in existing and not _USER_ID.match(uid):  # a member Carnet knows has a real id
             problems.append(SetupProblem(line, "bad_user_id", uid))
             continue
         if uid in asked:
@@ -146,7 +147,9 @@ def check(
             loop = frozenset(seen)
             if loop not in reported:
                 reported.add(loop)
-                problems.append(SetupProblem(lines.get(start, 0), "manager_cycle", " → ".join(seen + [start])))
+                # The line of the first row of the file that takes part in the loop (0: none does).
+                line = min((lines[uid] for uid in seen if uid in lines), default=0)
+                problems.append(SetupProblem(line, "manager_cycle", " → ".join(seen + [start])))
     return problems
 
 

@@ -1,0 +1,51 @@
+"""Commands waiting for the user's choice (an account to pick, a deal to choose, a date to confirm).
+
+A choice is made once: taking a pending command deletes it, so a second click finds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.core import Reply, Text
+from bot.dialogs.context import Context
+from storage.models import PendingCommand
+
+PENDING_LIFETIME = timedelta(hours=1)
+
+
+def keep(ctx: Context, kind: str, payload: dict[str, Any]) -> PendingCommand:
+    """Store what the member asked, until they choose (at most an hour)."""
+    pending = PendingCommand(
+        workspace_id=ctx.workspace.id,
+        member_id=ctx.member.id,
+        kind=kind,
+        payload=payload,
+        created_at=ctx.now,
+        expires_at=ctx.now + PENDING_LIFETIME,
+    )
+    ctx.session.add(pending)
+    ctx.session.flush()
+    return pending
+
+
+def take(ctx: Context, kind: str, pending_id: str) -> PendingCommand | Reply:
+    """The member's own pending ``kind`` command ``pending_id`` (now consumed), or the reply that says why not."""
+    pending = None
+    if pending_id.isdigit():
+        pending = ctx.session.scalar(
+            select(PendingCommand).where(
+                PendingCommand.workspace_id == ctx.workspace.id,
+                PendingCommand.id == int(pending_id),
+                PendingCommand.kind == kind,
+            )
+        )
+    if pending is None or pending.expires_at < ctx.now:
+        return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
+    if pending.member_id != ctx.member.id:
+        return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
+    ctx.session.delete(pending)
+    return pending

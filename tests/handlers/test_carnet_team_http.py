@@ -1,0 +1,209 @@
+"""``/carnet team``, ``/carnet goals`` and ``/carnet digest`` through signed HTTP requests: who may
+set up the team and the objectives, which period an objective lands in, and the refusals (which
+store nothing). The day is Monday 23 November 2026 (tests/conftest.py's clock)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from storage.models import Member, Objective
+from tests.handlers.conftest import rows
+from tests.handlers.test_opp_http import say, set_member
+
+PEOPLE = {"UBOSS": "boss", "U2": "bob", "U3": "alice", "U4": "carol", "U5": "dan"}
+TEAM_SETUP = "team <@U2|bob> role manager manager <@U3|alice> period quarter tz America/New_York locale en"
+
+
+def table(runtime, name: str) -> list[tuple]:
+    with runtime.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY id"))]
+
+
+def member(runtime, user_id: str) -> dict[str, Any]:
+    [found] = [m for m in rows(runtime, "member") if m["slack_user_id"] == user_id]
+    return found
+
+
+def objectives(runtime) -> list[tuple]:
+    """(scope owner's Slack id, team?, metric, period, start, end, value) of every objective."""
+    with runtime.session_factory() as s:
+        users = {m.id: m.slack_user_id for m in s.scalars(select(Member))}
+        return [
+            (users[o.member_id or o.team_manager_id], o.team_manager_id is not None, o.metric, o.period,
+             o.period_start, o.period_end, o.value)
+            for o in s.scalars(select(Objective).order_by(Objective.id))
+        ]
+
+
+@pytest.fixture
+def people(fake_slack, slack) -> None:
+    """Everyone has used Carnet once; UBOSS first, so UBOSS is the workspace's admin."""
+    for user_id, name in PEOPLE.items():
+        fake_slack.add_user(user_id, name=name, tz="Europe/Paris", locale="fr-FR")
+    for user_id in PEOPLE:
+        assert slack.command("/carnet", "help", user_id=user_id).status_code == 200
+
+
+@pytest.fixture
+def team(runtime, people) -> None:
+    """alice manages bob (week), carol (month) and dan (quarter)."""
+    set_member(runtime, "U3", role="manager")
+    for user_id, period in (("U2", "week"), ("U4", "month"), ("U5", "quarter")):
+        set_member(runtime, user_id, manager="U3", period=period)
+
+
+# --------------------------------------------------------------------------- /carnet team
+
+
+def test_the_first_member_of_a_workspace_is_its_admin(runtime, people):
+    assert member(runtime, "UBOSS")["role"] == "admin"
+    assert {member(runtime, u)["role"] for u in ("U2", "U3", "U4", "U5")} == {"rep"}
+
+
+def test_an_admin_sets_up_a_member_in_one_command(runtime, slack, people):
+    _body, shown = say(slack, TEAM_SETUP, user="UBOSS", command="/carnet")
+
+    assert "Équipe mise à jour." in shown
+    assert "• *bob* (U2) — manager, manager : alice, en, America/New_York, période : trimestre" in shown
+    bob, alice = member(runtime, "U2"), member(runtime, "U3")
+    assert (bob["role"], bob["manager_id"], bob["period"], bob["tz"], bob["locale"]) == (
+        "manager", alice["id"], "quarter", "America/New_York", "en"
+    )
+    assert bob["display_name"] == "bob"  # a mention's name never renames a member
+
+
+def test_a_rep_cannot_set_up_the_team(runtime, slack, people):
+    before = table(runtime, "member")
+    _body, shown = say(slack, TEAM_SETUP, user="U4", command="/carnet")
+
+    assert "La mise en place de l'équipe est réservée aux admins" in shown
+    assert table(runtime, "member") == before
+
+
+BAD_SETTINGS = [
+    ("team <@U2|bob> manager <@U9|nobody>", "Le manager U9 n'est ni dans le fichier ni dans Carnet."),
+    ("team <@U2|bob> tz Mars/Olympus", "« Mars/Olympus » n'est pas un fuseau horaire (ex. Europe/Paris)."),
+    ("team <@U2|bob> period fortnight", "« fortnight » n'est pas une période (week, month, quarter)."),
+    ("team <@U2|bob> role chief", "« chief » n'est pas un rôle (rep, manager, admin)."),
+    ("team <@U2|bob> locale de", "« de » n'est pas une langue (fr, en)."),
+    ("team <@U2|bob> manager <@U2|bob>", "U2 ne peut pas être son propre manager."),
+    ("team <@U2|bob> colour blue", "Je ne connais pas le réglage « colour » (role, manager, period, tz, locale)."),
+    ("team <@U2|bob> period week tz Mars/Olympus", "« Mars/Olympus » n'est pas un fuseau horaire"),  # the good half waits too
+]
+
+
+def test_a_bad_setting_gets_a_clear_answer_and_changes_nothing(runtime, slack, people):
+    before = table(runtime, "member")
+    for words, answer in BAD_SETTINGS:
+        _body, shown = say(slack, words, user="UBOSS", command="/carnet")
+
+        assert answer in shown, words
+        assert "Équipe mise à jour." not in shown
+        assert table(runtime, "member") == before, words
+
+
+def test_a_manager_cycle_from_slack_is_refused(runtime, slack, people):
+    assert "Équipe mise à jour." in say(slack, "team <@U3|alice> role manager manager <@U2|bob>",
+                                        user="UBOSS", command="/carnet")[1]
+    before = table(runtime, "member")
+
+    _body, shown = say(slack, "team <@U2|bob> role manager manager <@U3|alice>", user="UBOSS", command="/carnet")
+
+    assert "Les managers tourneraient en rond" in shown and "Équipe mise à jour." not in shown
+    assert table(runtime, "member") == before
+
+
+# --------------------------------------------------------------------------- /carnet goals
+
+
+@pytest.mark.parametrize(
+    ("user", "name", "period", "start", "end"),
+    [
+        ("U2", "bob", "week", date(2026, 11, 23), date(2026, 11, 29)),
+        ("U4", "carol", "month", date(2026, 11, 1), date(2026, 11, 30)),
+        ("U5", "dan", "quarter", date(2026, 10, 1), date(2026, 12, 31)),
+    ],
+)
+def test_a_manager_sets_a_reps_objective_for_the_reps_own_period(runtime, slack, team, user, name, period, start, end):
+    _body, shown = say(slack, f"goals <@{user}|{name}> revenue 50k", user="U3", command="/carnet")
+
+    assert "Objectif enregistré." in shown
+    assert f"*Objectifs — {name}* ({start.day} " in shown
+    assert "• chiffre d'affaires gagné : 50 000 €" in shown
+    assert objectives(runtime) == [(user, False, "revenue", period, start, end, Decimal("50000.00"))]
+
+
+def test_setting_an_objective_again_replaces_it(runtime, slack, team):
+    say(slack, "goals <@U2|bob> revenue 50k", user="U3", command="/carnet")
+    say(slack, "goals <@U2|bob> ca 40k", user="U3", command="/carnet")
+    assert [o[-1] for o in objectives(runtime)] == [Decimal("40000.00")]
+
+
+def test_a_manager_sets_the_teams_objective_for_their_own_period(runtime, slack, team):
+    _body, shown = say(slack, "goals team visits 120", user="U3", command="/carnet")
+
+    assert "Objectif enregistré." in shown
+    assert "*Objectifs d'équipe — équipe de alice* (1 nov. 2026 → 30 nov. 2026)" in shown
+    assert "• visites : 120" in shown
+    assert objectives(runtime) == [("U3", True, "visits", "month", date(2026, 11, 1), date(2026, 11, 30), Decimal(120))]
+
+
+def test_a_negative_objective_is_refused_and_nothing_is_stored(runtime, slack, team):
+    for words in ("goals <@U2|bob> revenue -5k", "goals <@U2|bob> visits -3", "goals team won -1"):
+        _body, shown = say(slack, words, user="U3", command="/carnet")
+
+        assert "Un objectif ne peut pas être négatif." in shown, words
+        assert "Rien n'a été enregistré." in shown
+        assert "Objectif enregistré." not in shown
+        assert table(runtime, "objective") == []
+
+
+def test_a_rep_cannot_set_objectives(runtime, slack, team):
+    for words, answer in (
+        ("goals <@U5|dan> revenue 10k", "Seuls le manager de dan ou un admin peuvent fixer les objectifs de dan."),
+        ("goals <@U4|carol> revenue 1", "Seuls le manager de carol ou un admin peuvent fixer les objectifs de carol."),
+        ("goals team visits 10", "Les objectifs d'équipe sont fixés par les managers."),
+    ):
+        _body, shown = say(slack, words, user="U4", command="/carnet")
+
+        assert answer in shown, words
+        assert table(runtime, "objective") == []
+
+
+def test_a_manager_cannot_set_another_managers_reps_objective(runtime, slack, team):
+    set_member(runtime, "UBOSS", role="manager")  # not bob's manager, and no longer admin
+    _body, shown = say(slack, "goals <@U2|bob> revenue 10k", user="UBOSS", command="/carnet")
+    assert "Seuls le manager de bob ou un admin peuvent fixer les objectifs de bob." in shown
+    assert table(runtime, "objective") == []
+
+
+def test_a_rep_sees_their_own_objectives(runtime, slack, team):
+    say(slack, "goals <@U4|carol> revenue 50k", user="U3", command="/carnet")
+    _body, shown = say(slack, "goals", user="U4", command="/carnet")
+    assert "*Objectifs — carol* (1 nov. 2026 → 30 nov. 2026)" in shown
+    assert "• chiffre d'affaires gagné : 50 000 €" in shown
+
+
+# --------------------------------------------------------------------------- /carnet digest
+
+
+def test_a_rep_asking_for_the_team_digest_is_refused(runtime, slack, team):
+    _body, shown = say(slack, "digest", user="U4", command="/carnet")
+
+    assert "Le digest est réservé aux managers" in shown
+    assert "Digest de la semaine" not in shown and not re.search(r"\d[\d ]* €", shown)
+
+
+def test_a_manager_previews_their_digest(runtime, slack, team):
+    _body, shown = say(slack, "digest", user="U3", command="/carnet")
+
+    assert "Digest de la semaine* — 16 nov. 2026 → 22 nov. 2026" in shown
+    for name in ("bob", "carol", "dan"):
+        assert f"• *{name}* : 0 · 0/— · 0 € · 0 € · —" in shown
+    assert "boss" not in shown  # not in alice's team
