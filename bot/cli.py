@@ -278,6 +278,8 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
 
 
 def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from slack_sdk.errors import SlackApiError
+
     from bot.demo import LOCAL_TEAM_ID
     from bot.messages import translate
     from bot.services import team_setup
@@ -291,10 +293,14 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
     rows, problems = team_setup.parse_csv(text)
     user_exists = None
     if settings.slack_bot_token:
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
         from bot.app import make_web_client
         from bot.slack_profiles import user_exists as slack_user_exists
 
         client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+        # One users.info per new member: a big file meets Slack's rate limit; wait as Slack asks.
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
         user_exists = lambda user_id: slack_user_exists(client, user_id)  # noqa: E731
     runtime = _runtime(settings, profiles=False)
     locale = settings.default_locale
@@ -318,6 +324,9 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
                     )
                 except team_setup.TeamSetupError as error:
                     problems = error.problems
+                except (SlackApiError, OSError) as exc:  # Slack down or unreachable: nothing is stored
+                    reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+                    raise CliError(f"Slack could not say whether the users exist ({reason}); nothing was imported.") from exc
             if problems:
                 session.rollback()
                 for problem in problems:

@@ -109,7 +109,8 @@ def _managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Memb
 
 
 def _queue_digests(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
-    """Mondays from the digest time on (in each manager's zone), once per manager and week."""
+    """Mondays from the digest time on (in each manager's zone), once per manager and week; a digest
+    missed on Monday (nothing running) is sent by Wednesday, never later."""
     from bot.dialogs import digest as digest_dialog
     from bot.reports.coaching import last_week, weekly_digest
     from bot.services.workspace_settings import clock_time
@@ -120,7 +121,8 @@ def _queue_digests(session: Session, workspaces: dict, settings: dict, now: date
         for manager, team in _managers_with_teams(session, workspace_id):
             zone = ZoneInfo(manager.tz)
             local = now.astimezone(zone)
-            if local.weekday() != 0 or local.time() < time(*clock_time(ws_settings.digest_time)):
+            # Due Monday from the digest time; Tuesday and Wednesday catch up a Monday nobody ran.
+            if local.weekday() > 2 or (local.weekday() == 0 and local.time() < time(*clock_time(ws_settings.digest_time))):
                 continue
             week_start, week_end = last_week(local.date())
             key = f"digest:{manager.id}:{week_start.isoformat()}"

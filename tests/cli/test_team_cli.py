@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from pathlib import Path
 import subprocess
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -84,7 +84,7 @@ def import_all(template: Path, root: Path, fake: FakeSlack, files: dict[str, tup
     def one(name: str) -> Run:
         content, env = files[name]
         tmp = root / name.replace(" ", "_")
-        tmp.mkdir()
+        tmp.mkdir(parents=True)
         db = tmp / "carnet.db"
         shutil.copy(template, db)
         before = raw_members(db)
@@ -182,3 +182,34 @@ def test_the_problems_are_told_in_the_admins_language(runs):
     run = runs["in French"]
     assert run.result.returncode == 2
     assert run.result.stderr.splitlines()[0] == f"{run.csv_file}:2: « année » n'est pas une période (week, month, quarter)."
+
+
+def test_slack_rate_limits_and_outages_while_checking_users(imported, tmp_path):
+    """users.info answers 429 once (Retry-After: 1): the import waits and goes on. Slack down
+    (500 on every users.info): a short answer, exit 2, nothing stored, no stack trace."""
+    limited, down = FakeSlack(), FakeSlack()
+    for fake in (limited, down):
+        fake.start()
+        for user in KNOWN:
+            fake.add_user(user, name=user.lower())
+    limited.fail_next("users.info", status=429, retry_after=1)
+    down.fail_next("users.info", status=500, error="internal_error", times=None)
+    content = HEADER + "UREP3,rep,UMGR,fr,Europe/Paris,month,Rose\n"
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ok, failed = pool.map(
+                lambda pair: import_all(imported, tmp_path / pair[0], pair[1], {"run": (content, {"CARNET_DEFAULT_LOCALE": "en"})})["run"],
+                [("limited", limited), ("down", down)],
+            )
+    finally:
+        limited.stop()
+        down.stop()
+
+    assert ok.result.returncode == 0, ok.result.stderr
+    assert members(ok.db)[-1] == ("UREP3", "Rose", "rep", "UMGR", "fr", "Europe/Paris", "month")
+    assert [c.failed for c in limited.calls("users.info")] == [True, False]
+
+    assert failed.result.returncode == 2, failed.result.stderr
+    assert "Traceback" not in failed.result.stderr
+    assert failed.result.stderr.splitlines()[-1] == "carnet: Slack could not say whether the users exist (internal_error); nothing was imported."
+    assert failed.before == failed.after

@@ -207,3 +207,16 @@ def test_a_manager_previews_their_digest(runtime, slack, team):
     for name in ("bob", "carol", "dan"):
         assert f"• *{name}* : 0 · 0/— · 0 € · 0 € · —" in shown
     assert "boss" not in shown  # not in alice's team
+
+
+def test_the_objective_lands_in_the_reps_period_in_the_reps_time_zone(runtime, slack, team, clock):
+    """At 00:30 on 1 December in Paris it is still 30 November in New York: bob (New York,
+    month) gets November's objective, whatever his Paris manager's calendar says."""
+    from datetime import UTC, datetime
+
+    set_member(runtime, "U2", tz="America/New_York", period="month")
+    clock.set(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    _body, shown = say(slack, "goals <@U2|bob> revenue 50k", user="U3", command="/carnet")
+
+    assert "*Objectifs — bob* (1 nov. 2026 → 30 nov. 2026)" in shown
+    assert objectives(runtime) == [("U2", False, "revenue", "month", date(2026, 11, 1), date(2026, 11, 30), Decimal("50000.00"))]

@@ -11,15 +11,23 @@ The team is the one of tests/reports/test_digest.py: Nadia (Paris) leads Alice a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.jobs.scheduler import run_due
-from storage.models import Member, OutboxMessage, Workspace
+from storage.models import OutboxMessage, Workspace
 from tests.jobs.conftest import make_delivery
-from tests.reports.test_digest import LONG_AGO, NOW, TEAM_CHANNEL, Builder, Seeded, digest_for, seed_team
+from tests.reports.test_digest import (
+    LONG_AGO,
+    NOW,
+    TEAM_CHANNEL,
+    Builder,
+    Seeded,
+    digest_for,
+    seed_team,
+)
 
 
 def Z(*args: int) -> datetime:
@@ -272,6 +280,19 @@ def test_a_rep_without_a_win_is_never_named_in_the_team_channel(session_factory,
     with session_factory() as s, s.begin():
         s.execute(delete(Opportunity).where(Opportunity.title == "Petit lot"))
     jobs.at(Z(2026, 11, 30, 16))
-    [(channel, shown)] = [(c, t) for c, t in posts(fake_slack) if c == TEAM_CHANNEL]
+    [shown] = [t for c, t in posts(fake_slack) if c == TEAM_CHANNEL]
     assert "Bruno" not in shown
     assert ":trophy: Alice — *Acme*, Contrat cadre" in shown
+
+
+def test_a_digest_missed_on_monday_is_caught_up_on_tuesday_once(session_factory, team):
+    """Nothing ran on Monday 30 November: Tuesday sends the week of the 23rd, once, per manager."""
+    tuesday = Z(2026, 12, 1, 16, 0)  # 17:00 Paris, 11:00 New York
+    assert run_due(session_factory, tuesday).digests == 2
+    assert run_due(session_factory, tuesday + timedelta(hours=1)).digests == 0
+    assert sorted(k.rsplit(":", 1)[1] for k in keys(session_factory, "digest:")) == ["2026-11-23", "2026-11-23"]
+
+
+def test_no_catch_up_digest_late_in_the_week(session_factory, team):
+    assert run_due(session_factory, Z(2026, 12, 3, 16, 0)).digests == 0  # Thursday
+    assert keys(session_factory, "digest:") == []

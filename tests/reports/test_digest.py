@@ -42,7 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import Reply
@@ -285,23 +285,26 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
     """Amounts as Babel writes them in French (narrow no-break space for thousands, no-break
     space before €), days as "23 nov. 2026", percentages with a no-break space."""
     _digest, shown, _chart = digest_for(session_factory, seeded, "Nadia")
-    eur = lambda n: f"{n}{NBSP}€"  # noqa: E731
-    thousands = lambda a, b: f"{a}{NNBSP}{b}"  # noqa: E731
+    def eur(n) -> str:
+        return f"{n}{NBSP}€"
+
+    def thousands(a, b) -> str:
+        return f"{a}{NNBSP}{b}"
 
     assert shown == [
         ":bar_chart: *Digest de la semaine* — 23 nov. 2026 → 29 nov. 2026",
-        f"*Flash :* 5 actions, 2 visites, 1 nouvelles affaires, gagné {eur(thousands(12, '000'))} ; "
-        f"pipeline pondéré {eur(thousands(13, '600'))}",
-        f"*Par rapport à la semaine d'avant :* actions +2, gagné +{eur(thousands(9, '000'))} ; "
-        "1 affaire(s) gagnée(s), 1 perdue(s) cette semaine",
+        (f"*Flash :* 5 actions, 2 visites, 1 nouvelles affaires, gagné {eur(thousands(12, '000'))} ; "
+         f"pipeline pondéré {eur(thousands(13, '600'))}"),
+        (f"*Par rapport à la semaine d'avant :* actions +2, gagné +{eur(thousands(9, '000'))} ; "
+         "1 affaire(s) gagnée(s), 1 perdue(s) cette semaine"),
         "*Par commercial* (actions · visites faites/prévues · pipeline pondéré · gagné cette semaine · atteinte de l'objectif)",
         f"• *Alice* : 4 · 2/2 · {eur(thousands(4, '000'))} · {eur(thousands(12, '000'))} · 80{NBSP}%",
         f"• *Bruno* : 1 · 0/1 · {eur(thousands(9, '600'))} · {eur(0)} · 6{NBSP}%",
         "*Victoires de la semaine*",
         f":trophy: Alice — *Acme*, Contrat cadre : {eur(thousands(12, '000'))}",
         "*À aborder* (pour aider, pas pour juger)",
-        f"• *Bruno* pourrait finir la période à 22{NBSP}% de l'objectif (fin le 30 nov. 2026) : "
-        "quelles affaires l'aider à conclure ?",
+        (f"• *Bruno* pourrait finir la période à 22{NBSP}% de l'objectif (fin le 30 nov. 2026) : "
+         "quelles affaires l'aider à conclure ?"),
         "• *Bruno* a 1 compte(s) or moins visité(s) que prévu : prévoir une visite ensemble ?",
         "• *Bruno* a 2 affaires sans nouvelles depuis un moment : un appel pour les relancer ou les clore.",
         "• *Alice* a 1 affaire(s) dont la probabilité n'a pas monté avec l'étape : à revoir ensemble.",

@@ -23,22 +23,20 @@ from bot.dialogs.context import Context
 from bot.reports.coaching import period_summary, review_brief
 from bot.services import workspace_settings
 from bot.services.team import team_of
+from storage.db import make_session_factory
 from storage.models import Member, Opportunity, Workspace
-from tests.reports.test_digest import (  # noqa: F401  (fixtures)
-    NBSP,
-    NNBSP,
-    NOW,
-    Seeded,
-    engine,
-    lines,
-    seed_team,
-    seeded,
-    session_factory,
-)
+from tests.reports.test_digest import NBSP, NNBSP, NOW, Seeded, lines, seed_team
+from tests.storage.migrated import migrated_engine
 
 D = Decimal
-EUR = lambda n: f"{n}{NBSP}€"  # noqa: E731
-K = lambda a, b="000": f"{a}{NNBSP}{b}"  # noqa: E731  (French thousands)
+def EUR(n) -> str:
+    return f"{n}{NBSP}€"
+
+
+def K(a, b="000") -> str:
+    """French thousands: 12 000 with a narrow no-break space."""
+    return f"{a}{NNBSP}{b}"
+
 
 # Words that would blame rather than help: none may appear in a brief.
 BLAME = ("échec", "insuffisant", "mauvais", "faute", "en retard", "failure", "poor", "bad ", "behind", "fault")
@@ -64,6 +62,20 @@ def summary_lines(session_factory, seeded: Seeded, manager: str = "Nadia", *, sh
         return summary, lines(digest_dialog.summary_reply(ctx, summary, show_amounts=show_amounts))
 
 
+@pytest.fixture
+def session_factory(database_url):
+    engine = migrated_engine(database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def seeded(session_factory) -> Seeded:
+    return seed_team(session_factory)
+
+
 # --------------------------------------------------------------------------- review briefs
 
 
@@ -80,8 +92,8 @@ def test_the_review_brief_of_a_rep_behind_their_objective(session_factory, seede
     assert brief.talking_points == ["objective", "gold", "stalled"]
     assert shown == [
         ":mag: *Votre revue de période* — Bruno, fin de période le 30 nov. 2026",
-        f"Gagné {EUR(K(3))} sur {EUR(K(50))} (6{NBSP}%) ; avec les affaires pondérées attendues ({EUR(K(8))}), "
-        f"projection 22{NBSP}%.",
+        (f"Gagné {EUR(K(3))} sur {EUR(K(50))} (6{NBSP}%) ; avec les affaires pondérées attendues ({EUR(K(8))}), "
+         f"projection 22{NBSP}%."),
         "Visites : 0 faites sur 1 prévues.",
         "Comptes or sous-visités : Fjord (0/4).",
         "Affaires en panne : Fjord — Renouvellement (41 j), Ibis — Pilote (46 j).",
@@ -111,8 +123,8 @@ def test_the_review_brief_of_a_rep_on_track_with_a_flat_probability(session_fact
     assert brief.under_visited_gold == [] and brief.stalled == []
     assert shown == [
         ":mag: *Votre revue de période* — Alice, fin de période le 30 nov. 2026",
-        f"Gagné {EUR(K(12))} sur {EUR(K(15))} (80{NBSP}%) ; avec les affaires pondérées attendues ({EUR(0)}), "
-        f"projection 80{NBSP}%.",
+        (f"Gagné {EUR(K(12))} sur {EUR(K(15))} (80{NBSP}%) ; avec les affaires pondérées attendues ({EUR(0)}), "
+         f"projection 80{NBSP}%."),
         "Visites : 2 faites sur 2 prévues.",
         f"Probabilités qui n'ont pas monté avec l'étape : Beta — Extension (négociation, 40{NBSP}%).",
         "*Points à aborder*",
