@@ -19,7 +19,7 @@ What it does:
    SQLite is left as Carnet leaves it. With ``--keep-db`` (or ``--db-file``) a later run reuses
    the workspace.
 2. times ``--rounds`` rounds of every weekly digest, as ``_queue_digests`` computes them on a
-   Monday 08:00: the managers and their teams (``_managers_with_teams``), then for each manager
+   Monday 08:00: the managers and their teams (``managers_with_teams``), then for each manager
    ``weekly_digest(session, manager, team, now=, settings=)`` in one session; the Slack reply
    and the PNG chart are left out here and timed apart on ``--charts`` managers. It prints each
    round's total, the per-manager p50 / p95 / max, statements run, and — in one more round under
@@ -62,8 +62,8 @@ for path in (ROOT, ROOT / "benchmarks"):
 
 from sqlalchemy import delete, event, func, insert, select, text, update  # noqa: E402
 
-from bot.demo import DEMO_MANAGER_ID, SIZES, seed_demo  # noqa: E402
-from bot.jobs.scheduler import _managers_with_teams  # noqa: E402
+from bot.demo import SIZES, seed_demo  # noqa: E402
+from bot.jobs.scheduler import managers_with_teams  # noqa: E402
 from bot.reports import kpis  # noqa: E402
 from bot.reports.coaching import last_week, weekly_digest  # noqa: E402
 from bot.reports.kpis import KpiScope  # noqa: E402
@@ -243,7 +243,7 @@ def all_digests(factory: Any, engine: Any, now: datetime) -> Round:
         started = time.perf_counter()
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         settings = workspace_settings.load(workspace)
-        teams = _managers_with_teams(session, workspace.id)
+        teams = managers_with_teams(session, workspace.id)
         teams_s = time.perf_counter() - started
         per_manager, digests = [], {}
         for manager, team in teams:
@@ -263,7 +263,7 @@ def same_figures_through_kpis(factory: Any, now: datetime) -> tuple[float, dict[
         started = time.perf_counter()
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         currency = workspace_settings.load(workspace).currency
-        for manager, team in _managers_with_teams(session, workspace.id):
+        for manager, team in managers_with_teams(session, workspace.id):
             zone = ZoneInfo(manager.tz)
             start, end = last_week(now.astimezone(zone).date())
             scope = KpiScope(workspace.id, tuple(m.id for m in team), start, end, zone)
@@ -291,7 +291,7 @@ def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, fl
     with factory() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         settings = workspace_settings.load(workspace)
-        for manager, team in _managers_with_teams(session, workspace.id)[:count]:
+        for manager, team in managers_with_teams(session, workspace.id)[:count]:
             digest = weekly_digest(session, manager, team, now=now, settings=settings)
             ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
             t0 = time.perf_counter()
@@ -312,7 +312,7 @@ def explain_one(factory: Any, engine: Any, now: datetime) -> None:
     with factory() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         settings = workspace_settings.load(workspace)
-        manager, team = _managers_with_teams(session, workspace.id)[0]
+        manager, team = managers_with_teams(session, workspace.id)[0]
         trace(SimpleNamespace(engine=engine), f"one weekly digest ({manager.display_name}, {len(team)} reps)",
               lambda: weekly_digest(session, manager, team, now=now, settings=settings), explain=True, min_ms=2.0)
         session.rollback()

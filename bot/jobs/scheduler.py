@@ -92,7 +92,9 @@ def _dm(session: Session, member: Member, key: str, reply, *, now: datetime, exp
     )
 
 
-def _managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Member, list[Member]]]:
+def managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Member, list[Member]]]:
+    """Each manager with the reps they coach, and each admin with the reps no manager has (so that
+    every rep is in some digest); members without a team are left out."""
     from bot.services.team import team_of
 
     managers = session.scalars(
@@ -118,7 +120,7 @@ def _queue_digests(session: Session, workspaces: dict, settings: dict, now: date
     count = 0
     for workspace_id, workspace in workspaces.items():
         ws_settings = settings[workspace_id]
-        for manager, team in _managers_with_teams(session, workspace_id):
+        for manager, team in managers_with_teams(session, workspace_id):
             zone = ZoneInfo(manager.tz)
             local = now.astimezone(zone)
             # Due Monday from the digest time; Tuesday and Wednesday catch up a Monday nobody ran.
@@ -200,7 +202,7 @@ def _queue_summaries(session: Session, workspaces: dict, settings: dict, now: da
         ws_settings = settings[workspace_id]
         if not ws_settings.team_channel:
             continue
-        for manager, team in _managers_with_teams(session, workspace_id):
+        for manager, team in managers_with_teams(session, workspace_id):
             zone = ZoneInfo(manager.tz)
             local = now.astimezone(zone)
             today = local.date()

@@ -137,7 +137,7 @@ def risks_for(
     risks: list[Risk] = []
     if attainment is None:
         attainment = period_attainment(session, workspace_id, members, now=now, currency=currency)
-    for member_id, (attainment_so_far, closing, start, end) in attainment.items():
+    for member_id, (attainment_so_far, closing, _start, end) in attainment.items():
         if attainment_so_far is None or attainment_so_far.target <= 0:
             continue
         projected = (attainment_so_far.achieved + closing) / attainment_so_far.target
