@@ -16,12 +16,17 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from bot.clock import Clock
+from bot.dialogs import digest as digest_dialog
 from bot.dialogs import plan as plan_dialog
 from bot.dialogs.context import Context
+from bot.reports.coaching import last_week, period_summary, review_brief, weekly_digest
 from bot.services import outbox, workspace_settings
+from bot.services.periods import period_bounds
+from bot.services.team import team_of
+from bot.services.workspace_settings import clock_time
 from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
 from storage.models import Member, OutboxMessage, Plan, Workspace
 
@@ -80,6 +85,27 @@ def _recent_report_keys(session: Session, now: datetime, prefixes: tuple[str, ..
     return keys
 
 
+def _members_by_id(session: Session, ids: list[int]) -> list[Member]:
+    """The members ``ids``, in id order, read 500 at a time (SQLite's bound-parameter limit)."""
+    members: list[Member] = []
+    ids = sorted(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        members.extend(session.scalars(select(Member).where(Member.id.in_(chunk)).order_by(Member.id)))
+    return members
+
+
+def _plans_by_id(session: Session, ids: list[int]) -> dict[int, Plan]:
+    """The plans ``ids`` (with their accounts), read 500 at a time."""
+    plans: dict[int, Plan] = {}
+    # Their members are the agenda's readers, already loaded: not joined again for every plan.
+    query = select(Plan).options(lazyload(Plan.member))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        plans.update((plan.id, plan) for plan in session.scalars(query.where(Plan.id.in_(chunk))))
+    return plans
+
+
 def _dm(session: Session, member: Member, key: str, reply, *, now: datetime, expires_at: datetime) -> int:
     return outbox.enqueue(
         session,
@@ -95,8 +121,6 @@ def _dm(session: Session, member: Member, key: str, reply, *, now: datetime, exp
 def managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Member, list[Member]]]:
     """Each manager with the reps they coach, and each admin with the reps no manager has (so that
     every rep is in some digest); members without a team are left out."""
-    from bot.services.team import team_of
-
     managers = session.scalars(
         select(Member).where(Member.workspace_id == workspace_id, Member.role.in_(("manager", "admin"))).order_by(Member.id)
     ).all()
@@ -113,10 +137,6 @@ def managers_with_teams(session: Session, workspace_id: int) -> list[tuple[Membe
 def _queue_digests(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
     """Mondays from the digest time on (in each manager's zone), once per manager and week; a digest
     missed on Monday (nothing running) is sent by Wednesday, never later."""
-    from bot.dialogs import digest as digest_dialog
-    from bot.reports.coaching import last_week, weekly_digest
-    from bot.services.workspace_settings import clock_time
-
     count = 0
     for workspace_id, workspace in workspaces.items():
         ws_settings = settings[workspace_id]
@@ -153,33 +173,37 @@ def _workdays_left(today: date, end: date) -> int:
 
 def _queue_reviews(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
     """N workdays before each rep's period ends (from 08:00 local): a brief for the rep and one for the manager."""
-    from bot.dialogs import digest as digest_dialog
-    from bot.reports.coaching import review_brief
-    from bot.services.periods import period_bounds
-
+    # Whether a review is due depends only on the zone, the period and the workspace's setting:
+    # decided once per combination over plain columns; only the reps due are loaded as objects.
+    period_end_if_due: dict[tuple[str, str, int], date | None] = {}
+    due_ids: list[int] = []
+    reps = select(Member.id, Member.workspace_id, Member.tz, Member.period).where(Member.role == "rep")
+    for rep_id, workspace_id, tz, period in session.execute(reps):
+        if (tz, period, workspace_id) not in period_end_if_due:
+            local = now.astimezone(ZoneInfo(tz))
+            _, end = period_bounds(period, local.date())
+            # Due from N workdays before the end until the end (a late start still sends it).
+            due = (
+                local.time() >= time(8, 0)
+                and local.weekday() < 5
+                and _workdays_left(local.date(), end) <= settings[workspace_id].review_workdays_before
+            )
+            period_end_if_due[(tz, period, workspace_id)] = end if due else None
+        end = period_end_if_due[(tz, period, workspace_id)]
+        if end is not None and f"review:{rep_id}:{end.isoformat()}" not in queued:
+            due_ids.append(rep_id)
     count = 0
-    members = {m.id: m for m in session.scalars(select(Member))}
-    for rep in members.values():
-        if rep.role != "rep":
-            continue
+    for rep in _members_by_id(session, due_ids):
         ws_settings = settings[rep.workspace_id]
         zone = ZoneInfo(rep.tz)
-        local = now.astimezone(zone)
-        start, end = period_bounds(rep.period, local.date())
-        if local.time() < time(8, 0) or local.weekday() >= 5:
-            continue
-        # Due from N workdays before the end until the end (a late start still sends it).
-        if _workdays_left(local.date(), end) > ws_settings.review_workdays_before:
-            continue
+        _, end = period_bounds(rep.period, now.astimezone(zone).date())
         key = f"review:{rep.id}:{end.isoformat()}"
-        if key in queued:
-            continue
         _, expires = local_day_bounds(end, zone)
         brief = review_brief(session, rep, now=now, settings=ws_settings)
         workspace = workspaces[rep.workspace_id]
         rep_ctx = Context(session=session, workspace=workspace, member=rep, now=now, source="job")
         count += _dm(session, rep, key, digest_dialog.review_reply(rep_ctx, brief, for_manager=False), now=now, expires_at=expires)
-        manager = members.get(rep.manager_id) if rep.manager_id else None
+        manager = session.get(Member, rep.manager_id) if rep.manager_id else None
         if manager is not None:
             manager_ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
             _dm(
@@ -192,11 +216,6 @@ def _queue_reviews(session: Session, workspaces: dict, settings: dict, now: date
 def _queue_summaries(session: Session, workspaces: dict, settings: dict, now: datetime, queued: set[str]) -> int:
     """On the last day of each manager's period (from the summary time) and the two days after:
     the team's collective progress and wins, in the team channel."""
-    from bot.dialogs import digest as digest_dialog
-    from bot.reports.coaching import period_summary
-    from bot.services.periods import period_bounds
-    from bot.services.workspace_settings import clock_time
-
     count = 0
     for workspace_id, workspace in workspaces.items():
         ws_settings = settings[workspace_id]
@@ -295,26 +314,31 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
             )
         )
     )
-    due_members: list[tuple[Member, ZoneInfo]] = []
-    for member in session.scalars(select(Member).order_by(Member.id)):
-        zone = ZoneInfo(member.tz)
-        local = now.astimezone(zone)
-        hour, minute = settings[member.workspace_id].agenda_hour_minute
-        if local.weekday() >= 5 or local.time() < time(hour, minute):
-            continue
-        if f"agenda:{member.id}:{local.date().isoformat()}" in done:
-            continue
-        due_members.append((member, zone))
-    if not due_members:
+    # Whether the agenda is due depends only on the zone and the workspace's agenda time: decided
+    # once per pair over plain columns; only members with something to say are loaded as objects.
+    local_day_if_due: dict[tuple[str, int], date | None] = {}
+    due: list[tuple[int, ZoneInfo]] = []
+    for member_id, workspace_id, tz in session.execute(select(Member.id, Member.workspace_id, Member.tz)):
+        if (tz, workspace_id) not in local_day_if_due:
+            local = now.astimezone(ZoneInfo(tz))
+            hour, minute = settings[workspace_id].agenda_hour_minute
+            is_due = local.weekday() < 5 and local.time() >= time(hour, minute)
+            local_day_if_due[(tz, workspace_id)] = local.date() if is_due else None
+        day = local_day_if_due[(tz, workspace_id)]
+        if day is not None and f"agenda:{member_id}:{day.isoformat()}" not in done:
+            due.append((member_id, ZoneInfo(tz)))
+    if not due:
         return 0
-    # One read for everyone's day: the plans due within a day and a half either side, and the
-    # recently missed ones; each member's local day is then picked out in memory.
-    ids = [m.id for m, _ in due_members]
-    by_member: dict[int, list[Plan]] = defaultdict(list)
+    # One light read for everyone's day (ids and times only): the plans due within a day and a
+    # half either side, and the recently missed ones; each member's local day is picked out in
+    # memory, and only the plans that go in an agenda are then loaded whole. (Members whose day
+    # is empty are looked at again each tick; reading their plans whole made a tick 4x slower.)
+    ids = [member_id for member_id, _ in due]
+    rows_by_member: dict[int, list[tuple[int, datetime, str]]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for plan in session.scalars(
-            select(Plan)
+        for plan_id, member_id, due_at, status in session.execute(
+            select(Plan.id, Plan.member_id, Plan.due_at, Plan.status)
             .where(
                 Plan.member_id.in_(chunk),
                 ((Plan.status == "planned") & (Plan.due_at >= now - timedelta(hours=36)) & (Plan.due_at < now + timedelta(hours=36)))
@@ -322,16 +346,25 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
             )
             .order_by(Plan.due_at, Plan.id)
         ):
-            by_member[plan.member_id].append(plan)
+            rows_by_member[member_id].append((plan_id, due_at, status))  # UTCDateTime: aware UTC
+    agenda_ids: dict[int, tuple[list[int], list[int]]] = {}
+    for member_id, zone in due:
+        start, end = local_day_bounds(now.astimezone(zone).date(), zone)
+        rows = rows_by_member.get(member_id, [])
+        today = [pid for pid, due_at, status in rows if status == "planned" and start <= due_at < end]
+        missed = [pid for pid, _, status in rows if status == "missed"]
+        if today or missed:
+            agenda_ids[member_id] = (today, missed)
+    members = _members_by_id(session, list(agenda_ids))
+    plans = _plans_by_id(session, [pid for today, missed in agenda_ids.values() for pid in today + missed])
     messages = []
-    for member, zone in due_members:
+    for member in members:
+        zone = ZoneInfo(member.tz)
         day = now.astimezone(zone).date()
-        start, end = local_day_bounds(day, zone)
-        plans = by_member.get(member.id, [])
-        today = [p for p in plans if p.status == "planned" and start <= p.due_at < end]
-        missed = [p for p in plans if p.status == "missed"]
+        _, end = local_day_bounds(day, zone)
+        today_ids, missed_ids = agenda_ids[member.id]
         ctx = Context(session=session, workspace=workspaces[member.workspace_id], member=member, now=now, source="job")
-        reply = plan_dialog.agenda(ctx, today, missed)
+        reply = plan_dialog.agenda(ctx, [plans[i] for i in today_ids], [plans[i] for i in missed_ids])
         if reply is None:
             continue
         messages.append(

@@ -7,7 +7,9 @@ numbers are formatted with Babel in the member's locale.
 from __future__ import annotations
 
 from datetime import date, datetime
+from datetime import time as clock_time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date as _babel_format_date
@@ -43,9 +45,21 @@ def label(locale: str, kind: str, code: str | None) -> str:
     return translate(locale, f"{kind}.{code}")
 
 
+# Babel formats a pattern in ~50 µs; a morning scan writes thousands of the same few days and
+# times (one agenda per rep), so the results are kept (days and minutes are few and small).
+@lru_cache(maxsize=4096)
+def _day_text(day: date, pattern: str, locale: str) -> str:
+    return _babel_format_date(day, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _short_time_text(moment: clock_time, locale: str) -> str:
+    return format_time(moment, format="short", locale=locale)
+
+
 def format_day(locale: str, day: date) -> str:
     """A calendar day as people of ``locale`` write it (``23 nov. 2026`` / ``Nov 23, 2026``)."""
-    return _babel_format_date(day, format="medium", locale=normalize_locale(locale))
+    return _day_text(day, "medium", normalize_locale(locale))
 
 
 def format_money(locale: str, amount: Decimal, currency: str) -> str:
@@ -71,11 +85,12 @@ def format_when(locale: str, moment: datetime, *, has_time: bool, today: date | 
         pattern = "EEEE d MMM y" if other_year else "EEEE d MMM"
     else:
         pattern = "EEEE, MMM d, y" if other_year else "EEEE, MMM d"
-    day = _babel_format_date(moment.date(), format=pattern, locale=loc)
+    day = _day_text(moment.date(), pattern, loc)
     if not has_time:
         return day
-    return translate(loc, "plan.when_time", day=day, time=format_time(moment.time(), format="short", locale=loc))
+    return translate(loc, "plan.when_time", day=day, time=_short_time_text(moment.time().replace(tzinfo=None), loc))
 
 
 def format_clock(locale: str, moment: datetime) -> str:
-    return format_time(moment.time(), format="short", locale=normalize_locale(locale))
+    """A time of day as people of ``locale`` write it: ``10:00`` / ``10:00 AM``."""
+    return _short_time_text(moment.time().replace(tzinfo=None), normalize_locale(locale))
