@@ -70,6 +70,10 @@ class ConsoleDoor:
     def _send(self, request: Request, lines: Iterator[str]) -> Reply:
         reply = self.conversation.handle(request)
         self.locale = reply.locale
+        if reply.followup:  # slow work promised by the reply: no ack to hurry here, run it now
+            self._show(reply, lines)
+            command, _, text = reply.followup.partition(" ")
+            return self._send(Request(self.team_id, self.user_id, command=command, text=text, source="console", later=True), lines)
         return self._show(reply, lines)
 
     def _show(self, reply: Reply, lines: Iterator[str]) -> Reply:

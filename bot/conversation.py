@@ -171,6 +171,7 @@ class Conversation:
                 now=now,
                 source=request.source,
                 account_index=self.account_index,
+                later=request.later,
             )
             reply = self._route(ctx, request)
             if request.request_key:

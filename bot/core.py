@@ -83,6 +83,9 @@ class Reply:
     field_errors: dict[str, Text] = field(default_factory=dict)
     replace_original: bool = False
     ok: bool = True
+    # Slow work promised by this reply ("carnet digest"): the Slack door acks first, then runs
+    # this command as a ``later`` Request delivered through the outbox; the console runs it at once.
+    followup: str | None = None
 
     @property
     def keys(self) -> list[str]:
@@ -136,6 +139,7 @@ class Reply:
             "field_errors": {k: text(v) for k, v in self.field_errors.items()},
             "replace_original": self.replace_original,
             "ok": self.ok,
+            "followup": self.followup,
         }
 
     @classmethod
@@ -182,6 +186,7 @@ class Reply:
             field_errors={k: text(v) for k, v in data.get("field_errors", {}).items()},  # type: ignore[misc]
             replace_original=data.get("replace_original", False),
             ok=data.get("ok", True),
+            followup=data.get("followup"),
         )
 
 
@@ -192,7 +197,8 @@ class Request:
     ``request_key`` identifies one user gesture (Slack's trigger_id, a view hash): the same
     key seen again is a retry and gets the stored reply instead of running twice.
     ``deliver_to`` asks the core to also queue the reply in the outbox (e.g. to a
-    ``response_url``), in the same transaction as the work it reports.
+    ``response_url``), in the same transaction as the work it reports. ``later`` marks the
+    slow part of an earlier command (its Reply's ``followup``), run after that command's ack.
     """
 
     team_id: str
@@ -206,3 +212,4 @@ class Request:
     request_key: str | None = None
     deliver_to: dict[str, Any] | None = None
     source: str = "slack"  # slack | console
+    later: bool = False

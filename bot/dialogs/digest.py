@@ -4,13 +4,14 @@ and ``/carnet digest`` (a preview of my digest now)."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from decimal import Decimal
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
 from bot.messages import format_day, format_money
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest, weekly_digest
-from bot.services import workspace_settings
+from bot.services import outbox, workspace_settings
 from bot.services.team import team_of
 
 
@@ -24,13 +25,29 @@ def _pct(ctx: Context, ratio: float | None) -> str:
 
 
 def on_digest(ctx: Context, _words: list[str]) -> Reply:
-    """``/carnet digest``: managers see now what Monday's digest would say."""
+    """``/carnet digest``: managers see now what Monday's digest would say.
+
+    A digest (and its chart) is slow work: the command is answered at once with "preparing",
+    and the digest itself is built in the ``later`` run of the same command, after the ack;
+    in Slack the chart follows in the manager's DM, as on Mondays."""
     if ctx.member.role not in ("manager", "admin"):
         return ctx.reply(Text("digest.refused"), ok=False)
     team = team_of(ctx.session, ctx.member)
     if not team:
         return ctx.reply(Text("pipeline.no_team"), ok=False)
-    digest = weekly_digest(ctx.session, ctx.member, team, now=ctx.now, settings=workspace_settings.load(ctx.workspace))
+    if not ctx.later:
+        return replace(ctx.reply(Text("digest.preparing", {"count": len(team)})), followup="carnet digest")
+    settings = workspace_settings.load(ctx.workspace)
+    digest = weekly_digest(ctx.session, ctx.member, team, now=ctx.now, settings=settings)
+    if ctx.source == "slack":
+        outbox.enqueue(
+            ctx.session,
+            workspace_id=ctx.workspace.id,
+            dedupe_key=f"digest-preview-chart:{ctx.member.id}:{ctx.now.isoformat()}",
+            kind="file",
+            payload=chart_payload(ctx, digest, ctx.member.slack_user_id),
+            now=ctx.now,
+        )
     return digest_reply(ctx, digest)
 
 

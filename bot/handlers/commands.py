@@ -1,7 +1,10 @@
 """Slash commands: every command is turned into a neutral Request and answered in the ack.
 
 When the Reply is a form, the ack is empty and the modal opens through ``views.open``
-(the trigger_id lives 3 seconds, so this call cannot wait in the outbox).
+(the trigger_id lives 3 seconds, so this call cannot wait in the outbox). When the Reply
+promises slow work (``followup``, e.g. a digest), that work runs after the ack — Bolt has
+already answered Slack once ``ack`` is called — and its answer goes through the outbox to
+the command's ``response_url``.
 """
 
 from __future__ import annotations
@@ -36,11 +39,32 @@ def command_request(body: dict[str, Any]) -> Request:
     )
 
 
+def later_request(request: Request, followup: str, response_url: str | None) -> Request:
+    """The slow part of ``request`` (its Reply's ``followup``), answered through the outbox.
+
+    Its key derives from the command's, so a retried command (same trigger_id) whose reply is
+    replayed does not build or send the slow part twice."""
+    command, _, text = followup.partition(" ")
+    destination = {"type": "response_url", "url": response_url} if response_url else {"type": "dm", "user": request.user_id}
+    return replace(
+        request,
+        command=command,
+        text=text,
+        request_key=f"{request.request_key}:later" if request.request_key else None,
+        deliver_to=destination,
+        later=True,
+    )
+
+
 def register(app: App, deps: SlackDeps) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        reply = deps.conversation.handle(command_request(body))
+        request = command_request(body)
+        reply = deps.conversation.handle(request)
         if reply.form is None:
             ack(reply_message(reply))
+            if reply.followup:
+                deps.conversation.handle(later_request(request, reply.followup, body.get("response_url")))
+                deps.wake_delivery()
             return
         ack()
         own = json.loads(reply.form.metadata) if reply.form.metadata.startswith("{") else {}

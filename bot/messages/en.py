@@ -353,6 +353,7 @@ MESSAGES: dict[str, str] = {
     "digest.win_line": ":trophy: {rep} — *{account}*, {title}: {amount}",
     "digest.risks_title": "*Worth a conversation* (to help, not to judge)",
     "digest.no_risk": "*Nothing worrying this week.*",
+    "digest.preparing": ":hourglass_flowing_sand: Preparing your team's digest ({count} rep(s))… it will be here in a moment.",
     "digest.refused": "The digest is for managers: `/pipeline` shows your own figures.",
     "digest.chart_attainment": "Objective attainment",
     "digest.chart_pipeline": "Pipeline by stage",

@@ -353,6 +353,7 @@ MESSAGES: dict[str, str] = {
     "digest.win_line": ":trophy: {rep} — *{account}*, {title} : {amount}",
     "digest.risks_title": "*À aborder* (pour aider, pas pour juger)",
     "digest.no_risk": "*Rien d'inquiétant cette semaine.*",
+    "digest.preparing": ":hourglass_flowing_sand: Je prépare le digest de votre équipe ({count} commercial(aux))… il arrive dans un instant.",
     "digest.refused": "Le digest est réservé aux managers : `/pipeline` montre vos chiffres.",
     "digest.chart_attainment": "Atteinte des objectifs",
     "digest.chart_pipeline": "Pipeline par étape",

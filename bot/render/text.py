@@ -7,7 +7,7 @@ import re
 from bot.core import Reply, Text
 from bot.messages import translate
 
-_EMOJI = {
+CONSOLE_EMOJI = {
     ":white_check_mark:": "✔",
     ":leftwards_arrow_with_hook:": "↩",
     ":warning:": "⚠",
@@ -16,6 +16,7 @@ _EMOJI = {
     ":memo:": "📝",
     ":pencil2:": "✏",
     ":hourglass:": "⌛",
+    ":hourglass_flowing_sand:": "⏳",
     ":calendar:": "📅",
     ":zzz:": "💤",
     ":sunny:": "☀",
@@ -32,7 +33,7 @@ _CODE = re.compile(r"`([^`\n]+)`")
 def plain(locale: str, text: Text) -> str:
     """A catalogue sentence without Slack's mrkdwn (bold, code, emoji codes)."""
     rendered = translate(locale, text.key, **text.values)
-    for code, symbol in _EMOJI.items():
+    for code, symbol in CONSOLE_EMOJI.items():
         rendered = rendered.replace(code, symbol)
     rendered = _OTHER_EMOJI.sub("", rendered)
     rendered = _BOLD.sub(r"\1", rendered)

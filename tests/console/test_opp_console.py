@@ -305,3 +305,19 @@ def test_team_pipeline_and_who_may_see_what(rt):
     out = jordan.type("/pipeline @Nobody")
     assert "I don't know “@Nobody” in this workspace." in out
     assert count(rt, Opportunity) == 4
+
+
+def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
+    boss, camille = Terminal(rt, "UMGR"), Terminal(rt, "U1")
+    camille.type('/opp new Gamma "Contrat" 12k 30% close 30/11')
+
+    out = boss.type("/carnet digest")
+    lines = out.splitlines()
+    assert lines[0] == "⏳ Je prépare le digest de votre équipe (2 commercial(aux))… il arrive dans un instant."
+    assert lines[1] == "📊 Digest de la semaine — 16 nov. 2026 → 22 nov. 2026"
+    assert "• Camille Martin : 0 · 0/— · 3 600 € · 0 € · —" in lines
+    # No Slack at the console: nothing is queued, not even the chart.
+    assert count(rt, OutboxMessage) == 0
+
+    assert "Le digest est réservé aux managers" in camille.type("/carnet digest")
+    assert "Je prépare" not in camille.type("/carnet digest")

@@ -5,6 +5,7 @@ store nothing). The day is Monday 23 November 2026 (tests/conftest.py's clock)."
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,8 @@ import pytest
 from sqlalchemy import select, text
 
 from storage.models import Member, Objective
-from tests.handlers.conftest import rows
-from tests.handlers.test_opp_http import say, set_member
+from tests.handlers.conftest import message_text, rows
+from tests.handlers.test_opp_http import flat, say, set_member
 
 PEOPLE = {"UBOSS": "boss", "U2": "bob", "U3": "alice", "U4": "carol", "U5": "dan"}
 TEAM_SETUP = "team <@U2|bob> role manager manager <@U3|alice> period quarter tz America/New_York locale en"
@@ -200,13 +201,44 @@ def test_a_rep_asking_for_the_team_digest_is_refused(runtime, slack, team):
     assert "Digest de la semaine" not in shown and not re.search(r"\d[\d ]* €", shown)
 
 
-def test_a_manager_previews_their_digest(runtime, slack, team):
-    _body, shown = say(slack, "digest", user="U3", command="/carnet")
+def test_a_manager_previews_their_digest_after_the_ack_with_its_chart_in_their_dm(runtime, slack, team, fake_slack):
+    """The ack only says the digest is coming (a digest is slow work: never before the ack);
+    the digest follows at the command's response_url, its chart in the manager's DM."""
+    response = slack.command("/carnet", "digest", user_id="U3", response_url=fake_slack.response_url("digest"), trigger_id="T-DIGEST")
+    assert response.status_code == 200
+    ack = flat(message_text(response.json()))
+    assert "Je prépare le digest de votre équipe (3 commercial(aux))" in ack
+    assert "Digest de la semaine" not in ack
 
+    fake_slack.wait_for("response_url")
+    [answer] = fake_slack.responses("digest")
+    shown = flat(message_text(answer))
     assert "Digest de la semaine* — 16 nov. 2026 → 22 nov. 2026" in shown
     for name in ("bob", "carol", "dan"):
         assert f"• *{name}* : 0 · 0/— · 0 € · 0 € · —" in shown
     assert "boss" not in shown  # not in alice's team
+    fake_slack.wait_for("files.completeUploadExternal")
+    [chart] = fake_slack.uploads(completed_only=True)
+    assert chart.is_png and chart.filename == "carnet-digest-2026-11-16.png"
+    [dm] = [c for c in fake_slack.delivered("conversations.open")]
+    assert dm.params["users"] == "U3"
+
+    # Slack retries the same command: the ack is replayed, nothing is built or sent again.
+    retry = slack.command("/carnet", "digest", user_id="U3", response_url=fake_slack.response_url("digest"), trigger_id="T-DIGEST", retry_num=1)
+    assert "Je prépare le digest" in flat(message_text(retry.json()))
+    time.sleep(0.5)
+    assert len(fake_slack.responses("digest")) == 1
+    assert len(fake_slack.uploads()) == 1
+
+
+def test_no_digest_to_prepare_for_a_rep_or_a_manager_without_a_team(runtime, slack, people, fake_slack):
+    set_member(runtime, "U3", role="manager")  # alice manages nobody yet
+    for user in ("U3", "U4"):
+        response = slack.command("/carnet", "digest", user_id=user, response_url=fake_slack.response_url(user))
+        assert "Je prépare" not in flat(message_text(response.json()))
+    time.sleep(0.3)
+    assert fake_slack.responses() == [] and fake_slack.uploads() == []
+    assert [r for r in rows(runtime, "outbox") if r["kind"] == "file"] == []
 
 
 def test_the_objective_lands_in_the_reps_period_in_the_reps_time_zone(runtime, slack, team, clock):
