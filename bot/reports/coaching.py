@@ -102,7 +102,7 @@ def period_attainment(
     out: dict[int, tuple[kpis.Attainment | None, Decimal, date, date]] = {}
     for (start, end, tz), group in _period_groups(members, today_of).items():
         scope = KpiScope(workspace_id, tuple(m.id for m in group), start, end, ZoneInfo(tz))
-        attainment = kpis.objective_attainment(session, scope, currency=currency)
+        attainment = kpis.objective_attainment(session, scope, currency=currency, metrics=("revenue",))
         closing = kpis.weighted_closing(session, scope)
         for member in group:
             out[member.id] = (
@@ -232,43 +232,61 @@ def stalled_counts(
     )
 
 
+def _stage_rank(column):  # the stage's place in the funnel (lead 0 … closing 4), -1 for won/lost
+    return case({stage: rank for rank, stage in enumerate(OPEN_STAGES)}, value=column, else_=literal(-1))
+
+
+def _flat_probability_where(workspace_id: int, member_ids: list[int]) -> list:
+    """Open deals past the first stage whose history holds an earlier stage at which the deal was
+    already given at least today's probability: odds that did not rise with the deal's progress."""
+    earlier_at_least_as_likely = (
+        select(OpportunityStageChange.id)
+        .where(
+            OpportunityStageChange.opportunity_id == Opportunity.id,
+            _stage_rank(OpportunityStageChange.to_stage) >= 0,
+            _stage_rank(OpportunityStageChange.to_stage) < _stage_rank(Opportunity.stage),
+            OpportunityStageChange.probability >= Opportunity.probability,
+        )
+        .exists()
+    )
+    return [
+        Opportunity.workspace_id == workspace_id,
+        Opportunity.member_id.in_(member_ids),
+        Opportunity.status == "open",
+        Opportunity.stage.in_(OPEN_STAGES[1:]),
+        earlier_at_least_as_likely,
+    ]
+
+
 def flat_probability_counts(session: Session, workspace_id: int, member_ids: list[int]) -> dict[int, int]:
     """member → open deals whose probability did not rise when they moved to a later stage."""
-    return {m: len(deals) for m, deals in flat_probability_deals(session, workspace_id, member_ids).items()}
+    out = {m: 0 for m in member_ids}
+    if member_ids:
+        rows = session.execute(
+            select(Opportunity.member_id, func.count())
+            .where(*_flat_probability_where(workspace_id, member_ids))
+            .group_by(Opportunity.member_id)
+        )
+        out.update({member_id: int(count) for member_id, count in rows})
+    return out
 
 
 def flat_probability_deals(
     session: Session, workspace_id: int, member_ids: list[int], *, limit: int = 5
 ) -> dict[int, list[tuple[str, str, str, int]]]:
-    """member → open deals (title, account, stage, probability) whose probability at a later stage is
-    not above what it was at an earlier one — odds that do not follow the deal's progress."""
-    order = {stage: i for i, stage in enumerate(OPEN_STAGES)}
-    rows = session.execute(
-        select(
-            Opportunity.member_id, Opportunity.id, Opportunity.title, Account.name, Opportunity.stage,
-            Opportunity.probability, OpportunityStageChange.to_stage, OpportunityStageChange.probability,
-        )
-        .join(OpportunityStageChange, OpportunityStageChange.opportunity_id == Opportunity.id)
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.member_id.in_(member_ids),
-            Opportunity.status == "open",
-            Opportunity.stage.in_(OPEN_STAGES[1:]),
-        )
-        .order_by(Opportunity.id, OpportunityStageChange.changed_at, OpportunityStageChange.id)
-    ).all()
-    best_before: dict[int, dict[int, int]] = defaultdict(dict)  # deal → stage rank → highest probability seen
-    info: dict[int, tuple[int, str, str, str, int]] = {}
-    for member_id, deal_id, title, account, stage, probability, to_stage, then in rows:
-        info[deal_id] = (member_id, title, account, stage, probability)
-        rank = order.get(to_stage)
-        if rank is not None:
-            best_before[deal_id][rank] = max(then, best_before[deal_id].get(rank, 0))
+    """member → up to ``limit`` open deals (title, account, stage, probability) whose probability at
+    a later stage is not above what it was at an earlier one, oldest deals first."""
     out: dict[int, list[tuple[str, str, str, int]]] = {m: [] for m in member_ids}
-    for deal_id, (member_id, title, account, stage, probability) in info.items():
-        earlier = [p for rank, p in best_before[deal_id].items() if rank < order[stage]]
-        if earlier and probability <= max(earlier) and len(out[member_id]) < limit:
+    if not member_ids:
+        return out
+    rows = session.execute(
+        select(Opportunity.member_id, Opportunity.title, Account.name, Opportunity.stage, Opportunity.probability)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(*_flat_probability_where(workspace_id, member_ids))
+        .order_by(Opportunity.id)
+    )
+    for member_id, title, account, stage, probability in rows:
+        if len(out[member_id]) < limit:
             out[member_id].append((title, account, stage, probability))
     return out
 
@@ -388,7 +406,7 @@ def review_brief(session: Session, rep: Member, *, now: datetime, settings: Work
     start, end = period_bounds(rep.period, today)
     currency = settings.currency
     scope = KpiScope(rep.workspace_id, (rep.id,), start, end, zone)
-    attainment = kpis.objective_attainment(session, scope, currency=currency).get(rep.id, {}).get("revenue")
+    attainment = kpis.objective_attainment(session, scope, currency=currency, metrics=("revenue",)).get(rep.id, {}).get("revenue")
     won = _in(currency, kpis.revenue_won(session, scope).get(rep.id, {}))
     closing = _in(currency, kpis.weighted_closing(session, scope).get(rep.id, {}))
     planned = kpis.planned_vs_realised_visits(session, scope).get(rep.id) or kpis.PlannedVisits(0, 0, 0)

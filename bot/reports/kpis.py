@@ -526,13 +526,15 @@ def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliabi
 # --- objectives --------------------------------------------------------------------------------
 
 
-def objective_attainment(session: Session, scope: KpiScope, *, currency: str) -> dict[int, dict[str, Attainment]]:
+def objective_attainment(
+    session: Session, scope: KpiScope, *, currency: str, metrics: tuple[str, ...] = METRICS
+) -> dict[int, dict[str, Attainment]]:
     """member → metric → target, achieved and achieved / target, for each of the member's own
-    objectives of the period (``period_start == scope.start``): revenue (won in ``currency``),
-    visits (in-person actions), new_opportunities (deals created), won_deals.
+    objectives of the period (``period_start == scope.start``) among ``metrics``: revenue (won
+    in ``currency``), visits (in-person actions), new_opportunities (deals created), won_deals.
 
     One query for the objectives, then one per KPI some objective needs (four at most)."""
-    targets = _objectives(session, scope)
+    targets = _objectives(session, scope, metrics)
     needed = {metric for member in targets.values() for metric in member}
     achieved: dict[str, dict[int, Decimal]] = {}
     if needed & {"revenue", "won_deals"}:
