@@ -19,11 +19,12 @@ What it does:
    SQLite is left as Carnet leaves it. With ``--keep-db`` (or ``--db-file``) a later run reuses
    the workspace.
 2. times ``--rounds`` rounds of every weekly digest, as ``_queue_digests`` computes them on a
-   Monday 08:00: the managers and their teams (``managers_with_teams``), then for each manager
-   ``weekly_digest(session, manager, team, now=, settings=)`` in one session; the Slack reply
+   Monday 08:00: the managers and their teams (``managers_with_teams``), then all their digests
+   at once, ``weekly_digests(session, teams, now=, settings=)``, in one session; the Slack reply
    and the PNG chart are left out here and timed apart on ``--charts`` managers. It prints each
-   round's total, the per-manager p50 / p95 / max, statements run, and — in one more round under
-   tracemalloc — the peak of Python allocations; ru_maxrss of the process after the rounds.
+   round's total, statements run, and — in one more round under tracemalloc — the peak of
+   Python allocations; ru_maxrss of the process after the rounds; and the time of one team's
+   digest alone (``weekly_digest``, what ``/carnet digest`` builds) for 10 managers.
 3. as the reference, loads the workspace's actions and opportunities into pandas DataFrames
    (timed apart) and computes the rep table's figures for the same week with groupby: actions
    by type, visits, revenue won, weighted pipeline; checks that they equal the digests' to the
@@ -65,7 +66,7 @@ from sqlalchemy import delete, event, func, insert, select, text, update  # noqa
 from bot.demo import SIZES, seed_demo  # noqa: E402
 from bot.jobs.scheduler import managers_with_teams  # noqa: E402
 from bot.reports import kpis  # noqa: E402
-from bot.reports.coaching import last_week, weekly_digest  # noqa: E402
+from bot.reports.coaching import last_week, weekly_digest, weekly_digests  # noqa: E402
 from bot.reports.kpis import KpiScope  # noqa: E402
 from bot.services import workspace_settings  # noqa: E402
 from bot.services.periods import period_bounds  # noqa: E402
@@ -232,7 +233,7 @@ class StatementCounter:
 class Round:
     total: float  # seconds, teams included
     teams: float  # seconds to read the managers and their teams
-    per_manager: list[float]  # seconds
+    managers: int
     statements: int
     digests: dict[int, Any]
 
@@ -245,14 +246,24 @@ def all_digests(factory: Any, engine: Any, now: datetime) -> Round:
         settings = workspace_settings.load(workspace)
         teams = managers_with_teams(session, workspace.id)
         teams_s = time.perf_counter() - started
-        per_manager, digests = [], {}
-        for manager, team in teams:
-            t0 = time.perf_counter()
-            digests[manager.id] = weekly_digest(session, manager, team, now=now, settings=settings)
-            per_manager.append(time.perf_counter() - t0)
+        digests = weekly_digests(session, teams, now=now, settings=settings)
         total = time.perf_counter() - started
         session.rollback()
-    return Round(total, teams_s, per_manager, counter.count, digests)
+    return Round(total, teams_s, len(teams), counter.count, digests)
+
+
+def one_at_a_time(factory: Any, now: datetime, count: int) -> list[float]:
+    """Seconds of ``weekly_digest`` for one team alone (what ``/carnet digest`` builds), ``count`` managers."""
+    with factory() as session:
+        workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
+        settings = workspace_settings.load(workspace)
+        out = []
+        for manager, team in managers_with_teams(session, workspace.id)[:count]:
+            t0 = time.perf_counter()
+            weekly_digest(session, manager, team, now=now, settings=settings)
+            out.append(time.perf_counter() - t0)
+        session.rollback()
+    return out
 
 
 def same_figures_through_kpis(factory: Any, now: datetime) -> tuple[float, dict[int, tuple[int, int, int, int]]]:
@@ -454,18 +465,19 @@ def main(argv: list[str] | None = None) -> int:
         rss_traced = maxrss_mb()
 
         first = rounds[0]
-        managers = len(first.per_manager)
+        managers = first.managers
         team_sizes = sorted({len(d.reps) for d in first.digests.values()})
         print(f"\nall weekly digests ({managers} managers, teams of {'/'.join(map(str, team_sizes))} reps; "
               f"week {min(d.week_start for d in first.digests.values())} – {max(d.week_end for d in first.digests.values())}):")
-        print(f"  {'round':<14}{'total s':>9}{'teams ms':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'statements':>12}")
+        print(f"  {'round':<14}{'total s':>9}{'teams ms':>10}{'statements':>12}")
         for i, r in enumerate(rounds + [traced], 1):
             label = "tracemalloc" if r is traced else f"{i}" + (" (first)" if i == 1 else "")
-            ms = [s * 1000 for s in r.per_manager]
-            print(f"  {label:<14}{r.total:>9.2f}{r.teams * 1000:>10.1f}{percentile(ms, 50):>9.1f}"
-                  f"{percentile(ms, 95):>9.1f}{max(ms):>9.1f}{r.statements:>12,}")
+            print(f"  {label:<14}{r.total:>9.2f}{r.teams * 1000:>10.1f}{r.statements:>12,}")
         best = min(rounds, key=lambda r: r.total)
-        print(f"  statements per digest: about {first.statements / max(managers, 1):.0f}; "
+        alone = [t * 1000 for t in one_at_a_time(factory, now, 10)]
+        print(f"  one team alone (weekly_digest, as /carnet digest builds it), {len(alone)} managers: "
+              f"p50 {percentile(alone, 50):.1f} ms, max {max(alone):.1f} ms")
+        print(f"  statements in a round: {first.statements:,} for {managers} digests; "
               f"risks found: {sum(len(d.risks) for d in first.digests.values())}, "
               f"won deals listed: {sum(len(d.won_deals) for d in first.digests.values())}")
         print(f"  memory: tracemalloc peak {peak / MB:.1f} MB (Python allocations during one round); ru_maxrss "

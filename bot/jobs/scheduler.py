@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.dialogs import digest as digest_dialog
 from bot.dialogs import plan as plan_dialog
 from bot.dialogs.context import Context
-from bot.reports.coaching import last_week, period_summary, review_brief, weekly_digest
+from bot.reports.coaching import last_week, period_summary, review_brief, weekly_digests
 from bot.services import outbox, workspace_settings
 from bot.services.periods import period_bounds
 from bot.services.team import team_of
@@ -140,18 +140,24 @@ def _queue_digests(session: Session, workspaces: dict, settings: dict, now: date
     count = 0
     for workspace_id, workspace in workspaces.items():
         ws_settings = settings[workspace_id]
+        due: list[tuple[Member, list[Member]]] = []
         for manager, team in managers_with_teams(session, workspace_id):
-            zone = ZoneInfo(manager.tz)
-            local = now.astimezone(zone)
+            local = now.astimezone(ZoneInfo(manager.tz))
             # Due Monday from the digest time; Tuesday and Wednesday catch up a Monday nobody ran.
             if local.weekday() > 2 or (local.weekday() == 0 and local.time() < time(*clock_time(ws_settings.digest_time))):
                 continue
-            week_start, week_end = last_week(local.date())
+            if f"digest:{manager.id}:{last_week(local.date())[0].isoformat()}" not in queued:
+                due.append((manager, team))
+        if not due:
+            continue
+        # All of the workspace's due digests at once: one grouped query per figure, not one per team.
+        digests = weekly_digests(session, due, now=now, settings=ws_settings)
+        for manager, _team in due:
+            zone = ZoneInfo(manager.tz)
+            digest = digests[manager.id]
+            week_start, week_end = digest.week_start, digest.week_end
             key = f"digest:{manager.id}:{week_start.isoformat()}"
-            if key in queued:
-                continue
             ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
-            digest = weekly_digest(session, manager, team, now=now, settings=ws_settings)
             _, end_of_week = local_day_bounds(week_end + timedelta(days=7), zone)
             count += _dm(session, manager, key, digest_dialog.digest_reply(ctx, digest), now=now, expires_at=end_of_week)
             outbox.enqueue(

@@ -49,7 +49,7 @@ from bot.core import Reply
 from bot.dialogs import digest as digest_dialog
 from bot.dialogs.context import Context
 from bot.render.blocks import reply_blocks
-from bot.reports.coaching import RepWeek, Risk, weekly_digest
+from bot.reports.coaching import RepWeek, Risk, weekly_digest, weekly_digests
 from bot.services import workspace_settings
 from bot.services.actions import CHANNEL_OF_TYPE
 from bot.services.team import team_of
@@ -387,3 +387,24 @@ def test_a_rep_on_a_week_period_is_measured_against_this_weeks_objective(session
     assert bruno_line.attainment == 0.0  # nothing won yet this week; the November objective no longer applies
     # Renouvellement closes on 30/11, in his week: (0 + 8 000) / 4 000 = 200 % projected, not at risk.
     assert ("Bruno", "objective") not in [(r.name, r.kind) for r in digest.risks]
+
+
+@pytest.mark.parametrize("marc_tz", ["America/New_York", "Europe/Paris"])
+def test_all_digests_at_once_are_each_teams_digest_alone(session_factory, seeded, marc_tz):
+    """The scheduler builds a Monday's digests together (one grouped query per figure over every
+    team of a time zone): each must be exactly the digest of its team alone — no rep, win, stage
+    or risk of another team in it — whether the managers share a zone or not."""
+    with session_factory() as s, s.begin():
+        s.get(Member, seeded["Marc"]).tz = marc_tz
+    with session_factory() as s:
+        settings = workspace_settings.load(s.get(Workspace, seeded.ws))
+        teams = [(m, team_of(s, m)) for m in (s.get(Member, seeded["Nadia"]), s.get(Member, seeded["Marc"]))]
+        together = weekly_digests(s, teams, now=NOW, settings=settings)
+        alone = {m.id: weekly_digest(s, m, team, now=NOW, settings=settings) for m, team in teams}
+
+    assert together == alone
+    nadia, marc = together[seeded["Nadia"]], together[seeded["Marc"]]
+    assert [r.name for r in nadia.reps] == ["Alice", "Bruno"] and [r.name for r in marc.reps] == ["Xavier"]
+    assert marc.won_deals == [("Xavier", "Kappa", "Hors équipe", D(7000))] and marc.lost_deals == 0
+    assert {r.member_id for r in nadia.risks} <= {seeded["Alice"], seeded["Bruno"]}
+    assert {r.member_id for r in marc.risks} <= {seeded["Xavier"]}
