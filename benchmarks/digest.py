@@ -297,6 +297,7 @@ def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, fl
     """(reply s, chart s) for the first ``count`` managers: the Slack reply and the PNG of their digest."""
     from bot.dialogs import digest as digest_dialog
     from bot.dialogs.context import Context
+    from bot.reports.charts import digest_chart_from_data
 
     out = []
     with factory() as session:
@@ -308,7 +309,8 @@ def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, fl
             t0 = time.perf_counter()
             digest_dialog.digest_reply(ctx, digest)
             t1 = time.perf_counter()
-            digest_dialog.chart_payload(ctx, digest, manager.slack_user_id)
+            # The delivery worker draws it from the row's data when it sends the row.
+            digest_chart_from_data(digest_dialog.chart_payload(ctx, digest, manager.slack_user_id)["digest_chart"])
             out.append((t1 - t0, time.perf_counter() - t1))
         session.rollback()
     return out

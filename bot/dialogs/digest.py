@@ -3,7 +3,6 @@ and ``/carnet digest`` (a preview of my digest now)."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import replace
 from decimal import Decimal
 
@@ -113,29 +112,27 @@ def risk_text(ctx: Context, kind: str, name: str, values: dict) -> Text:
     return Text(f"risk.{kind}", {"name": name, **shown})
 
 
-def digest_chart(ctx: Context, digest: WeeklyDigest) -> bytes:
-    """The digest's PNG: attainment per rep, and the team's pipeline by stage."""
-    from bot.reports.charts import digest_chart as draw
-
-    attainment = [(rep.name, rep.attainment) for rep in digest.reps]
-    stages = [(ctx.label("stage", stage), float(raw), float(weighted)) for stage, raw, weighted in digest.stages]
-    return draw(
-        attainment,
-        stages,
-        titles=(ctx.say("digest.chart_attainment"), ctx.say("digest.chart_pipeline")),
-        locale=ctx.locale,
-        currency=digest.currency,
-    )
+def chart_data(ctx: Context, digest: WeeklyDigest) -> dict:
+    """What the digest's PNG shows (attainment per rep, the team's pipeline by stage), as plain
+    JSON data in the manager's language: ``bot.reports.charts.digest_chart_from_data`` draws it."""
+    return {
+        "attainment": [[rep.name, rep.attainment] for rep in digest.reps],
+        "stages": [[ctx.label("stage", stage), float(raw), float(weighted)] for stage, raw, weighted in digest.stages],
+        "titles": [ctx.say("digest.chart_attainment"), ctx.say("digest.chart_pipeline")],
+        "locale": ctx.locale,
+        "currency": digest.currency,
+    }
 
 
 def chart_payload(ctx: Context, digest: WeeklyDigest, user_id: str) -> dict:
-    """An outbox "file" payload carrying the digest's chart to the manager's DM."""
+    """An outbox "file" payload carrying the digest's chart to the manager's DM; the delivery
+    worker draws the PNG from ``digest_chart`` when it sends the row."""
     return {
         "channel": user_id,
         "filename": f"carnet-digest-{digest.week_start.isoformat()}.png",
         "title": ctx.say("digest.chart_title", start=format_day(ctx.locale, digest.week_start)),
         "initial_comment": "",
-        "content_b64": base64.b64encode(digest_chart(ctx, digest)).decode("ascii"),
+        "digest_chart": chart_data(ctx, digest),
     }
 
 

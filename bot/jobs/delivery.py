@@ -192,8 +192,9 @@ class OutboxDelivery:
     def _send_file(self, payload: dict[str, Any]) -> SendOutcome:
         """Upload one file (files.upload v2) to a channel, or to a user's DM when ``channel`` is a user id.
 
-        Payload: ``channel`` (C…/G…/D… id, or U…/W… user id), ``content_b64`` (base64 bytes),
-        ``filename``, ``title``, ``initial_comment``. ``files_upload_v2`` makes three requests
+        Payload: ``channel`` (C…/G…/D… id, or U…/W… user id), ``content_b64`` (base64 bytes) or
+        ``digest_chart`` (the data of a digest chart, drawn here), ``filename``, ``title``,
+        ``initial_comment``. ``files_upload_v2`` makes three requests
         (files.getUploadURLExternal, POST to the upload URL, files.completeUploadExternal); a
         failure at any step makes the whole row retry (or fail) and the retry re-does all three.
         Nothing is shared before the last step, and an upload never completed is discarded by
@@ -203,10 +204,18 @@ class OutboxDelivery:
         channel = payload.get("channel")
         if not isinstance(channel, str) or not channel:
             return SendOutcome("failed", error="file payload: no channel")
-        try:
-            content = base64.b64decode(payload.get("content_b64") or "", validate=True)
-        except (binascii.Error, ValueError, TypeError):
-            return SendOutcome("failed", error="file payload: content_b64 is not base64")
+        if "digest_chart" in payload:  # drawn here, after the scheduler's tick (a chart is slow)
+            from bot.reports.charts import digest_chart_from_data  # matplotlib: loaded on first chart
+
+            try:
+                content = digest_chart_from_data(payload["digest_chart"])
+            except (KeyError, TypeError, ValueError) as exc:
+                return SendOutcome("failed", error=f"file payload: not a digest chart ({exc.__class__.__name__})")
+        else:
+            try:
+                content = base64.b64decode(payload.get("content_b64") or "", validate=True)
+            except (binascii.Error, ValueError, TypeError):
+                return SendOutcome("failed", error="file payload: content_b64 is not base64")
         if not content:
             return SendOutcome("failed", error="file payload: empty content")
         filename = str(payload.get("filename") or "file.png")

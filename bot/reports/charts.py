@@ -286,6 +286,18 @@ def pipeline_chart(
         return _png(fig)
 
 
+def digest_chart_from_data(data: dict) -> bytes:
+    """The digest PNG from the plain data an outbox row keeps (``bot.dialogs.digest.chart_data``).
+
+    Drawn by the delivery worker when the row is sent, not in the scheduler's tick: a chart costs
+    a third of a second or more, and a Monday morning queues one per manager. Raises ValueError
+    (KeyError, TypeError) on data that is not a digest chart's."""
+    attainment = [(str(name), None if ratio is None else float(ratio)) for name, ratio in data["attainment"]]
+    stages = [(str(label), float(raw), float(weighted)) for label, raw, weighted in data["stages"]]
+    first, second = data["titles"]
+    return digest_chart(attainment, stages, titles=(str(first), str(second)), locale=str(data["locale"]), currency=str(data["currency"]))
+
+
 def digest_chart(
     attainment: Sequence[tuple[str, float | None]],
     stages: Sequence[tuple[str, float, float]],

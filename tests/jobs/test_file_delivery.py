@@ -161,9 +161,31 @@ def test_429_on_opening_the_dm_is_retried(delivery, fake_slack, session_factory,
     assert row(session_factory, row_id).status == "sent"
 
 
+CHART_DATA = {
+    "attainment": [["Élodie", 0.85], ["Zoë", None]],
+    "stages": [["Proposition", 80000.0, 40000.0]],
+    "titles": ["Atteinte des objectifs", "Pipeline par étape"],
+    "locale": "fr",
+    "currency": "EUR",
+}
+
+
+def test_a_digest_chart_is_drawn_by_the_worker_and_uploaded_once(delivery, fake_slack, session_factory, workspace_id):
+    payload = {key: value for key, value in file_payload(b"", "U42").items() if key != "content_b64"}
+    row_id = enqueue_file(session_factory, workspace_id, {**payload, "digest_chart": CHART_DATA})
+    assert counts(delivery.drain()) == (1, 0, 0, 0)
+
+    [upload] = fake_slack.uploads(completed_only=True)
+    assert upload.is_png and upload.channel_id == "DU42" and upload.filename == "digest.png"
+    assert row(session_factory, row_id).status == "sent"
+    assert delivery.drain().handled == 0 and len(fake_slack.uploads()) == 1
+
+
 @pytest.mark.parametrize(
     "overrides, error",
     [
+        ({"digest_chart": {"attainment": []}}, "file payload: not a digest chart (KeyError)"),
+        ({"digest_chart": {**CHART_DATA, "stages": [["Proposition", "beaucoup", 1]]}}, "file payload: not a digest chart (ValueError)"),
         ({"content_b64": "not base64 !"}, "file payload: content_b64 is not base64"),
         ({"content_b64": ""}, "file payload: empty content"),
         ({"channel": ""}, "file payload: no channel"),

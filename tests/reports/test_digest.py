@@ -35,6 +35,7 @@ objective 10 000 € → 70 %. None of it may show in Nadia's digest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -347,13 +348,23 @@ def test_the_same_team_in_english_is_the_same_digest_in_english_formats(session_
 
 
 def test_the_digest_chart_payload_is_a_png_for_the_managers_dm(session_factory, seeded):
-    import base64
+    """The outbox row keeps what the chart shows, in the manager's language; the delivery worker
+    draws the PNG from it (tests/jobs/test_file_delivery.py uploads one)."""
+    from bot.reports.charts import digest_chart_from_data
 
     _digest, _shown, chart = digest_for(session_factory, seeded, "Nadia")
     assert chart["channel"] == seeded.users["Nadia"]
     assert chart["filename"] == "carnet-digest-2026-11-23.png"
     assert chart["title"] == "Digest Carnet — semaine du 23 nov. 2026"
-    assert base64.b64decode(chart["content_b64"]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert chart["digest_chart"] == {
+        "attainment": [["Alice", 0.8], ["Bruno", 0.06]],
+        "stages": [["qualification", 8000.0, 1600.0], ["proposition", 20000.0, 8000.0], ["négociation", 10000.0, 4000.0]],
+        "titles": ["Atteinte des objectifs", "Pipeline par étape"],
+        "locale": "fr",
+        "currency": "EUR",
+    }
+    assert json.loads(json.dumps(chart)) == chart  # plain JSON, as the outbox stores it
+    assert digest_chart_from_data(chart["digest_chart"]).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_a_quiet_team_gets_a_digest_without_risks(session_factory):
