@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable
+from typing import Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from storage.models import Member, OutboxMessage, Plan, Workspace
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+T = TypeVar("T")
 
 
 @dataclass
@@ -85,23 +86,29 @@ def _recent_report_keys(session: Session, now: datetime, prefixes: tuple[str, ..
     return keys
 
 
+IN_LIST_SIZE = 500  # values in one IN (…): well under SQLite's bound-parameter limit
+
+
+def _in_chunks(values: list[T]) -> Iterator[list[T]]:
+    """``values`` cut into lists of at most ``IN_LIST_SIZE``, one ``IN (…)`` each."""
+    for start in range(0, len(values), IN_LIST_SIZE):
+        yield values[start : start + IN_LIST_SIZE]
+
+
 def _members_by_id(session: Session, ids: list[int]) -> list[Member]:
-    """The members ``ids``, in id order, read 500 at a time (SQLite's bound-parameter limit)."""
+    """The members ``ids``, in id order."""
     members: list[Member] = []
-    ids = sorted(ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _in_chunks(sorted(ids)):
         members.extend(session.scalars(select(Member).where(Member.id.in_(chunk)).order_by(Member.id)))
     return members
 
 
 def _plans_by_id(session: Session, ids: list[int]) -> dict[int, Plan]:
-    """The plans ``ids`` (with their accounts), read 500 at a time."""
+    """The plans ``ids`` (with their accounts)."""
     plans: dict[int, Plan] = {}
     # Their members are the agenda's readers, already loaded: not joined again for every plan.
     query = select(Plan).options(lazyload(Plan.member))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _in_chunks(ids):
         plans.update((plan.id, plan) for plan in session.scalars(query.where(Plan.id.in_(chunk))))
     return plans
 
@@ -182,7 +189,7 @@ def _queue_reviews(session: Session, workspaces: dict, settings: dict, now: date
     # Whether a review is due depends only on the zone, the period and the workspace's setting:
     # decided once per combination over plain columns; only the reps due are loaded as objects.
     period_end_if_due: dict[tuple[str, str, int], date | None] = {}
-    due_ids: list[int] = []
+    due_end: dict[int, date] = {}  # rep → the end of the period the review is for
     reps = select(Member.id, Member.workspace_id, Member.tz, Member.period).where(Member.role == "rep")
     for rep_id, workspace_id, tz, period in session.execute(reps):
         if (tz, period, workspace_id) not in period_end_if_due:
@@ -197,12 +204,12 @@ def _queue_reviews(session: Session, workspaces: dict, settings: dict, now: date
             period_end_if_due[(tz, period, workspace_id)] = end if due else None
         end = period_end_if_due[(tz, period, workspace_id)]
         if end is not None and f"review:{rep_id}:{end.isoformat()}" not in queued:
-            due_ids.append(rep_id)
+            due_end[rep_id] = end
     count = 0
-    for rep in _members_by_id(session, due_ids):
+    for rep in _members_by_id(session, list(due_end)):
         ws_settings = settings[rep.workspace_id]
         zone = ZoneInfo(rep.tz)
-        _, end = period_bounds(rep.period, now.astimezone(zone).date())
+        end = due_end[rep.id]
         key = f"review:{rep.id}:{end.isoformat()}"
         _, expires = local_day_bounds(end, zone)
         brief = review_brief(session, rep, now=now, settings=ws_settings)
@@ -299,12 +306,12 @@ def _queued_keys(session: Session, wanted: list[tuple[int, str]]) -> set[tuple[i
         by_workspace[workspace_id].append(key)
     found: set[tuple[int, str]] = set()
     for workspace_id, keys in by_workspace.items():
-        for start in range(0, len(keys), 500):
+        for chunk in _in_chunks(keys):
             found.update(
                 (workspace_id, key)
                 for key in session.scalars(
                     select(OutboxMessage.dedupe_key).where(
-                        OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key.in_(keys[start : start + 500])
+                        OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key.in_(chunk)
                     )
                 )
             )
@@ -323,7 +330,7 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
     # Whether the agenda is due depends only on the zone and the workspace's agenda time: decided
     # once per pair over plain columns; only members with something to say are loaded as objects.
     local_day_if_due: dict[tuple[str, int], date | None] = {}
-    due: list[tuple[int, ZoneInfo]] = []
+    due: list[tuple[int, ZoneInfo, date]] = []  # member, zone, local day
     for member_id, workspace_id, tz in session.execute(select(Member.id, Member.workspace_id, Member.tz)):
         if (tz, workspace_id) not in local_day_if_due:
             local = now.astimezone(ZoneInfo(tz))
@@ -332,17 +339,16 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
             local_day_if_due[(tz, workspace_id)] = local.date() if is_due else None
         day = local_day_if_due[(tz, workspace_id)]
         if day is not None and f"agenda:{member_id}:{day.isoformat()}" not in done:
-            due.append((member_id, ZoneInfo(tz)))
+            due.append((member_id, ZoneInfo(tz), day))
     if not due:
         return 0
     # One light read for everyone's day (ids and times only): the plans due within a day and a
     # half either side, and the recently missed ones; each member's local day is picked out in
     # memory, and only the plans that go in an agenda are then loaded whole. (Members whose day
     # is empty are looked at again each tick; reading their plans whole made a tick 4x slower.)
-    ids = [member_id for member_id, _ in due]
+    ids = [member_id for member_id, _zone, _day in due]
     rows_by_member: dict[int, list[tuple[int, datetime, str]]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _in_chunks(ids):
         for plan_id, member_id, due_at, status in session.execute(
             select(Plan.id, Plan.member_id, Plan.due_at, Plan.status)
             .where(
@@ -353,22 +359,20 @@ def _queue_agendas(session: Session, workspaces: dict, settings: dict, now: date
             .order_by(Plan.due_at, Plan.id)
         ):
             rows_by_member[member_id].append((plan_id, due_at, status))  # UTCDateTime: aware UTC
-    agenda_ids: dict[int, tuple[list[int], list[int]]] = {}
-    for member_id, zone in due:
-        start, end = local_day_bounds(now.astimezone(zone).date(), zone)
+    # member → (local day, its end, today's plan ids, missed plan ids), for members with something to say
+    agendas: dict[int, tuple[date, datetime, list[int], list[int]]] = {}
+    for member_id, zone, day in due:
+        start, end = local_day_bounds(day, zone)
         rows = rows_by_member.get(member_id, [])
         today = [pid for pid, due_at, status in rows if status == "planned" and start <= due_at < end]
         missed = [pid for pid, _, status in rows if status == "missed"]
         if today or missed:
-            agenda_ids[member_id] = (today, missed)
-    members = _members_by_id(session, list(agenda_ids))
-    plans = _plans_by_id(session, [pid for today, missed in agenda_ids.values() for pid in today + missed])
+            agendas[member_id] = (day, end, today, missed)
+    members = _members_by_id(session, list(agendas))
+    plans = _plans_by_id(session, [pid for _day, _end, today, missed in agendas.values() for pid in today + missed])
     messages = []
     for member in members:
-        zone = ZoneInfo(member.tz)
-        day = now.astimezone(zone).date()
-        _, end = local_day_bounds(day, zone)
-        today_ids, missed_ids = agenda_ids[member.id]
+        day, end, today_ids, missed_ids = agendas[member.id]
         ctx = Context(session=session, workspace=workspaces[member.workspace_id], member=member, now=now, source="job")
         reply = plan_dialog.agenda(ctx, [plans[i] for i in today_ids], [plans[i] for i in missed_ids])
         if reply is None:

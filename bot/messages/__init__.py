@@ -88,9 +88,9 @@ def format_when(locale: str, moment: datetime, *, has_time: bool, today: date | 
     day = _day_text(moment.date(), pattern, loc)
     if not has_time:
         return day
-    return translate(loc, "plan.when_time", day=day, time=_short_time_text(moment.time().replace(tzinfo=None), loc))
+    return translate(loc, "plan.when_time", day=day, time=_short_time_text(moment.time(), loc))
 
 
 def format_clock(locale: str, moment: datetime) -> str:
     """A time of day as people of ``locale`` write it: ``10:00`` / ``10:00 AM``."""
-    return _short_time_text(moment.time().replace(tzinfo=None), normalize_locale(locale))
+    return _short_time_text(moment.time(), normalize_locale(locale))
