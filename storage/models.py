@@ -292,6 +292,21 @@ class Plan(Base):
     member: Mapped[Member] = relationship(lazy="joined")
 
 
+# One open automatic relance per rep and account, kept by the database: ten concurrent
+# "/log … proposition" must plan one, not one each (the check before the insert cannot see
+# rows that other transactions have not committed yet). Relances a rep plans by hand are free.
+AUTO_RELANCE_OPEN = (Plan.status == "planned") & (Plan.source == "auto_relance")
+Index(
+    "uq_plan_open_auto_relance",
+    Plan.workspace_id,
+    Plan.member_id,
+    Plan.account_id,
+    unique=True,
+    sqlite_where=AUTO_RELANCE_OPEN,
+    postgresql_where=AUTO_RELANCE_OPEN,
+)
+
+
 class Objective(Base):
     """A target over a period: for one rep (``member_id``) or a manager's team (``team_manager_id``).
 
