@@ -1,6 +1,7 @@
 """Commands waiting for the user's choice (an account to pick, a deal to choose, a date to confirm).
 
-A choice is made once: taking a pending command deletes it, so a second click finds nothing.
+A choice is made once: taking a pending command deletes it with one conditional statement, so
+of two clicks arriving together exactly one does the work; the other finds nothing to take.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
@@ -47,5 +48,23 @@ def take(ctx: Context, kind: str, pending_id: str) -> PendingCommand | Reply:
         return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
     if pending.member_id != ctx.member.id:
         return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
-    ctx.session.delete(pending)
+    # The read above does not lock: a concurrent click may have read the same row. Only the
+    # click whose DELETE removes it goes on (PostgreSQL makes the other DELETE wait for the
+    # winner's commit, then match nothing; SQLite runs one writer at a time).
+    consumed = ctx.session.execute(
+        delete(PendingCommand)
+        .where(
+            PendingCommand.id == pending.id,
+            PendingCommand.workspace_id == ctx.workspace.id,
+            PendingCommand.member_id == ctx.member.id,
+            PendingCommand.kind == kind,
+            PendingCommand.expires_at >= ctx.now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    ctx.session.expunge(pending)  # gone from the database: the caller only reads its payload
+    if consumed != 1:
+        # Not "expired": the other click's confirmation must stay on screen, so this answer is
+        # a message of its own rather than a replacement of the original.
+        return Reply(locale=ctx.locale, lines=[Text("choice.already_done")], ok=False)
     return pending

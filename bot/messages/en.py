@@ -386,4 +386,6 @@ MESSAGES: dict[str, str] = {
     "summary.win_line": ":trophy: {rep} — *{account}*, {title}: {amount}",
     "summary.win_line_no_amount": ":trophy: {rep} — *{account}*, {title}",
     "summary.thanks": "Thank you all — on to the next period!",
+    # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
+    "choice.already_done": "This choice was just handled by another click: nothing more was recorded.",
 }

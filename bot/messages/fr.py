@@ -386,4 +386,6 @@ MESSAGES: dict[str, str] = {
     "summary.win_line": ":trophy: {rep} — *{account}*, {title} : {amount}",
     "summary.win_line_no_amount": ":trophy: {rep} — *{account}*, {title}",
     "summary.thanks": "Merci à toutes et à tous — en route pour la prochaine période !",
+    # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
+    "choice.already_done": "Ce choix vient d'être traité par un autre clic : rien de plus n'a été enregistré.",
 }
