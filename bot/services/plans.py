@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
-from storage.models import Account, Action, Member, Plan
+from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
@@ -111,6 +114,10 @@ def reschedule(session: Session, plan: Plan, member: Member, *, due_at: datetime
     if due_at <= now:
         raise PlanError("past_when")
     _drop_queued_reminders(session, plan)
+    if plan.status != "planned" and plan.source == "auto_relance" and _has_open_auto_relance(session, plan):
+        # A missed automatic relance moved by hand beside the newer one Carnet planned since:
+        # the rep wants both, so this one becomes theirs (one open *automatic* relance each).
+        plan.source = "manual"
     plan.due_at = due_at
     plan.has_time = has_time
     plan.status = "planned"
@@ -195,10 +202,50 @@ def auto_relance(
     zone = ZoneInfo(member.tz)
     day = next_workday(max(action.occurred_on, now.astimezone(zone).date()) + timedelta(days=days))
     due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
-    return create_plan(
-        session, member, action.account, action_type="follow_up", due_at=due_at, has_time=False, now=now,
-        source="auto_relance", origin_action_id=action.id,
+    return _insert_auto_relance(session, member, action, due_at=due_at, now=now)
+
+
+def _has_open_auto_relance(session: Session, plan: Plan) -> bool:
+    """Whether the rep has another open automatic relance at ``plan``'s account."""
+    others = aliased(Plan)
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    others.workspace_id == plan.workspace_id,
+                    others.member_id == plan.member_id,
+                    others.account_id == plan.account_id,
+                    others.id != plan.id,
+                    others.status == "planned",
+                    others.source == "auto_relance",
+                )
+            )
+        )
     )
+
+
+def _insert_auto_relance(session: Session, member: Member, action: Action, *, due_at: datetime, now: datetime) -> Plan | None:
+    """Insert the relance unless an open automatic one exists (the unique index
+    ``uq_plan_open_auto_relance`` decides): a concurrent /log at the same account cannot be
+    seen by ``has_open_plan`` until it commits, so its relance may be there already.
+    The action itself is stored either way; None when the other relance won."""
+    values = dict(
+        workspace_id=member.workspace_id, member_id=member.id, account_id=action.account_id,
+        action_type="follow_up", due_at=due_at, has_time=False, status="planned", source="auto_relance",
+        origin_action_id=action.id, created_at=now, updated_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Plan)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[Plan.workspace_id, Plan.member_id, Plan.account_id], index_where=AUTO_RELANCE_OPEN
+        )
+        .returning(Plan.id)
+    )
+    plan_id = session.execute(statement).scalar()
+    return session.get(Plan, plan_id) if plan_id is not None else None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -251,7 +298,9 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
     created = 0
     for account, owner, last_day in rows:
         months = settings.segment_visit_months[account.segment]
-        zone = ZoneInfo(owner.tz)
+        zone = known_zone(owner.tz)
+        if zone is None:  # the owner's day is unknown: their visits wait until their time zone is fixed
+            continue
         today = now.astimezone(zone).date()
         due_day = _add_months(last_day, months) if last_day else today
         due_day = next_workday(max(due_day, today + timedelta(days=1)))
@@ -263,18 +312,30 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
     return created
 
 
-def mark_missed(session: Session, *, now: datetime) -> list[Plan]:
-    """Planned items whose day has passed in their rep's time zone become ``missed``."""
-    overdue = session.scalars(
-        select(Plan).where(Plan.status == "planned", Plan.due_at < now).order_by(Plan.id)
-    ).all()
+def mark_missed(session: Session, *, now: datetime, workspace_id: int | None = None) -> list[int]:
+    """Planned items whose day has passed in their rep's time zone become ``missed``; returns their ids.
+
+    Read as plain columns and written by a few UPDATEs at the end, so that the write (on SQLite, the
+    write lock) lasts milliseconds. A rep whose time zone is unknown (``known_zone``) is left alone:
+    nobody knows when their day ended."""
+    query = (
+        select(Plan.id, Plan.due_at, Member.tz)
+        .join(Member, Member.id == Plan.member_id)
+        .where(Plan.status == "planned", Plan.due_at < now)
+    )
+    if workspace_id is not None:
+        query = query.where(Plan.workspace_id == workspace_id)
     missed = []
-    for plan in overdue:
-        zone = ZoneInfo(plan.member.tz)
-        if plan.due_at.astimezone(zone).date() < now.astimezone(zone).date():
-            plan.status = "missed"
-            plan.updated_at = now
-            missed.append(plan)
+    for plan_id, due_at, tz in session.execute(query.order_by(Plan.id)):
+        zone = known_zone(tz)
+        if zone is not None and due_at.astimezone(zone).date() < now.astimezone(zone).date():
+            missed.append(plan_id)
+    for start in range(0, len(missed), 500):
+        session.execute(
+            update(Plan)
+            .where(Plan.id.in_(missed[start : start + 500]), Plan.status == "planned")
+            .values(status="missed", updated_at=now)
+        )
     return missed
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +14,17 @@ from storage.models import Member
 
 # Slack sends mentions as <@U123|name> (or <@U123>); people also type @U123 or @name.
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@lru_cache(maxsize=1024)
+def known_zone(tz: str | None) -> ZoneInfo | None:
+    """The time zone named ``tz``, or None when this server's time zone database does not know it
+    (a corrupt row, or a name newer than the installed tzdata): jobs skip such a member, and say so,
+    rather than guess a zone and send at night."""
+    try:
+        return ZoneInfo(tz) if tz else None
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a malformed key such as "../x"
+        return None
 
 
 def can_view(viewer: Member, target: Member) -> bool:
