@@ -1,0 +1,197 @@
+"""Impatient people: the same button clicked several times at the same instant, and the same
+/log sent ten times at once, through signed HTTP against the served app, on SQLite and PostgreSQL.
+
+One click does the work and confirms it; the others are answered and store nothing. Ten
+proposals at one account plan one automatic relance (the database refuses a second).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+
+from bot.runtime import Runtime, build_runtime
+from tests.conftest import SIGNING_SECRET, make_settings
+from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
+from tests.support.slack_requests import SlackClient
+
+CONFIRMED = "Noté : visite"
+LOST = ("Ce choix vient d'être traité par un autre clic", "Ce choix a expiré")
+
+
+@pytest.fixture
+def runtime(database_url, fake_slack, clock) -> Iterator[Runtime]:
+    """The served app's runtime on each database (the shared fixture is SQLite only)."""
+    rt = build_runtime(make_settings(database_url, fake_slack), clock=clock, delivery_interval=0.05)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def at_once(served, count: int, send: Callable[[SlackClient, int], httpx.Response]) -> list[httpx.Response]:
+    """``count`` signed requests released together by a barrier, each on its own connection."""
+    barrier = threading.Barrier(count)
+    clients = [SlackClient(served.url, SIGNING_SECRET, timeout=30) for _ in range(count)]
+    for client in clients:  # connect first, so the barrier releases requests, not handshakes
+        assert client.http.get("/healthz").status_code == 200
+
+    def one(i: int) -> httpx.Response:
+        barrier.wait(timeout=10)
+        return send(clients[i], i)
+
+    try:
+        with ThreadPoolExecutor(count) as pool:
+            return list(pool.map(one, range(count)))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def click_at_once(served, fake_slack, btn: dict[str, Any], count: int, prefix: str) -> list[dict[str, Any]]:
+    """Click ``btn`` ``count`` times at once; every click's one answer (from its response_url)."""
+    before = len(fake_slack.delivered("response_url"))
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        return client.action(
+            action_id=btn["action_id"], block_id="carnet.choices", value=btn["value"],
+            response_url=fake_slack.response_url(f"{prefix}{i}"),
+        )
+
+    for response in at_once(served, count, send):
+        assert response.status_code == 200  # every click is acked
+    fake_slack.wait_for("response_url", count=before + count, timeout=30)
+    answers = []
+    for i in range(count):
+        got = fake_slack.responses(f"{prefix}{i}")
+        assert len(got) == 1, (i, got)
+        answers.append(got[0])
+    return answers
+
+
+def confirmation_at(fake_slack, name: str, timeout: float = 30.0) -> str:
+    """The text answered at response_url ``name``, once it holds a confirmation (polled)."""
+    deadline = time.monotonic() + timeout
+    while not any("Noté" in message_text(a) for a in fake_slack.responses(name)):
+        assert time.monotonic() < deadline, f"no confirmation at {name}: {fake_slack.responses(name)}"
+        time.sleep(0.02)
+    return "\n".join(message_text(a) for a in fake_slack.responses(name))
+
+
+def ask_about_gama(slack) -> dict[str, Any]:
+    response = slack.command("/log", "visite Gama proposition hier")
+    assert response.status_code == 200
+    return response.json()
+
+
+def confirmations(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in answers if CONFIRMED in message_text(a)]
+
+
+def assert_one_did_the_work(answers: list[dict[str, Any]]) -> None:
+    [confirmed] = confirmations(answers)
+    assert confirmed["replace_original"] is True
+    for answer in answers:
+        if answer is not confirmed:
+            text = message_text(answer)
+            assert any(sentence in text for sentence in LOST), text
+            assert CONFIRMED not in text
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_create_clicked_at_once_stores_one_action_and_one_account(runtime, served, slack, fake_slack, count):
+    add_account(runtime, "Gamma")
+    body = ask_about_gama(slack)
+    answers = click_at_once(served, fake_slack, button(body, "log.create_account:"), count, "create")
+    assert_one_did_the_work(answers)
+    [action] = rows(runtime, "action")
+    assert sorted(a["name"] for a in rows(runtime, "account")) == ["Gama", "Gamma"]
+    assert action["account_id"] == next(a["id"] for a in rows(runtime, "account") if a["name"] == "Gama")
+    assert rows(runtime, "pending_command") == []
+    # the lost clicks did not replace the question (and so the confirmation) with their answer
+    assert [a.get("replace_original") for a in answers].count(True) >= 1
+    for answer in answers:
+        if "vient d'être traité" in message_text(answer):
+            assert not answer.get("replace_original")
+
+
+def test_pick_clicked_ten_times_at_once_stores_one_action(runtime, served, slack, fake_slack):
+    gamma = add_account(runtime, "Gamma")
+    body = ask_about_gama(slack)
+    answers = click_at_once(served, fake_slack, button(body, "log.pick_account:"), 10, "pick")
+    assert_one_did_the_work(answers)
+    [action] = rows(runtime, "action")
+    assert action["account_id"] == gamma
+    [relance] = rows(runtime, "plan")  # the proposal's relance, planned once too
+    assert (relance["source"], relance["status"]) == ("auto_relance", "planned")
+
+
+def test_cancel_and_create_clicked_at_once_do_one_of_the_two(runtime, served, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    before = snapshot(runtime)
+    body = ask_about_gama(slack)
+    cancel, create = button(body, "log.cancel:"), button(body, "log.create_account:")
+    before_answers = len(fake_slack.delivered("response_url"))
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        btn = (cancel, create)[i % 2]
+        return client.action(
+            action_id=btn["action_id"], block_id="carnet.choices", value=btn["value"],
+            response_url=fake_slack.response_url(f"mixed{i}"),
+        )
+
+    at_once(served, 6, send)
+    fake_slack.wait_for("response_url", count=before_answers + 6, timeout=30)
+    texts = [message_text(fake_slack.responses(f"mixed{i}")[0]) for i in range(6)]
+    done = [t for t in texts if CONFIRMED in t or "Annulé — rien n'a été noté." in t]
+    assert len(done) == 1, texts
+    if CONFIRMED in done[0]:
+        assert len(rows(runtime, "action")) == 1
+    else:
+        assert snapshot(runtime) == before
+
+
+def test_a_plan_choice_clicked_at_once_plans_once(runtime, served, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    response = slack.command("/plan", "visite Gama mardi 10h")
+    assert response.status_code == 200
+    body = response.json()
+    answers = click_at_once(served, fake_slack, button(body, "plan.create_account:"), 10, "plan")
+    planned = [a for a in answers if "Prévu : visite chez *Gama*" in message_text(a)]
+    assert len(planned) == 1, [message_text(a) for a in answers]
+    for answer in answers:
+        if answer is not planned[0]:
+            assert any(sentence in message_text(answer) for sentence in LOST), message_text(answer)
+    [plan] = rows(runtime, "plan")
+    assert (plan["action_type"], plan["source"]) == ("visit", "manual")
+    assert sorted(a["name"] for a in rows(runtime, "account")) == ["Gama", "Gamma"]
+
+
+def test_ten_proposals_at_once_at_one_account_plan_one_relance(runtime, served, fake_slack):
+    add_account(runtime, "Gamma")
+    # The rep is known already: this test is about the relance, not the first-time profile.
+    fake_slack.add_user("U1", name="alice", tz="Europe/Paris", locale="fr-FR")
+    with SlackClient(served.url, SIGNING_SECRET, response_url=fake_slack.response_url("warm")) as client:
+        assert client.command("/plan", "").status_code == 200
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        return client.command("/log", "visite Gamma proposition", response_url=fake_slack.response_url(f"log{i}"))
+
+    responses = at_once(served, 10, send)
+    texts = []
+    for i, response in enumerate(responses):
+        assert response.status_code == 200
+        text = message_text(response.json()) if response.content else ""
+        if "Noté" not in text:  # answered after the ack, through the response_url
+            text = confirmation_at(fake_slack, f"log{i}")
+        texts.append(text)
+    assert all("Noté : visite — *Gamma*" in t for t in texts), texts
+    assert sum("J'ai prévu une relance chez *Gamma*" in t for t in texts) == 1, texts
+    assert len(rows(runtime, "action")) == 10
+    [relance] = rows(runtime, "plan")
+    assert (relance["action_type"], relance["status"], relance["source"]) == ("follow_up", "planned", "auto_relance")
