@@ -189,6 +189,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_channel", "workspace_id", "channel_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,7 +198,12 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))  # response_url | chat.postMessage | chat.postEphemeral | ...
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | claimed | sent | failed | dropped
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # HTTP tries, 429s included
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # real errors (5xx, network): MAX_ATTEMPTS counts these
+    # The conversation a message is paced in (channel id, or the user id of a DM); None: not paced.
+    channel_key: Mapped[str | None] = mapped_column(String(64))
+    first_attempt_at: Mapped[datetime | None]  # where to start looking in the history after an unknown outcome
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)  # the last try may have landed (timeout)
     next_attempt_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(100))

@@ -388,4 +388,6 @@ MESSAGES: dict[str, str] = {
     "summary.thanks": "Thank you all — on to the next period!",
     # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
     "choice.already_done": "This choice was just handled by another click: nothing more was recorded.",
+    # outbox delivery (issue 11 §3): the team channel is unusable; told once to the admin
+    "outbox.admin.channel_unreachable": ":warning: Carnet could not post in <#{channel}> (`{error}`). If it is a private channel, invite the bot there (`/invite @carnet`); otherwise choose another team channel with `/carnet settings channel #channel`. The messages not sent are listed by `carnet jobs status` and sent again by `carnet jobs retry`.",
 }

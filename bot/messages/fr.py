@@ -388,4 +388,6 @@ MESSAGES: dict[str, str] = {
     "summary.thanks": "Merci à toutes et à tous — en route pour la prochaine période !",
     # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
     "choice.already_done": "Ce choix vient d'être traité par un autre clic : rien de plus n'a été enregistré.",
+    # outbox delivery (issue 11 §3): the team channel is unusable; told once to the admin
+    "outbox.admin.channel_unreachable": ":warning: Carnet n'a pas pu publier dans <#{channel}> (`{error}`). S'il s'agit d'un canal privé, invitez-y le bot (`/invite @carnet`) ; sinon choisissez un autre canal d'équipe avec `/carnet settings channel #canal`. Les messages non envoyés sont listés par `carnet jobs status` et renvoyés par `carnet jobs retry`.",
 }

@@ -3,6 +3,13 @@
 A row's ``dedupe_key`` (kind, subject, slot) is unique per workspace, so writing the
 same message twice stores it once. Workers claim rows with a conditional UPDATE (and
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several processes never send one twice.
+A claim is a lease (``CLAIM_LEASE``) that the worker's heartbeat extends while it works on
+its batch; a row whose lease ran out is given back marked ``outcome_unknown`` (its worker
+may have sent it before dying), so the next worker checks Slack before sending it again.
+
+``attempts`` counts HTTP tries, 429s included; ``failures`` counts real errors only (5xx,
+network, unknown outcomes): a row is failed after ``MAX_ATTEMPTS`` failures, never for
+being rate-limited.
 """
 
 from __future__ import annotations
@@ -11,16 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
 
-CLAIM_LEASE = timedelta(minutes=5)  # longer than a claimed batch can take (limit x HTTP timeout)
+# A claim lasts a minute; the worker's heartbeat extends the rows it still holds every
+# HEARTBEAT, so a killed worker's rows are free again within a minute (it was 5 minutes).
+# One row's send takes at most a few HTTP timeouts (a file upload is 3 calls of 10 s).
+CLAIM_LEASE = timedelta(seconds=60)
+HEARTBEAT = timedelta(seconds=15)
 CLAIM_BATCH = 10
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # real failures (not 429s) before a row is failed for good
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,26 @@ class NewMessage:
     kind: str
     payload: dict[str, Any]
     expires_at: datetime | None = None
+
+
+def channel_key(kind: str, payload: dict[str, Any]) -> str | None:
+    """The conversation a message is posted in, for pacing (a channel id, or a DM's user id); None when
+    the message is not a channel post (ephemeral, App Home, response_url)."""
+    if not isinstance(payload, dict):
+        return None
+    if kind == "file":
+        channel = payload.get("channel")
+    else:
+        destination = payload.get("destination")
+        if not isinstance(destination, dict):
+            return None
+        if destination.get("type") == "channel":
+            channel = destination.get("channel")
+        elif destination.get("type") == "dm":
+            channel = destination.get("user")
+        else:
+            return None
+    return channel[:64] if isinstance(channel, str) and channel else None
 
 
 def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, batch: int = 500) -> int:
@@ -49,7 +80,8 @@ def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime,
         rows = [
             dict(
                 workspace_id=m.workspace_id, dedupe_key=m.dedupe_key, kind=m.kind, payload=m.payload, status="pending",
-                attempts=0, next_attempt_at=now, expires_at=m.expires_at, created_at=now,
+                attempts=0, failures=0, channel_key=channel_key(m.kind, m.payload), outcome_unknown=False,
+                next_attempt_at=now, expires_at=m.expires_at, created_at=now,
             )
             for m in chunk
         ]
@@ -90,6 +122,9 @@ def enqueue(
         payload=payload,
         status="pending",
         attempts=0,
+        failures=0,
+        channel_key=channel_key(kind, payload),
+        outcome_unknown=False,
         next_attempt_at=not_before or now,
         expires_at=expires_at,
         created_at=now,
@@ -111,9 +146,16 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     expires_at: datetime | None
+    dedupe_key: str = ""
+    channel_key: str | None = None
+    failures: int = 0
+    first_attempt_at: datetime | None = None
+    outcome_unknown: bool = False
 
 
-def claim_due(session: Session, *, worker: str, now: datetime, limit: int = CLAIM_BATCH) -> list[ClaimedMessage]:
+def claim_due(
+    session: Session, *, worker: str, now: datetime, limit: int = CLAIM_BATCH, lease: timedelta = CLAIM_LEASE
+) -> list[ClaimedMessage]:
     """Claim up to ``limit`` due rows for ``worker``; commit happens in the caller's transaction."""
     candidates = session.scalars(
         select(OutboxMessage.id)
@@ -128,7 +170,11 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int = CLAI
         result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
-            .values(status="claimed", claimed_by=worker, claimed_until=now + CLAIM_LEASE)
+            .values(
+                status="claimed", claimed_by=worker, claimed_until=now + lease,
+                # The claim comes before any try: the history is searched from here after an unknown outcome.
+                first_attempt_at=func.coalesce(OutboxMessage.first_attempt_at, now),
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
@@ -136,29 +182,66 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int = CLAI
             assert row is not None
             session.refresh(row)
             claimed.append(
-                ClaimedMessage(row.id, row.workspace_id, row.kind, dict(row.payload), row.attempts, row.expires_at)
+                ClaimedMessage(
+                    row.id, row.workspace_id, row.kind, dict(row.payload), row.attempts, row.expires_at,
+                    row.dedupe_key, row.channel_key, row.failures, row.first_attempt_at, row.outcome_unknown,
+                )
             )
     return claimed
 
 
-def mark_sent(session: Session, message_id: int, *, worker: str, now: datetime) -> None:
+def extend_claims(session: Session, message_ids: list[int], *, worker: str, until: datetime) -> int:
+    """The heartbeat: push the lease of the rows ``worker`` still holds to ``until``; returns how many."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == worker, OutboxMessage.status == "claimed")
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mark_sent(session: Session, message_id: int, *, worker: str, now: datetime, tried: bool = True) -> None:
+    """The row reached Slack. ``tried=False``: found in the channel's history, no new HTTP try."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
-        .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_until=None, last_error=None)
+        .values(
+            status="sent", sent_at=now, attempts=OutboxMessage.attempts + (1 if tried else 0), claimed_until=None,
+            last_error=None, outcome_unknown=False,
+        )
         .execution_options(synchronize_session=False)
     )
 
 
-def mark_retry(session: Session, message_id: int, *, worker: str, retry_at: datetime, error: str) -> str:
-    """Put the row back for a later try, or fail it after ``MAX_ATTEMPTS``; returns the new status."""
+def mark_retry(
+    session: Session,
+    message_id: int,
+    *,
+    worker: str,
+    retry_at: datetime,
+    error: str,
+    failure: bool = True,
+    unknown: bool = False,
+    tried: bool = True,
+) -> str:
+    """Put the row back for a later try, or fail it after ``MAX_ATTEMPTS`` failures; returns the new status.
+
+    ``failure=False`` for a 429: a rate-limited try is a wait, never a step toward giving up.
+    ``unknown=True`` when the try may have landed (timeout after sending): the next try looks first."""
     row = session.get(OutboxMessage, message_id)
-    if row is None or row.claimed_by != worker:
+    if row is None or row.claimed_by != worker or row.status != "claimed":
         return "lost"
-    row.attempts += 1
+    if tried:
+        row.attempts += 1
+    if failure:
+        row.failures = (row.failures or 0) + 1
+    row.outcome_unknown = bool(unknown or (row.outcome_unknown and not tried))
     row.last_error = error[:2000]
     row.claimed_until = None
-    if row.attempts >= MAX_ATTEMPTS:
+    if row.failures >= MAX_ATTEMPTS:
         row.status = "failed"
     else:
         row.status = "pending"
@@ -166,22 +249,142 @@ def mark_retry(session: Session, message_id: int, *, worker: str, retry_at: date
     return row.status
 
 
-def mark_final(session: Session, message_id: int, *, worker: str, status: str, error: str | None) -> None:
-    """End a row that must not be retried: ``failed`` (Slack refused it) or ``dropped`` (too late)."""
+def defer(session: Session, message_id: int, *, worker: str, until: datetime) -> None:
+    """Give a claimed row back untried until ``until`` (its channel's pace): nothing is counted."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "claimed")
+        .values(status="pending", next_attempt_at=until, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def hold_channel(session: Session, *, workspace_id: int, channel: str, until: datetime) -> int:
+    """Slack said "wait" for a channel (429): no pending row of it is due before ``until``, whichever
+    worker holds it next. Returns how many rows were pushed back."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel_key == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mark_final(
+    session: Session, message_id: int, *, worker: str, status: str, error: str | None, tried: bool = True
+) -> None:
+    """End a row that must not be retried: ``failed`` (Slack refused it, bad payload) or ``dropped`` (too late)."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
-        .values(status=status, last_error=(error or "")[:2000], claimed_until=None, attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=status, last_error=(error or "")[:2000], claimed_until=None,
+            attempts=OutboxMessage.attempts + (1 if tried else 0),
+        )
         .execution_options(synchronize_session=False)
     )
 
 
 def reap_expired_claims(session: Session, *, now: datetime) -> int:
-    """Give back rows whose worker died mid-delivery (lease over); returns how many."""
+    """Give back rows whose worker died mid-delivery (lease over); returns how many.
+
+    The dead worker may have sent a row before it died: the row comes back ``outcome_unknown``."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "claimed", OutboxMessage.claimed_until < now)
-        .values(status="pending", claimed_by=None, claimed_until=None)
+        .values(status="pending", claimed_by=None, claimed_until=None, outcome_unknown=True)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# ----------------------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    id: int
+    team_id: str
+    dedupe_key: str
+    kind: str
+    destination: str
+    error: str
+    attempts: int
+    failures: int
+
+
+def describe_destination(kind: str, payload: dict[str, Any]) -> str:
+    """Where a row goes, in a few words: ``dm U1``, ``channel C1``, ``file C1``, ``response_url``."""
+    if not isinstance(payload, dict):
+        return "?"
+    if kind == "file":
+        return f"file {payload.get('channel') or '?'}"
+    destination = payload.get("destination")
+    if not isinstance(destination, dict):
+        return "no destination"
+    kind_of = str(destination.get("type") or "?")
+    target = destination.get("channel") or destination.get("user") or ""
+    if kind_of == "ephemeral":
+        target = f"{destination.get('channel') or '?'}/{destination.get('user') or '?'}"
+    return f"{kind_of} {target}".strip() if kind_of != "response_url" else "response_url"
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many rows in each status, every workspace together."""
+    rows = session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}
+
+
+def failed_rows(session: Session, ids: list[int] | None = None, *, limit: int = 200) -> list[FailedRow]:
+    """The failed rows (all, or those of ``ids``), newest first."""
+    from storage.models import Workspace
+
+    stmt = (
+        select(OutboxMessage, Workspace.team_id)
+        .join(Workspace, Workspace.id == OutboxMessage.workspace_id)
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc())
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    else:
+        stmt = stmt.limit(limit)
+    return [
+        FailedRow(
+            m.id, team_id, m.dedupe_key, m.kind, describe_destination(m.kind, m.payload), m.last_error or "",
+            m.attempts, m.failures,
+        )
+        for m, team_id in session.execute(stmt)
+    ]
+
+
+class NotFailed(ValueError):
+    """``retry_failed`` was asked for rows that are not failed (or do not exist)."""
+
+
+def retry_failed(session: Session, *, now: datetime, ids: list[int] | None = None) -> int:
+    """Put failed rows back to pending, due now, their failures forgotten; returns how many.
+
+    With ``ids``, every id must name a failed row, or nothing changes (raises ``NotFailed``)."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if ids is not None:
+        found = set(session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "failed")
+        ))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFailed(", ".join(str(i) for i in missing))
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    result = session.execute(
+        stmt.values(status="pending", failures=0, next_attempt_at=now, claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

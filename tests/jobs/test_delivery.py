@@ -100,8 +100,11 @@ REFUSALS = ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth"
 
 def test_an_ok_false_refusal_fails_the_row_without_retry(delivery, fake_slack, session_factory, workspace_id, clock):
     ids = {}
-    for error in REFUSALS:
-        ids[error] = enqueue_reply(session_factory, workspace_id, f"refusé {error}")
+    for n, error in enumerate(REFUSALS):
+        # One channel each: four posts to one channel at once would be paced (burst 3).
+        ids[error] = enqueue_reply(
+            session_factory, workspace_id, f"refusé {error}", destination={"type": "channel", "channel": f"C{n}"}
+        )
         fake_slack.fail_next("chat.postMessage", status=200, error=error)
     report = delivery.drain()
     assert (report.sent, report.failed, report.retried) == (0, len(REFUSALS), 0)
@@ -256,8 +259,8 @@ def test_a_conversation_reply_queued_twice_is_delivered_once(session_factory, fa
 def test_two_workers_in_threads_send_each_row_once(session_factory, fake_slack, workspace_id, clock):
     import threading
 
-    for i in range(60):
-        enqueue_reply(session_factory, workspace_id, f"t{i}")
+    for i in range(60):  # 60 channels: pacing (3 at once per channel) is not what this test is about
+        enqueue_reply(session_factory, workspace_id, f"t{i}", destination={"type": "channel", "channel": f"C{i}"})
     workers = [make_delivery(session_factory, fake_slack, clock, worker_id=f"w{i}") for i in range(3)]
     reports = {}
     threads = [threading.Thread(target=lambda w=w: reports.setdefault(w.worker_id, w.drain())) for w in workers]

@@ -32,8 +32,10 @@ def test_two_processes_send_every_row_exactly_once(postgres_url, fake_slack):
         for i in range(ROWS):
             outbox.enqueue(
                 session, workspace_id=ws.id, dedupe_key=f"reply:{i}", kind="reply",
-                payload=reply_payload(f"row-{i}", {"type": "channel", "channel": "C1"}), now=TEST_NOW,
+                payload=reply_payload(f"row-{i}", {"type": "channel", "channel": f"C{i % 150}"}), now=TEST_NOW,
             )
+    # 150 channels, two rows each: within one channel's burst, so the pace (1 a second per channel)
+    # does not stretch the test; pacing has its own tests (test_rate_limits.py).
     fake_slack.latency = 0.002  # each post takes a little while, as Slack's do: the workers overlap
 
     ctx = multiprocessing.get_context("spawn")

@@ -198,14 +198,18 @@ def test_a_reaped_workers_late_marks_change_nothing(session_factory, workspace_i
 
 @pytest.mark.parametrize("attempts_before", [0, outbox.MAX_ATTEMPTS - 2])
 def test_mark_retry_puts_back_then_fails_at_max_attempts(session_factory, workspace_id, attempts_before):
+    """Issue 11: MAX_ATTEMPTS counts real failures (``failures``), no longer every HTTP try (``attempts``)."""
     row_id = enqueue_reply(session_factory, workspace_id, "m")
     with session_factory() as session, session.begin():
-        session.get(OutboxMessage, row_id).attempts = attempts_before
+        stored = session.get(OutboxMessage, row_id)
+        stored.attempts = attempts_before + 5  # tries that were 429s: they do not bring the end nearer
+        stored.failures = attempts_before
     with session_factory() as session, session.begin():
         outbox.claim_due(session, worker="w", now=TEST_NOW)
         status = outbox.mark_retry(session, row_id, worker="w", retry_at=TEST_NOW + timedelta(seconds=30), error="slack 500")
     stored = row(session_factory, row_id)
-    assert stored.attempts == attempts_before + 1 and stored.last_error == "slack 500"
+    assert stored.attempts == attempts_before + 6 and stored.failures == attempts_before + 1
+    assert stored.last_error == "slack 500"
     assert status == stored.status == "pending"
     assert stored.next_attempt_at == TEST_NOW + timedelta(seconds=30) and stored.claimed_until is None
     with session_factory() as session, session.begin():
@@ -214,3 +218,70 @@ def test_mark_retry_puts_back_then_fails_at_max_attempts(session_factory, worksp
         status = outbox.mark_retry(session, row_id, worker="w", retry_at=TEST_NOW + timedelta(minutes=2), error="again")
     expected = "failed" if attempts_before + 2 >= outbox.MAX_ATTEMPTS else "pending"
     assert status == row(session_factory, row_id).status == expected
+
+
+def test_a_429_is_a_try_but_never_a_failure(session_factory, workspace_id):
+    """However many 429s a row meets, it stays pending: ``attempts`` grows, ``failures`` does not."""
+    row_id = enqueue_reply(session_factory, workspace_id, "m")
+    at = TEST_NOW
+    for _ in range(outbox.MAX_ATTEMPTS * 3):
+        with session_factory() as session, session.begin():
+            assert [c.id for c in outbox.claim_due(session, worker="w", now=at)] == [row_id]
+            status = outbox.mark_retry(
+                session, row_id, worker="w", retry_at=at + timedelta(seconds=1), error="ratelimited", failure=False
+            )
+        assert status == "pending"
+        at += timedelta(seconds=1)
+    stored = row(session_factory, row_id)
+    assert (stored.status, stored.attempts, stored.failures) == ("pending", outbox.MAX_ATTEMPTS * 3, 0)
+
+
+def test_a_reaped_row_comes_back_with_an_unknown_outcome(session_factory, workspace_id):
+    """Its worker may have sent it before dying: the next worker must look before sending it again."""
+    row_id = enqueue_reply(session_factory, workspace_id, "m")
+    with session_factory() as session, session.begin():
+        outbox.claim_due(session, worker="dead", now=TEST_NOW)
+    assert row(session_factory, row_id).first_attempt_at == TEST_NOW
+    assert row(session_factory, row_id).outcome_unknown is False
+    with session_factory() as session, session.begin():
+        assert outbox.reap_expired_claims(session, now=TEST_NOW + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 1
+    reaped = row(session_factory, row_id)
+    assert (reaped.status, reaped.outcome_unknown, reaped.first_attempt_at) == ("pending", True, TEST_NOW)
+
+
+def test_the_heartbeat_extends_only_the_rows_its_worker_still_holds(session_factory, workspace_id):
+    mine = [enqueue_reply(session_factory, workspace_id, f"m{i}") for i in range(3)]
+    with session_factory() as session, session.begin():
+        assert len(outbox.claim_due(session, worker="w", now=TEST_NOW)) == 3
+        outbox.mark_sent(session, mine[0], worker="w", now=TEST_NOW)
+    later = TEST_NOW + timedelta(seconds=45)
+    with session_factory() as session, session.begin():
+        assert outbox.extend_claims(session, mine, worker="w", until=later + outbox.CLAIM_LEASE) == 2
+        assert outbox.extend_claims(session, mine, worker="other", until=later + outbox.CLAIM_LEASE) == 0
+    assert [row(session_factory, i).claimed_until for i in mine] == [None] + [later + outbox.CLAIM_LEASE] * 2
+    with session_factory() as session, session.begin():  # the first lease is over, the extended one holds
+        assert outbox.reap_expired_claims(session, now=TEST_NOW + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 0
+
+
+def test_a_429_pushes_back_every_pending_row_of_that_channel_only(session_factory, workspace_id):
+    same = [enqueue_reply(session_factory, workspace_id, f"s{i}", destination={"type": "dm", "user": "UMGR"}) for i in range(3)]
+    other = enqueue_reply(session_factory, workspace_id, "o", destination={"type": "dm", "user": "UREP"})
+    later = enqueue_reply(session_factory, workspace_id, "l", destination={"type": "dm", "user": "UMGR"},
+                          not_before=TEST_NOW + timedelta(minutes=5))
+    until = TEST_NOW + timedelta(seconds=30)
+    with session_factory() as session, session.begin():
+        assert outbox.hold_channel(session, workspace_id=workspace_id, channel="UMGR", until=until) == 3
+    assert {row(session_factory, i).next_attempt_at for i in same} == {until}
+    assert row(session_factory, other).next_attempt_at == TEST_NOW
+    assert row(session_factory, later).next_attempt_at == TEST_NOW + timedelta(minutes=5)  # never brought forward
+
+
+def test_channel_keys_name_the_conversation_a_row_is_posted_in():
+    reply = reply_payload("x")["reply"]
+    assert outbox.channel_key("reply", {"destination": {"type": "dm", "user": "U1"}, "reply": reply}) == "U1"
+    assert outbox.channel_key("reply", {"destination": {"type": "channel", "channel": "C9"}, "reply": reply}) == "C9"
+    assert outbox.channel_key("file", {"channel": "U2"}) == "U2"
+    for unpaced in ({"type": "ephemeral", "channel": "C1", "user": "U1"}, {"type": "home", "user": "U1"},
+                    {"type": "response_url", "url": "https://hooks.slack.com/x"}, "nonsense"):
+        assert outbox.channel_key("reply", {"destination": unpaced, "reply": reply}) is None
+    assert outbox.channel_key("reply", {}) is None

@@ -25,11 +25,11 @@ from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import make_delivery, reply_payload, texts
 
-CHANNEL = {"type": "channel", "channel": "C1"}
 ROWS = 1000
 WORKERS = 2
-GIVE_UP_SECONDS = 60.0  # a worker that has not seen the outbox empty by then reports a failure
-TIME_BOUND_SECONDS = 30.0  # ~3 s of work plus ~2 s of retry waits on a 2-vCPU runner
+GIVE_UP_SECONDS = 120.0  # a worker that has not seen the outbox empty by then reports a failure
+# How fast this drains is measured in benchmarks/delivery.py (scenario "processes"), not here: a
+# time bound in a test fails on a busy runner without anything being wrong (issue 11 §6).
 # Failures injected at the start and again after 300 and 600 delivered messages, so that they
 # hit both processes in the thick of the work, not only the first calls.
 BURSTS_AT = (0, 300, 600)
@@ -39,6 +39,12 @@ SERVER_ERRORS_PER_BURST = 8  # 500: exponential backoff (1 s, then 2 s...)
 
 def _text(n: int) -> str:
     return f"row {n:04d}"
+
+
+def _channel(n: int) -> dict[str, str]:
+    """Rows are spread over 500 channels, two each: within a channel's burst, so pacing (one message a
+    second per channel, tested in test_rate_limits.py) does not stretch these tests to 1,000 s."""
+    return {"type": "channel", "channel": f"C{n % 500:03d}"}
 
 
 def drain_until_empty(database_url: str, api_url: str, worker_id: str, start: Any, results: Any) -> None:
@@ -112,7 +118,7 @@ def test_two_delivery_processes_over_1000_due_rows_deliver_each_exactly_once(
         for n in range(ROWS):
             assert outbox.enqueue(
                 session, workspace_id=workspace_id, dedupe_key=f"reply:scale:{n}", kind="reply",
-                payload=reply_payload(_text(n), CHANNEL), now=seeded_at,
+                payload=reply_payload(_text(n), _channel(n)), now=seeded_at,
             )
     fake_slack.latency = 0.002  # a post takes a little while, as Slack's do: the processes overlap
 
@@ -131,14 +137,12 @@ def test_two_delivery_processes_over_1000_due_rows_deliver_each_exactly_once(
         for p in procs:
             p.start()
         injector.start()
-        start.wait(60)  # both processes are up (imports done): the clock starts now
-        began = time.monotonic()
+        start.wait(60)  # both processes are up (imports done)
         for _ in procs:
             try:
                 reports.append(results.get(timeout=GIVE_UP_SECONDS + 30))
             except queue.Empty:
                 raise AssertionError(f"a worker process gave no report; got {reports}") from None
-        elapsed = time.monotonic() - began
         for p in procs:
             p.join(30)
     finally:
@@ -189,7 +193,6 @@ def test_two_delivery_processes_over_1000_due_rows_deliver_each_exactly_once(
     sent_by = {r[0]: r[1]["sent"] for r in reports}
     assert sum(sent_by.values()) == ROWS and all(n > 0 for n in sent_by.values()), sent_by
     assert Counter(r.claimed_by for r in rows) == Counter(sent_by)
-    assert elapsed < TIME_BOUND_SECONDS, f"draining took {elapsed:.1f} s"
 
 
 RESTART_ROWS = 200
@@ -207,7 +210,7 @@ def test_a_worker_that_dies_after_claiming_loses_nothing_and_doubles_nothing(
         for n in range(RESTART_ROWS):
             outbox.enqueue(
                 session, workspace_id=workspace_id, dedupe_key=f"reply:restart:{n}", kind="reply",
-                payload=reply_payload(_text(n), CHANNEL), now=TEST_NOW - timedelta(seconds=RESTART_ROWS - n),
+                payload=reply_payload(_text(n), _channel(n)), now=TEST_NOW - timedelta(seconds=RESTART_ROWS - n),
             )
     with session_factory() as session, session.begin():
         dead = outbox.claim_due(session, worker="dead", now=clock.now(), limit=CLAIMED_BY_DEAD)
