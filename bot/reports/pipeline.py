@@ -193,44 +193,34 @@ def _stalled(
     days: int,
     limit: int,
 ) -> tuple[list[StalledDeal], int]:
-    """Open deals with no stage change and no action by their rep on the account for ``days``.
+    """Open deals with no stage change and no action by their rep on the account for ``days``:
+    the ``limit`` largest (amount, then id) and how many there are."""
+    ids, count = _largest_idle(session, workspace_id, member_ids, now=now, today=today, days=days, limit=max(limit, 1))
+    rows = _deal_rows(session, ids)
+    last_days = _last_action_days(session, workspace_id, {row.account_id for row in rows})
+    deals = [_stalled_deal(row, last_days, today=today, zone=zone) for row in rows]
+    return deals[: max(limit, 0)], count
 
-    The (rep, account) pairs with an action in the last ``days`` are few (a few weeks of the team's
-    actions, read through the day indexes); idle open deals are anti-joined against them, the count
-    comes with the listed rows (a window), and the last action day is read for those few rows only.
-    A GROUP BY of max(day) over every action of the team cost about a second on 200,000 actions.
-    """
-    day_cutoff = today - timedelta(days=days)
-    recent = (
+
+def _recent_pairs(workspace_id: int, member_ids: list[int], *, since: date):
+    """The (rep, account) pairs with an action since ``since``: a few weeks of the team's actions,
+    read through the day indexes (a few thousand pairs for 50 reps)."""
+    return (
         select(Action.member_id, Action.account_id)
-        .where(
-            Action.workspace_id == workspace_id,
-            Action.member_id.in_(member_ids),
-            Action.occurred_on >= day_cutoff,
-        )
+        .where(Action.workspace_id == workspace_id, Action.member_id.in_(member_ids), Action.occurred_on >= since)
         .group_by(Action.member_id, Action.account_id)
-        .subquery()
+        .subquery("recent")
     )
-    stalled = (
-        select(
-            Opportunity.id.label("id"),
-            Opportunity.member_id.label("member_id"),
-            Opportunity.account_id.label("account_id"),
-            Account.name.label("account"),
-            Opportunity.title.label("title"),
-            Member.display_name.label("rep"),
-            Opportunity.stage.label("stage"),
-            Opportunity.amount.label("amount"),
-            Opportunity.currency.label("currency"),
-            Opportunity.updated_at.label("updated_at"),
-            func.count().over().label("total"),
-        )
+
+
+def _idle_deals(workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, columns: list):
+    """``columns`` of the open deals not touched for ``days``: no stage change (updated_at) and no
+    action by their rep on the account, the recent (rep, account) pairs anti-joined."""
+    recent = _recent_pairs(workspace_id, member_ids, since=today - timedelta(days=days))
+    return (
+        select(*columns)
         .select_from(Opportunity)
-        .outerjoin(
-            recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id)
-        )
-        .join(Account, Account.id == Opportunity.account_id)
-        .join(Member, Member.id == Opportunity.member_id)
+        .outerjoin(recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id))
         .where(
             Opportunity.workspace_id == workspace_id,
             Opportunity.member_id.in_(member_ids),
@@ -238,37 +228,79 @@ def _stalled(
             Opportunity.updated_at < now - timedelta(days=days),
             recent.c.member_id.is_(None),
         )
-        .order_by(Opportunity.amount.desc(), Opportunity.id)
-        .limit(max(limit, 1))  # one row at least: it carries the count
-        .subquery()
     )
-    rows = session.execute(select(stalled).order_by(stalled.c.amount.desc(), stalled.c.id)).all()
-    count = rows[0].total if rows else 0
-    # The last action day of the few listed deals, read through the account index (a few dozen
-    # actions per account). Keep this query this plain: with a GROUP BY or a day range, SQLite
-    # (without statistics) walks the workspace's actions through a day index instead.
-    last_days: dict[tuple[int, int], date] = {}
-    if rows:
-        for member_id, account_id, day in session.execute(
-            select(Action.member_id, Action.account_id, Action.occurred_on).where(
-                Action.workspace_id == workspace_id,
-                Action.account_id.in_({r.account_id for r in rows}),
-            )
-        ):
-            key = (member_id, account_id)
-            if day > last_days.get(key, date.min):
-                last_days[key] = day
-    deals = []
-    for row in rows:
-        # updated_at is UTC; idle days count in the member's calendar, like ``today`` and occurred_on.
-        last_touch = max(row.updated_at.astimezone(zone).date(), last_days.get((row.member_id, row.account_id), date.min))
-        deals.append(
-            StalledDeal(
-                row.id, row.account, row.title, row.rep, row.stage, _money(row.amount), row.currency,
-                (today - last_touch).days,
-            )
+
+
+def _largest_idle(
+    session: Session, workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, limit: int
+) -> tuple[list[int], int]:
+    """The ids of the ``limit`` largest idle deals, and the number of idle deals, in one statement.
+
+    The idle set is a MATERIALIZED CTE (PostgreSQL 12+, SQLite 3.35+) read twice, for its size
+    and its top rows: planned on its own, for all its rows, it is a hash anti join on PostgreSQL
+    (an automatic index on the recent pairs on SQLite) at any size. Written as one query with
+    ``LIMIT`` and ``count(*) OVER ()``, PostgreSQL estimated that a nested-loop anti join would
+    find the first rows at once, and at 100,000 open deals spent 11 s comparing every deal with
+    every recent pair before the window could count them.
+    """
+    idle = (
+        _idle_deals(workspace_id, member_ids, now=now, today=today, days=days,
+                    columns=[Opportunity.id.label("id"), Opportunity.amount.label("amount")])
+        .cte("idle")
+        .prefix_with("MATERIALIZED")
+    )
+    total = select(func.count()).select_from(idle).scalar_subquery()
+    rows = session.execute(
+        select(idle.c.id, total.label("total")).order_by(idle.c.amount.desc(), idle.c.id).limit(limit)
+    ).all()
+    return [row.id for row in rows], (int(rows[0].total) if rows else 0)
+
+
+def _deal_rows(session: Session, ids: list[int]) -> list:
+    """What a stalled line shows of the deals ``ids``, in the order of ``ids``."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Opportunity.id, Opportunity.member_id, Opportunity.account_id, Account.name.label("account"),
+            Opportunity.title, Member.display_name.label("rep"), Opportunity.stage, Opportunity.amount,
+            Opportunity.currency, Opportunity.updated_at,
         )
-    return deals[: max(limit, 0)], count
+        .join(Account, Account.id == Opportunity.account_id)
+        .join(Member, Member.id == Opportunity.member_id)
+        .where(Opportunity.id.in_(ids))
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _last_action_days(session: Session, workspace_id: int, account_ids: set[int]) -> dict[tuple[int, int], date]:
+    """(rep, account) → the day of the rep's last action on the account, for a few accounts.
+
+    Read through the account index (a few dozen actions per account). Keep this query this plain:
+    with a GROUP BY or a day range, SQLite (without statistics) walks the workspace's actions
+    through a day index instead.
+    """
+    last_days: dict[tuple[int, int], date] = {}
+    if not account_ids:
+        return last_days
+    for member_id, account_id, day in session.execute(
+        select(Action.member_id, Action.account_id, Action.occurred_on).where(
+            Action.workspace_id == workspace_id, Action.account_id.in_(account_ids)
+        )
+    ):
+        key = (member_id, account_id)
+        if day > last_days.get(key, date.min):
+            last_days[key] = day
+    return last_days
+
+
+def _stalled_deal(row, last_days: dict[tuple[int, int], date], *, today: date, zone: ZoneInfo) -> StalledDeal:
+    # updated_at is UTC; idle days count in the member's calendar, like ``today`` and occurred_on.
+    last_touch = max(row.updated_at.astimezone(zone).date(), last_days.get((row.member_id, row.account_id), date.min))
+    return StalledDeal(
+        row.id, row.account, row.title, row.rep, row.stage, _money(row.amount), row.currency, (today - last_touch).days
+    )
 
 
 def by_currency(totals: list[StageTotal], attr: str) -> dict[str, Decimal]:
@@ -285,30 +317,9 @@ def stalled_counts_by_member(
     """member → stalled open deals, for a whole team in one query (same rule as ``_stalled``)."""
     if not member_ids:
         return {}
-    recent = (
-        select(Action.member_id, Action.account_id)
-        .where(
-            Action.workspace_id == workspace_id,
-            Action.member_id.in_(member_ids),
-            Action.occurred_on >= today - timedelta(days=days),
-        )
-        .group_by(Action.member_id, Action.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Opportunity.member_id, func.count(Opportunity.id))
-        .outerjoin(
-            recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id)
-        )
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.member_id.in_(member_ids),
-            Opportunity.status == "open",
-            Opportunity.updated_at < now - timedelta(days=days),
-            recent.c.member_id.is_(None),
-        )
-        .group_by(Opportunity.member_id)
-    ).all()
+    idle = _idle_deals(workspace_id, member_ids, now=now, today=today, days=days,
+                       columns=[Opportunity.member_id.label("member_id")]).subquery("idle")
+    rows = session.execute(select(idle.c.member_id, func.count()).group_by(idle.c.member_id)).all()
     counts = {m: 0 for m in member_ids}
     counts.update({member_id: int(count) for member_id, count in rows})
     return counts
