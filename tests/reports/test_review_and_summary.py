@@ -13,14 +13,16 @@ Nadia's team in November: won 15 000 € of a 100 000 € team objective (15 %),
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from bot.dialogs import digest as digest_dialog
 from bot.dialogs.context import Context
-from bot.reports.coaching import period_summary, review_brief
+from bot.reports.coaching import period_summary, review_brief, review_briefs
+from bot.reports.pipeline import pipeline_report
 from bot.services import workspace_settings
 from bot.services.team import team_of
 from storage.db import make_session_factory
@@ -207,3 +209,57 @@ def seed_other_workspace(session_factory) -> str:
     with session_factory() as s:
         assert s.scalar(select(Opportunity.id).where(Opportunity.title == "Secret")) is not None
     return "Secret"
+
+
+# --------------------------------------------------------------------------- all briefs at once
+
+
+@pytest.mark.parametrize(
+    "xavier_tz, xavier_period",
+    [("America/New_York", "month"), ("Europe/Paris", "month"), ("Europe/Paris", "week")],
+)
+def test_all_review_briefs_at_once_are_each_reps_brief_alone(session_factory, seeded, xavier_tz, xavier_period):
+    """The scheduler builds a month end's briefs together (one grouped query per figure over every
+    rep of a period and zone): each must be exactly the rep's brief alone, and its stalled deals
+    the ones the pipeline report lists for the rep — whether the reps share a scope or not."""
+    with session_factory() as s, s.begin():
+        xavier = s.get(Member, seeded["Xavier"])
+        xavier.tz, xavier.period = xavier_tz, xavier_period
+    with session_factory() as s:
+        settings = workspace_settings.load(s.get(Workspace, seeded.ws))
+        reps = [s.get(Member, seeded[name]) for name in ("Alice", "Bruno", "Xavier")]
+        together = review_briefs(s, reps, now=NOW, settings=settings)
+        alone = {rep.id: review_brief(s, rep, now=NOW, settings=settings) for rep in reps}
+        listed = {
+            rep.id: pipeline_report(
+                s, seeded.ws, [rep.id], period_start=alone[rep.id].period_start, period_end=alone[rep.id].period_end,
+                now=NOW, today=NOW.astimezone(ZoneInfo(rep.tz)).date(), zone=ZoneInfo(rep.tz),
+                stalled_after_days=settings.stalled_after_days, stalled_limit=5,
+            ).stalled
+            for rep in reps
+        }
+
+    assert together == alone
+    assert {rep_id: brief.stalled for rep_id, brief in together.items()} == listed
+    bruno, alice = together[seeded["Bruno"]], together[seeded["Alice"]]
+    assert len(bruno.stalled) == 2 and alice.flat_probabilities and bruno.under_visited_gold  # not a vacuous check
+    assert {b.name for b in together.values()} == {"Alice", "Bruno", "Xavier"}
+
+
+def test_briefs_of_many_reps_cost_the_statements_of_one(session_factory, seeded):
+    engine = session_factory.kw["bind"]
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with session_factory() as s:
+        settings = workspace_settings.load(s.get(Workspace, seeded.ws))
+        reps = [s.get(Member, seeded[name]) for name in ("Alice", "Bruno")]  # one period, one zone
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            review_briefs(s, reps[:1], now=NOW, settings=settings)
+            one = len(statements)
+            statements.clear()
+            review_briefs(s, reps, now=NOW, settings=settings)
+            two = len(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    assert one == two <= 10
