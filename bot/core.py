@@ -17,6 +17,10 @@ class Text:
 
     key: str
     values: dict[str, Any] = field(default_factory=dict)
+    # A line of a reply may belong to a list (e.g. "reps"): when a door cannot show the whole reply,
+    # it shortens lists (saying "… and N more") and never cuts the other lines. Not part of equality:
+    # it is layout, not meaning.
+    group: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,9 @@ class Reply:
     # Slow work promised by this reply ("carnet digest"): the Slack door acks first, then runs
     # this command as a ``later`` Request delivered through the outbox; the console runs it at once.
     followup: str | None = None
+    # Set by the door that also sends the complete reply as a file (to the reader's DM) when it
+    # does not fit one message: the shortened message then says where the rest is.
+    full_copy: bool = False
 
     @property
     def keys(self) -> list[str]:
@@ -102,7 +109,7 @@ class Reply:
         copies made queuing a morning's agendas slow."""
 
         def text(t: Text | None) -> dict[str, Any] | None:
-            return None if t is None else {"key": t.key, "values": dict(t.values)}
+            return None if t is None else {"key": t.key, "values": dict(t.values), "group": t.group}
 
         def choice(c: Choice) -> dict[str, Any]:
             return {"label": text(c.label), "value": c.value, "style": c.style}
@@ -140,12 +147,13 @@ class Reply:
             "replace_original": self.replace_original,
             "ok": self.ok,
             "followup": self.followup,
+            "full_copy": self.full_copy,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Reply":
         def text(d: dict[str, Any] | None) -> Text | None:
-            return None if d is None else Text(d["key"], dict(d.get("values") or {}))
+            return None if d is None else Text(d["key"], dict(d.get("values") or {}), d.get("group"))
 
         def value(v: Any) -> Text | str:
             return text(v) if isinstance(v, dict) else v  # type: ignore[return-value]
@@ -187,6 +195,7 @@ class Reply:
             replace_original=data.get("replace_original", False),
             ok=data.get("ok", True),
             followup=data.get("followup"),
+            full_copy=data.get("full_copy", False),
         )
 
 

@@ -89,15 +89,17 @@ def digest_reply(ctx: Context, digest: WeeklyDigest) -> Reply:
                     "won": money(rep.won),
                     "attainment": _pct(ctx, rep.attainment),
                 },
+                group="reps",
             )
         )
     if digest.won_deals:
         lines.append(Text("digest.wins_title"))
-        for rep, account, title, amount in digest.won_deals[:5]:
-            lines.append(Text("digest.win_line", {"rep": rep, "account": account, "title": title, "amount": money(amount)}))
+        # The biggest wins first: when Slack cannot show them all, those are the ones kept.
+        for rep, account, title, amount in sorted(digest.won_deals, key=lambda win: -win[3]):
+            lines.append(Text("digest.win_line", {"rep": rep, "account": account, "title": title, "amount": money(amount)}, "wins"))
     lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
     for risk in digest.risks:
-        lines.append(risk_text(ctx, risk.kind, risk.name, risk.values))
+        lines.append(replace(risk_text(ctx, risk.kind, risk.name, risk.values), group="risks"))
     return Reply(locale=ctx.locale, lines=lines)
 
 

@@ -38,7 +38,6 @@ from bot.services.workspace_settings import OPEN_STAGES
 from storage.models import Account, Opportunity, PendingCommand
 
 FORM_ID = "opp.form"
-LIST_LIMIT = 25
 
 # --------------------------------------------------------------------------- command
 
@@ -327,7 +326,6 @@ def list_mine(ctx: Context) -> Reply:
                 Opportunity.status == "open",
             )
             .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on, Opportunity.id)
-            .limit(LIST_LIMIT)
         )
     )
     if not deals:
@@ -351,6 +349,7 @@ def list_mine(ctx: Context) -> Reply:
                     "weighted": format_money(ctx.locale, deal.weighted_amount, deal.currency),
                     "close": close,
                 },
+                group="deals",
             )
         )
     return Reply(locale=ctx.locale, lines=lines, choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")])

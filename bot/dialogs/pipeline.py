@@ -104,6 +104,7 @@ def render_report(ctx: Context, report: PipelineReport, title: Text) -> Reply:
                         "amount": format_money(ctx.locale, deal.amount, deal.currency),
                         "days": deal.idle_days,
                     },
+                    group="stalled",
                 )
             )
     return Reply(locale=ctx.locale, lines=lines)
@@ -164,6 +165,7 @@ def show_team(ctx: Context) -> Reply:
                     "closing": format_money(ctx.locale, rep.closing_weighted, rep.currency),
                     "won": format_money(ctx.locale, rep.won_amount, rep.currency),
                 },
+                group="reps",
             )
         )
     return reply

@@ -33,7 +33,6 @@ from bot.services.plans import (
 from storage.models import Account, Plan, PendingCommand
 
 RESCHEDULE_FORM_ID = "plan.reschedule"
-LIST_LIMIT = 20
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)
 
 
@@ -169,16 +168,13 @@ def week(ctx: Context) -> Reply:
                 Plan.due_at >= ctx.now - timedelta(days=14),
             )
             .order_by(Plan.due_at)
-            .limit(LIST_LIMIT)
         )
     )
     if not plans and not missed:
         return ctx.reply(Text("plan.week_empty"))
-    items = [plan_item(ctx, p, missed=True) for p in missed] + [plan_item(ctx, p) for p in plans]
+    items = [plan_item(ctx, p) for p in plans] + [plan_item(ctx, p, missed=True) for p in missed]
     lines = [Text("plan.week_title", {"count": len(plans)})]
-    if len(items) > LIST_LIMIT:
-        lines.append(Text("agenda.more", {"count": len(items) - LIST_LIMIT}))
-    return Reply(locale=ctx.locale, lines=lines, items=items[:LIST_LIMIT])
+    return Reply(locale=ctx.locale, lines=lines, items=items)
 
 
 # --------------------------------------------------------------------------- choices
@@ -328,9 +324,7 @@ def agenda(ctx: Context, today: list[Plan], missed: list[Plan]) -> Reply | None:
         return None
     lines = [Text("agenda.title", {"name": ctx.member.display_name, "day": format_when(ctx.locale, ctx.local_now, has_time=False)})]
     items = [plan_item(ctx, p) for p in today] + [plan_item(ctx, p, missed=True) for p in missed]
-    if len(items) > LIST_LIMIT:
-        lines.append(Text("agenda.more", {"count": len(items) - LIST_LIMIT}))
-    return Reply(locale=ctx.locale, lines=lines, items=items[:LIST_LIMIT])
+    return Reply(locale=ctx.locale, lines=lines, items=items)
 
 
 def reminder(ctx: Context, plan: Plan) -> Reply:

@@ -97,6 +97,7 @@ def _list_team(ctx: Context) -> Reply:
                     "tz": m.tz,
                     "period": ctx.say(f"team.period.{m.period}"),
                 },
+                group="members",
             )
         )
     lines.append(Text("team.usage"))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
@@ -31,11 +32,32 @@ def normalize_locale(locale: str | None) -> str:
 def translate(locale: str, key: str, /, **values: Any) -> str:
     """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback)."""
     catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
-    template = catalogue.get(key) or CATALOGUES["en"].get(key) or key
+    template = catalogue.get(key) or CATALOGUES["en"].get(key)
+    if template is None and isinstance(values.get("count"), int):
+        template, values = _plural(locale, catalogue, key, values)
+    template = template or key
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+@lru_cache(maxsize=8)
+def _plural_rule(locale: str):
+    return Locale.parse(locale).plural_form
+
+
+def _plural(locale: str, catalogue: dict[str, str], key: str, values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """A counted sentence: ``key.one`` / ``key.other`` (any CLDR form: ``zero``, ``two``, ``few``,
+    ``many``) chosen by Babel's plural rules for ``count``, ``other`` when that form is absent;
+    the count is written as the locale writes numbers (``1 000`` / ``1,000``)."""
+    loc = normalize_locale(locale)
+    count = values["count"]
+    form = _plural_rule(loc)(abs(count))
+    template = catalogue.get(f"{key}.{form}") or catalogue.get(f"{key}.other")
+    if template is None:
+        return None, values
+    return template, {**values, "count": format_decimal(count, locale=loc)}
 
 
 def label(locale: str, kind: str, code: str | None) -> str:

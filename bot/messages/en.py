@@ -388,6 +388,18 @@ MESSAGES: dict[str, str] = {
     "summary.thanks": "Thank you all — on to the next period!",
     # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
     "choice.already_done": "This choice was just handled by another click: nothing more was recorded.",
+    # long replies (issue 11 §5, render): what a Slack message could not show, and where the rest is
+    "render.more_lines.one": "_… and {count} more line_",
+    "render.more_lines.other": "_… and {count} more lines_",
+    "render.more_items.one": "_… and {count} more item_",
+    "render.more_items.other": "_… and {count} more items_",
+    "render.more_choices.one": "_… and {count} more choice_",
+    "render.more_choices.other": "_… and {count} more choices_",
+    "render.more_options.one": "… and {count} more option, not listed here (Slack shows 100).",
+    "render.more_options.other": "… and {count} more options, not listed here (Slack shows 100).",
+    "render.full_copy": ":memo: This reply is too long for one Slack message: the complete version comes as a text file in your direct messages.",
+    "render.full_copy_title": "Carnet — complete reply",
+    "render.full_copy_comment": "Here is the complete reply, too long for a single Slack message.",
     # outbox delivery (issue 11 §3): the team channel is unusable; told once to the admin
     "outbox.admin.channel_unreachable": ":warning: Carnet could not post in <#{channel}> (`{error}`). If it is a private channel, invite the bot there (`/invite @carnet`); otherwise choose another team channel with `/carnet settings channel #channel`. The messages not sent are listed by `carnet jobs status` and sent again by `carnet jobs retry`.",
 }

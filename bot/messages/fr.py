@@ -388,6 +388,18 @@ MESSAGES: dict[str, str] = {
     "summary.thanks": "Merci à toutes et à tous — en route pour la prochaine période !",
     # concurrent clicks (issue 11 §4): the click that lost the race to take a pending choice
     "choice.already_done": "Ce choix vient d'être traité par un autre clic : rien de plus n'a été enregistré.",
+    # long replies (issue 11 §5, render): what a Slack message could not show, and where the rest is
+    "render.more_lines.one": "_… et {count} autre ligne_",
+    "render.more_lines.other": "_… et {count} autres lignes_",
+    "render.more_items.one": "_… et {count} autre élément_",
+    "render.more_items.other": "_… et {count} autres éléments_",
+    "render.more_choices.one": "_… et {count} autre choix_",
+    "render.more_choices.other": "_… et {count} autres choix_",
+    "render.more_options.one": "… et {count} autre option, non listée ici (Slack en montre 100).",
+    "render.more_options.other": "… et {count} autres options, non listées ici (Slack en montre 100).",
+    "render.full_copy": ":memo: Cette réponse est trop longue pour un message Slack : la version complète arrive en fichier texte dans vos messages directs.",
+    "render.full_copy_title": "Carnet — réponse complète",
+    "render.full_copy_comment": "Voici la réponse complète, trop longue pour un seul message Slack.",
     # outbox delivery (issue 11 §3): the team channel is unusable; told once to the admin
     "outbox.admin.channel_unreachable": ":warning: Carnet n'a pas pu publier dans <#{channel}> (`{error}`). S'il s'agit d'un canal privé, invitez-y le bot (`/invite @carnet`) ; sinon choisissez un autre canal d'équipe avec `/carnet settings channel #canal`. Les messages non envoyés sont listés par `carnet jobs status` et renvoyés par `carnet jobs retry`.",
 }

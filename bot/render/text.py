@@ -63,3 +63,16 @@ def render_reply(reply: Reply) -> str:
     for name, error in reply.field_errors.items():
         out.append(f"  ! {name}: {plain(reply.locale, error)}")
     return "\n".join(out)
+
+
+def full_text(reply: Reply) -> str:
+    """The whole reply as a plain-text document (the file sent when a Slack message cannot hold
+    it): every line, fact and item, without the console's choice numbers."""
+    out = [plain(reply.locale, line) for line in reply.lines]
+    if reply.facts:
+        width = max(len(plain(reply.locale, f.label)) for f in reply.facts)
+        for fact in reply.facts:
+            value = plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value
+            out.append(f"  {plain(reply.locale, fact.label).ljust(width)} : {value}")
+    out.extend(f"• {plain(reply.locale, item.text)}" for item in reply.items)
+    return "\n".join(out) + "\n"
