@@ -18,6 +18,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core import Request
+from bot.handlers import full_copy
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import form_view, reply_message
 
@@ -61,9 +62,13 @@ def register(app: App, deps: SlackDeps) -> None:
         request = command_request(body)
         reply = deps.conversation.handle(request)
         if reply.form is None:
-            ack(reply_message(reply))
+            shown = full_copy.mark(reply)  # too long for one message: say so, send the whole as a file
+            ack(reply_message(shown))
+            if shown.full_copy and full_copy.queue(deps.conversation, request, shown):
+                deps.wake_delivery()
             if reply.followup:
-                deps.conversation.handle(later_request(request, reply.followup, body.get("response_url")))
+                later = later_request(request, reply.followup, body.get("response_url"))
+                full_copy.queue(deps.conversation, later, deps.conversation.handle(later))
                 deps.wake_delivery()
             return
         ack()
