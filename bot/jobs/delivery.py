@@ -224,6 +224,7 @@ class OutboxDelivery:
         self.heartbeat_interval = heartbeat_interval or min(outbox.HEARTBEAT, lease / 4).total_seconds()
         self._reserved: dict[int, tuple[str, datetime]] = {}  # row id -> (channel, the slot it was given back until)
         self._method_hold: dict[str, datetime] = {}  # unpaced method -> no call before (its 429)
+        self._channel_hold: dict[str, datetime] = {}  # channel -> no post before (its 429), paced or not
         self._history: dict[str, set[str]] = {}  # channel -> keys found, for one batch
 
     def deliver_due(self, *, limit: int = outbox.CLAIM_BATCH) -> DeliveryReport:
@@ -307,9 +308,12 @@ class OutboxDelivery:
             if until is not None and until > now:
                 return SendOutcome("deferred", until=until, tried=False, failure=False)
             return None
+        channel = f"{message.workspace_id}:{message.channel_key}"
+        held = self._channel_hold.get(channel)
+        if held is not None and held > now:  # the rest of a batch after that channel's 429
+            return SendOutcome("deferred", until=held, tried=False, failure=False)
         if self.pacing is None:
             return None
-        channel = f"{message.workspace_id}:{message.channel_key}"
         reserved = self._reserved.pop(message.id, None)
         slot = reserved[1] if reserved is not None else None
         if slot is None or slot > now:
@@ -372,6 +376,9 @@ class OutboxDelivery:
     def _hold(self, session: Session, message: outbox.ClaimedMessage, until: datetime, *, channel: bool) -> None:
         if channel and message.channel_key is not None:
             key = f"{message.workspace_id}:{message.channel_key}"
+            self._channel_hold[key] = max(self._channel_hold.get(key, until), until)
+            if len(self._channel_hold) > 10_000:
+                self._channel_hold = {k: v for k, v in self._channel_hold.items() if v > self.clock.now()}
             if self.pacing is not None:
                 self.pacing.hold(key, until)
             for row_id in [k for k, v in self._reserved.items() if v[0] == key]:  # their slots were before the wait

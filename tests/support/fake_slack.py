@@ -15,7 +15,16 @@ Paths served:
 
 Every request is recorded as a :class:`RecordedCall`, failed ones included (``failed=True``).
 Failure injection (:meth:`FakeSlack.fail_next`) uses the Web API method name, ``"response_url"``
-for response URLs and ``"upload"`` for upload URLs.
+for response URLs and ``"upload"`` for upload URLs; besides errors it can answer after the
+client's timeout *after* storing the message (``mode="slow_after_store"``), drop the connection
+after storing it (``"drop_after_store"``), or time out without storing it (``"slow_no_store"``).
+
+Rate limits like Slack's: ``FakeSlack(rate_limit_per_channel=1.0, burst=3)`` lets
+``chat.postMessage`` post one message a second per channel with bursts of 3, and answers 429
+``Retry-After: <seconds>`` over it. The limiter reads ``clock`` (seconds; default
+``time.monotonic``), so a test can drive it with the same fixed clock as Carnet's worker.
+Messages are kept with their ``metadata``; ``conversations.history`` serves them (newest first,
+``oldest``/``latest``/``limit``/``cursor``, metadata only with ``include_all_metadata``).
 """
 
 from __future__ import annotations
@@ -26,8 +35,10 @@ import itertools
 import json
 import secrets
 import threading
+import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +74,10 @@ class RecordedCall:
     response: dict | None = None  # JSON body answered (None for non-JSON answers)
     path: str = ""  # request path, e.g. "/api/chat.postMessage" or "/response/cmd1"
     raw_body: bytes = b""
+    rate_limited: bool = False  # answered 429 by the per-channel rate limit (not by injection)
+    fake_time: float | None = None  # the rate limiter's clock on arrival (rate-limited methods only)
+    mode: str = ""  # the failure mode injected for this call, if any ("slow_after_store", ...)
+    retry_after: int | None = None  # the Retry-After answered with a 429
 
     @property
     def token(self) -> str | None:
@@ -102,6 +117,8 @@ class FailureSpec:
     retry_after: int | None = None
     error: str | None = None
     remaining: int | None = 1  # None = until clear_failures()
+    mode: str = "error"  # error | slow_after_store | drop_after_store | slow_no_store
+    delay: float = 0.0  # seconds, for the slow modes (cut short by release())
 
 
 @dataclass
@@ -133,6 +150,9 @@ class FakeSlack:
         bot_id: str = "BBOT",
         app_id: str = "A1",
         require_token: bool = True,
+        rate_limit_per_channel: float | None = None,
+        burst: int = 1,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -144,6 +164,12 @@ class FakeSlack:
         self.bot_id = bot_id
         self.app_id = app_id
         self.require_token = require_token  # Web API calls without a token -> not_authed
+        self.rate_limit_per_channel = rate_limit_per_channel  # chat.postMessage per channel a second; None: no limit
+        self.burst = burst
+        self.clock = clock or time.monotonic
+        self.ts_clock: Callable[[], float] = time.time  # what message ts are made of (tests: the fixed clock)
+        self._tat: dict[str, float] = {}  # the rate limiter's next theoretical arrival, per channel
+        self._release = threading.Event()
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -178,6 +204,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._release.set()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -246,8 +273,16 @@ class FakeSlack:
         retry_after: int | None = None,
         times: int | None = 1,
         error: str | None = None,
+        mode: str = "error",
+        delay: float = 0.0,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (``times=None``: until cleared).
+
+        ``mode="slow_after_store"``: the call is handled (the message stored, the call recorded
+        as delivered) and answered only after ``delay`` seconds — past the client's timeout, the
+        client never learns it worked. ``"drop_after_store"``: handled, then the connection is
+        closed with no answer. ``"slow_no_store"``: nothing is stored; after ``delay`` the
+        connection is closed (recorded as failed). :meth:`release` ends the waits early.
 
         ``status=429`` answers with a ``Retry-After`` header (``retry_after``, default 1) and
         ``{"ok": false, "error": "ratelimited"}``. 5xx answer ``{"ok": false, "error": ...}``
@@ -257,6 +292,14 @@ class FakeSlack:
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None")
+        if mode not in ("error", "slow_after_store", "drop_after_store", "slow_no_store"):
+            raise ValueError(f"unknown failure mode {mode!r}")
+        if mode != "error":
+            with self._lock:
+                self._failures.setdefault(method, deque()).append(
+                    FailureSpec(status=200, remaining=times, mode=mode, delay=delay)
+                )
+            return
         if status == 200 and not error:
             raise ValueError("status=200 needs error=")
         if status == 429 and retry_after is None:
@@ -265,6 +308,38 @@ class FakeSlack:
             self._failures.setdefault(method, deque()).append(
                 FailureSpec(status=status, retry_after=retry_after, error=error, remaining=times)
             )
+
+    def release(self) -> None:
+        """End every slow answer now (and those to come) — e.g. once a test has seen what it waited for."""
+        self._release.set()
+
+    def set_rate_limit(self, per_channel: float | None, *, burst: int = 1,
+                       clock: Callable[[], float] | None = None) -> None:
+        """Turn the per-channel ``chat.postMessage`` limit on (messages a second) or off (None)."""
+        with self._lock:
+            self.rate_limit_per_channel, self.burst = per_channel, burst
+            if clock is not None:
+                self.clock = clock
+            self._tat.clear()
+
+    def _rate_limit(self, channel: str) -> tuple[float, int | None]:
+        """(the limiter's time, None if the post may go now, else the Retry-After seconds). Only posts
+        that go through count, as Slack counts them."""
+        with self._lock:
+            now = self.clock()
+            if not self.rate_limit_per_channel:
+                return now, None
+            interval = 1.0 / self.rate_limit_per_channel
+            tolerance = interval * (max(self.burst, 1) - 1)
+            tat = self._tat.get(channel, now)
+            if tat - tolerance > now + 1e-9:
+                return now, max(1, math.ceil(tat - tolerance - now))
+            self._tat[channel] = max(tat, now) + interval
+            return now, None
+
+    def rate_limited(self) -> list[RecordedCall]:
+        """The calls answered 429 by the per-channel rate limit."""
+        return [c for c in self.calls() if c.rate_limited]
 
     def clear_failures(self, method: str | None = None) -> None:
         with self._lock:
@@ -357,7 +432,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ id helpers
     def _new_ts(self) -> str:
         with self._lock:
-            now = max(time.time(), self._last_ts + 0.000001)
+            now = max(self.ts_clock(), self._last_ts + 0.000001)
             self._last_ts = now
             return f"{now:.6f}"
 
@@ -493,6 +568,36 @@ class FakeSlack:
         with self._lock:
             self._messages.pop((channel, ts), None)
         return {"ok": True, "channel": channel, "ts": ts}
+
+    def _m_conversations_history(self, p: dict) -> dict:
+        channel = p.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        channel = self._channel_for(channel)
+        try:
+            oldest = float(p.get("oldest") or 0)
+            latest = float(p.get("latest")) if p.get("latest") else math.inf
+            limit = max(1, min(int(p.get("limit") or 100), 999))
+            offset = int(p.get("cursor") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        with_metadata = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [
+                dict(m) for (ch, ts), m in self._messages.items()
+                if ch == channel and (float(ts) >= oldest if inclusive else float(ts) > oldest) and float(ts) <= latest
+            ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        page = found[offset : offset + limit]
+        if not with_metadata:
+            for m in page:
+                m.pop("metadata", None)
+        more = offset + limit < len(found)
+        return {
+            "ok": True, "messages": page, "has_more": more, "pin_count": 0,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+        }
 
     def _m_conversations_open(self, p: dict) -> dict:
         users = p.get("users")
@@ -642,6 +747,7 @@ _METHODS = {
     "chat.update": FakeSlack._m_chat_update,
     "chat.delete": FakeSlack._m_chat_delete,
     "conversations.open": FakeSlack._m_conversations_open,
+    "conversations.history": FakeSlack._m_conversations_history,
     "views.open": FakeSlack._m_views_open,
     "views.push": FakeSlack._m_views_push,
     "views.update": FakeSlack._m_views_update,
@@ -650,6 +756,9 @@ _METHODS = {
     "files.completeUploadExternal": FakeSlack._m_files_complete_upload_external,
     "files.info": FakeSlack._m_files_info,
 }
+
+# Methods under the per-channel rate limit (Slack: about one message a second per channel).
+_RATE_LIMITED = {"chat.postMessage"}
 
 # Methods that need no token.
 _NO_AUTH = {"api.test", "oauth.v2.access", "oauth.access", "oauth.v2.exchange"}
@@ -772,6 +881,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fake.latency)
 
         failure = fake._take_failure(method)
+        if failure is not None and failure.mode == "slow_no_store":
+            call.failed, call.status, call.mode = True, 0, failure.mode
+            fake._record(call)
+            fake._release.wait(failure.delay)
+            self.close_connection = True  # no answer: the client timed out, or sees the connection drop
+            return
+        slow = failure if failure is not None and failure.mode != "error" else None
+        if slow is not None:
+            call.mode = slow.mode
+            failure = None
         if failure is not None:
             err = failure.error or _DEFAULT_ERRORS.get(failure.status, "fatal_error")
             body = {"ok": False, "error": err}
@@ -779,6 +898,7 @@ class _Handler(BaseHTTPRequestHandler):
             if failure.retry_after is not None:
                 extra["Retry-After"] = str(failure.retry_after)
             call.failed, call.status, call.response = True, failure.status, body
+            call.retry_after = failure.retry_after
             fake._record(call)
             self._send(failure.status, body, extra)
             return
@@ -802,8 +922,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         else:
             token = call.token
+            limited = None
+            if method in _RATE_LIMITED and params.get("channel"):
+                call.fake_time, limited = fake._rate_limit(fake._channel_for(str(params["channel"])))
             if fake.require_token and method not in _NO_AUTH and not token:
                 body = {"ok": False, "error": "not_authed"}
+            elif limited is not None:
+                body = {"ok": False, "error": "ratelimited"}
+                call.failed, call.rate_limited, call.status, call.response = True, True, 429, body
+                call.retry_after = limited
+                fake._record(call)
+                self._send(429, body, {"Retry-After": str(limited)})
+                return
             else:
                 try:
                     body = fake._dispatch(method, params)
@@ -811,4 +941,15 @@ class _Handler(BaseHTTPRequestHandler):
                     body = {"ok": False, "error": "fake_slack_error", "detail": repr(exc)}
         call.response = body
         fake._record(call)
+        if slow is not None:
+            if slow.mode == "slow_after_store":
+                fake._release.wait(slow.delay)
+            self.close_connection = True
+            if slow.mode == "drop_after_store":
+                return
+            try:
+                self._send(200, body)
+            except OSError:  # the client gave up waiting: it never learns the message was stored
+                pass
+            return
         self._send(200, body)
