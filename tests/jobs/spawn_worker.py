@@ -31,3 +31,23 @@ def drain_in_process(database_url: str, api_url: str, worker_id: str, start: Any
         raise
     finally:
         engine.dispose()
+
+
+def deliver_until_killed(database_url: str, api_url: str, worker_id: str) -> None:
+    """A delivery worker on the real clock that drains until its process is killed (SIGKILL)."""
+    import time
+
+    from slack_sdk import WebClient
+
+    from bot.clock import SystemClock
+    from bot.jobs.delivery import OutboxDelivery
+    from storage.db import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    delivery = OutboxDelivery(
+        make_session_factory(engine), WebClient(token="xoxb-test-token", base_url=api_url, timeout=300),
+        SystemClock(), worker_id=worker_id,
+    )
+    while True:
+        delivery.drain()
+        time.sleep(0.05)

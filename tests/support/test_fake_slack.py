@@ -282,3 +282,76 @@ def test_bolt_app_accepts_built_requests(fake_slack):
     while len(seen) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sorted(seen) == sorted(["command", "won", "2026-11-20"])
+
+
+# ----------------------------------------------------------------------------- issue 11: limits and faults
+
+
+def test_the_per_channel_rate_limit_answers_429_with_retry_after_like_slack():
+    now = [1000.0]
+    with FakeSlack(rate_limit_per_channel=1.0, burst=3, clock=lambda: now[0]) as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+        for i in range(3):  # a burst of 3 goes through
+            client.chat_postMessage(channel="U1", text=f"m{i}")
+        with pytest.raises(SlackApiError) as over:
+            client.chat_postMessage(channel="U1", text="m3")
+        assert over.value.response.status_code == 429
+        assert over.value.response.headers.get("Retry-After") == "1"
+        assert over.value.response["error"] == "ratelimited"
+        client.chat_postMessage(channel="U2", text="other channel")  # channels are limited apart
+        now[0] += 1.0
+        client.chat_postMessage(channel="U1", text="m3")  # one more a second
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="U1", text="m4")
+        [limited, _] = fake.rate_limited()
+        assert (limited.params["text"], limited.retry_after, limited.fake_time) == ("m3", 1, 1000.0)
+        assert [m["text"] for m in fake.messages("DU1")] == ["m0", "m1", "m2", "m3"]
+
+
+def test_conversations_history_serves_messages_newest_first_with_metadata_on_request():
+    with FakeSlack() as fake:
+        client = _client(fake)
+        meta = {"event_type": "carnet_outbox", "event_payload": {"key": "k1", "id": 1}}
+        first = client.chat_postMessage(channel="C1", text="a", metadata=meta)
+        client.chat_postMessage(channel="C1", text="b")
+        client.chat_postMessage(channel="C2", text="elsewhere")
+        page = client.conversations_history(channel="C1", include_all_metadata=True, limit=1)
+        assert [m["text"] for m in page["messages"]] == ["b"] and page["has_more"] is True
+        rest = client.conversations_history(channel="C1", include_all_metadata=True,
+                                            cursor=page["response_metadata"]["next_cursor"])
+        assert [(m["text"], m.get("metadata")) for m in rest["messages"]] == [("a", meta)]
+        plain = client.conversations_history(channel="C1")
+        assert all("metadata" not in m for m in plain["messages"])
+        after = client.conversations_history(channel="C1", oldest=first["ts"])
+        assert [m["text"] for m in after["messages"]] == ["b"]  # oldest is exclusive, as in Slack
+
+
+def test_a_slow_answer_after_storing_times_the_client_out_but_the_message_is_there():
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1, retry_handlers=[])
+        fake.fail_next("chat.postMessage", mode="slow_after_store", delay=30)
+        with pytest.raises(TimeoutError):
+            client.chat_postMessage(channel="C1", text="late")
+        fake.release()
+        [call] = fake.delivered("chat.postMessage")
+        assert call.mode == "slow_after_store"
+        assert [m["text"] for m in fake.messages("C1")] == ["late"]
+
+
+def test_dropped_and_lost_requests():
+    import http.client
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1, retry_handlers=[])
+        fake.fail_next("chat.postMessage", mode="drop_after_store")
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            client.chat_postMessage(channel="C1", text="dropped")
+        assert [m["text"] for m in fake.messages("C1")] == ["dropped"]
+        fake.fail_next("chat.postMessage", mode="slow_no_store", delay=30)
+        with pytest.raises(TimeoutError):
+            client.chat_postMessage(channel="C1", text="lost")
+        fake.release()
+        assert [m["text"] for m in fake.messages("C1")] == ["dropped"]
+        assert [c.failed for c in fake.calls("chat.postMessage")] == [False, True]
+        with pytest.raises(ValueError):
+            fake.fail_next("chat.postMessage", mode="sometimes")
