@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.workspace_settings import OPEN_STAGES, WorkspaceSettings
@@ -77,6 +77,22 @@ def get_opportunity(session: Session, workspace_id: int, opportunity_id: int) ->
     return session.scalar(
         select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.id == opportunity_id)
     )
+
+
+def _lock_fresh(session: Session, opportunity: Opportunity) -> None:
+    """Take the deal's row and read it again before deciding on a change.
+
+    Two "won" (or two identical updates) at once both read the deal open, and both wrote a
+    history row. This no-op UPDATE holds the row lock (PostgreSQL) or the write lock (SQLite)
+    until commit, so a concurrent change of the deal has either committed and is read here, or
+    waits for this one."""
+    session.execute(
+        update(Opportunity)
+        .where(Opportunity.id == opportunity.id)
+        .values(updated_at=Opportunity.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(opportunity)
 
 
 def _history(session: Session, opportunity: Opportunity, member: Member, from_stage: str | None, now: datetime) -> None:
@@ -155,6 +171,7 @@ def update_opportunity(
 ) -> bool:
     """Apply ``change`` to an open deal; True when something changed. A change of stage, amount,
     probability or currency also writes stage history; a new close date, next step or title does not."""
+    _lock_fresh(session, opportunity)
     if opportunity.status != "open":
         raise OpportunityError("closed", status=opportunity.status)
     if change.amount is not None:
@@ -197,6 +214,7 @@ def update_opportunity(
 
 def mark_won(session: Session, opportunity: Opportunity, member: Member, *, now: datetime) -> bool:
     """Close the deal as won; False when it already was. A lost deal cannot be won."""
+    _lock_fresh(session, opportunity)
     if opportunity.status == "won":
         return False
     if opportunity.status == "lost":
@@ -213,6 +231,7 @@ def mark_won(session: Session, opportunity: Opportunity, member: Member, *, now:
 
 def mark_lost(session: Session, opportunity: Opportunity, member: Member, *, reason: str | None, now: datetime) -> bool:
     """Close the deal as lost with its reason; False when it already was. A won deal cannot be lost."""
+    _lock_fresh(session, opportunity)
     if opportunity.status == "lost":
         return False
     if opportunity.status == "won":

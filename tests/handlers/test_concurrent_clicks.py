@@ -195,3 +195,31 @@ def test_ten_proposals_at_once_at_one_account_plan_one_relance(runtime, served, 
     assert len(rows(runtime, "action")) == 10
     [relance] = rows(runtime, "plan")
     assert (relance["action_type"], relance["status"], relance["source"]) == ("follow_up", "planned", "auto_relance")
+
+
+def test_ten_wins_at_once_close_the_deal_once(runtime, served, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    assert slack.command("/opp", 'new Gamma "Contrat maintenance" 12k').status_code == 200
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        return client.command("/opp", "Gamma won", response_url=fake_slack.response_url(f"won{i}"))
+
+    texts = [message_text(r.json()) for r in at_once(served, 10, send)]
+    assert sum("Bravo" in t for t in texts) == 1, texts
+    assert sum("déjà gagnée" in t for t in texts) == 9, texts
+    changes = [c["to_stage"] for c in rows(runtime, "opportunity_stage_change")]
+    assert changes.count("won") == 1, changes
+
+
+def test_one_stage_change_sent_ten_times_at_once_is_one_history_row(runtime, served, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    assert slack.command("/opp", 'new Gamma "Contrat maintenance" 12k 30%').status_code == 200
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        return client.command("/opp", "Gamma negotiation", response_url=fake_slack.response_url(f"stage{i}"))
+
+    texts = [message_text(r.json()) for r in at_once(served, 10, send)]
+    assert sum("mise à jour" in t for t in texts) == 1, texts
+    assert sum("Rien n'a changé" in t for t in texts) == 9, texts
+    changes = [(c["from_stage"], c["to_stage"]) for c in rows(runtime, "opportunity_stage_change")]
+    assert changes == [(None, "proposal"), ("proposal", "negotiation")]
