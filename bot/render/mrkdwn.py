@@ -9,7 +9,14 @@ import re
 # The pieces a cut may fall between: entities and emoji codes whole, runs of blanks, words.
 _ATOM = re.compile(r"<[^<>\n]*>|&(?:[A-Za-z]+|#\d+);|:[a-z0-9][a-z0-9_+\-']*:|\s+|[^\s<&:]+|.", re.S)
 MARKERS = "*_~"
+_PUNCTUATION = "([{«\"'“‘)]}».,;:!?”’…"
+# A word's opening markers (after opening punctuation) and closing ones (before closing punctuation).
+_EDGES = re.compile(r"^[(\[{«\"'“‘]*([*_~]*).*?([*_~]*)[)\]}».,;:!?\"'”’…]*$", re.S)
 _RESERVE = 2 * len(MARKERS)  # room for the closing and reopening markers of one cut
+
+
+def escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def atoms(text: str) -> list[str]:
@@ -44,13 +51,12 @@ def markers_after(open_markers: list[str], pieces: list[str]) -> list[str]:
             continue
         if not _is_word(atom):
             continue
-        lead = len(atom) - len(atom.lstrip(MARKERS))
-        for marker in atom[:lead]:
+        edges = _EDGES.match(atom)
+        opening, closing = edges.group(1), edges.group(2)
+        if opening and closing and len(opening) + len(closing) > len(atom.strip(_PUNCTUATION)):
+            closing = ""  # a word made of markers only ("**"): read once
+        for marker in opening + closing:
             _toggle(state, marker)
-        core = atom[lead:]
-        if core:
-            for marker in core[len(core.rstrip(MARKERS)) :]:
-                _toggle(state, marker)
     return state
 
 
@@ -77,6 +83,10 @@ def split(text: str, limit: int) -> list[str]:
             end, next_start = last_blank, last_blank + 1
         elif j > i:
             end = next_start = j
+        elif pieces[i].startswith("<") and len(pieces[i]) > 1:  # a link longer than a chunk: its label
+            label = pieces[i][1:-1].partition("|")[2]
+            pieces[i] = escape_text(label) if label else "…"
+            continue
         else:  # one piece longer than a whole chunk (a 3,000-letter word): cut inside it
             pieces[i : i + 1] = [pieces[i][:budget], pieces[i][budget:]]
             continue

@@ -23,7 +23,7 @@ from bot.render.blocks import (
     render_text,
     reply_message,
 )
-from bot.render.mrkdwn import atoms, markers_after
+from bot.render.mrkdwn import atoms, markers_after, split
 from bot.render.text import plain
 
 # "… and 1,000 more lines" / "… et 1 000 autres lignes" (the count may hold thin spaces or commas)
@@ -97,8 +97,11 @@ def check_message(reply: Reply, *, view: bool = False) -> dict[str, Any]:
     rendered = [render_text(reply.locale, line) for line in reply.lines]
     missing = []
     for line in rendered:
-        if shown[line] > 0:
-            shown[line] -= 1
+        # A line longer than a section is shown as its pieces, cut where ``split`` cuts.
+        pieces = split(line, MAX_SECTION_TEXT) if len(line) > MAX_SECTION_TEXT else [line]
+        if all(shown[p] > 0 for p in pieces):
+            for p in pieces:
+                shown[p] -= 1
         else:
             missing.append(line)
     said = more_counts(texts)
