@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     run_due = jobs_sub.add_parser("run-due", help="run every job due at that instant, then deliver, as the scheduler would")
     run_due.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant (default: now)")
+    jobs_sub.add_parser("status", help="the outbox: rows by status, and the failed ones with their error")
+    retry = jobs_sub.add_parser("retry", help="put failed outbox rows back to be sent again")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", metavar="N", help="a failed row's id (repeatable)")
+    which.add_argument("--all-failed", action="store_true", help="every failed row")
 
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--url", default=None, help="public base URL of `carnet serve` (HTTP mode)")
@@ -340,10 +345,50 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
     return 0
 
 
+def _failed_lines(rows) -> list[str]:  # rows: list[bot.services.outbox.FailedRow]
+    return [
+        f"  #{r.id} {r.team_id} {r.dedupe_key} [{r.kind} → {r.destination}] after {r.attempts} attempt(s): {r.error}"
+        for r in rows
+    ]
+
+
+def _jobs_outbox(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``carnet jobs status`` and ``carnet jobs retry``: the outbox as an operator sees it."""
+    from bot.services import outbox
+
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session, session.begin():
+            if args.jobs_command == "retry":
+                for row_id in args.ids or []:
+                    if row_id < 1:
+                        raise CliError(f"--id {row_id}: not an outbox row id; nothing was changed")
+                try:
+                    count = outbox.retry_failed(session, now=runtime.clock.now(), ids=args.ids)
+                except outbox.NotFailed as exc:
+                    raise CliError(f"no failed outbox row with id {exc}; nothing was changed "
+                                   "(carnet jobs status lists the failed rows)") from exc
+                out.write(f"{count} failed message(s) put back in the outbox; the worker sends them now.\n")
+                return 0
+            counts = outbox.status_counts(session)
+            failed = outbox.failed_rows(session)
+        order = ["pending", "claimed", "sent", "failed", "dropped"]
+        shown = ", ".join(f"{counts.get(s, 0)} {s}" for s in order + sorted(set(counts) - set(order)))
+        out.write(f"Outbox: {shown}.\n")
+        if failed:
+            out.write("Failed (carnet jobs retry --id N, or --all-failed):\n")
+            out.write("\n".join(_failed_lines(failed)) + "\n")
+    finally:
+        runtime.close()
+    return 0
+
+
 def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
     from bot.clock import FixedClock, SystemClock
     from bot.jobs.scheduler import run_due
 
+    if args.jobs_command in ("status", "retry"):
+        return _jobs_outbox(args, settings, out)
     clock = FixedClock(args.now) if args.now else SystemClock()
     runtime = _runtime(settings, clock=clock, profiles=False)
     try:
@@ -353,9 +398,20 @@ def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
             out.write("SLACK_BOT_TOKEN is not set: the queued messages wait in the outbox.\n")
             return 0
         delivered = runtime.delivery.drain()
+        if delivered.failed_ids:
+            from bot.services import outbox
+
+            with runtime.session_factory() as session:
+                failed = outbox.failed_rows(session, delivered.failed_ids)
     finally:
         runtime.close()
     out.write(f"Outbox: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed, {delivered.dropped} dropped.\n")
+    if delivered.deferred:
+        out.write(f"Outbox: {delivered.deferred} wait for their channel's pace (Slack: about one message a second "
+                  "per channel); the worker, or the next run, sends them.\n")
+    if delivered.failed_ids:
+        out.write("Failed (carnet jobs retry --id N, or --all-failed):\n")
+        out.write("\n".join(_failed_lines(failed)) + "\n")
     return 0
 
 
