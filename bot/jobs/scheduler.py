@@ -229,6 +229,8 @@ class _WorkspaceTick:
         self.now = now
         self.settings: WorkspaceSettings
         self.people: dict[int, _Person] = {}
+        self.leaders: set[int] = set()  # members someone reports to
+        self.unmanaged_reps: set[int] = set()  # reps nobody manages (an admin's digest)
 
     # ------------------------------------------------------------------ running units
 
@@ -293,6 +295,8 @@ class _WorkspaceTick:
         if roster is None:
             return
         self.people = {p.id: p for p in roster}
+        self.leaders = {p.manager_id for p in roster if p.manager_id is not None}
+        self.unmanaged_reps = {p.id for p in roster if p.role == "rep" and p.manager_id is None}
         for person in roster:
             if person.zone is None:
                 self._failed(
@@ -327,10 +331,8 @@ class _WorkspaceTick:
     def _has_team(self, person: _Person) -> bool:
         """As ``managers_with_teams``: a manager with a direct report, an admin while some rep has no manager."""
         if person.role == "manager":
-            return any(p.manager_id == person.id for p in self.people.values())
-        return person.role == "admin" and any(
-            p.role == "rep" and p.manager_id is None and p.id != person.id for p in self.people.values()
-        )
+            return person.id in self.leaders
+        return person.role == "admin" and bool(self.unmanaged_reps - {person.id})
 
     # ------------------------------------------------------------------ reminders
 
