@@ -245,7 +245,8 @@ def layout(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS, max_chars: int
         if over_blocks > 0 and keep_items > 0:
             keep_items = max(0, keep_items - max(1, (over_blocks + 1) // 2))
         elif over_chars > 0 and keep_items > 0 and kept_group_chars == 0:
-            keep_items -= 1
+            average = max(1, sum(len(t) for t in builder.item_texts[:keep_items]) // keep_items)
+            keep_items = max(0, keep_items - max(1, -(-over_chars // average)))
         elif kept_group_chars > 0:
             # Fewer characters also means fewer sections: one budget serves both limits.
             cut = max(over_chars, over_blocks * MAX_SECTION_TEXT // 2, 0) + 100
