@@ -42,9 +42,18 @@ SLASH_COMMANDS = [
 BOT_SCOPES = [
     "commands",  # slash commands
     "chat:write",  # confirmations, reminders, digests
+    # Celebrations and period summaries in a public team channel the bot was not invited to
+    # (else Slack answers not_in_channel). A private channel still needs /invite: the admin is told.
+    "chat:write.public",
     "im:write",  # direct messages to reps and managers
     "users:read",  # learn a member's name and time zone on first use
     "files:write",  # the chart of the weekly digest
+    # After a send whose answer was lost (timeout), the outbox looks for its own message (tagged
+    # with message metadata) in the conversation's history since the first try, so that it is not
+    # posted twice: the team channel (public or private) and the app's DMs.
+    "channels:history",
+    "groups:history",
+    "im:history",
 ]
 
 

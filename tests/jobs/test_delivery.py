@@ -272,3 +272,13 @@ def test_two_workers_in_threads_send_each_row_once(session_factory, fake_slack, 
     sent = texts(fake_slack)
     assert sorted(sent) == sorted(f"t{i}" for i in range(60))
     assert len(sent) == len(set(sent)) == 60
+
+
+def test_the_manifest_asks_for_what_delivery_needs():
+    """chat:write.public: the team channel works without an invitation when public; the history scopes:
+    a send whose answer was lost is looked for before it is sent again (issue 11 §3)."""
+    from bot.manifest import build_manifest
+
+    scopes = build_manifest(socket_mode=True)["oauth_config"]["scopes"]["bot"]
+    assert {"chat:write", "chat:write.public", "im:write", "channels:history", "groups:history", "im:history"} <= set(scopes)
+    assert len(scopes) == len(set(scopes))
