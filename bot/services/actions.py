@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
@@ -44,21 +46,23 @@ def get_or_create_contact(
 ) -> Contact:
     """The contact ``name`` at ``account``; a newly given function updates the stored one."""
     key = fold(name)
-    contact = session.scalar(
-        select(Contact).where(
-            Contact.workspace_id == account.workspace_id, Contact.account_id == account.id, Contact.name_key == key
-        )
+    find = select(Contact).where(
+        Contact.workspace_id == account.workspace_id, Contact.account_id == account.id, Contact.name_key == key
     )
+    contact = session.scalar(find)
     if contact is None:
-        contact = Contact(
-            workspace_id=account.workspace_id,
-            account_id=account.id,
-            name=" ".join(name.split()),
-            name_key=key,
-            function=function,
-            created_at=now,
+        # Two /log naming the same new person at once: the second insert does nothing (it waits
+        # for the first on PostgreSQL) and both actions point at the one contact.
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Contact)
+            .values(
+                workspace_id=account.workspace_id, account_id=account.id, name=" ".join(name.split()),
+                name_key=key, function=function, created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[Contact.workspace_id, Contact.account_id, Contact.name_key])
         )
-        session.add(contact)
+        contact = session.scalars(find).one()
     elif function and contact.function != function:
         contact.function = function
     return contact
@@ -116,5 +120,10 @@ def undo_action(session: Session, member: Member, action_id: int, *, now: dateti
     if now - action.logged_at > UNDO_WINDOW:
         return UndoResult(UndoOutcome.EXPIRED, action.action_type, action.account.name)
     result = UndoResult(UndoOutcome.UNDONE, action.action_type, action.account.name)
-    session.delete(action)
-    return result
+    # One conditional DELETE: of two Undo clicks at once, only the one that removed the row
+    # says "undone" (the other DELETE waits for it on PostgreSQL, then matches nothing).
+    deleted = session.execute(
+        delete(Action).where(Action.id == action.id, Action.member_id == member.id).execution_options(synchronize_session=False)
+    ).rowcount
+    session.expunge(action)
+    return result if deleted == 1 else UndoResult(UndoOutcome.MISSING)

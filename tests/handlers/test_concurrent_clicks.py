@@ -223,3 +223,31 @@ def test_one_stage_change_sent_ten_times_at_once_is_one_history_row(runtime, ser
     assert sum("Rien n'a changé" in t for t in texts) == 9, texts
     changes = [(c["from_stage"], c["to_stage"]) for c in rows(runtime, "opportunity_stage_change")]
     assert changes == [(None, "proposal"), ("proposal", "negotiation")]
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_undo_clicked_at_once_removes_the_action_once_and_says_so_once(runtime, served, slack, fake_slack, count):
+    add_account(runtime, "Gamma")
+    response = slack.command("/log", "visite Gamma")
+    assert response.status_code == 200
+    undo = button(response.json(), "log.undo:")
+    assert len(rows(runtime, "action")) == 1
+    answers = click_at_once(served, fake_slack, undo, count, "undo")
+    texts = [message_text(a) for a in answers]
+    assert sum("Annulé — l'action visite chez *Gamma*" in t for t in texts) == 1, texts
+    assert sum("Cette action a déjà été supprimée." in t for t in texts) == count - 1, texts
+    assert rows(runtime, "action") == []
+
+
+def test_ten_logs_at_once_naming_a_new_contact_store_ten_actions_and_one_contact(runtime, served, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    assert slack.command("/plan", "").status_code == 200  # the rep is known
+
+    def send(client: SlackClient, i: int) -> httpx.Response:
+        return client.command("/log", "visite Gamma avec Mme Roux (acheteur)", response_url=fake_slack.response_url(f"c{i}"))
+
+    texts = [message_text(r.json()) for r in at_once(served, 10, send)]
+    assert all("Noté : visite — *Gamma*" in t for t in texts), texts
+    assert len(rows(runtime, "action")) == 10
+    [contact] = rows(runtime, "contact")
+    assert {a["contact_id"] for a in rows(runtime, "action")} == {contact["id"]}
