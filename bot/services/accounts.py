@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import threading
 from datetime import datetime
+from typing import Iterable
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from storage.models import Account
 
 SUGGESTION_CUTOFF = 72  # below this score a suggestion is more noise than help
 MAX_SUGGESTIONS = 3
+# Names kept by the cheap first pass, from each of its two orders (see ``nearest``).
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,9 @@ class AccountNameIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_workspace: dict[int, tuple[tuple[int, int], list[int], list[str]]] = {}
+        self._by_workspace: dict[int, tuple[tuple[int, int], NameList]] = {}
 
-    def names(self, session: Session, workspace_id: int) -> tuple[list[int], list[str]]:
+    def names(self, session: Session, workspace_id: int) -> "NameList":
         count, highest = session.execute(
             select(func.count(Account.id), func.max(Account.id)).where(Account.workspace_id == workspace_id)
         ).one()
@@ -48,13 +51,57 @@ class AccountNameIndex:
         with self._lock:
             cached = self._by_workspace.get(workspace_id)
         if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
+            return cached[1]
         rows = session.execute(select(Account.id, Account.name_key).where(Account.workspace_id == workspace_id)).all()
-        ids, keys = [row.id for row in rows], [row.name_key for row in rows]
-        if len(ids) == stamp[0]:  # rows written meanwhile would make the stamp lie: cache only a match
+        names = NameList([row.id for row in rows], [row.name_key for row in rows])
+        if len(names.ids) == stamp[0]:  # rows written meanwhile would make the stamp lie: cache only a match
             with self._lock:
-                self._by_workspace[workspace_id] = (stamp, ids, keys)
-        return ids, keys
+                self._by_workspace[workspace_id] = (stamp, names)
+        return names
+
+
+@dataclass(frozen=True)
+class NameList:
+    """A workspace's account ids and folded names, and the names with their words sorted."""
+
+    ids: list[int]
+    keys: list[str]
+    sorted_keys: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sorted_keys", [_sorted_words(k) for k in self.keys])
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
+def nearest(key: str, names: NameList, *, limit: int = MAX_SUGGESTIONS, cutoff: float = SUGGESTION_CUTOFF) -> list[int]:
+    """Positions in ``names`` of the ``limit`` names nearest to the folded ``key`` (best first).
+
+    Scored with rapidfuzz's ``WRatio`` (typos, prefixes, words missing or swapped), ties broken by
+    the plain ``ratio`` (the name closest in length first), then by position. ``WRatio`` over every
+    name grew with the workspace (about 45 ms of CPU a lookup at 50,000 accounts), so a first pass
+    keeps the ``CANDIDATES`` best names by ``ratio`` (an Indel distance, several times cheaper) on
+    the names as written and on their words sorted, which brings back a word typed out of order;
+    ``WRatio`` then ranks those few hundred. On seeded typos, prefixes, missing and swapped words
+    over 5,000 to 50,000 names the first name is the one the full pass finds (see
+    tests/services/test_account_matching.py); it differs on about 1 double typo in 70, where
+    ``WRatio``'s partial match prefers an unrelated name by a point.
+    """
+    if len(names.keys) <= 2 * CANDIDATES:
+        pool: Iterable[int] = range(len(names.keys))
+    else:
+        pool = {i for _n, _s, i in process.extract(key, names.keys, scorer=fuzz.ratio, limit=CANDIDATES)}
+        pool |= {
+            i for _n, _s, i in process.extract(_sorted_words(key), names.sorted_keys, scorer=fuzz.ratio, limit=CANDIDATES)
+        }
+    scored = []
+    for i in pool:
+        score = fuzz.WRatio(key, names.keys[i], score_cutoff=cutoff)
+        if score:
+            scored.append((-score, -fuzz.ratio(key, names.keys[i]), i))
+    return [i for _score, _ratio, i in sorted(scored)[:limit]]
 
 
 def find_account(session: Session, workspace_id: int, typed: str, *, index: AccountNameIndex | None = None) -> AccountMatch:
@@ -63,11 +110,10 @@ def find_account(session: Session, workspace_id: int, typed: str, *, index: Acco
     exact = session.scalar(select(Account).where(Account.workspace_id == workspace_id, Account.name_key == key))
     if exact is not None:
         return AccountMatch(exact=exact)
-    ids, keys = (index or AccountNameIndex()).names(session, workspace_id)
-    if not ids:
+    names = (index or AccountNameIndex()).names(session, workspace_id)
+    if not names.ids:
         return AccountMatch(exact=None)
-    found = process.extract(key, keys, scorer=fuzz.WRatio, limit=MAX_SUGGESTIONS, score_cutoff=SUGGESTION_CUTOFF)
-    suggestion_ids = [ids[index] for _name, _score, index in found]
+    suggestion_ids = [names.ids[i] for i in nearest(key, names)]
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(suggestion_ids)))}
     return AccountMatch(exact=None, suggestions=[accounts[i] for i in suggestion_ids if i in accounts])
 
