@@ -129,8 +129,8 @@ class Spans:
 
     statements: int = 0
     transactions: list[float] = field(default_factory=list)  # seconds, BEGIN → COMMIT / ROLLBACK
-    writes: list[float] = field(default_factory=list)  # seconds, first write → COMMIT / ROLLBACK
-    _open: dict[int, tuple[float, float | None]] = field(default_factory=dict)
+    writes: list[tuple[float, str]] = field(default_factory=list)  # (seconds, first write → COMMIT / ROLLBACK; that write)
+    _open: dict[int, tuple[float, float | None, str]] = field(default_factory=dict)
 
     def attach(self, engine: Any) -> None:
         event.listen(engine, "begin", self._begin)
@@ -145,13 +145,13 @@ class Spans:
         event.remove(engine, "before_cursor_execute", self._statement)
 
     def _begin(self, conn: Any) -> None:
-        self._open[id(conn)] = (time.perf_counter(), None)
+        self._open[id(conn)] = (time.perf_counter(), None, "")
 
     def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.statements += 1
         opened = self._open.get(id(conn))
         if opened and opened[1] is None and statement.lstrip().upper().startswith(WRITES):
-            self._open[id(conn)] = (opened[0], time.perf_counter())
+            self._open[id(conn)] = (opened[0], time.perf_counter(), " ".join(statement.split())[:70])
 
     def _end(self, conn: Any) -> None:
         opened = self._open.pop(id(conn), None)
@@ -160,7 +160,7 @@ class Spans:
         now = time.perf_counter()
         self.transactions.append(now - opened[0])
         if opened[1] is not None:
-            self.writes.append(now - opened[1])
+            self.writes.append((now - opened[1], opened[2]))
 
 
 class WriteProbe(threading.Thread):
@@ -230,13 +230,15 @@ def show(ticks: list[Tick]) -> None:
           f"{'probe max s':>13}{'probe p99 s':>13}")
     for t in ticks:
         longest = max(t.spans.transactions, default=0.0)
-        write = max(t.spans.writes, default=0.0)
+        write = max(t.spans.writes, default=(0.0, ""))[0]
         waits = sorted(t.probe.waits) if t.probe else []
         p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else float("nan")
         print(f"  {t.label:<38}{t.seconds:>9.2f}{t.spans.statements:>12,}{len(t.spans.transactions):>6}{longest:>15.2f}"
               f"{write:>17.3f}{(max(waits) if waits else float('nan')):>13.3f}{p99:>13.3f}")
     for t in ticks:
         print(f"  {t.label}: {t.report}")
+        if t.spans.writes:
+            print(f"    longest write span starts with: {max(t.spans.writes)[1]}")
         if t.probe and t.probe.errors:
             print(f"    probe errors: {len(t.probe.errors)} ({', '.join(sorted(set(t.probe.errors)))})")
 
