@@ -1,7 +1,8 @@
-"""``/pipeline team`` and the App Home on a 50-rep team with 20,000 open opportunities (issue 4).
+"""``/pipeline team`` and the App Home on a 50-rep team with 20,000 open opportunities (issue 4), or 100,000 (issue 11).
 
     python benchmarks/pipeline.py                          # SQLite file in a temp dir, 200 iterations each
     python benchmarks/pipeline.py --iterations 500 --keep-db
+    python benchmarks/pipeline.py --open 100000            # issue 11: at scale (p99 under 500 ms on both databases)
     python benchmarks/pipeline.py --db-url postgresql+psycopg://user:pw@localhost/carnet_bench
     python benchmarks/pipeline.py --explain               # query plans of every statement of each view
     python benchmarks/pipeline.py --profile pipeline.prof # cProfile of Conversation.handle
@@ -21,9 +22,11 @@ What it does:
    turn, ``--iterations`` times (the Slack door builds the same Reply before ``views.publish``);
 4. times every SQL statement of one ``/pipeline team`` and one home (and with ``--explain``
    prints their plans: EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL);
-5. prints p50 / p95 / p99 / max and checks the target: p99 under 300 ms on SQLite.
+5. prints p50 / p95 / p99 / max and checks the target: p99 under 300 ms on SQLite at 20,000 open
+   deals; above 20,000 (``--open 100000``), p99 under 500 ms on both databases, well inside the
+   3 s ack, and every request answered 200 (a 404 is Bolt's "didn't call ack()").
 
-Exit status: 0 when the target is met (or on PostgreSQL, where it is informative), 1 otherwise.
+Exit status: 0 when the target is met (at 20,000 on PostgreSQL the figures are informative), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ from storage.models import (  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "TBENCHPIPE"
-TARGET_P99_MS = 300.0
+TARGET_P99_MS = 300.0  # SQLite, at OPEN_TARGET open deals (issue 4)
+SCALE_TARGET_P99_MS = 500.0  # both databases, above OPEN_TARGET (issue 11)
 OPEN_TARGET = 20_000
 
 _STAGES = ["lead", "qualification", "proposal", "proposal", "negotiation", "closing"]
@@ -226,8 +230,10 @@ class StatementTimer:
         conn.info["bench_started"] = time.perf_counter()
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        elapsed = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
-        self.statements.append((statement, parameters, elapsed))
+        started = conn.info.pop("bench_started", None)
+        if started is None:  # a statement begun before the timer (a listener thread still running): not ours
+            return
+        self.statements.append((statement, parameters, (time.perf_counter() - started) * 1000))
 
     def __enter__(self) -> "StatementTimer":
         event.listen(self.engine, "before_cursor_execute", self._before)
@@ -357,10 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         checks.append((f"{seeded.counts['open opportunities']:,} open opportunities >= {args.open:,}",
                        seeded.counts["open opportunities"] >= args.open))
         checks.append((f"the manager manages {seeded.counts['reps managed']} reps", seeded.counts["reps managed"] == len(seeded.rep_user_ids)))
+        at_scale = args.open > OPEN_TARGET
+        target = SCALE_TARGET_P99_MS if at_scale else TARGET_P99_MS
         for name, values in (("/pipeline team", team_ms), ("home", home_ms)):
             p99 = summary(values)["p99"]
-            if sqlite:
-                checks.append((f"{name}: p99 {p99:.1f} ms < {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS))
+            if sqlite or at_scale:
+                checks.append((f"{name}: p99 {p99:.1f} ms < {target:.0f} ms", p99 < target))
             else:
                 print(f"  {name}: p99 {p99:.1f} ms (the {TARGET_P99_MS:.0f} ms target is set for SQLite)")
         print()

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Action, Member, Opportunity
@@ -202,32 +202,40 @@ def _stalled(
     return deals[: max(limit, 0)], count
 
 
-def _recent_pairs(workspace_id: int, member_ids: list[int], *, since: date):
-    """The (rep, account) pairs with an action since ``since``: a few weeks of the team's actions,
-    read through the day indexes (a few thousand pairs for 50 reps)."""
-    return (
-        select(Action.member_id, Action.account_id)
-        .where(Action.workspace_id == workspace_id, Action.member_id.in_(member_ids), Action.occurred_on >= since)
-        .group_by(Action.member_id, Action.account_id)
-        .subquery("recent")
-    )
-
-
-def _idle_deals(workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, columns: list):
+def _idle_deals(
+    dialect: str, workspace_id: int, member_ids: list[int], *, now: datetime, today: date, days: int, columns: list
+):
     """``columns`` of the open deals not touched for ``days``: no stage change (updated_at) and no
-    action by their rep on the account, the recent (rep, account) pairs anti-joined."""
-    recent = _recent_pairs(workspace_id, member_ids, since=today - timedelta(days=days))
-    return (
-        select(*columns)
-        .select_from(Opportunity)
-        .outerjoin(recent, and_(recent.c.member_id == Opportunity.member_id, recent.c.account_id == Opportunity.account_id))
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.member_id.in_(member_ids),
-            Opportunity.status == "open",
-            Opportunity.updated_at < now - timedelta(days=days),
-            recent.c.member_id.is_(None),
+    action by their rep on the account since ``today - days``.
+
+    The (rep, account) pairs with a recent action are few (a few weeks of the team's actions, read
+    through the day indexes: some 4,000 pairs for 50 reps) and each open deal is checked against
+    them once: one pass over the deals, whatever their number. On PostgreSQL as ``NOT IN``, read
+    once into a hash (a "hashed SubPlan"; the columns are NOT NULL, so it means "not among"):
+    ``NOT IN`` is never turned into a join, so no estimate can choose a nested loop over the pairs,
+    and it ran 3 times faster than the anti join of a LEFT JOIN at 100,000 deals. On SQLite as that
+    LEFT JOIN … IS NULL, which probes an automatic index on the pairs; SQLite scans a row-value
+    ``NOT IN`` list without an index (6 s at 100,000 deals).
+    """
+    since = today - timedelta(days=days)
+    recent = select(Action.member_id, Action.account_id).where(
+        Action.workspace_id == workspace_id, Action.member_id.in_(member_ids), Action.occurred_on >= since
+    )
+    query = select(*columns).select_from(Opportunity)
+    if dialect == "postgresql":
+        untouched = tuple_(Opportunity.member_id, Opportunity.account_id).not_in(recent)
+    else:
+        pairs = recent.group_by(Action.member_id, Action.account_id).subquery("recent")
+        query = query.outerjoin(
+            pairs, and_(pairs.c.member_id == Opportunity.member_id, pairs.c.account_id == Opportunity.account_id)
         )
+        untouched = pairs.c.member_id.is_(None)
+    return query.where(
+        Opportunity.workspace_id == workspace_id,
+        Opportunity.member_id.in_(member_ids),
+        Opportunity.status == "open",
+        Opportunity.updated_at < now - timedelta(days=days),
+        untouched,
     )
 
 
@@ -236,15 +244,14 @@ def _largest_idle(
 ) -> tuple[list[int], int]:
     """The ids of the ``limit`` largest idle deals, and the number of idle deals, in one statement.
 
-    The idle set is a MATERIALIZED CTE (PostgreSQL 12+, SQLite 3.35+) read twice, for its size
-    and its top rows: planned on its own, for all its rows, it is a hash anti join on PostgreSQL
-    (an automatic index on the recent pairs on SQLite) at any size. Written as one query with
-    ``LIMIT`` and ``count(*) OVER ()``, PostgreSQL estimated that a nested-loop anti join would
+    The idle set is a MATERIALIZED CTE (PostgreSQL 12+, SQLite 3.35+), computed once and read
+    twice, for its size and for its top rows. Written as one query with ``LIMIT`` and
+    ``count(*) OVER ()`` over a LEFT JOIN, PostgreSQL estimated that a nested-loop anti join would
     find the first rows at once, and at 100,000 open deals spent 11 s comparing every deal with
     every recent pair before the window could count them.
     """
     idle = (
-        _idle_deals(workspace_id, member_ids, now=now, today=today, days=days,
+        _idle_deals(session.get_bind().dialect.name, workspace_id, member_ids, now=now, today=today, days=days,
                     columns=[Opportunity.id.label("id"), Opportunity.amount.label("amount")])
         .cte("idle")
         .prefix_with("MATERIALIZED")
@@ -317,7 +324,7 @@ def stalled_counts_by_member(
     """member → stalled open deals, for a whole team in one query (same rule as ``_stalled``)."""
     if not member_ids:
         return {}
-    idle = _idle_deals(workspace_id, member_ids, now=now, today=today, days=days,
+    idle = _idle_deals(session.get_bind().dialect.name, workspace_id, member_ids, now=now, today=today, days=days,
                        columns=[Opportunity.member_id.label("member_id")]).subquery("idle")
     rows = session.execute(select(idle.c.member_id, func.count()).group_by(idle.c.member_id)).all()
     counts = {m: 0 for m in member_ids}
