@@ -1,4 +1,4 @@
-"""``carnet`` — serve | console | demo | db upgrade | export | manifest."""
+"""``carnet`` — serve | worker | console | demo | db upgrade | export | team | jobs | manifest."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ def _parse_instant(value: str) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carnet", description="Carnet: a Slack assistant for field sales teams.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -44,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="answer Slack only; run the scheduler and the outbox delivery with `carnet worker`")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="HTTP mode: uvicorn processes answering Slack (the embedded worker stays one)")
+    serve.add_argument("--threads", type=_positive, default=None,
+                       help="requests answered at once per process (default 40)")
+
+    worker = sub.add_parser("worker", help="run the scheduler and the outbox delivery (until SIGTERM / Ctrl-C)")
+    worker.add_argument("--now", type=_parse_instant, default=None,
+                        help="a fixed ISO-8601 instant for every tick (replaying a day; default: the real clock)")
 
     console = sub.add_parser("console", help="chat with Carnet in the terminal, no Slack needed")
     console.add_argument("--team", default=None, help="workspace id (default: the local demo workspace)")
@@ -95,12 +115,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     """Entry point of the ``carnet`` script; returns the exit status."""
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
-    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if args.command in ("serve", "worker") else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
         handler = {
             "serve": _serve,
+            "worker": _worker,
             "console": _console,
             "demo": _demo,
             "db": _db,
@@ -130,10 +151,17 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
         raise CliError("SLACK_BOT_TOKEN is not set (see README: connecting a Slack workspace)")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         raise CliError("SLACK_SIGNING_SECRET is not set (HTTP mode needs it to verify Slack's requests)")
-    from bot.runtime import prepare_to_serve
+    if args.workers > 1 and settings.slack_app_token:
+        raise CliError("--workers is for HTTP mode; Socket Mode runs one process (Slack spreads the load over connections)")
+    from bot.runtime import DEFAULT_THREADS, prepare_to_serve
 
-    runtime = _runtime(settings)
+    threads = args.threads or DEFAULT_THREADS
+    embedded = not args.no_worker
+    if args.workers > 1:
+        return _serve_processes(args, settings, threads, embedded)
+    runtime = _runtime(settings, threads=threads)
     prepare_to_serve()  # dateparser's data loaded and the start-up heap frozen before the first /log
+    worker_note = "with the embedded worker (scheduler, outbox delivery)" if embedded else "without a worker (--no-worker)"
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -141,23 +169,85 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
             # Socket Mode requests are not signed; Bolt still wants a value.
             settings = Settings(**{**settings.__dict__, "slack_signing_secret": "socket-mode"})
             runtime.settings = settings
-        scheduler = runtime.scheduler()
-        runtime.worker.start()
-        scheduler.start()
-        logger.info("Carnet serving through Socket Mode")
+        scheduler = runtime.scheduler() if embedded else None
+        if scheduler is not None:
+            runtime.worker.start()
+            scheduler.start()
+        logger.info("Carnet serving through Socket Mode, %s", worker_note)
         try:
             SocketModeHandler(runtime.bolt_app(), settings.slack_app_token).start()
         finally:
-            scheduler.stop()
+            if scheduler is not None:
+                scheduler.stop()
             runtime.close()
         return 0
     import uvicorn
 
-    logger.info("Carnet serving HTTP on %s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
+    logger.info("Carnet serving HTTP on %s:%s (POST /slack/events, GET /healthz), %s", args.host, args.port, worker_note)
     try:
-        uvicorn.run(runtime.web_app(with_scheduler=True), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(runtime.web_app(with_scheduler=embedded, with_delivery=embedded), host=args.host, port=args.port,
+                    log_level="info")
     finally:
         runtime.close()
+    return 0
+
+
+def _serve_processes(args: argparse.Namespace, settings: Settings, threads: int, embedded: bool) -> int:
+    """``--workers N``: N uvicorn processes answer Slack; the embedded worker (if any) runs once, here."""
+    import uvicorn
+
+    os.environ["CARNET_SERVE_THREADS"] = str(threads)  # read by bot.runtime.serve_app in each process
+    runtime = _runtime(settings, profiles=False, door="worker") if embedded else None
+    scheduler = None
+    if runtime is not None:
+        scheduler = runtime.scheduler()
+        runtime.worker.start()
+        scheduler.start()
+    logger.info("Carnet serving HTTP on %s:%s with %d processes, %s", args.host, args.port, args.workers,
+                "the worker in the parent process" if embedded else "without a worker (--no-worker)")
+    try:
+        uvicorn.run("bot.runtime:serve_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        if runtime is not None:
+            runtime.close()
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    """The scheduler's minute tick and the outbox delivery, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from bot.clock import FixedClock, SystemClock
+
+    if not settings.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set: the worker sends the outbox through Slack's Web API")
+    clock = FixedClock(args.now) if args.now else SystemClock()
+    runtime = _runtime(settings, clock=clock, profiles=False, door="worker")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logger.info("Carnet worker: %s received, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scheduler = runtime.scheduler()
+    try:
+        runtime.worker.start()
+        scheduler.start()
+        logger.info("Carnet worker running: scheduler every minute%s, outbox delivery",
+                    f" at the fixed instant {clock.now().isoformat()}" if args.now else "")
+        while not stop.wait(0.5):
+            pass
+    finally:
+        scheduler.stop()
+        runtime.close()  # the delivery thread finishes its message and stops
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    logger.info("Carnet worker stopped")
     return 0
 
 
@@ -172,7 +262,7 @@ def _console(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: T
         if not valid_tz(args.tz):
             raise CliError(f"--tz {args.tz!r} is not a time zone name (e.g. Europe/Paris)")
     profile = Profile(display_name="console", tz=args.tz or settings.default_tz, locale=args.lang or settings.default_locale)
-    runtime = _runtime(settings, profiles=lambda _user: profile)
+    runtime = _runtime(settings, profiles=lambda _user: profile, door="console")
     try:
         interactive = not args.script and stdin.isatty()
         door = ConsoleDoor(

@@ -5,15 +5,26 @@ workspace and member, answers a retried request with the reply already given, ro
 to the dialogue, and — when the door asks — queues the reply in the outbox in the same
 transaction as the work it reports. Any unexpected error rolls everything back and
 answers a short apology: never a stack trace, never half-stored work.
+
+A Slack door passes a ``deadline`` (a ``time.monotonic()`` instant a little before Slack's 3 s):
+work that would commit after it is rolled back and answered with an apology, because Slack
+shows the member a failure for a late ack and they will type it again. A new member's Slack
+profile is asked for with a short budget; when Slack is slower the member starts with the
+defaults and the profile is written after the ack.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -36,6 +47,7 @@ from bot.services.members import (
     find_workspace,
     get_or_create_member,
     get_or_create_workspace,
+    learn_profile,
 )
 from storage.models import ProcessedRequest
 
@@ -67,6 +79,19 @@ FORMS: dict[str, FormHandler] = {
 }
 
 
+class DeadlineMissed(Exception):
+    """The request's work was done too late to be acknowledged in time: it is rolled back."""
+
+
+class _ProfileFetch:
+    """One users.info in flight for a new member, used at creation if it answers in time."""
+
+    def __init__(self) -> None:
+        self.profile: Future[Profile | None] = Future()  # resolved as soon as users.info answered
+        self.settled = threading.Event()
+        self.created_with_defaults = False
+
+
 class Conversation:
     """Answers Requests from any door against one database and one clock."""
 
@@ -78,19 +103,50 @@ class Conversation:
         profiles: ProfileLookup | None = None,
         default_tz: str = "Europe/Paris",
         default_locale: str = "fr",
+        profile_budget: float | None = None,
+        ack_budget: float | None = None,
     ) -> None:
+        """``profile_budget``: seconds a new member's request waits for ``profiles`` (Slack's
+        users.info) before going on with the defaults; the profile is then written when it comes.
+        None waits as long as the lookup takes (the console's lookup is instant).
+        ``ack_budget``: the deadline of a Slack request whose door passes none, counted from the
+        start of ``handle`` (the console's requests and the slow part of a command have none)."""
         self.session_factory = session_factory
         self.clock = clock
         self.profiles = profiles
         self.default_tz = default_tz
         self.default_locale = normalize_locale(default_locale)
         self.account_index = AccountNameIndex()
+        self.profile_budget = profile_budget
+        self.ack_budget = ack_budget
+        self._profile_pool: ThreadPoolExecutor | None = None
+        if profiles is not None and profile_budget is not None:
+            self._profile_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="carnet-profile")
 
-    def handle(self, request: Request) -> Reply:
-        """Answer ``request``; the same ``request_key`` twice runs the work once."""
+    def close(self) -> None:
+        """Wait for the profiles still being fetched (each bounded by its client's timeout)."""
+        if self._profile_pool is not None:
+            self._profile_pool.shutdown(wait=True, cancel_futures=True)
+
+    def handle(self, request: Request, *, deadline: float | None = None) -> Reply:
+        """Answer ``request``; the same ``request_key`` twice runs the work once.
+
+        ``deadline`` is a ``time.monotonic()`` instant: work not ready to commit by then is rolled
+        back and answered with ``error.busy`` (so is a database lock or statement timeout)."""
+        fetch: _ProfileFetch | None = None
+        if deadline is None and self.ack_budget is not None and request.source == "slack" and not request.later:
+            deadline = time.monotonic() + self.ack_budget
         try:
-            profile = self._profile_if_new(request)
-            return self._handle_once(request, profile)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineMissed  # it waited too long in a queue: do not even start
+            profile, fetch = self._profile_if_new(request, deadline)
+            return self._handle_once(request, profile, deadline, fetch)
+        except (DeadlineMissed, OperationalError, PoolTimeout) as exc:
+            # Rolled back: Slack shows the member a failure (or this apology), they try again,
+            # and nothing is stored twice.
+            logger.warning("%s not answered in time (%s); rolled back", request.command or request.choice or request.form_id,
+                           exc.__class__.__name__)
+            return Reply(locale=self.default_locale, lines=[Text("error.busy")], ok=False)
         except IntegrityError:
             # A concurrent duplicate of this request committed first: give its reply.
             stored = self._stored_reply(request)
@@ -99,6 +155,9 @@ class Conversation:
             logger.exception("integrity error while handling %s", request.command or request.choice or request.form_id)
         except Exception:
             logger.exception("error while handling %s", request.command or request.choice or request.form_id)
+        finally:
+            if fetch is not None:
+                fetch.settled.set()
         return Reply(locale=self.default_locale, lines=[Text("error.internal")], ok=False)
 
     def account_options(self, team_id: str, query: str, locale: str | None = None) -> list[tuple[str, str]]:
@@ -115,19 +174,55 @@ class Conversation:
             options.append((f"new:{query}", label))
         return options
 
-    def _profile_if_new(self, request: Request) -> Profile | None:
-        """Ask the door about a user only the first time (outside any transaction: it may be slow)."""
-        if self.profiles is None:
-            return None
+    def _profile_if_new(self, request: Request, deadline: float | None) -> tuple[Profile | None, _ProfileFetch | None]:
+        """Ask the door about a user only the first time (outside any transaction: it may be slow).
+
+        With a ``profile_budget`` the lookup runs in the background: an answer within the budget
+        is used at once; a later one is written to the member after this request commits."""
+        if self.profiles is None or request.later:
+            return None, None
         with self.session_factory() as session:
             workspace = find_workspace(session, request.team_id)
             if workspace is not None and find_member(session, workspace.id, request.user_id) is not None:
-                return None
+                return None, None
+        if self._profile_pool is None:
+            return self._lookup(request.user_id), None
+        fetch = _ProfileFetch()
+        self._profile_pool.submit(self._fetch_then_apply, request, fetch)
+        budget = self.profile_budget or 0.0
+        if deadline is not None:
+            budget = max(0.0, min(budget, deadline - time.monotonic() - 1.0))
         try:
-            return self.profiles(request.user_id)
+            return fetch.profile.result(timeout=budget), fetch
+        except FutureTimeout:
+            logger.info("users.info of %s is slow: starting with the defaults, profile after the ack", request.user_id)
+            return None, fetch
+
+    def _lookup(self, user_id: str) -> Profile | None:
+        try:
+            return self.profiles(user_id) if self.profiles else None
         except Exception as exc:  # the profile is a nicety: defaults work too
-            logger.warning("could not read the profile of %s (%s); using the defaults", request.user_id, exc)
+            logger.warning("could not read the profile of %s (%s); using the defaults", user_id, exc)
             return None
+
+    def _fetch_then_apply(self, request: Request, fetch: _ProfileFetch) -> None:
+        """In the profile pool: users.info, then — once the request settled — the late update."""
+        profile = self._lookup(request.user_id)
+        fetch.profile.set_result(profile)
+        if profile is None:
+            return
+        # Returns at once when the request used the profile; otherwise wait for its commit (or
+        # rollback) so that the member row exists, then update it.
+        fetch.settled.wait(10)
+        if fetch.created_with_defaults:
+            try:
+                with self.session_factory() as session, session.begin():
+                    workspace = find_workspace(session, request.team_id)
+                    if workspace is not None:
+                        learn_profile(session, workspace.id, request.user_id, profile,
+                                      default_tz=self.default_tz, default_locale=self.default_locale)
+            except Exception:
+                logger.exception("could not store the profile of %s", request.user_id)
 
     def _stored_reply(self, request: Request) -> Reply | None:
         if not request.request_key:
@@ -147,7 +242,9 @@ class Conversation:
         )
         return Reply.from_dict(row.reply) if row is not None else None
 
-    def _handle_once(self, request: Request, profile: Profile | None) -> Reply:
+    def _handle_once(
+        self, request: Request, profile: Profile | None, deadline: float | None = None, fetch: _ProfileFetch | None = None
+    ) -> Reply:
         now = self.clock.now()
         with self.session_factory() as session, session.begin():
             workspace = get_or_create_workspace(session, request.team_id, now=now)
@@ -191,6 +288,10 @@ class Conversation:
                     payload={"destination": request.deliver_to, "reply": reply.to_dict()},
                     now=now,
                 )
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineMissed  # leaving the block now would commit work Slack will report as failed
+            if fetch is not None and profile is None:
+                fetch.created_with_defaults = True  # read by the profile thread only after the commit
             return reply
 
     @staticmethod

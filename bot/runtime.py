@@ -1,6 +1,10 @@
 """Wires Carnet together from Settings: database, clock, conversation, Slack client, outbox worker.
 
 The CLI, the tests and the benchmarks all assemble Carnet here, so they run the same thing.
+
+Two engines on the same database: the Slack door's (short lock and statement timeouts, under the
+3 s ack) and the worker's (scheduler, delivery, CLI, seeding: long ones). ``carnet serve`` is the
+door and, unless ``--no-worker``, an embedded worker; ``carnet worker`` is the worker alone.
 """
 
 from __future__ import annotations
@@ -17,23 +21,32 @@ from starlette.applications import Starlette
 from bot.app import build_app, make_web_client
 from bot.clock import Clock, SystemClock
 from bot.conversation import Conversation
+from bot.handlers.deps import ACK_BUDGET
 from bot.jobs.delivery import DeliveryWorker, OutboxDelivery
 from bot.services.members import ProfileLookup
 from bot.settings import Settings
 from bot.slack_profiles import SlackProfiles
 from storage.db import make_engine, make_session_factory, upgrade
 
+# Threads answering Slack at once (dispatch threads and Bolt listener threads, one of each per
+# request). benchmarks/load.py: see benchmarks/README.md for the figures behind the default.
+DEFAULT_THREADS = 40
+# A new member's first request waits this long for users.info, then goes on with the defaults.
+PROFILE_BUDGET = 1.0
+
 
 @dataclass
 class Runtime:
     settings: Settings
-    engine: Engine
+    engine: Engine  # the worker's: long timeouts (scheduler, delivery, CLI, tests' seeding)
     session_factory: sessionmaker[Session]
     clock: Clock
     client: WebClient
     conversation: Conversation
     delivery: OutboxDelivery
     worker: DeliveryWorker
+    serve_engine: Engine | None = None  # the Slack door's: short timeouts (None: the console)
+    threads: int = DEFAULT_THREADS
     _bolt: App | None = field(default=None, repr=False)
 
     def bolt_app(self) -> App:
@@ -46,6 +59,7 @@ class Runtime:
                 client=self.client,
                 conversation=self.conversation,
                 wake_delivery=self.worker.wake,
+                threads=self.threads,
             )
         return self._bolt
 
@@ -55,15 +69,19 @@ class Runtime:
 
         return Scheduler(self.session_factory, self.clock, self.worker.wake)
 
-    def web_app(self, *, with_scheduler: bool = False) -> Starlette:
-        """The ASGI app; ``carnet serve`` runs it with the scheduler, tests usually without."""
+    def web_app(self, *, with_scheduler: bool = False, with_delivery: bool = True) -> Starlette:
+        """The ASGI app and what runs beside it: ``carnet serve`` embeds the whole worker (scheduler
+        and delivery), ``--no-worker`` neither; tests usually run the delivery alone."""
         from bot.web import create_web_app
 
-        background = [self.worker] + ([self.scheduler()] if with_scheduler else [])
-        return create_web_app(self.bolt_app(), self.session_factory, background)
+        background = ([self.worker] if with_delivery else []) + ([self.scheduler()] if with_scheduler else [])
+        return create_web_app(self.bolt_app(), self.session_factory, background, threads=self.threads)
 
     def close(self) -> None:
         self.worker.stop()
+        self.conversation.close()
+        if self.serve_engine is not None:
+            self.serve_engine.dispose()
         self.engine.dispose()
 
 
@@ -90,26 +108,61 @@ def build_runtime(
     upgrade_db: bool = True,
     profiles: ProfileLookup | None | bool = True,
     delivery_interval: float = 1.0,
+    door: str = "slack",
+    threads: int = DEFAULT_THREADS,
 ) -> Runtime:
-    """Assemble Carnet; ``profiles=True`` learns new members from Slack's users.info."""
-    engine = make_engine(settings.database_url)
+    """Assemble Carnet; ``profiles=True`` learns new members from Slack's users.info.
+
+    ``door="slack"``: the conversation runs on the serving engine (short timeouts) and every
+    request has Slack's ack deadline; ``door="console"``: on the worker's engine, no deadline."""
+    engine = make_engine(settings.database_url, role="worker")
     if upgrade_db:
         upgrade(engine)
     session_factory = make_session_factory(engine)
+    serve_engine: Engine | None = None
+    conversation_sessions = session_factory
+    if door == "slack":
+        serve_engine = make_engine(settings.database_url, role="serve", **_serve_pool(settings.database_url, threads))
+        conversation_sessions = make_session_factory(serve_engine)
     clock = clock or SystemClock()
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     if profiles is True:
-        # A short timeout: this runs before the ack of a new member's first command.
-        lookup: ProfileLookup | None = SlackProfiles(make_web_client(settings.slack_bot_token, settings.slack_api_url, timeout=2))
+        # Runs in the background (PROFILE_BUDGET before the ack at most); a slow Slack costs the
+        # member their profile until it answers, never the ack.
+        lookup: ProfileLookup | None = SlackProfiles(make_web_client(settings.slack_bot_token, settings.slack_api_url, timeout=5))
     else:
         lookup = profiles or None
     conversation = Conversation(
-        session_factory,
+        conversation_sessions,
         clock,
         profiles=lookup,
         default_tz=settings.default_tz,
         default_locale=settings.default_locale,
+        profile_budget=PROFILE_BUDGET if (profiles is True and door == "slack") else None,
+        ack_budget=ACK_BUDGET if door == "slack" else None,
     )
     delivery = OutboxDelivery(session_factory, client, clock)
     worker = DeliveryWorker(delivery, interval=delivery_interval)
-    return Runtime(settings, engine, session_factory, clock, client, conversation, delivery, worker)
+    return Runtime(settings, engine, session_factory, clock, client, conversation, delivery, worker,
+                   serve_engine=serve_engine, threads=threads)
+
+
+def _serve_pool(url: str, threads: int) -> dict[str, object]:
+    """One connection per listener thread; a request that cannot get one in 1 s gets the apology."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return {}  # an in-memory database lives in one connection (SingletonThreadPool)
+    return {"pool_size": threads, "max_overflow": 4, "pool_timeout": 1.0}
+
+
+def serve_app() -> Starlette:
+    """uvicorn's factory for ``carnet serve --workers N``: one door per process, settings from the
+    environment, no worker (the parent process runs it, or ``carnet worker`` does)."""
+    import os
+
+    settings = Settings.from_env()
+    runtime = build_runtime(settings, threads=int(os.environ.get("CARNET_SERVE_THREADS") or DEFAULT_THREADS))
+    prepare_to_serve()
+    return runtime.web_app(with_delivery=False)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import AsyncIterator, Protocol, Sequence
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.handlers.deps import ARRIVED
 
 
 class Background(Protocol):
@@ -26,15 +29,27 @@ class Background(Protocol):
 
 
 def create_web_app(
-    bolt_app: App, session_factory: sessionmaker[Session], background: Sequence[Background] = ()
+    bolt_app: App,
+    session_factory: sessionmaker[Session],
+    background: Sequence[Background] = (),
+    *,
+    threads: int = 40,
 ) -> Starlette:
-    """An ASGI app serving Slack's requests; the background parts live as long as it does."""
+    """An ASGI app serving Slack's requests; the background parts live as long as it does.
+
+    Bolt's App is synchronous: each request is dispatched in one of ``threads`` threads (its own
+    limiter, not anyio's shared default) so that a slow request (a busy database) never holds
+    up the others; the listener itself runs in Bolt's ``listener_executor`` (sized alike)."""
+    limiter: CapacityLimiter | None = None
 
     async def slack_events(request: Request) -> Response:
-        # Bolt's App is synchronous: it runs (until the ack) in a worker thread so that one slow
-        # request (a new member's users.info, a busy database) never holds up the others.
+        nonlocal limiter
+        arrived = time.monotonic()  # before the body and the queue: the ack deadline counts from here
+        if limiter is None:
+            limiter = CapacityLimiter(threads)  # made inside the event loop it serves
         body = await request.body()
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        bolt_request = to_bolt_request(request, body, {ARRIVED: arrived})
+        bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:

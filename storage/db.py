@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,35 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a connection waits for a lock (SQLite) or lets one statement run (PostgreSQL)."""
+
+    lock_ms: int
+    statement_ms: int | None  # PostgreSQL statement_timeout; None: no limit
+
+
+# The Slack door must answer within 3 s: a statement stuck behind a lock (a scheduler tick holding
+# SQLite's write lock, a PostgreSQL row lock, a bad plan) fails after 1.5 s, the request rolls back
+# and the member gets an apology instead of a 404 with their work stored behind their back.
+SERVE = Timeouts(lock_ms=1_500, statement_ms=1_500)
+# The worker, the CLI and migrations write large transactions and have no one waiting on them.
+WORKER = Timeouts(lock_ms=30_000, statement_ms=None)
+ROLES = {"serve": SERVE, "worker": WORKER}
+
+
+def make_engine(url: str, *, role: str | Timeouts = "worker", **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    ``role`` sets the waits: ``"serve"`` (the Slack door: short, under the ack) or ``"worker"``
+    (scheduler, delivery, CLI: long), or explicit :class:`Timeouts`.
+    """
+    timeouts = ROLES[role] if isinstance(role, str) else role
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": timeouts.lock_ms / 1000, "check_same_thread": False}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -31,7 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(timeouts.lock_ms)}")
             # A 64 MB page cache: reports over a large workspace read the same index pages often.
             cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
@@ -49,7 +74,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 dbapi_conn.execute("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if timeouts.statement_ms is not None:
+
+        @event.listens_for(engine, "connect")
+        def _pg_timeouts(dbapi_conn: Any, _record: Any) -> None:
+            # Set on the session, not in the URL, so that a URL's own ``options`` (search_path)
+            # stays as it is; committed so the pool's reset (a rollback) keeps it.
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(timeouts.statement_ms)}")
+                cursor.execute(f"SET lock_timeout = {int(timeouts.lock_ms)}")
+            dbapi_conn.commit()
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

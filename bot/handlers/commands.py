@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core import Request
@@ -58,9 +58,9 @@ def later_request(request: Request, followup: str, response_url: str | None) -> 
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         request = command_request(body)
-        reply = deps.conversation.handle(request)
+        reply = deps.conversation.handle(request, deadline=deps.deadline(context))
         if reply.form is None:
             shown = full_copy.mark(reply)  # too long for one message: say so, send the whole as a file
             ack(reply_message(shown))

@@ -402,4 +402,6 @@ MESSAGES: dict[str, str] = {
     "render.full_copy_comment": "Voici la réponse complète, trop longue pour un seul message Slack.",
     # outbox delivery (issue 11 §3): the team channel is unusable; told once to the admin
     "outbox.admin.channel_unreachable": ":warning: Carnet n'a pas pu publier dans <#{channel}> (`{error}`). S'il s'agit d'un canal privé, invitez-y le bot (`/invite @carnet`) ; sinon choisissez un autre canal d'équipe avec `/carnet settings channel #canal`. Les messages non envoyés sont listés par `carnet jobs status` et renvoyés par `carnet jobs retry`.",
+    # runtime (issue 11 §1): a request that could not be answered within Slack's 3 s is rolled back
+    "error.busy": "Carnet est très occupé à l'instant et n'a pas pu répondre à temps : rien n'a été enregistré. Réessayez dans un instant.",
 }

@@ -100,3 +100,36 @@ def get_or_create_member(
         member = find_member(session, workspace.id, slack_user_id)
         assert member is not None
     return member
+
+
+def learn_profile(
+    session: Session,
+    workspace_id: int,
+    slack_user_id: str,
+    profile: Profile,
+    *,
+    default_tz: str,
+    default_locale: str,
+) -> bool:
+    """Write a profile that came after the member was created with the defaults.
+
+    Only what still holds the defaults is changed: a name, time zone or language an admin set in
+    the meantime (``/carnet team``) wins. True when something changed."""
+    from bot.messages import normalize_locale
+
+    member = find_member(session, workspace_id, slack_user_id)
+    if member is None:
+        return False
+    changed = False
+    if profile.display_name and member.display_name == slack_user_id:
+        member.display_name = profile.display_name
+        changed = True
+    if valid_tz(profile.tz) and member.tz == default_tz and profile.tz != member.tz:
+        member.tz = profile.tz  # type: ignore[assignment]
+        changed = True
+    if profile.locale:
+        locale = normalize_locale(profile.locale)
+        if member.locale == normalize_locale(default_locale) and locale != member.locale:
+            member.locale = locale
+            changed = True
+    return changed
