@@ -4,11 +4,14 @@
     python benchmarks/log_latency.py --requests 5000 --keep-db
     python benchmarks/log_latency.py --db-url postgresql+psycopg://user:pw@localhost/carnet_bench
     python benchmarks/log_latency.py --profile log.prof    # cProfile of Carnet's work before each ack
+    python benchmarks/log_latency.py --accounts 50000      # issue 11: fuzzy matching over 50,000 accounts
 
 What it does:
 
 1. seeds a workspace (``bot.demo.seed_demo``, size ``medium``: 50 reps, 5,000 accounts,
-   10,000 contacts, 200,000 actions), or reuses it when it is already there;
+   10,000 contacts, 200,000 actions), or reuses it when it is already there; with
+   ``--accounts N`` it adds accounts named like the demo's ("Alpha Industries 7") up to N, and
+   the texts name any of them (misspelt ones are matched against all N names);
 2. serves ``runtime.web_app()`` with uvicorn on 127.0.0.1 (the production door: Starlette
    adapter, signature checks, one transaction per command) and sends ``--requests`` signed
    ``/log`` slash commands one after the other, with varied texts: known accounts, misspelt
@@ -326,21 +329,44 @@ def bare_app(secret: str, api_url: str) -> Starlette:
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
 
 
-def seed(runtime: Runtime, size: str) -> tuple[list[str], list[str]]:
+def seed(runtime: Runtime, size: str, accounts_target: int | None = None) -> tuple[list[str], list[str]]:
     """The benchmark workspace (created once); returns its account names and rep ids."""
     started = time.perf_counter()
+    spec = SIZES[size]
     with runtime.session_factory() as session, session.begin():
         existing = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         workspace = seed_demo(session, now=runtime.clock.now(), team_id=TEAM_ID, size=size)
+        if accounts_target and accounts_target > spec.accounts:
+            _top_up_accounts(session, workspace.id, accounts_target, runtime.clock.now())
         accounts = session.scalar(select(func.count(Account.id)).where(Account.workspace_id == workspace.id))
         actions = session.scalar(select(func.count(Action.id)).where(Action.workspace_id == workspace.id))
     verb = "reused" if existing is not None else f"seeded in {time.perf_counter() - started:.1f} s"
     print(f"workspace {TEAM_ID}: {accounts:,} accounts, {actions:,} actions ({verb})")
-    spec = SIZES[size]
-    names = _account_names(spec.accounts)
+    names = _account_names(max(spec.accounts, accounts_target or 0))
     users = ["UDEMO01", "UDEMO02", "UDEMO03", "UDEMO04", "UDEMO05"]
     users += [f"UREP{i:05d}" for i in range(len(users), spec.reps)]
     return names, users
+
+
+def _top_up_accounts(session: Any, workspace_id: int, target: int, now: Any) -> None:
+    """The demo's account names up to ``target`` (those already there are kept), owned by its reps."""
+    from sqlalchemy import insert
+
+    from bot.grammar.normalize import fold
+    from storage.models import Member
+
+    have = set(session.scalars(select(Account.name_key).where(Account.workspace_id == workspace_id)))
+    reps = list(session.scalars(select(Member.id).where(Member.workspace_id == workspace_id, Member.role == "rep")))
+    rng = random.Random(23)
+    rows = [
+        dict(workspace_id=workspace_id, name=name, name_key=fold(name), status="prospect", owner_id=rng.choice(reps),
+             created_at=now)
+        for name in _account_names(target) if fold(name) not in have
+    ]
+    for start in range(0, len(rows), 5_000):
+        session.execute(insert(Account), rows[start:start + 5_000])
+    if rows:
+        print(f"added {len(rows):,} accounts")
 
 
 def profile_conversation(runtime: Runtime) -> cProfile.Profile:
@@ -411,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="demo size to seed (default medium)")
     parser.add_argument("--profile", metavar="FILE", default=None,
                         help="write a cProfile of Carnet's work behind each ack (Conversation.handle) to FILE")
+    parser.add_argument("--accounts", type=int, default=None,
+                        help="accounts in the workspace (default: the demo size's, 5,000); more are added, never removed")
     parser.add_argument("--seed", type=int, default=11, help="random seed of the texts")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="warm up without freezing the start-up heap (how `carnet serve` started before)")
@@ -436,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     runtime = build_runtime(settings, profiles=lambda _user: profile)
     exit_status = 0
     try:
-        names, users = seed(runtime, args.size)
+        names, users = seed(runtime, args.size, args.accounts)
         from bot.grammar.when import warm_up
 
         if args.no_gc_freeze:

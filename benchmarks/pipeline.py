@@ -249,13 +249,15 @@ def trace(runtime: Runtime, title: str, run: Callable[[], Any], *, explain: bool
     """Every statement of one run of ``run``, replayed alone with all its rows fetched and timed
     (SQLite does most of a query's work while rows are fetched, after the execute hook fires);
     with ``explain``, the plans of those over ``min_ms``."""
+    # The conversation runs on the serving engine (short timeouts) when there is one.
+    engine = getattr(runtime, "serve_engine", None) or runtime.engine
     run()  # warm caches first
-    with StatementTimer(runtime.engine) as timer:
+    with StatementTimer(engine) as timer:
         start = time.perf_counter()
         run()
         total = (time.perf_counter() - start) * 1000
     timed = []
-    with runtime.engine.connect() as conn:
+    with runtime.engine.connect() as conn:  # the worker's engine: no statement timeout cuts a replay
         for statement, parameters, _ms in timer.statements:
             if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
