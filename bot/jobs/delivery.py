@@ -96,13 +96,18 @@ class DeliveryReport:
 
 class ChannelPacing:
     """Per-channel pace of one process (the generic cell rate algorithm): ``per_second`` messages a
-    second with bursts of ``burst``; a slot is reserved when asked, so rows given back wait once."""
+    second with bursts of ``burst``; a slot is reserved when asked, so rows given back wait once.
 
-    def __init__(self, per_second: float = 1.0, burst: int = 3) -> None:
-        if per_second <= 0 or burst < 1:
-            raise ValueError("per_second must be > 0 and burst >= 1")
+    A slot in the future gets ``margin`` more: slots are counted from when a post was decided, Slack
+    counts from when it arrived, and the first post's own latency would otherwise make the next one
+    early by that much (measured: 22 × 429 for 500 messages over 50 channels without it)."""
+
+    def __init__(self, per_second: float = 1.0, burst: int = 3, margin: float = 0.25) -> None:
+        if per_second <= 0 or burst < 1 or margin < 0:
+            raise ValueError("per_second must be > 0, burst >= 1 and margin >= 0")
         self.interval = timedelta(seconds=1.0 / per_second)
         self.tolerance = self.interval * (burst - 1)
+        self.margin = timedelta(seconds=margin)
         self._tat: dict[str, datetime] = {}  # theoretical arrival time of the next message, per channel
         self._lock = threading.Lock()
 
@@ -114,7 +119,7 @@ class ChannelPacing:
             self._tat[channel] = max(tat, slot) + self.interval
             if len(self._tat) > 10_000:  # forget channels that are idle again
                 self._tat = {k: v for k, v in self._tat.items() if v > now}
-            return slot
+            return slot if slot <= now else slot + self.margin
 
     def hold(self, channel: str, until: datetime) -> None:
         """Slack answered 429: nothing before ``until``, then one at a time (no burst)."""

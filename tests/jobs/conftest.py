@@ -52,8 +52,10 @@ def clock() -> FixedClock:
 
 
 def make_delivery(session_factory, fake_slack, clock, worker_id: str = "w1") -> OutboxDelivery:
-    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url, timeout=5)
-    return OutboxDelivery(session_factory, client, clock, worker_id=worker_id, http_timeout=5)
+    # A long timeout: on a busy 2-core runner a local call can take seconds, and a timeout is an
+    # unknown outcome (looked up before resending), which would change what the tests count.
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url, timeout=30)
+    return OutboxDelivery(session_factory, client, clock, worker_id=worker_id, http_timeout=30)
 
 
 @pytest.fixture
