@@ -191,7 +191,7 @@ class Conversation:
         self._profile_pool.submit(self._fetch_then_apply, request, fetch)
         budget = self.profile_budget or 0.0
         if deadline is not None:
-            budget = max(0.0, min(budget, deadline - time.monotonic() - 1.0))
+            budget = max(0.0, min(budget, deadline - time.monotonic() - 1.5))  # leave time for the work
         try:
             return fetch.profile.result(timeout=budget), fetch
         except FutureTimeout:

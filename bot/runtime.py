@@ -32,7 +32,7 @@ from storage.db import make_engine, make_session_factory, upgrade
 # request). benchmarks/load.py: see benchmarks/README.md for the figures behind the default.
 DEFAULT_THREADS = 40
 # A new member's first request waits this long for users.info, then goes on with the defaults.
-PROFILE_BUDGET = 1.0
+PROFILE_BUDGET = 0.5
 
 
 @dataclass
