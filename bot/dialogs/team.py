@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.pipeline import LARGE_TEAM
 from bot.grammar.amounts import Money, parse_amount
 from bot.grammar.normalize import fold
 from bot.messages import format_day, format_money
@@ -82,6 +84,8 @@ def _list_team(ctx: Context) -> Reply:
         from sqlalchemy import select
 
         members = list(ctx.session.scalars(select(Member).where(Member.workspace_id == ctx.workspace.id).order_by(Member.display_name)))
+    if len(members) > LARGE_TEAM and not ctx.later:  # a long list follows the ack (outbox)
+        return replace(ctx.reply(Text("team.preparing", {"count": len(members)})), followup="carnet team")
     names = {m.id: m.display_name for m in members}
     lines = [Text("team.title", {"count": len(members)})]
     for m in members:

@@ -404,4 +404,6 @@ MESSAGES: dict[str, str] = {
     "outbox.admin.channel_unreachable": ":warning: Carnet could not post in <#{channel}> (`{error}`). If it is a private channel, invite the bot there (`/invite @carnet`); otherwise choose another team channel with `/carnet settings channel #channel`. The messages not sent are listed by `carnet jobs status` and sent again by `carnet jobs retry`.",
     # runtime (issue 11 §1): a request that could not be answered within Slack's 3 s is rolled back
     "error.busy": "Carnet is very busy right now and could not answer in time: nothing was stored. Please try again in a moment.",
+    "pipeline.preparing": ":hourglass_flowing_sand: Preparing the pipeline of your team ({count} reps)… it will be here in a moment.",
+    "team.preparing": ":hourglass_flowing_sand: Preparing the list of {count} members… it will be here in a moment.",
 }

@@ -404,4 +404,6 @@ MESSAGES: dict[str, str] = {
     "outbox.admin.channel_unreachable": ":warning: Carnet n'a pas pu publier dans <#{channel}> (`{error}`). S'il s'agit d'un canal privé, invitez-y le bot (`/invite @carnet`) ; sinon choisissez un autre canal d'équipe avec `/carnet settings channel #canal`. Les messages non envoyés sont listés par `carnet jobs status` et renvoyés par `carnet jobs retry`.",
     # runtime (issue 11 §1): a request that could not be answered within Slack's 3 s is rolled back
     "error.busy": "Carnet est très occupé à l'instant et n'a pas pu répondre à temps : rien n'a été enregistré. Réessayez dans un instant.",
+    "pipeline.preparing": ":hourglass_flowing_sand: Je prépare le pipeline de votre équipe ({count} commerciaux)… il arrive dans un instant.",
+    "team.preparing": ":hourglass_flowing_sand: Je prépare la liste des {count} membres… elle arrive dans un instant.",
 }
