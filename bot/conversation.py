@@ -105,6 +105,7 @@ class Conversation:
         default_locale: str = "fr",
         profile_budget: float | None = None,
         ack_budget: float | None = None,
+        later_session_factory: sessionmaker[Session] | None = None,
     ) -> None:
         """``profile_budget``: seconds a new member's request waits for ``profiles`` (Slack's
         users.info) before going on with the defaults; the profile is then written when it comes.
@@ -119,6 +120,7 @@ class Conversation:
         self.account_index = AccountNameIndex()
         self.profile_budget = profile_budget
         self.ack_budget = ack_budget
+        self.later_session_factory = later_session_factory
         self._profile_pool: ThreadPoolExecutor | None = None
         if profiles is not None and profile_budget is not None:
             self._profile_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="carnet-profile")
@@ -133,6 +135,29 @@ class Conversation:
 
         ``deadline`` is a ``time.monotonic()`` instant: work not ready to commit by then is rolled
         back and answered with ``error.busy`` (so is a database lock or statement timeout)."""
+        reply = self._answer(request, deadline)
+        if request.later and request.deliver_to is not None and reply.keys in (["error.busy"], ["error.internal"]):
+            self._queue_failure(request, reply)  # the member was told "preparing…": say it failed
+        return reply
+
+    def _queue_failure(self, request: Request, reply: Reply) -> None:
+        try:
+            with self._sessions(request)() as session, session.begin():
+                workspace = find_workspace(session, request.team_id)
+                if workspace is not None:
+                    outbox.enqueue(session, workspace_id=workspace.id,
+                                   dedupe_key=f"reply:{request.request_key or self.clock.now().isoformat()}", kind="reply",
+                                   payload={"destination": request.deliver_to, "reply": reply.to_dict()}, now=self.clock.now())
+        except Exception:
+            logger.exception("could not queue the failure of %s", request.command)
+
+    def _sessions(self, request: Request) -> sessionmaker[Session]:
+        """The slow part of a command runs after the ack: on the worker's engine (long timeouts)."""
+        if request.later and self.later_session_factory is not None:
+            return self.later_session_factory
+        return self.session_factory
+
+    def _answer(self, request: Request, deadline: float | None) -> Reply:
         fetch: _ProfileFetch | None = None
         if deadline is None and self.ack_budget is not None and request.source == "slack" and not request.later:
             deadline = time.monotonic() + self.ack_budget
@@ -246,7 +271,7 @@ class Conversation:
         self, request: Request, profile: Profile | None, deadline: float | None = None, fetch: _ProfileFetch | None = None
     ) -> Reply:
         now = self.clock.now()
-        with self.session_factory() as session, session.begin():
+        with self._sessions(request)() as session, session.begin():
             workspace = get_or_create_workspace(session, request.team_id, now=now)
             if request.request_key:
                 stored = self._lookup_processed(session, workspace.id, request.request_key)

@@ -140,6 +140,7 @@ def build_runtime(
         default_locale=settings.default_locale,
         profile_budget=PROFILE_BUDGET if (profiles is True and door == "slack") else None,
         ack_budget=ACK_BUDGET if door == "slack" else None,
+        later_session_factory=session_factory,  # the slow part of a command, after the ack
     )
     delivery = OutboxDelivery(session_factory, client, clock)
     worker = DeliveryWorker(delivery, interval=delivery_interval)
