@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
+from storage.locks import serialize
 from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
@@ -267,6 +268,8 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
     how many visits were planned."""
     if not settings.segment_visit_months:
         return 0
+    # Two workers ticking at once would both read "no visit planned" and both plan one.
+    serialize(session, "segment visits", workspace_id)
     planned_visit = aliased(Plan)
     last_visit = (
         select(Action.account_id, func.max(Action.occurred_on).label("last_day"))
