@@ -13,8 +13,8 @@ request that was not acknowledged in time, none doubled.
 
 ``--with-tick ISO`` also starts ``carnet worker --now ISO`` (a Monday morning: agendas, digests,
 reviews…) once the load is running, and prints the figures of the requests sent while its first
-tick ran apart; the commands are then ``/log`` (half), ``/pipeline team`` by the manager (a tenth; over
-50 reps it acks "preparing" and the report follows after the ack) and ``/pipeline`` by the reps.
+tick ran apart; the commands are then ``/log`` by the reps, and ``/pipeline team`` by the manager from one
+client, one after the other (over 50 reps it acks "preparing" and the report follows after the ack).
 
     python benchmarks/load.py                                  # SQLite, 50 clients, 60 s
     python benchmarks/load.py --db-url postgresql+psycopg://postgres@127.0.0.1:5432/test --processes 2
@@ -129,13 +129,11 @@ async def client_loop(i: int, url: str, team: str, users: list[str], manager: st
             user = users[(i + seq) % len(users)]
             roll = rng.random()
             note = None
-            if roll < 0.5:
+            if tick_mode and i == 0:  # one manager asking for the team's pipeline again and again
+                command, words, user = "/pipeline", "team", manager
+            elif roll < 0.5 or tick_mode:
                 note = f"{run}-{i}-{seq}"
                 command, words = "/log", f'visite "{rng.choice(accounts)}" proposition -- {note}'
-            elif tick_mode and roll < 0.6:  # a tenth: a manager does not ask for the team every second
-                command, words, user = "/pipeline", "team", manager
-            elif tick_mode:
-                command, words = "/pipeline", ""
             elif roll < 0.75:
                 command, words = "/opp", ""
             else:
