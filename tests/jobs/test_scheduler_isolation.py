@@ -240,4 +240,6 @@ def quiet_tick_statements(session_factory, engine, managers: int) -> int:
 def test_a_quiet_tick_costs_the_same_few_statements_whatever_the_number_of_managers(session_factory, engine, managers):
     # Monday afternoon of a month's last day: digests, reviews and agendas are all in their window,
     # so each due check runs (and finds everything queued). Before: one query per manager, twice.
-    assert quiet_tick_statements(session_factory, engine, managers) == 9
+    # PostgreSQL adds one: the advisory lock that keeps two workers from planning a visit twice.
+    lock = 1 if engine.dialect.name == "postgresql" else 0
+    assert quiet_tick_statements(session_factory, engine, managers) == 9 + lock
