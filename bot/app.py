@@ -26,6 +26,7 @@ def build_app(
     conversation: Conversation,
     wake_delivery: Callable[[], None] = lambda: None,
     threads: int = 40,
+    run_later: Callable[[Callable[[], None]], object] | None = None,
 ) -> App:
     """The Bolt app: requests without a valid, recent signature get 401 before any handler runs.
 
@@ -47,7 +48,7 @@ def build_app(
         context.setdefault(ARRIVED, time.monotonic())
         return next()
 
-    deps = SlackDeps(conversation=conversation, wake_delivery=wake_delivery)
+    deps = SlackDeps(conversation=conversation, wake_delivery=wake_delivery, run_later=run_later)
     commands.register(app, deps)
     choices.register(app, deps)
     forms.register(app, deps)

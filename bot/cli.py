@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_positive, default=1,
                        help="HTTP mode: uvicorn processes answering Slack (the embedded worker stays one)")
     serve.add_argument("--threads", type=_positive, default=None,
-                       help="requests answered at once per process (default 40)")
+                       help="requests worked on at once per process (default 10)")
 
     worker = sub.add_parser("worker", help="run the scheduler and the outbox delivery (until SIGTERM / Ctrl-C)")
     worker.add_argument("--now", type=_parse_instant, default=None,

@@ -10,6 +10,7 @@ door and, unless ``--no-worker``, an embedded worker; ``carnet worker`` is the w
 from __future__ import annotations
 
 import gc
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_bolt import App
@@ -28,9 +29,13 @@ from bot.settings import Settings
 from bot.slack_profiles import SlackProfiles
 from storage.db import make_engine, make_session_factory, upgrade
 
-# Threads answering Slack at once (dispatch threads and Bolt listener threads, one of each per
-# request). benchmarks/load.py: see benchmarks/README.md for the figures behind the default.
-DEFAULT_THREADS = 40
+# Requests worked on at once per process (a dispatch thread and a Bolt listener thread each); the
+# others wait in line and one that waited past its ack deadline is refused before any work.
+# benchmarks/load.py, 50 clients on 2 vCPU (SQLite): 40 threads 50 req/s, p95 2.0 s, 320 of 1,543
+# requests rolled back; 10 threads 74 req/s, p95 1.05 s, 4 of 2,248 (GIL and Bolt's 10 ms ack
+# polling shared by fewer threads).
+DEFAULT_THREADS = 10
+LATER_THREADS = 2
 # A new member's first request waits this long for users.info, then goes on with the defaults.
 PROFILE_BUDGET = 0.5
 
@@ -48,6 +53,7 @@ class Runtime:
     serve_engine: Engine | None = None  # the Slack door's: short timeouts (None: the console)
     threads: int = DEFAULT_THREADS
     _bolt: App | None = field(default=None, repr=False)
+    _later: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def bolt_app(self) -> App:
         """The Bolt app (built once); needs SLACK_SIGNING_SECRET."""
@@ -60,8 +66,16 @@ class Runtime:
                 conversation=self.conversation,
                 wake_delivery=self.worker.wake,
                 threads=self.threads,
+                run_later=self._later_pool().submit,
             )
         return self._bolt
+
+    def _later_pool(self) -> ThreadPoolExecutor:
+        # The slow halves of commands (a digest, a 1,000-rep pipeline): a few at a time, so that
+        # they never take the threads that answer Slack.
+        if self._later is None:
+            self._later = ThreadPoolExecutor(max_workers=LATER_THREADS, thread_name_prefix="carnet-later")
+        return self._later
 
     def scheduler(self):  # -> bot.jobs.scheduler.Scheduler
         """The every-minute scheduler of due work (agendas, reminders), waking the delivery worker."""
@@ -78,6 +92,8 @@ class Runtime:
         return create_web_app(self.bolt_app(), self.session_factory, background, threads=self.threads)
 
     def close(self) -> None:
+        if self._later is not None:
+            self._later.shutdown(wait=True)
         self.worker.stop()
         self.conversation.close()
         if self.serve_engine is not None:

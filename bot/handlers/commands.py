@@ -68,8 +68,12 @@ def register(app: App, deps: SlackDeps) -> None:
                 deps.wake_delivery()
             if reply.followup:
                 later = later_request(request, reply.followup, body.get("response_url"))
-                full_copy.queue(deps.conversation, later, deps.conversation.handle(later))
-                deps.wake_delivery()
+
+                def slow_part() -> None:
+                    full_copy.queue(deps.conversation, later, deps.conversation.handle(later))
+                    deps.wake_delivery()
+
+                (deps.run_later or (lambda work: work()))(slow_part)
             return
         ack()
         own = json.loads(reply.form.metadata) if reply.form.metadata.startswith("{") else {}

@@ -21,6 +21,9 @@ class SlackDeps:
     conversation: Conversation
     wake_delivery: Callable[[], None]  # tells the outbox worker a row is waiting
     ack_budget: float = ACK_BUDGET
+    # Runs the slow part of a command after its ack, off Bolt's listener threads (which answer
+    # the next requests); None runs it in the listener's thread.
+    run_later: Callable[[Callable[[], None]], object] | None = None
 
     def deadline(self, context: Mapping[str, Any]) -> float:
         """The instant (``time.monotonic()``) after which a request's work must not be committed."""
