@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.error
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core import Reply, Text
-from bot.render.blocks import fallback_text, home_view, reply_blocks, reply_message
+from bot.render.blocks import fallback_text, fits, full_copy_file, home_view, reply_blocks, reply_message
 from bot.services import housekeeping, outbox
 from storage.models import Member, OutboxMessage
 
@@ -66,6 +66,7 @@ class SendOutcome:
     until: datetime | None = None  # deferred: not before then
     hold_channel: bool = False  # a 429 on a channel post: the whole channel waits
     tell_admin: tuple[str, str] | None = None  # (channel, error): the team channel is unusable
+    full_copy: dict[str, Any] | None = None  # sent, and too long to show whole: this file follows
 
 
 @dataclass
@@ -165,6 +166,7 @@ class _Prepared:
     destination: dict[str, Any] = field(default_factory=dict)
     reply: Reply | None = None
     file: dict[str, Any] = field(default_factory=dict)
+    full_copy: dict[str, Any] | None = None  # the whole reply as a file, when a message cannot show it
 
 
 class _Heartbeat:
@@ -285,13 +287,15 @@ class OutboxDelivery:
             return SendOutcome("failed", error=f"bad payload: {exc.__class__.__name__}: {exc}"[:500], tried=False)
         if isinstance(prepared, SendOutcome):
             return prepared
+        if prepared.full_copy is not None:  # named after the row: carnet-digest-12-2026-11-16.txt
+            prepared.full_copy["filename"] = f"carnet-{message.dedupe_key.replace(':', '-')[:80]}.txt"
         waited = self._pace(message, prepared, now)
         if waited is not None:
             return waited
         if message.outcome_unknown:
             try:
                 if self._landed(message, prepared):
-                    return SendOutcome("sent", tried=False)
+                    return SendOutcome("sent", tried=False, full_copy=prepared.full_copy)
             except SlackApiError as exc:
                 if exc.response.status_code == 429:
                     return SendOutcome("retry", _retry_after(exc.response.headers) or 1.0, "ratelimited",
@@ -303,7 +307,10 @@ class OutboxDelivery:
                                exc.response.get("error"))
             except (OSError, http.client.HTTPException) as exc:
                 return SendOutcome("retry", None, f"history: network: {exc}", tried=False)
-        return self._send(message, prepared)
+        outcome = self._send(message, prepared)
+        if outcome.status == "sent" and prepared.full_copy is not None:
+            outcome = replace(outcome, full_copy=prepared.full_copy)
+        return outcome
 
     def _pace(self, message: outbox.ClaimedMessage, prepared: _Prepared, now: datetime) -> SendOutcome | None:
         """None to send now; else the row goes back untried until its slot."""
@@ -342,6 +349,11 @@ class OutboxDelivery:
             if outcome.status == "sent":
                 outbox.mark_sent(session, message.id, worker=self.worker_id, now=now, tried=outcome.tried)
                 report.sent += 1
+                if outcome.full_copy is not None:  # in the same transaction: the file follows exactly once
+                    outbox.enqueue(
+                        session, workspace_id=message.workspace_id, dedupe_key=f"full-copy:{message.dedupe_key}"[:300],
+                        kind="file", payload=outcome.full_copy, now=now, expires_at=message.expires_at,
+                    )
             elif outcome.status == "deferred":
                 outbox.defer(session, message.id, worker=self.worker_id, until=outcome.until or now)
                 report.deferred += 1
@@ -426,10 +438,19 @@ class OutboxDelivery:
             if destination.get("type") not in ("response_url", "ephemeral", "dm", "home", "channel"):
                 return SendOutcome("failed", error=f"unknown destination {destination.get('type')!r}", tried=False)
             reply = Reply.from_dict(payload["reply"])
+            full_copy = None
+            reader = destination.get("user")
+            # A scheduled reply too long for one message (a digest of 1,000 reps) says so, and its
+            # whole text follows as a file in its reader's DM. Replies to a command are handled by
+            # the door (bot/handlers/full_copy.py), which knows who asked; the App Home has 100
+            # blocks; the team channel's posts (wins, collective progress) have no one reader.
+            if destination["type"] in ("dm", "channel", "ephemeral") and reader and not reply.full_copy and not fits(reply):
+                reply = replace(reply, full_copy=True)
+                full_copy = full_copy_file(reply, reader, name=str(payload.get("name") or "message"), force=True)
             # Render now: a reply that cannot be rendered is as poisonous as one that cannot be read.
             reply_blocks(reply)
             fallback_text(reply)
-            return _Prepared("reply", destination=destination, reply=reply)
+            return _Prepared("reply", destination=destination, reply=reply, full_copy=full_copy)
         if kind == "file":
             return self._prepare_file(payload)
         return SendOutcome("failed", error=f"unknown outbox kind {kind!r}", tried=False)

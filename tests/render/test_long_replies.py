@@ -120,7 +120,8 @@ def as_member(factory) -> Iterator:
     def context(user_id: str) -> Context:
         workspace = session.scalar(select(Workspace))
         member = session.scalar(select(Member).where(Member.workspace_id == workspace.id, Member.slack_user_id == user_id))
-        return Context(session=session, workspace=workspace, member=member, now=TEST_NOW)
+        # ``later``: the reply as built after the ack (a team of more than 50 first answers "preparing…").
+        return Context(session=session, workspace=workspace, member=member, now=TEST_NOW, later=True)
 
     try:
         yield context
