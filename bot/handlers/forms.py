@@ -39,8 +39,9 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
 
 def register(app: App, deps: SlackDeps) -> None:
     @app.view_submission(re.compile(r"^(log\.form|opp\.form|plan\.reschedule)$"))
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reply = deps.conversation.handle(form_request(body, view))
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+        # Answered in the ack (errors beside the fields): counted from the request's arrival.
+        reply = deps.conversation.handle(form_request(body, view), deadline=deps.deadline(context))
         if reply.field_errors:
             ack(response_action="errors", errors=field_errors(reply))
         elif reply.ok:
