@@ -40,14 +40,21 @@ def plain(locale: str, text: Text) -> str:
     return _CODE.sub(r"\1", rendered)
 
 
+def _fact_lines(reply: Reply) -> list[str]:
+    """The facts as aligned "label : value" lines."""
+    if not reply.facts:
+        return []
+    width = max(len(plain(reply.locale, f.label)) for f in reply.facts)
+    return [
+        f"  {plain(reply.locale, fact.label).ljust(width)} : "
+        + (plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value)
+        for fact in reply.facts
+    ]
+
+
 def render_reply(reply: Reply) -> str:
     """The reply as lines of text; choices numbered from 1 for the console to read back."""
-    out = [plain(reply.locale, line) for line in reply.lines]
-    if reply.facts:
-        width = max(len(plain(reply.locale, f.label)) for f in reply.facts)
-        for fact in reply.facts:
-            value = plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value
-            out.append(f"  {plain(reply.locale, fact.label).ljust(width)} : {value}")
+    out = [plain(reply.locale, line) for line in reply.lines] + _fact_lines(reply)
     index = 0
     for item in reply.items:
         out.append(f"• {plain(reply.locale, item.text)}")
@@ -68,11 +75,6 @@ def render_reply(reply: Reply) -> str:
 def full_text(reply: Reply) -> str:
     """The whole reply as a plain-text document (the file sent when a Slack message cannot hold
     it): every line, fact and item, without the console's choice numbers."""
-    out = [plain(reply.locale, line) for line in reply.lines]
-    if reply.facts:
-        width = max(len(plain(reply.locale, f.label)) for f in reply.facts)
-        for fact in reply.facts:
-            value = plain(reply.locale, fact.value) if isinstance(fact.value, Text) else fact.value
-            out.append(f"  {plain(reply.locale, fact.label).ljust(width)} : {value}")
+    out = [plain(reply.locale, line) for line in reply.lines] + _fact_lines(reply)
     out.extend(f"• {plain(reply.locale, item.text)}" for item in reply.items)
     return "\n".join(out) + "\n"
