@@ -160,14 +160,14 @@ def review_reply(ctx: Context, brief: ReviewBrief, *, for_manager: bool) -> Repl
         lines.append(Text("review.no_objective", {"won": money(brief.won), "closing": money(brief.closing)}))
     lines.append(Text("review.activity", {"done": brief.visits_done, "planned": brief.visits_planned}))
     if brief.under_visited_gold:
-        names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:5])
-        lines.append(Text("review.gold", {"accounts": names}))
+        names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])
+        lines.append(_listed("review.gold", "accounts", names, len(brief.under_visited_gold) - REVIEW_LISTED))
     if brief.stalled:
-        deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if ctx.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:5])
-        lines.append(Text("review.stalled", {"deals": deals}))
+        deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if ctx.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:REVIEW_LISTED])
+        lines.append(_listed("review.stalled", "deals", deals, max(brief.stalled_total, len(brief.stalled)) - REVIEW_LISTED))
     if brief.flat_probabilities:
-        deals = ", ".join(f"{account} — {title} ({ctx.label('stage', stage)}, {_pct(ctx, probability / 100)})" for title, account, stage, probability in brief.flat_probabilities)
-        lines.append(Text("review.flat", {"deals": deals}))
+        deals = ", ".join(f"{account} — {title} ({ctx.label('stage', stage)}, {_pct(ctx, probability / 100)})" for title, account, stage, probability in brief.flat_probabilities[:REVIEW_LISTED])
+        lines.append(_listed("review.flat", "deals", deals, max(brief.flat_total, len(brief.flat_probabilities)) - REVIEW_LISTED))
     lines.append(Text("review.points_title"))
     points = brief.talking_points or ["none"]
     for kind in points:
@@ -175,6 +175,16 @@ def review_reply(ctx: Context, brief: ReviewBrief, *, for_manager: bool) -> Repl
     if len(points) < 2:
         lines.append(Text("review.point.wins"))
     return Reply(locale=ctx.locale, lines=lines)
+
+
+REVIEW_LISTED = 5  # accounts or deals named in one line of a brief; the others are counted
+
+
+def _listed(key: str, name: str, listed: str, more: int) -> Text:
+    """A brief's line naming the first few; with ``more`` left, the ``<key>_more`` sentence counts them."""
+    if more <= 0:
+        return Text(key, {name: listed})
+    return Text(f"{key}_more", {name: listed, "count": more})
 
 
 def summary_reply(ctx: Context, summary: PeriodSummary, *, show_amounts: bool) -> Reply:

@@ -461,6 +461,9 @@ class ReviewBrief:
     stalled: list[StalledDeal]
     flat_probabilities: list[tuple[str, str, str, int]]
     talking_points: list[str]  # risk kinds, most pressing first (the dialogue words them)
+    # How many there are in all: the lists above hold the first few (the brief says "and N more").
+    stalled_total: int = 0
+    flat_total: int = 0
 
 
 def review_brief(session: Session, rep: Member, *, now: datetime, settings: WorkspaceSettings) -> ReviewBrief:
@@ -535,6 +538,7 @@ def _briefs_in_scope(
             float((rep_won + rep_closing) / target) if target else None,
             plans.done, plans.planned, gold[rep.id], stalled[rep.id], flat[rep.id],
             [r.kind for r in risks if r.member_id == rep.id][:3],
+            stalled_total=stalled_count.get(rep.id, 0), flat_total=flat_count.get(rep.id, 0),
         )
     return briefs
 
