@@ -297,6 +297,7 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
                 )
             ),
         )
+        .order_by(Account.id)  # plans are created in the accounts' order, whatever plan the database picks
     ).all()
     visits = []
     for account, owner, last_day in rows:
