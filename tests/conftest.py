@@ -3,6 +3,7 @@ a fake Slack Web API on 127.0.0.1, and Carnet itself served by uvicorn on a loca
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -82,14 +83,21 @@ def make_settings(database_url: str, fake: FakeSlack | None = None, **overrides:
     return Settings.from_env(env)
 
 
-@pytest.fixture
-def runtime(sqlite_url, fake_slack, clock) -> Iterator[Runtime]:
-    """Carnet on a SQLite file, talking to the fake Slack, living on the fixed test clock."""
-    rt = build_runtime(make_settings(sqlite_url, fake_slack), clock=clock, delivery_interval=0.05)
+@contextlib.contextmanager
+def carnet_runtime(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[Runtime]:
+    """Carnet on ``database_url``, talking to the fake Slack, living on the fixed test clock."""
+    rt = build_runtime(make_settings(database_url, fake), clock=clock, delivery_interval=0.05)
     try:
         yield rt
     finally:
         rt.close()
+
+
+@pytest.fixture
+def runtime(sqlite_url, fake_slack, clock) -> Iterator[Runtime]:
+    """Carnet on a SQLite file, talking to the fake Slack, living on the fixed test clock."""
+    with carnet_runtime(sqlite_url, fake_slack, clock) as rt:
+        yield rt
 
 
 def _free_port() -> int:

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from bot.runtime import Runtime, build_runtime
-from tests.conftest import SIGNING_SECRET, make_settings
+from bot.runtime import Runtime
+from tests.conftest import SIGNING_SECRET, carnet_runtime
 from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
 from tests.support.slack_requests import SlackClient
 
@@ -29,11 +29,8 @@ LOST = ("Ce choix vient d'être traité par un autre clic", "Ce choix a expiré"
 @pytest.fixture
 def runtime(database_url, fake_slack, clock) -> Iterator[Runtime]:
     """The served app's runtime on each database (the shared fixture is SQLite only)."""
-    rt = build_runtime(make_settings(database_url, fake_slack), clock=clock, delivery_interval=0.05)
-    try:
+    with carnet_runtime(database_url, fake_slack, clock) as rt:
         yield rt
-    finally:
-        rt.close()
 
 
 def at_once(served, count: int, send: Callable[[SlackClient, int], httpx.Response]) -> list[httpx.Response]:
