@@ -125,23 +125,19 @@ def _plans_by_id(session: Session, ids: list[int]) -> dict[int, Plan]:
     return plans
 
 
-def _queued_keys(session: Session, wanted: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    """The (workspace, dedupe key) pairs of ``wanted`` already in the outbox (read through its unique index)."""
-    by_workspace: dict[int, list[str]] = defaultdict(list)
-    for workspace_id, key in wanted:
-        by_workspace[workspace_id].append(key)
-    found: set[tuple[int, str]] = set()
-    for workspace_id, keys in by_workspace.items():
-        for chunk in _in_chunks(keys):
-            found.update(
-                (workspace_id, key)
-                for key in session.scalars(
-                    select(OutboxMessage.dedupe_key).where(
-                        OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key.in_(chunk)
-                    )
+def _not_queued(session: Session, workspace_id: int, candidates: list[tuple[str, T]]) -> list[T]:
+    """Of ``(dedupe key, due)`` pairs, the ``due`` whose key is not in the workspace's outbox yet, in
+    order (the keys read through the outbox's unique index, not a scan)."""
+    queued: set[str] = set()
+    for chunk in _in_chunks([key for key, _due in candidates]):
+        queued.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.workspace_id == workspace_id, OutboxMessage.dedupe_key.in_(chunk)
                 )
             )
-    return found
+        )
+    return [due for key, due in candidates if key not in queued]
 
 
 def _dm(member: Member, key: str, reply, *, expires_at: datetime) -> outbox.NewMessage:
@@ -355,13 +351,12 @@ class _WorkspaceTick:
         keys = {plan_id: _reminder_key(plan_id, due_at) for plan_id, _member, due_at in rows}
         # Reminders an earlier tick queued (every tick of the hour before a visit sees it): skipped
         # before their message is built, as enqueue would store nothing for them anyway.
-        already = _queued_keys(session, [(self.id, key) for key in keys.values()])
-        due = []
+        candidates = []
         for plan_id, member_id, _due_at in rows:
             person = self.people.get(member_id)
-            if person is not None and person.zone is not None and (self.id, keys[plan_id]) not in already:
-                due.append(_Due(person, (plan_id, keys[plan_id])))
-        return due
+            if person is not None and person.zone is not None:
+                candidates.append((keys[plan_id], _Due(person, (plan_id, keys[plan_id]))))
+        return _not_queued(session, self.id, candidates)
 
     def _queue_reminders(self, session: Session, due: list[_Due]) -> int:
         workspace = session.get(Workspace, self.id)
@@ -385,7 +380,7 @@ class _WorkspaceTick:
         hour, minute = self.settings.agenda_hour_minute
         # Whether the agenda is due depends only on the zone: decided once per zone.
         day_of: dict[str, date | None] = {}
-        candidates: list[tuple[_Person, date, str]] = []
+        candidates: list[tuple[str, tuple[_Person, date]]] = []
         for person in self.people.values():
             if person.zone is None:
                 continue
@@ -394,11 +389,8 @@ class _WorkspaceTick:
                 day_of[person.tz] = local.date() if local.weekday() < 5 and local.time() >= time(hour, minute) else None
             day = day_of[person.tz]
             if day is not None:
-                candidates.append((person, day, f"agenda:{person.id}:{day.isoformat()}"))
-        if not candidates:
-            return []
-        done = _queued_keys(session, [(self.id, key) for _p, _day, key in candidates])
-        waiting = [(person, day) for person, day, key in candidates if (self.id, key) not in done]
+                candidates.append((f"agenda:{person.id}:{day.isoformat()}", (person, day)))
+        waiting = _not_queued(session, self.id, candidates)
         if not waiting:
             return []
         # One light read for everyone's day (ids and times only): the plans due within a day and a
@@ -461,9 +453,8 @@ class _WorkspaceTick:
             # Due Monday from the digest time; Tuesday and Wednesday catch up a Monday nobody ran.
             if local.weekday() > 2 or (local.weekday() == 0 and local.time() < digest_time):
                 continue
-            candidates.append((person, f"digest:{person.id}:{last_week(local.date())[0].isoformat()}"))
-        done = _queued_keys(session, [(self.id, key) for _p, key in candidates]) if candidates else set()
-        return [_Due(person) for person, key in candidates if (self.id, key) not in done]
+            candidates.append((f"digest:{person.id}:{last_week(local.date())[0].isoformat()}", _Due(person)))
+        return _not_queued(session, self.id, candidates)
 
     def _queue_digests(self, session: Session, due: list[_Due]) -> int:
         workspace = session.get(Workspace, self.id)
@@ -493,7 +484,7 @@ class _WorkspaceTick:
         """N workdays before each rep's period ends (from 08:00 local): a brief for the rep and one for the manager."""
         # Whether a review is due depends only on the zone and the period: decided once per pair.
         end_if_due: dict[tuple[str, str], date | None | Exception] = {}
-        candidates: list[tuple[_Person, date, str]] = []
+        candidates: list[tuple[str, _Due]] = []
         for person in self.people.values():
             if person.role != "rep" or person.zone is None:
                 continue
@@ -516,9 +507,8 @@ class _WorkspaceTick:
             if isinstance(end, Exception):
                 self._failed("reviews", person.user, end)
             elif end is not None:
-                candidates.append((person, end, f"review:{person.id}:{end.isoformat()}"))
-        done = _queued_keys(session, [(self.id, key) for _p, _end, key in candidates]) if candidates else set()
-        return [_Due(person, end) for person, end, key in candidates if (self.id, key) not in done]
+                candidates.append((f"review:{person.id}:{end.isoformat()}", _Due(person, end)))
+        return _not_queued(session, self.id, candidates)
 
     def _queue_reviews(self, session: Session, due: list[_Due]) -> int:
         workspace = session.get(Workspace, self.id)
@@ -571,9 +561,8 @@ class _WorkspaceTick:
                 period_day = previous_end  # catching up a summary missed at the end of the period
             else:
                 continue
-            candidates.append((person, period_day, f"summary:{person.id}:{period_day.isoformat()}"))
-        done = _queued_keys(session, [(self.id, key) for _p, _day, key in candidates]) if candidates else set()
-        return [_Due(person, day) for person, day, key in candidates if (self.id, key) not in done]
+            candidates.append((f"summary:{person.id}:{period_day.isoformat()}", _Due(person, period_day)))
+        return _not_queued(session, self.id, candidates)
 
     def _queue_summaries(self, session: Session, due: list[_Due]) -> int:
         workspace = session.get(Workspace, self.id)
