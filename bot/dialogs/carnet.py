@@ -8,6 +8,7 @@ from bot.core import Reply, Text
 from bot.dialogs import digest as digest_dialog
 from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Dialog
 from bot.grammar.amounts import CURRENCIES
 from bot.grammar.normalize import fold
 from bot.grammar.vocabulary import lookup_stage
@@ -105,3 +106,6 @@ def _replace(current: workspace_settings.WorkspaceSettings, **changes: object) -
     from dataclasses import replace
 
     return replace(current, **changes)  # type: ignore[arg-type]
+
+
+DIALOG = Dialog("carnet", commands={"carnet": on_carnet})

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.core import Choice, Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Dialog
 from bot.dialogs.pipeline import member_report, render_report
 from bot.reports.pipeline import StageTotal, by_currency
 from bot.messages import format_day, format_money, label
@@ -84,3 +85,6 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
 
 def _currency(ctx: Context) -> str:
     return workspace_settings.load(ctx.workspace).currency
+
+
+DIALOG = Dialog("home", commands={"home": on_command})

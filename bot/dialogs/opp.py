@@ -6,18 +6,18 @@ one account), a pending command is kept and the rep chooses; nothing is guessed.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.core import Choice, Fact, Form, FormField, Reply, Text
-from bot.dialogs import pending as pending_commands
+from bot.actions import Action, action, choice
+from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
+from bot.dialogs.shape import AccountQuestion, Dialog, FormSpec, keep_pending
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
 from bot.grammar.normalize import fold
 from bot.grammar.opp import OppCommand, OppParseError, parse_opp
@@ -35,9 +35,38 @@ from bot.services.opportunities import (
     update_opportunity,
 )
 from bot.services.workspace_settings import OPEN_STAGES
-from storage.models import Account, Opportunity, PendingCommand
+from storage.models import Account, Opportunity
 
 FORM_ID = "opp.form"
+
+
+@action("opp.open_form")
+class OpenForm(Action):
+    """Open the deal form (about the account's single open deal, when there is one)."""
+
+    account: int | None = None
+
+
+@action("opp.won", subject=Opportunity)
+class Won(Action):
+    """Close this deal as won (offered by /log … gagné when the account has several)."""
+
+    id: int
+
+
+@action("opp.pick", payload=OppCommand)
+class PickDeal(Action):
+    """Run the pending /opp command on this one of the account's open deals."""
+
+    pending: int
+    opportunity: int
+
+
+@dataclass(frozen=True)
+class DealFormFor:
+    """What the deal form was opened for: the open deal it updates, if any."""
+
+    opportunity: int | None = None
 
 # --------------------------------------------------------------------------- command
 
@@ -55,18 +84,17 @@ def on_command(ctx: Context, text: str) -> Reply:
     match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
         return _apply(ctx, match.exact, parsed)
-    pending = _keep_pending(ctx, parsed)
-    choices = [Choice(Text("plain", {"text": a.name}), f"opp.pick_account:{pending.id}:{a.id}") for a in match.suggestions]
-    if parsed.kind == "new":
-        choices.append(
-            Choice(Text("choice.create_account", {"name": parsed.account}), f"opp.create_account:{pending.id}", "primary")
-        )
-    elif not match.suggestions:
-        ctx.session.delete(pending)
+    if parsed.kind != "new" and not match.suggestions:
+        # Only a new deal may create its account: an update names a deal that must exist already.
         return ctx.reply(Text("opp.unknown_account", {"typed": parsed.account}), ok=False)
-    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
-    question = "log.ask_account" if match.suggestions else "opp.ask_create"
-    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+    return ACCOUNT_QUESTION.ask(ctx, parsed.account, match, parsed, may_create=parsed.kind == "new")
+
+
+def _resume(ctx: Context, parsed: OppCommand, account: Account, _created: bool) -> Reply:
+    return _apply(ctx, account, parsed)
+
+
+ACCOUNT_QUESTION = AccountQuestion("opp", OppCommand, _resume, cancelled="opp.cancelled", create_question="opp.ask_create")
 
 
 def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
@@ -78,8 +106,8 @@ def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
         lines.append(Text("opp.error.stages", {"stages": ", ".join(ctx.label("stage", s) for s in OPEN_STAGES)}))
     understood = _describe_understood(ctx, error.understood)
     if understood:
-        lines.append(Text("log.understood", {"understood": understood}))
-    lines += [Text("log.error.nothing_stored"), Text("opp.usage"), Text("opp.example")]
+        lines.append(Text("understood.intro", {"understood": understood}))
+    lines += [Text("error.nothing_stored"), Text("opp.usage"), Text("opp.example")]
     return Reply(locale=ctx.locale, lines=lines, ok=False)
 
 
@@ -108,35 +136,9 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
 def _error_reply(ctx: Context, error: OpportunityError) -> Reply:
     return Reply(
         locale=ctx.locale,
-        lines=[Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()}), Text("log.error.nothing_stored")],
+        lines=[Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()}), Text("error.nothing_stored")],
         ok=False,
     )
-
-
-# --------------------------------------------------------------------------- pending commands
-
-
-def _keep_pending(ctx: Context, parsed: OppCommand) -> PendingCommand:
-    payload = asdict(parsed)
-    if parsed.amount is not None:
-        payload["amount"] = {"amount": str(parsed.amount.amount), "currency": parsed.amount.currency}
-    for key in ("close_on", "next_step_on"):
-        value = getattr(parsed, key)
-        payload[key] = value.isoformat() if value else None
-    return pending_commands.keep(ctx, "opp", payload)
-
-
-def _command_from(payload: dict[str, Any]) -> OppCommand:
-    data = dict(payload)
-    if data.get("amount"):
-        data["amount"] = Money(Decimal(data["amount"]["amount"]), data["amount"]["currency"])
-    for key in ("close_on", "next_step_on"):
-        data[key] = date.fromisoformat(data[key]) if data.get(key) else None
-    return OppCommand(**data)
-
-
-def _take_pending(ctx: Context, pending_id: str) -> PendingCommand | Reply:
-    return pending_commands.take(ctx, "opp", pending_id)
 
 
 # --------------------------------------------------------------------------- applying a command
@@ -160,17 +162,13 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                         except OpportunityError as error:  # refused before anything changed
                             refused = _error_reply(ctx, error)
                             refused.lines.append(Text("opp.none_open", {"account": account.name}))
-                            refused.choices.append(
-                                Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary")
-                            )
+                            refused.choices.append(choice(Text("choice.create_opp"), OpenForm(account.id), "primary"))
                             return refused
                 if not deals:
                     return Reply(
                         locale=ctx.locale,
                         lines=[Text("opp.none_open", {"account": account.name})],
-                        choices=[
-                            Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary"),
-                        ],
+                        choices=[choice(Text("choice.create_opp"), OpenForm(account.id), "primary")],
                         ok=False,
                     )
                 if len(deals) > 1 and parsed.title:
@@ -201,15 +199,13 @@ def _latest_closed(ctx: Context, account: Account) -> Opportunity | None:
 
 
 def _ask_which(ctx: Context, account: Account, parsed: OppCommand, deals: list[Opportunity]) -> Reply:
-    pending = _keep_pending(ctx, parsed)
+    pending = keep_pending(ctx, "opp", parsed)
     choices = [
-        Choice(
-            Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
-            f"opp.pick:{pending.id}:{d.id}",
-        )
+        choice(Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
+               PickDeal(pending, d.id))
         for d in deals[:10]
     ]
-    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
+    choices.append(choice(Text("choice.cancel"), ACCOUNT_QUESTION.Cancel(pending), "danger"))
     return Reply(locale=ctx.locale, lines=[Text("opp.ask_which", {"account": account.name})], choices=choices)
 
 
@@ -332,7 +328,7 @@ def list_mine(ctx: Context) -> Reply:
         return Reply(
             locale=ctx.locale,
             lines=[Text("opp.list_empty")],
-            choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")],
+            choices=[choice(Text("choice.create_opp"), OpenForm(), "primary")],
         )
     lines = [Text("opp.list_title", {"count": len(deals)})]
     for deal in deals:
@@ -352,45 +348,28 @@ def list_mine(ctx: Context) -> Reply:
                 group="deals",
             )
         )
-    return Reply(locale=ctx.locale, lines=lines, choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")])
+    return Reply(locale=ctx.locale, lines=lines, choices=[choice(Text("choice.create_opp"), OpenForm(), "primary")])
 
 
-# --------------------------------------------------------------------------- choices
+# --------------------------------------------------------------------------- buttons
 
 
-def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    """Buttons of /opp replies (and of /log replies about deals)."""
-    if name == "open_form":
-        account = get_account(ctx.session, ctx.workspace.id, int(args[0])) if args and args[0].isdigit() else None
-        return open_form(ctx, account=account)
-    if name == "won" and args and args[0].isdigit():
-        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[0]))
-        if opportunity is None or opportunity.member_id != ctx.member.id:
-            return ctx.reply(Text("choice.not_yours" if opportunity else "choice.expired"), ok=False)
-        reply = _apply(ctx, opportunity.account, OppCommand(kind="won", account=opportunity.account.name), opportunity)
-        reply.replace_original = True
-        return reply
-    if not args:
-        return ctx.reply(Text("choice.unknown"), ok=False)
-    taken = _take_pending(ctx, args[0])
-    if isinstance(taken, Reply):
-        return taken
-    parsed = _command_from(taken.payload)
-    if name == "cancel":
-        return Reply(locale=ctx.locale, lines=[Text("opp.cancelled")], replace_original=True)
-    if name == "pick_account" and len(args) == 2 and args[1].isdigit():
-        account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
-        reply = _apply(ctx, account, parsed) if account else ctx.reply(Text("choice.expired"), ok=False)
-    elif name == "create_account" and parsed.kind == "new" and parsed.account:
-        account = create_account(ctx.session, ctx.workspace.id, parsed.account, owner_id=ctx.member.id, now=ctx.now)
-        reply = _apply(ctx, account, parsed)
-    elif name == "pick" and len(args) == 2 and args[1].isdigit():
-        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[1]))
-        if opportunity is None or opportunity.member_id != ctx.member.id:
-            return ctx.reply(Text("choice.expired"), ok=False)
-        reply = _apply(ctx, opportunity.account, parsed, opportunity)
-    else:
-        return ctx.reply(Text("choice.unknown"), ok=False)
+def _open_form(ctx: Context, act: OpenForm) -> Reply:
+    account = get_account(ctx.session, ctx.workspace.id, act.account) if act.account is not None else None
+    return open_form(ctx, account=account)
+
+
+def _won(ctx: Context, _act: Won, opportunity: Opportunity) -> Reply:
+    reply = _apply(ctx, opportunity.account, OppCommand(kind="won", account=opportunity.account.name), opportunity)
+    reply.replace_original = True
+    return reply
+
+
+def _pick_deal(ctx: Context, act: PickDeal, parsed: OppCommand) -> Reply:
+    opportunity = get_opportunity(ctx.session, ctx.workspace.id, act.opportunity)
+    if opportunity is None or opportunity.member_id != ctx.member.id:
+        return ctx.reply(Text("choice.expired"), ok=False)
+    reply = _apply(ctx, opportunity.account, parsed, opportunity)
     reply.replace_original = True
     return reply
 
@@ -408,7 +387,7 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
         form_id=FORM_ID,
         title=Text("form.opp.title"),
         submit=Text("form.opp.submit"),
-        metadata=json.dumps({"opportunity": opportunity.id}) if opportunity else "",
+        metadata=DealFormFor(opportunity.id if opportunity else None),
         fields=[
             account_field(ctx, account),
             FormField("title", Text("form.field.title"), "text", initial=opportunity.title if opportunity else None),
@@ -445,7 +424,7 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
+def on_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None = None) -> Reply:
     """A submitted deal form: every field checked and errors shown beside it, else saved."""
     settings = workspace_settings.load(ctx.workspace)
     errors: dict[str, Text] = {}
@@ -483,11 +462,8 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
             close_on = date.fromisoformat(str(values["close_date"]))
         except ValueError:
             errors["close_date"] = Text("form.error.bad_date")
-    try:
-        meta = json.loads(metadata) if metadata.startswith("{") else {}
-    except ValueError:
-        meta = {}
-    existing = get_opportunity(ctx.session, ctx.workspace.id, int(meta["opportunity"])) if str(meta.get("opportunity", "")).isdigit() else None
+    deal_id = metadata.opportunity if metadata else None
+    existing = get_opportunity(ctx.session, ctx.workspace.id, deal_id) if deal_id is not None else None
     if existing is not None and existing.member_id != ctx.member.id:
         existing = None
     if close_on is not None and close_on < ctx.today and existing is None:
@@ -530,3 +506,11 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
     except OpportunityError as error:
         field = {"close_in_past": "close_date", "bad_probability": "probability"}.get(error.code, "amount")
         return Reply(locale=ctx.locale, field_errors={field: Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()})}, ok=False)
+
+
+DIALOG = Dialog(
+    "opp",
+    commands={"opp": on_command},
+    actions={OpenForm: _open_form, Won: _won, PickDeal: _pick_deal, **ACCOUNT_QUESTION.handlers()},
+    forms=(FormSpec(FORM_ID, on_form, DealFormFor),),
+)

@@ -33,17 +33,15 @@ def keep(ctx: Context, kind: str, payload: dict[str, Any]) -> PendingCommand:
     return pending
 
 
-def take(ctx: Context, kind: str, pending_id: str) -> PendingCommand | Reply:
+def take(ctx: Context, kind: str, pending_id: int) -> PendingCommand | Reply:
     """The member's own pending ``kind`` command ``pending_id`` (now consumed), or the reply that says why not."""
-    pending = None
-    if pending_id.isdigit():
-        pending = ctx.session.scalar(
-            select(PendingCommand).where(
-                PendingCommand.workspace_id == ctx.workspace.id,
-                PendingCommand.id == int(pending_id),
-                PendingCommand.kind == kind,
-            )
+    pending = ctx.session.scalar(
+        select(PendingCommand).where(
+            PendingCommand.workspace_id == ctx.workspace.id,
+            PendingCommand.id == pending_id,
+            PendingCommand.kind == kind,
         )
+    )
     if pending is None or pending.expires_at < ctx.now:
         return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
     if pending.member_id != ctx.member.id:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Dialog
 from bot.grammar.normalize import fold
 from bot.messages import format_day, format_money
 from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
@@ -175,3 +176,6 @@ def show_team(ctx: Context) -> Reply:
             )
         )
     return reply
+
+
+DIALOG = Dialog("pipeline", commands={"pipeline": on_command})

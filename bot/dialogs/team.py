@@ -66,7 +66,7 @@ def on_team(ctx: Context, words: list[str]) -> Reply:
             ctx.session, ctx.workspace, [(0, row)], now=ctx.now, default_tz=ctx.member.tz, default_locale=ctx.locale
         )
     except team_setup.TeamSetupError as error:
-        return Reply(locale=ctx.locale, lines=[problem_text(p) for p in error.problems] + [Text("log.error.nothing_stored")], ok=False)
+        return Reply(locale=ctx.locale, lines=[problem_text(p) for p in error.problems] + [Text("error.nothing_stored")], ok=False)
     reply = _list_team(ctx)
     reply.lines.insert(0, Text("team.saved"))
     return reply
@@ -144,7 +144,7 @@ def on_goals(ctx: Context, words: list[str]) -> Reply:
             ctx.session, owner, team=team, metric=metric, value=value, today=ctx.now.astimezone(_zone(owner)).date(), now=ctx.now
         )
     except objectives_service.ObjectiveError as error:
-        return ctx.reply(Text(f"goals.error.{error.code}", {"value": words[2]}), Text("log.error.nothing_stored"), ok=False)
+        return ctx.reply(Text(f"goals.error.{error.code}", {"value": words[2]}), Text("error.nothing_stored"), ok=False)
     reply = show_goals(ctx, owner, team=team)
     reply.lines.insert(0, Text("goals.saved"))
     return reply

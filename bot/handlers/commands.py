@@ -9,7 +9,6 @@ the command's ``response_url``.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from typing import Any
@@ -76,9 +75,7 @@ def register(app: App, deps: SlackDeps) -> None:
                 (deps.run_later or (lambda work: work()))(slow_part)
             return
         ack()
-        own = json.loads(reply.form.metadata) if reply.form.metadata.startswith("{") else {}
-        metadata = json.dumps({**own, "channel": body.get("channel_id")})
-        view = form_view(replace(reply.form, metadata=metadata), reply.locale)
+        view = form_view(reply.form, reply.locale, channel=body.get("channel_id"))
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except Exception:
