@@ -424,88 +424,116 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
     return Reply(locale=ctx.locale, form=form)
 
 
+@dataclass
+class _DealForm:
+    """A deal form's values once read; ``errors`` says which fields were not."""
+
+    errors: dict[str, Text]
+    account: Account | None = None
+    new_account: str | None = None
+    money: Money | None = None
+    probability: int | None = None
+    stage: str = "proposal"
+    close_on: date | None = None
+    existing: Opportunity | None = None
+
+
 def on_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None = None) -> Reply:
     """A submitted deal form: every field checked and errors shown beside it, else saved."""
+    form = _read_form(ctx, values, metadata)
+    if form.errors:
+        return Reply(locale=ctx.locale, field_errors=form.errors, ok=False)
     settings = workspace_settings.load(ctx.workspace)
-    errors: dict[str, Text] = {}
-    account, new_name, account_error = resolve_account_field(ctx, values.get("account"))
-    if account_error:
-        errors["account"] = account_error
-    money: Money | None = None
-    amount_text = str(values.get("amount") or "").strip()
-    parsed_amount = parse_amount(amount_text) if amount_text else None
-    if not amount_text:
-        errors["amount"] = Text("form.error.required")
-    elif isinstance(parsed_amount, Money):
-        money = parsed_amount
-        if money.currency is not None and money.currency not in CURRENCIES:
-            errors["amount"] = Text("form.error.bad_amount")
-    elif isinstance(parsed_amount, AmountError) and parsed_amount.code in ("negative_amount", "absurd_amount"):
-        errors["amount"] = Text(f"opp.error.{parsed_amount.code}")
-    else:
-        errors["amount"] = Text("form.error.bad_amount")
-    probability: int | None = None
-    probability_text = str(values.get("probability") or "").strip().rstrip("%").strip()
-    if probability_text:
-        try:
-            probability = int(Decimal(probability_text.replace(",", ".")))
-            if not 0 <= probability <= 100:
-                raise ValueError
-        except (InvalidOperation, ValueError):
-            errors["probability"] = Text("form.error.bad_probability")
-    stage = str(values.get("stage") or "proposal")
-    if stage not in OPEN_STAGES:
-        errors["stage"] = Text("form.error.bad_choice")
-    close_on: date | None = None
-    if values.get("close_date"):
-        try:
-            close_on = date.fromisoformat(str(values["close_date"]))
-        except ValueError:
-            errors["close_date"] = Text("form.error.bad_date")
-    deal_id = metadata.opportunity if metadata else None
-    existing = get_opportunity(ctx.session, ctx.workspace.id, deal_id) if deal_id is not None else None
-    if existing is not None and existing.member_id != ctx.member.id:
-        existing = None
-    if close_on is not None and close_on < ctx.today and existing is None:
-        errors["close_date"] = Text("form.error.close_in_past")
-    if errors:
-        return Reply(locale=ctx.locale, field_errors=errors, ok=False)
-    assert money is not None
     try:
         with ctx.session.begin_nested():
-            if account is None:
-                assert new_name is not None
-                account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
-            title = str(values.get("title") or "").strip() or account.name
-            if existing is not None and existing.status == "open":
-                change = OpportunityChange(
-                    amount=money.amount,
-                    currency=_currency_of(money, settings) if money.currency else None,
-                    probability=probability,
-                    stage=stage,
-                    expected_close_on=close_on,
-                    title=title,
-                )
-                update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
-                return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
-            opportunity = create_opportunity(
-                ctx.session,
-                ctx.member,
-                account,
-                title=title,
-                amount=money.amount,
-                currency=_currency_of(money, settings),
-                probability=probability,
-                stage=stage,
-                expected_close_on=close_on,
-                today=ctx.today,
-                now=ctx.now,
-                settings=settings,
-            )
-            return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
+            return _save_form(ctx, form, str(values.get("title") or "").strip(), settings)
     except OpportunityError as error:
         field = {"close_in_past": "close_date", "bad_probability": "probability"}.get(error.code, "amount")
         return Reply(locale=ctx.locale, field_errors={field: Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()})}, ok=False)
+
+
+def _read_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None) -> _DealForm:
+    form = _DealForm(errors={})
+    form.account, form.new_account, account_error = resolve_account_field(ctx, values.get("account"))
+    if account_error:
+        form.errors["account"] = account_error
+    form.money = _read_amount(str(values.get("amount") or "").strip(), form.errors)
+    probability_text = str(values.get("probability") or "").strip().rstrip("%").strip()
+    if probability_text:
+        try:
+            form.probability = int(Decimal(probability_text.replace(",", ".")))
+            if not 0 <= form.probability <= 100:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            form.errors["probability"] = Text("form.error.bad_probability")
+    form.stage = str(values.get("stage") or "proposal")
+    if form.stage not in OPEN_STAGES:
+        form.errors["stage"] = Text("form.error.bad_choice")
+    if values.get("close_date"):
+        try:
+            form.close_on = date.fromisoformat(str(values["close_date"]))
+        except ValueError:
+            form.errors["close_date"] = Text("form.error.bad_date")
+    deal_id = metadata.opportunity if metadata else None
+    existing = get_opportunity(ctx.session, ctx.workspace.id, deal_id) if deal_id is not None else None
+    form.existing = existing if existing is not None and existing.member_id == ctx.member.id else None
+    if form.close_on is not None and form.close_on < ctx.today and form.existing is None:
+        form.errors["close_date"] = Text("form.error.close_in_past")
+    return form
+
+
+def _read_amount(text: str, errors: dict[str, Text]) -> Money | None:
+    """The amount field: required, a readable amount in a known currency."""
+    parsed = parse_amount(text) if text else None
+    if not text:
+        errors["amount"] = Text("form.error.required")
+    elif isinstance(parsed, Money):
+        if parsed.currency is not None and parsed.currency not in CURRENCIES:
+            errors["amount"] = Text("form.error.bad_amount")
+        return parsed
+    elif isinstance(parsed, AmountError) and parsed.code in ("negative_amount", "absurd_amount"):
+        errors["amount"] = Text(f"opp.error.{parsed.code}")
+    else:
+        errors["amount"] = Text("form.error.bad_amount")
+    return None
+
+
+def _save_form(ctx: Context, form: _DealForm, title: str, settings: workspace_settings.WorkspaceSettings) -> Reply:
+    """Update the open deal the form was opened for, or create one (and its account if new)."""
+    money = form.money
+    assert money is not None
+    account = form.account
+    if account is None:
+        assert form.new_account is not None
+        account = create_account(ctx.session, ctx.workspace.id, form.new_account, owner_id=ctx.member.id, now=ctx.now)
+    title = title or account.name
+    existing = form.existing
+    if existing is not None and existing.status == "open":
+        change = OpportunityChange(
+            amount=money.amount,
+            currency=_currency_of(money, settings) if money.currency else None,
+            probability=form.probability,
+            stage=form.stage,
+            expected_close_on=form.close_on,
+            title=title,
+        )
+        update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
+        return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
+    opportunity = create_opportunity(
+        ctx.session,
+        ctx.member,
+        account,
+        title=title,
+        amount=money.amount,
+        currency=_currency_of(money, settings),
+        probability=form.probability,
+        stage=form.stage,
+        expected_close_on=form.close_on,
+        today=ctx.today,
+        now=ctx.now,
+        settings=settings,
+    )
+    return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
 
 
 DIALOG = Dialog(
