@@ -65,6 +65,13 @@ def action(route: str, *, payload: type | None = None, subject: type | None = No
     return declare
 
 
+def row_action(route: str, subject: type, doc: str) -> type[Action]:
+    """Declare the action ``route`` about one row of ``subject``, named by its ``id``."""
+    cls = types.new_class(route.rpartition(".")[2].title().replace("_", ""), (Action,),
+                          exec_body=lambda ns: ns.update(__annotations__={"id": int}, __doc__=doc))
+    return action(route, subject=subject)(cls)
+
+
 def choice(label: Text, act: Action, style: str | None = None) -> Choice:
     """A button (a numbered option in the console) that means ``act``."""
     return Choice(label, act.value, style)

@@ -6,7 +6,7 @@ command and asks the rep to pick a suggestion, create the account or cancel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -15,7 +15,7 @@ from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.dialogs import opp as opp_dialog
-from bot.dialogs.shape import AccountQuestion, Dialog, FormSpec
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec
 from bot.grammar import vocabulary
 from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
 from bot.messages import format_day, format_money, format_when
@@ -29,22 +29,11 @@ FORM_ID = "log.form"
 
 
 @dataclass(frozen=True)
-class PendingLog:
-    """A /log line waiting for its account (the keys pending rows have always had)."""
+class PendingLog(ActionDraft):
+    """A /log line waiting for its account: the action, the name typed, the door it came through."""
 
-    account: str
-    action_type: str
-    occurred_on: date
-    result: str | None = None
-    contact_name: str | None = None
-    contact_function: str | None = None
-    note: str | None = None
+    account: str = ""
     source: str = "slack"
-
-    @property
-    def draft(self) -> ActionDraft:
-        return ActionDraft(self.action_type, self.occurred_on, self.result, self.contact_name,
-                           self.contact_function, self.note)
 
 
 @action("log.undo")
@@ -57,13 +46,6 @@ class Undo(Action):
 @action("log.open_form")
 class OpenForm(Action):
     """Open the /log form."""
-
-
-@dataclass(frozen=True)
-class LogFormFor:
-    """What the /log form was opened for: the plan whose Done button opened it, if any."""
-
-    plan: int | None = None
 
 
 # --------------------------------------------------------------------------- command
@@ -85,12 +67,12 @@ def on_command(ctx: Context, text: str) -> Reply:
 
 
 def _pending_from(ctx: Context, parsed: LogCommand) -> PendingLog:
-    return PendingLog(parsed.account, parsed.action_type, parsed.occurred_on, parsed.result, parsed.contact,
-                      parsed.contact_function, parsed.note, ctx.source)
+    draft = _draft_from(parsed)
+    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.source)
 
 
 def _resume(ctx: Context, pending: PendingLog, account: Account, created: bool) -> Reply:
-    return _store(ctx, account, pending.draft, new_account=created)
+    return _store(ctx, account, pending, new_account=created)
 
 
 ACCOUNT_QUESTION = AccountQuestion("log", PendingLog, _resume, cancelled="log.cancelled", create_question="log.ask_create")
@@ -248,7 +230,7 @@ def _undo(ctx: Context, undo: Undo) -> Reply:
 
 
 def open_form(
-    ctx: Context, metadata: LogFormFor | None = None, *, action_type: str | None = None, account: Account | None = None
+    ctx: Context, metadata: About | None = None, *, action_type: str | None = None, account: Account | None = None
 ) -> Reply:
     """The /log form: every field of the grammar, the date defaulting to today."""
 
@@ -285,7 +267,7 @@ def open_form(
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_form(ctx: Context, values: dict[str, Any], metadata: LogFormFor | None = None) -> Reply:
+def on_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
     """A submitted /log form: every field checked, errors shown beside the field, else stored."""
     errors: dict[str, Text] = {}
 
@@ -335,5 +317,5 @@ DIALOG = Dialog(
     "log",
     commands={"log": on_command},
     actions={Undo: _undo, OpenForm: lambda ctx, _open: open_form(ctx), **ACCOUNT_QUESTION.handlers()},
-    forms=(FormSpec(FORM_ID, on_form, LogFormFor),),
+    forms=(FormSpec(FORM_ID, on_form),),
 )

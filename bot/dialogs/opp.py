@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.actions import Action, action, choice
+from bot.actions import Action, action, choice, row_action
 from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
-from bot.dialogs.shape import AccountQuestion, Dialog, FormSpec, keep_pending
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, keep_pending
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
 from bot.grammar.normalize import fold
 from bot.grammar.opp import OppCommand, OppParseError, parse_opp
@@ -47,11 +47,7 @@ class OpenForm(Action):
     account: int | None = None
 
 
-@action("opp.won", subject=Opportunity)
-class Won(Action):
-    """Close this deal as won (offered by /log … gagné when the account has several)."""
-
-    id: int
+Won = row_action("opp.won", Opportunity, "Close this deal as won (offered by /log … gagné when the account has several).")
 
 
 @action("opp.pick", payload=OppCommand)
@@ -62,11 +58,6 @@ class PickDeal(Action):
     opportunity: int
 
 
-@dataclass(frozen=True)
-class DealFormFor:
-    """What the deal form was opened for: the open deal it updates, if any."""
-
-    opportunity: int | None = None
 
 # --------------------------------------------------------------------------- command
 
@@ -387,7 +378,7 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
         form_id=FORM_ID,
         title=Text("form.opp.title"),
         submit=Text("form.opp.submit"),
-        metadata=DealFormFor(opportunity.id if opportunity else None),
+        metadata=About(opportunity=opportunity.id if opportunity else None),
         fields=[
             account_field(ctx, account),
             FormField("title", Text("form.field.title"), "text", initial=opportunity.title if opportunity else None),
@@ -438,7 +429,7 @@ class _DealForm:
     existing: Opportunity | None = None
 
 
-def on_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None = None) -> Reply:
+def on_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
     """A submitted deal form: every field checked and errors shown beside it, else saved."""
     form = _read_form(ctx, values, metadata)
     if form.errors:
@@ -452,7 +443,7 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None =
         return Reply(locale=ctx.locale, field_errors={field: Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()})}, ok=False)
 
 
-def _read_form(ctx: Context, values: dict[str, Any], metadata: DealFormFor | None) -> _DealForm:
+def _read_form(ctx: Context, values: dict[str, Any], metadata: About | None) -> _DealForm:
     form = _DealForm(errors={})
     form.account, form.new_account, account_error = resolve_account_field(ctx, values.get("account"))
     if account_error:
@@ -519,26 +510,14 @@ def _save_form(ctx: Context, form: _DealForm, title: str, settings: workspace_se
         )
         update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
         return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
-    opportunity = create_opportunity(
-        ctx.session,
-        ctx.member,
-        account,
-        title=title,
-        amount=money.amount,
-        currency=_currency_of(money, settings),
-        probability=form.probability,
-        stage=form.stage,
-        expected_close_on=form.close_on,
-        today=ctx.today,
-        now=ctx.now,
-        settings=settings,
-    )
-    return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
+    new = OppCommand(kind="new", account=account.name, title=title, amount=money, probability=form.probability,
+                     stage=form.stage, close_on=form.close_on)
+    return _create(ctx, account, new, settings)
 
 
 DIALOG = Dialog(
     "opp",
     commands={"opp": on_command},
     actions={OpenForm: _open_form, Won: _won, PickDeal: _pick_deal, **ACCOUNT_QUESTION.handlers()},
-    forms=(FormSpec(FORM_ID, on_form, DealFormFor),),
+    forms=(FormSpec(FORM_ID, on_form),),
 )

@@ -13,11 +13,11 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
-from bot.actions import Action, action, choice
+from bot.actions import Action, action, choice, row_action
 from bot.core import Choice, Form, FormField, Item, Reply, Text
 from bot.dialogs import log as log_dialog
 from bot.dialogs.context import Context
-from bot.dialogs.shape import AccountQuestion, Dialog, FormSpec, ended, keep_pending
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_clock, format_when
 from bot.services.accounts import find_account, get_account
@@ -56,46 +56,14 @@ class ConfirmFar(Action):
     account: int
 
 
-@action("plan.done", subject=Plan)
-class Done(Action):
-    """The planned item was done: open the log form, prefilled."""
-
-    id: int
-
-
-@action("plan.snooze_hour", subject=Plan)
-class SnoozeHour(Action):
-    """One hour later."""
-
-    id: int
+# The buttons of a planned item (in /plan's list, the agenda, a reminder, the App Home).
+Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
+SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
+SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
+Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
+CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
 
 
-@action("plan.snooze_tomorrow", subject=Plan)
-class SnoozeTomorrow(Action):
-    """The day after the item's own day, same hour."""
-
-    id: int
-
-
-@action("plan.reschedule", subject=Plan)
-class Reschedule(Action):
-    """Open the reschedule form."""
-
-    id: int
-
-
-@action("plan.cancel", subject=Plan)
-class CancelPlan(Action):
-    """Cancel the planned item."""
-
-    id: int
-
-
-@dataclass(frozen=True)
-class RescheduleFormFor:
-    """The plan the reschedule form moves."""
-
-    plan: int | None = None
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)
 
 
@@ -267,7 +235,7 @@ def _open_item(handler: Callable[[Context, Plan], Reply]) -> Callable[[Context, 
 
 def _done(ctx: Context, plan: Plan) -> Reply:
     """The log form is the way a plan gets done."""
-    return log_dialog.open_form(ctx, log_dialog.LogFormFor(plan.id), action_type=plan.action_type, account=plan.account)
+    return log_dialog.open_form(ctx, About(plan=plan.id), action_type=plan.action_type, account=plan.account)
 
 
 def _snooze_hour(ctx: Context, plan: Plan) -> Reply:
@@ -300,7 +268,7 @@ def reschedule_form(ctx: Context, plan: Plan) -> Reply:
         form_id=RESCHEDULE_FORM_ID,
         title=Text("form.plan.title"),
         submit=Text("form.plan.submit"),
-        metadata=RescheduleFormFor(plan.id),
+        metadata=About(plan=plan.id),
         fields=[
             FormField("new_date", Text("form.field.new_date"), "date", True, initial=local_due.date().isoformat()),
             FormField(
@@ -314,7 +282,7 @@ def reschedule_form(ctx: Context, plan: Plan) -> Reply:
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: RescheduleFormFor | None = None) -> Reply:
+def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
     """The reschedule form: a new day (and maybe an hour), in the future."""
     plan_id = metadata.plan if metadata else None
     plan = get_plan(ctx.session, ctx.workspace.id, plan_id) if plan_id else None
@@ -389,5 +357,5 @@ DIALOG = Dialog(
         CancelPlan: _open_item(_cancel),
         **ACCOUNT_QUESTION.handlers(),
     },
-    forms=(FormSpec(RESCHEDULE_FORM_ID, on_reschedule_form, RescheduleFormFor),),
+    forms=(FormSpec(RESCHEDULE_FORM_ID, on_reschedule_form),),
 )

@@ -30,12 +30,20 @@ FormHandler = Callable[[Context, dict, Any], Reply]  # (ctx, values, metadata of
 
 
 @dataclass(frozen=True)
+class About:
+    """What a form was opened about: the plan of a Done or Reschedule button, the deal it updates."""
+
+    plan: int | None = None
+    opportunity: int | None = None
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """A form a dialog opens: its id, the handler of its submission, the type of its metadata."""
 
     form_id: str
     handler: FormHandler
-    metadata: type | None = None
+    metadata: type | None = About
 
     def read_metadata(self, raw: Any) -> Any:
         """The submitted metadata as the declared type (fields it cannot read are left empty)."""
