@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services.workspace_settings import OPEN_STAGES, WorkspaceSettings
+from bot.services.stages import OPEN_STAGES
+from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Member, Opportunity, OpportunityStageChange
 
 MAX_AMOUNT = Decimal(10) ** 12
