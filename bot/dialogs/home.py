@@ -13,8 +13,9 @@ from bot.reports.pipeline import StageTotal, by_currency
 from bot.messages import format_day, format_money, label
 from bot.dialogs.plan import plan_item
 from bot.services import workspace_settings
-from bot.services.plans import local_day_bounds, plans_between
+from bot.services.plans import local_day_bounds
 from storage.queries.activity import actions_of_day
+from storage.queries.plans import plans_between
 
 LOG_FORM_CHOICE = "log.open_form"
 OPP_FORM_CHOICE = "opp.open_form"

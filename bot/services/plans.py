@@ -21,6 +21,7 @@ from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.locks import serialize
 from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
+from storage.queries.plans import plans_between  # noqa: F401 (the agenda's read, still imported from here)
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
@@ -343,23 +344,6 @@ class DayPlans:
 
     today: list[Plan]
     missed: list[Plan]
-
-
-def plans_between(session: Session, member: Member, start: datetime, end: datetime) -> list[Plan]:
-    """The member's planned items due in ``[start, end)``, soonest first."""
-    return list(
-        session.scalars(
-            select(Plan)
-            .where(
-                Plan.workspace_id == member.workspace_id,
-                Plan.member_id == member.id,
-                Plan.status == "planned",
-                Plan.due_at >= start,
-                Plan.due_at < end,
-            )
-            .order_by(Plan.due_at, Plan.id)
-        )
-    )
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
