@@ -11,8 +11,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.actions import Action, action, choice, row_action
 from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
@@ -34,8 +32,9 @@ from bot.services.opportunities import (
     open_opportunities,
     update_opportunity,
 )
-from bot.services.workspace_settings import OPEN_STAGES
+from bot.services.stages import OPEN_STAGES
 from storage.models import Account, Opportunity
+from storage.queries.deals import latest_closed_deal, open_deals_of
 
 FORM_ID = "opp.form"
 
@@ -146,7 +145,7 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                 deals = open_opportunities(ctx.session, ctx.member, account)
                 if not deals and parsed.kind in ("won", "lost"):
                     # "won" on the deal just lost (or the reverse) says why it cannot be.
-                    closed = _latest_closed(ctx, account)
+                    closed = latest_closed_deal(ctx.session, ctx.member, account.id)
                     if closed is not None:
                         try:
                             return _change(ctx, closed, parsed, settings)
@@ -172,21 +171,6 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
             return _change(ctx, opportunity, parsed, settings)
     except OpportunityError as error:
         return _error_reply(ctx, error)
-
-
-def _latest_closed(ctx: Context, account: Account) -> Opportunity | None:
-    """The member's most recently closed deal at ``account``, if any."""
-    return ctx.session.scalar(
-        select(Opportunity)
-        .where(
-            Opportunity.workspace_id == ctx.workspace.id,
-            Opportunity.account_id == account.id,
-            Opportunity.member_id == ctx.member.id,
-            Opportunity.status != "open",
-        )
-        .order_by(Opportunity.closed_at.desc(), Opportunity.id.desc())
-        .limit(1)
-    )
 
 
 def _ask_which(ctx: Context, account: Account, parsed: OppCommand, deals: list[Opportunity]) -> Reply:
@@ -304,17 +288,7 @@ def deal_reply(ctx: Context, opportunity: Opportunity, headline: Text) -> Reply:
 
 def list_mine(ctx: Context) -> Reply:
     """My open deals, the nearest closing first."""
-    deals = list(
-        ctx.session.scalars(
-            select(Opportunity)
-            .where(
-                Opportunity.workspace_id == ctx.workspace.id,
-                Opportunity.member_id == ctx.member.id,
-                Opportunity.status == "open",
-            )
-            .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on, Opportunity.id)
-        )
-    )
+    deals = open_deals_of(ctx.session, ctx.member)
     if not deals:
         return Reply(
             locale=ctx.locale,

@@ -19,7 +19,7 @@ from storage.models import Member
 
 TEAM_WORDS = {"team", "equipe", "équipe"}
 # A team-wide reply over more reps than this acks "working on it" and follows through the outbox
-# (as the digest does): at 1,000 reps /pipeline team took 2.4-3.1 s, over Slack's 3 s with load.
+# (as the digest does): at 1,000 reps /pipeline team took 2.4-3.1 s, over the chat's 3 s limit with load.
 LARGE_TEAM = 50
 
 
