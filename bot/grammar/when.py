@@ -474,6 +474,30 @@ def _period(m: re.Match[str], ctx: _Context) -> Reading:
     return Reading(day, span, rule)
 
 
+def _easter_sunday(year: int) -> date:
+    """Easter Sunday (Gregorian computus, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 - the computus's own letters
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _easter(m: re.Match[str], ctx: _Context) -> Reading:
+    """Easter and the days counted from it (Monday +1, Ascension +39, Whit Monday +50)."""
+    offset = timedelta(days=int(m["off"]))
+    step = -1 if ctx.past else 1
+    for year in (ctx.today.year, ctx.today.year + step):
+        day = _easter_sunday(year) + offset
+        if (day <= ctx.today) if ctx.past else (day >= ctx.today):
+            return Reading(day)
+    return Reading(None)
+
+
 def _week_of(m: re.Match[str], ctx: _Context) -> Reading:
     """ "la semaine du 14", "the week of december 14": Monday to Sunday around that day."""
     rest = m["rest"]
@@ -514,6 +538,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
         (r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})", _iso),
         (rf"(?:(?P<wd>{_WD}) )?#?(?P<a>\d{{1,2}})[/.-](?P<b>\d{{1,2}})(?:[/.-](?P<year>\d{{4}}|\d{{2}}))?", _numeric),
         (r"weekof (?P<rest>.+)", _week_of),
+        (r"easter(?P<off>[+-]\d{1,2})", _easter),
         (rf"#(?P<n>-1|[1-5]) (?P<wd>{_WD}) (?P<ref>{_MONTH_REF})", _nth_weekday),
         (rf"(?P<edge>early|mid|late) (?P<ref>week[+-]\d|year[+-]\d|{_MONTH_REF})", _edge),
         (rf"(?P<ref>week[+-]\d|month[+-]\d|year[+-]\d|weekend[+-]\d|span (?:{_MO})(?: \d{{4}})?)", _period),
@@ -526,6 +551,8 @@ _LOOSE_NUMERIC = re.compile(r"#?\d{1,4}(?:[/.-]\d{1,4}){1,2}")
 
 def _read_canonical(text: str, ctx: _Context) -> Reading | None:
     """Read canonical day words; None when no shape fits, ``day`` None when it names no day."""
+    if "mar?" in text:  # "mar 8": mardi 8 in French, March 8 in English
+        text = text.replace("mar?", "tuesday" if ctx.languages[0] == "fr" else "march")
     for pattern, handler in _SHAPES:
         match = pattern.fullmatch(text)
         if match is not None:

@@ -192,6 +192,11 @@ _SPELLINGS = _rules(
     (r"\bweek\s*-?\s*ends?\b|\bwe\b(?=\s*$)", "week-end"),
     (r"\blast\s+night\b", "hier soir"),
     (r"\btonite\b", "tonight"),
+    (r"@", " at "),
+    (r"'\s*time\b|(?<=s)\s+time\b", ""),  # "in 3 weeks' time"
+    (r"\b(?:maintenant|tout\s+de\s+suite|en\s+ce\s+moment|right\s+now|now|immediately)\s*$", "aujourd'hui"),
+    (r"\b(?:dans|en|au\s+cours\s+de)\s+la\s+journee(?:\s+de)?\b", " journee "),
+    (r"\bmeme\b", ""),
     (r"\b(?:tmrw|tmw|tomorow|tommorow|tommorrow|2morrow)\b", "tomorrow"),
     (r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b|\ba\s+la\s+premiere\s+heure\b", "morning"),
     (r"\b(noon|midi)ish\b", r"\1"),
@@ -317,6 +322,23 @@ def _translate(table: dict[str, int], names: tuple[str, ...]) -> Callable[[re.Ma
 
 
 _DAY_RULES = _rules(
+    # Holidays France, the UK and the US share, as the days they fall on.
+    (r"\b(?:la\s+)?veille\s+de\s+noel\b|\bchristmas\s+eve\b", "#24 december"),
+    (r"\bnoel\b|\bchristmas(?:\s+day)?\b|\bxmas\b", "#25 december"),
+    (r"\b(?:la\s+)?saint-sylvestre\b|\bnew\s+year'?s\s+eve\b", "#31 december"),
+    (r"\b(?:le\s+)?jour\s+de\s+l'an\b|\b(?:le\s+)?nouvel\s+an\b|\bnew\s+year'?s(?:\s+day)?\b", "#1 january"),
+    (r"\b(?:la\s+)?saint-valentin\b|\bvalentine'?s(?:\s+day)?\b", "#14 february"),
+    (r"\b(?:la\s+)?toussaint\b", "#1 november"),
+    (r"\bhalloween\b", "#31 october"),
+    (r"\bthanksgiving(?:\s+day)?\b", "#4 thursday november"),
+    (r"\b(?:le\s+)?lundi\s+de\s+paques\b|\beaster\s+monday\b", "easter+1"),
+    (r"\b(?:le\s+)?vendredi\s+saint\b|\bgood\s+friday\b", "easter-2"),
+    (r"\b(?:le\s+)?lundi\s+de\s+(?:la\s+)?pentecote\b|\bwhit\s+monday\b", "easter+50"),
+    (r"\b(?:l')?ascension\b", "easter+39"),
+    (r"\bpaques\b|\beaster(?:\s+sunday)?\b(?![+-])", "easter+0"),
+    # "dans la journée": today, unless another day is named.
+    (r"^\s*journee\s*$", "d+0"),
+    (r"\bjournee\b", ""),
     # Relative days.
     (r"\b(?:the\s+)?day\s+after\s+tomorrow\b|\bapres-demain\b|\b(?:le\s+)?surlendemain\b", "d+2"),
     (r"\b(?:the\s+)?day\s+before\s+yesterday\b|\bavant-hier\b|\b(?:l')?avant-veille\b", "d-2"),
@@ -332,10 +354,17 @@ _DAY_RULES = _rules(
     # Weekdays and months in canonical English.
     (rf"\b(?:{alternation(_WEEKDAY_ABBREVIATIONS)})\b(?=\s+(?:#?\d|{MONTH}\b))",
      _translate(_WEEKDAY_ABBREVIATIONS, WEEKDAY_NAMES)),
+    (rf"\b(next|last|this)\s+({alternation(_WEEKDAY_ABBREVIATIONS)})\b",
+     lambda m: f"{m[1]} {WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[2]]]}"),
     (rf"\b(?:{WEEKDAY})\b", _translate(WEEKDAYS, WEEKDAY_NAMES)),
-    (r"\b(?:du\s+|le\s+)?mois\s+(?:de\s+|d')(?=[a-z])", ""),
+    (rf"\b(?:du\s+|le\s+)?mois\s+(?:de\s+|d')(?=(?:{MONTH})\b)", ""),
     (r"\bau\s+mois\s+(?:de\s+|d')", "en "),
-    (rf"\b(?:{MONTH})\b", lambda m: MONTH_NAMES[MONTHS[m[0]] - 1]),
+    (r"(?<=\d\s)mar\b|(?<=\d)mar\b", "march"),
+    (r"\bmar\b(?=\s+#?\d)", "mar?"),
+    (rf"\b(?!mar\b)(?:{MONTH})\b", lambda m: MONTH_NAMES[MONTHS[m[0]] - 1]),
+    # British "monday week", "a week today", "a week on monday": as "lundi en huit".
+    (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+week\b(?![+-])", r"\1 en 8"),
+    (rf"\ba\s+week\s+(?:on\s+)?((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\b", r"\1 en 8"),
     # "lundi en huit", "aujourd'hui en huit": a week (two) after that day.
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+en\s+(8|15)\b", lambda m: f"{m[1]} +{7 if m[2] == '8' else 14}d"),
     # This, next and last weeks, months, years and weekends.
