@@ -142,8 +142,11 @@ _ORDINAL = re.compile(
 )
 # "sept" is 7 before a unit ("sept heures") and September otherwise ("12 sept", "Sept 12").
 _SEPT_IS_SEVEN = re.compile(rf"\s*(?:{_UNIT_WORDS}|{MONTH})\b")
-# "second" is an ordinal only before a weekday or "of" ("second tuesday", "second of may").
-_SECOND_IS_ORDINAL = re.compile(rf"\s*(?:{WEEKDAY}|of)\b")
+# An ordinal word is a day only before a weekday or a month ("premier mars", "the first
+# monday", "second of may"): "Hôtel Le Premier" or "Acme the Second" are names.
+_ORDINAL_BEFORE_DAY = re.compile(
+    rf"\s+(?:(?:of|de|d'|du)\s+)?(?:{WEEKDAY}|{MONTH}|mois|month|week|semaine|ce|this|next|prochain)\b"
+)
 
 
 def _cardinal(match: re.Match[str]) -> str:
@@ -158,10 +161,12 @@ def _cardinal(match: re.Match[str]) -> str:
 
 
 def _ordinal(match: re.Match[str]) -> str:
+    if not _ORDINAL_BEFORE_DAY.match(match.string, match.end()):
+        return match[0]
     if match["tens"]:
         return f"#{_TENS[match['tens']] + _ORDINAL_UNITS[match['unit']]}"
     word = match["word"]
-    if word == "second" and not _SECOND_IS_ORDINAL.match(match.string, match.end()):
+    if not _ORDINAL_BEFORE_DAY.match(match.string, match.end()):
         return word
     return f"#{_ORDINALS[word]}"
 
@@ -212,9 +217,10 @@ _NUMBERS = _rules(
     (r"\ble\s+dernier\s+(?=(?:" + WEEKDAY + r")\s+(?:du|de|d')\b)", "#-1 "),
     (r"\bthe\s+last\s+(?=(?:" + WEEKDAY + r")\s+of\b)", "#-1 "),
     (_ORDINAL.pattern, _ordinal),
-    (_CARDINAL.pattern, _cardinal),
     (r"\b(\d{1,2})\s?(?:er|re|ere|eme|e|st|nd|rd|th)\b", r"#\1"),
+    # "le 3", "the 3": a day of the month, in digits only ("Le Cinq" is a restaurant).
     (rf"\b(?:le|the)\s+(\d{{1,2}})\b(?!\s*(?:[/.:-]\d|{_UNIT_WORDS}\b|am\b|pm\b))", r"#\1"),
+    (_CARDINAL.pattern, _cardinal),
 )
 _SPOKEN_TIMES = _rules(
     (r"\b(midi|noon)\s+et\s+quart\b", "12:15"),
@@ -311,31 +317,34 @@ def _count(match: re.Match[str], sign: int) -> str:
 
 
 def _from(match: re.Match[str]) -> str:
-    days = int(_count(match, 1)[1:]) if _count(match, 1).startswith("d") else None
-    if days is None:
-        return match[0]
-    return f"d{days + int(match['base']):+d}"
+    """ "a week from tomorrow": the count added to that day (months are not counted so)."""
+    counted = _count(match, 1)
+    if not match["base"] or not counted.startswith("d"):
+        return counted if not match["base"] else match[0]
+    return f"d{int(counted[1:]) + int(match['base']):+d}"
 
 
 def _translate(table: dict[str, int], names: tuple[str, ...]) -> Callable[[re.Match[str]], str]:
     return lambda match: names[table[match[0]]]
 
 
+_HOLIDAY_BEFORE = r"a|avant|apres|pour|d'ici|jusqu'a|la|le|de|des|depuis"
 _DAY_RULES = _rules(
     # Holidays France, the UK and the US share, as the days they fall on.
     (r"\b(?:la\s+)?veille\s+de\s+noel\b|\bchristmas\s+eve\b", "#24 december"),
-    (r"\bnoel\b|\bchristmas(?:\s+day)?\b|\bxmas\b", "#25 december"),
+    # "Noël", "Toussaint", "Pâques" are surnames too: a day only after a preposition.
+    (rf"\b({_HOLIDAY_BEFORE})\s+noel\b|\bchristmas(?:\s+day)?\b|\bxmas\b", lambda m: f"{m[1] or ''} #25 december"),
     (r"\b(?:la\s+)?saint-sylvestre\b|\bnew\s+year'?s\s+eve\b", "#31 december"),
     (r"\b(?:le\s+)?jour\s+de\s+l'an\b|\b(?:le\s+)?nouvel\s+an\b|\bnew\s+year'?s(?:\s+day)?\b", "#1 january"),
     (r"\b(?:la\s+)?saint-valentin\b|\bvalentine'?s(?:\s+day)?\b", "#14 february"),
-    (r"\b(?:la\s+)?toussaint\b", "#1 november"),
+    (rf"\b({_HOLIDAY_BEFORE})\s+toussaint\b", r"\1 #1 november"),
     (r"\bhalloween\b", "#31 october"),
     (r"\bthanksgiving(?:\s+day)?\b", "#4 thursday november"),
     (r"\b(?:le\s+)?lundi\s+de\s+paques\b|\beaster\s+monday\b", "easter+1"),
     (r"\b(?:le\s+)?vendredi\s+saint\b|\bgood\s+friday\b", "easter-2"),
     (r"\b(?:le\s+)?lundi\s+de\s+(?:la\s+)?pentecote\b|\bwhit\s+monday\b", "easter+50"),
     (r"\b(?:l')?ascension\b", "easter+39"),
-    (r"\bpaques\b|\beaster(?:\s+sunday)?\b(?![+-])", "easter+0"),
+    (rf"\b({_HOLIDAY_BEFORE})\s+paques\b|\beaster(?:\s+sunday)?\b(?![+-])", lambda m: f"{m[1] or ''} easter+0"),
     # "dans la journée": today, unless another day is named.
     (r"^\s*journee\s*$", "d+0"),
     (r"\bjournee\b", ""),
@@ -346,7 +355,7 @@ _DAY_RULES = _rules(
     (r"\bdemain\b|\btomorrow\b|\b(?:le\s+)?lendemain\b|\bthe\s+(?:next|following)\s+day\b|\bthe\s+day\s+after\b", "d+1"),
     (r"\bhier\b|\byesterday\b|\b(?:la\s+)?veille\b|\bthe\s+(?:previous\s+day|day\s+before)\b", "d-1"),
     # Counts.
-    (rf"\b{_N}\s+{_UNIT}\s+from\s+(?:now|d(?P<base>[+-]\d+))\b", lambda m: _from(m) if m["base"] else _count(m, 1)),
+    (rf"\b{_N}\s+{_UNIT}\s+from\s+(?:now|d(?P<base>[+-]\d+))\b", _from),
     (rf"\b{_N}\s+(?P<unit>weeks?)\s+from\s+(?P<day>{WEEKDAY})\b", lambda m: f"{m['day']} +{7 * (int(m['n']) if m['n'].isdigit() else 1)}d"),
     (rf"\bil\s+y\s+a\s+{_N}\s+{_UNIT}\b", lambda m: _count(m, -1)),
     (rf"\b{_N}\s+{_UNIT}\s+(?:ago|earlier|back)\b", lambda m: _count(m, -1)),

@@ -141,7 +141,8 @@ FRENCH: list[Case] = [
         ("le troisième jeudi de février", "day", "2027-02-18"),
         ("le 20 du mois prochain", "day", "2027-01-20"),
         ("le 15 de ce mois", "day", "2026-12-15"),
-        ("le premier", "day", "2027-01-01"),
+        ("le 1er", "day", "2027-01-01"),
+        ("le premier", "day", None),  # "Hôtel Le Premier": ordinal words need a month
         ("le deux mars", "day", "2027-03-02"),
         ("le vingt et un décembre", "day", "2026-12-21"),
         ("le premier décembre", "past", "2026-12-01"),
@@ -637,7 +638,10 @@ FRENCH_THIRD: list[Case] = [
         ("le 15 ou le 16", "day", None),
         ("du 14 au 18 décembre", "day", None),
         ("entre 9h et 11h", "when", None),
-        ("Noël", "day", "2026-12-25"),
+        ("à Noël", "day", "2026-12-25"),
+        ("Noël", "past", None),  # a surname too: "appel Marc Noël"
+        ("Le Cinq", "when", None),  # a restaurant, not the 5th
+        ("Hôtel Le Premier", "past", None),
         ("avant Noël", "day", "2026-12-24"),
         ("le jour de l'an", "day", "2027-01-01"),
         ("la Saint-Valentin", "day", "2027-02-14"),
