@@ -13,11 +13,20 @@ How a line is read (decisions for the ambiguous cases):
 - The date is the longest run of words with the shape of a day (see
   :mod:`bot.grammar.when`) at the end of the line; when there is none there, at the end
   of the words before ``with``/``avec``, then at the end of the account when a result
-  follows it ("visite Gamma hier proposition"). Words that are not a day simply belong
-  to the account or the contact ("visite Gamma Sud", "visite Café Le Procope").
+  follows it ("visite Gamma hier proposition"). A time of day alone ("à 10h", "vers
+  midi", "at 3pm") is today. Words that are not a date belong to the account or the
+  contact ("visite Gamma Sud", "visite Café Le Procope", "visite Groupe 3M").
   ``bad_date`` is reserved for words that clearly try to be a day and are not one:
   date-shaped digits ("32/13", "2026-13-45") or a day number with a month name
   ("31 février", "le 32 avril"). A day after ``today`` is ``future_date``.
+- A day nobody said is never stored: words of a date or a time that no reading took
+  (:mod:`bot.grammar.datewords`: "lundi", "veille", "mois dernier", "à", "10h"…) left
+  in the account or the contact make the line ``unread_date``, with those words as
+  ``detail`` (and the date read right after them: "lundi 11", "samedi 5 à 18h") and
+  the name before them understood. "visite Gamma lundi 11" is no longer the account
+  "Gamma lundi 11" dated today. A name holding such words is quoted: ``visite "Lundi
+  Matin SARL" hier``; the account's first word is kept unless it starts a date
+  ("visite Mai" is the account Mai, "visite Demain Gamma" is refused).
 - The result is the longest result keyword that ends the words before the contact; a
   keyword followed by other words is part of the account ("visite Gamma Proposition
   Sud" is the account "Gamma Proposition Sud"). Words after a quoted account that are
@@ -36,13 +45,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from bot.grammar import vocabulary
+from bot.grammar.datewords import find_date_phrase
 from bot.grammar.normalize import has_letter_or_digit
 from bot.grammar.reading import LINE_ERRORS, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, ParseError, Reading, answer, language_order, words_of
 from bot.grammar.tokens import Token, final_runs, join, name
-from bot.grammar.when import looks_like_date, parse_day_any
+from bot.grammar.when import looks_like_date, parse_day_any, parse_when
 
 __all__ = [
     "ERROR_CODES",
@@ -60,7 +70,7 @@ _MAX_DATE_WORDS = 8
 
 ERROR_CODES: tuple[str, ...] = (
     *LINE_ERRORS, "empty", "unknown_type", "bad_date", "future_date", "note_too_long",
-    "account_too_long", "invalid_account",
+    "account_too_long", "invalid_account", "unread_date",
 )
 
 # The error every grammar returns; the old name stays for the dialogue and the tests.
@@ -84,8 +94,15 @@ class LogCommand:
 @dataclass(frozen=True)
 class _DateFound:
     day: date | None  # None when the words look like a date but are not one
-    phrase: str
-    size: int  # how many words it took
+    words: tuple[Token, ...]
+
+    @property
+    def phrase(self) -> str:
+        return join(self.words)
+
+    @property
+    def size(self) -> int:
+        return len(self.words)
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,11 @@ class _Parts:
     result: str | None
     contact: list[Token]
     date: _DateFound | None
+    date_after: str  # what the date follows: "account", "contact" or "" (a result)
+
+    def read_after(self, place: str) -> tuple[Token, ...]:
+        """The words of the date read right after ``place`` ("account", "contact"), if any."""
+        return self.date.words if self.date is not None and self.date_after == place else ()
 
 
 def parse_log(
@@ -118,8 +140,10 @@ class _LogReading(Reading):
             raise self.fail("empty")
         rest = split.tokens[self.action_type(split.tokens) :]
         parts = self._parts(rest)
+        result = {"result": parts.result} if parts.result else None
+        self.refuse_unread_date(parts.account, parts.read_after("account"), also=result)
         account = self._account(parts.account, parts.result)
-        contact, contact_function = self._contact(parts.contact)
+        contact, contact_function = self._contact(parts)
         occurred_on, date_phrase = self._day(parts.date)
         note = self.note(split.note)
         return LogCommand(
@@ -135,11 +159,11 @@ class _LogReading(Reading):
 
     def _parts(self, rest: list[Token]) -> _Parts:
         """Find the date (end of line, else before ``with``, else before the result)."""
-        if not rest or _is_date(rest):
+        if not rest or self._is_date(rest):
             if rest:
                 self.understood["date_phrase"] = join(rest)
             raise self.fail("missing_account")
-        found = self._final_date(rest)
+        found, where = self._final_date(rest), "line"
         if found is not None:
             rest = rest[: len(rest) - found.size]
         with_at = next(
@@ -150,15 +174,15 @@ class _LogReading(Reading):
         head = rest if with_at is None else rest[:with_at]
         contact = [] if with_at is None else rest[with_at + 1 :]
         if found is None and contact:
-            found = self._final_date(head)
+            found, where = self._final_date(head), "head"
             if found is not None:
                 head = head[: len(head) - found.size]
         result, account = _final_result(head)
         if found is None and result is not None:
-            found = self._final_date(account)
+            found, where = self._final_date(account), "account"
             if found is not None:
                 account = account[: len(account) - found.size]
-        return _Parts(account, result, contact, found)
+        return _Parts(account, result, contact, found, _next_to(where, result, contact))
 
     def _final_date(self, tokens: Sequence[Token]) -> _DateFound | None:
         """The longest run of final words that is a day, keeping at least one word before it.
@@ -170,11 +194,35 @@ class _LogReading(Reading):
         for run in final_runs(tokens, _MAX_DATE_WORDS):
             phrase = join(run)
             day = parse_day_any(phrase, today=self.today, languages=self.languages)
+            day = day if day is not None else self._time_today(run)
             if day is not None:
-                return _DateFound(day, phrase, len(run))
+                return _DateFound(day, tuple(run))
             if mistyped is None and looks_like_date(phrase):
-                mistyped = _DateFound(None, phrase, len(run))
+                mistyped = _DateFound(None, tuple(run))
         return mistyped
+
+    def _time_today(self, words: Sequence[Token]) -> date | None:
+        """Today, when the words are only a time of day ("à 10h", "vers midi", "at 3pm").
+
+        A time alone is read as the next such time: from midnight it is today, from 23:59
+        tomorrow, at the same hour (a duration, "dans 2 heures", moves with the moment).
+        """
+        if find_date_phrase(words) != (0, len(words)):
+            return None  # not all date words: not worth reading ("proposition hier")
+        phrase = join(words)
+        midnight = datetime.combine(self.today, time(0, 0))
+        first = parse_when(phrase, now_local=midnight, languages=self.languages)
+        if first is None or first.date() != self.today:
+            return None
+        late = parse_when(phrase, now_local=midnight.replace(hour=23, minute=59), languages=self.languages)
+        same_time_tomorrow = datetime.combine(self.today + timedelta(days=1), first.time())
+        return self.today if late == same_time_tomorrow else None
+
+    def _is_date(self, tokens: Sequence[Token]) -> bool:
+        """True when all these words together are a day, or clearly try to be one."""
+        if len(tokens) > _MAX_DATE_WORDS or any(t.quoted for t in tokens):
+            return False
+        return looks_like_date(join(tokens)) or self._time_today(tokens) is not None
 
     def _account(self, tokens: Sequence[Token], result: str | None) -> str:
         account = name(tokens)
@@ -189,8 +237,11 @@ class _LogReading(Reading):
             self.understood["result"] = result
         return account
 
-    def _contact(self, tokens: Sequence[Token]) -> tuple[str | None, str | None]:
-        contact, function = _contact(tokens)
+    def _contact(self, parts: _Parts) -> tuple[str | None, str | None]:
+        name_tokens, function = _contact(parts.contact)
+        self.refuse_unread_date(name_tokens, parts.read_after("contact"), field="contact")
+        contact: str | None = name(name_tokens)
+        contact = contact if contact and has_letter_or_digit(contact) else None
         if contact is not None:
             self.understood["contact"] = contact
         if function is not None:
@@ -210,11 +261,11 @@ class _LogReading(Reading):
         return found.day, found.phrase
 
 
-def _is_date(tokens: Sequence[Token]) -> bool:
-    """True when all these words together are a day, or clearly try to be one."""
-    if len(tokens) > _MAX_DATE_WORDS or any(t.quoted for t in tokens):
-        return False
-    return looks_like_date(join(tokens))
+def _next_to(where: str, result: str | None, contact: Sequence[Token]) -> str:
+    """What a date read at ``where`` (line, head, account) stands right after."""
+    if where == "line" and contact:
+        return "contact"
+    return "account" if where == "account" or result is None else ""
 
 
 def _final_result(tokens: Sequence[Token]) -> tuple[str | None, list[Token]]:
@@ -226,8 +277,8 @@ def _final_result(tokens: Sequence[Token]) -> tuple[str | None, list[Token]]:
     return None, list(tokens)
 
 
-def _contact(tokens: Sequence[Token]) -> tuple[str | None, str | None]:
-    """Contact name and function code from the words after with/avec."""
+def _contact(tokens: Sequence[Token]) -> tuple[list[Token], str | None]:
+    """The contact name's words and the function code, from the words after with/avec."""
     name_tokens = list(tokens)
     function: str | None = None
     if tokens and not tokens[-1].quoted and tokens[-1].text.endswith(")"):
@@ -246,8 +297,7 @@ def _contact(tokens: Sequence[Token]) -> tuple[str | None, str | None]:
                 if has_letter_or_digit(word):
                     function = _function(word)
             break
-    contact = name(name_tokens)
-    return (contact if has_letter_or_digit(contact) else None), function
+    return name_tokens, function
 
 
 def _function(words: str) -> str:

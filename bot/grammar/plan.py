@@ -34,6 +34,12 @@ How a line is read (decisions for the ambiguous cases):
 - Names that end in words of a when must be quoted: ``visite "Café du Matin" demain``,
   ``visite "Canal Midi" jeudi``, ``visite "Pressing 24h" demain``. Unquoted, "du matin",
   "midi" and "24h demain" are read as (part of) the when.
+- A moment nobody said is never planned: words of a date or a time that the when did
+  not take (:mod:`bot.grammar.datewords`) left in the account make the line
+  ``unread_date``, with ``detail`` the whole date as typed ("samedi 5 à 18h" when only
+  "à 18h" reads) and the account before it understood. It comes before
+  ``missing_when`` and ``bad_when``: "visite Gamma lundi 11" is not the account "Gamma
+  lundi 11" with no when.
 - ``has_time`` is True when the words give a time of day: "10h", "2pm", "14:30",
   "midi"/"noon", or a duration ("dans 2 heures"). A day alone (09:00) and a part of the
   day ("demain matin" 09:00, "ce soir" 18:00, "après-midi" 14:00) leave it False: the
@@ -81,6 +87,7 @@ _MAX_WHEN_WORDS = 8
 
 ERROR_CODES: tuple[str, ...] = (
     *LINE_ERRORS, "unknown_type", "missing_when", "bad_when", "past_when", "note_too_long",
+    "unread_date",
 )
 
 # The error every grammar returns; the old name stays for the dialogue and the tests.
@@ -183,7 +190,9 @@ class _PlanReading(Reading):
             raise self.fail("missing_account")
         runs = final_runs(rest, _MAX_WHEN_WORDS)
         found = next((when for run in runs if (when := self._when_of(run)) is not None), None)
-        account = name(rest if found is None else rest[: len(rest) - found.size])
+        cut = len(rest) - (found.size if found is not None else 0)
+        self.refuse_unread_date(rest[:cut], rest[cut:])
+        account = name(rest[:cut])
         if not has_letter_or_digit(account):
             raise self.fail("missing_account", account or None)
         self.understood["account"] = account

@@ -17,12 +17,14 @@ length, rather than by "unreadable".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.grammar import vocabulary
-from bot.grammar.tokens import Split, Token, clean, split
+from bot.grammar.datewords import unread_date_phrase
+from bot.grammar.normalize import has_letter_or_digit
+from bot.grammar.tokens import Split, Token, clean, join, name, split
 from bot.grammar.when import SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,31 @@ class Reading:
         if note is not None and len(note) > MAX_NOTE_LENGTH:
             raise Failure(ParseError("note_too_long", dict(self.understood), note))
         return note
+
+    def refuse_unread_date(
+        self,
+        name_words: Sequence[Token],
+        read_after: Sequence[Token] = (),
+        *,
+        field: str = "account",
+        also: Mapping[str, str] | None = None,
+    ) -> None:
+        """``unread_date`` when words of a date that no reading took sit in a name.
+
+        ``read_after`` is the date read right after the name, if any: "samedi 5" before
+        "à 18h" is reported as "samedi 5 à 18h", and "dans" before "2 heures" is caught.
+        The name's words before the date are understood as ``field``, with ``also``.
+        """
+        words = [*name_words, *read_after]
+        span = unread_date_phrase(words, len(name_words))
+        if span is None:
+            return
+        start, end = span
+        before = name(name_words[:start])
+        if has_letter_or_digit(before):
+            self.understood[field] = before
+        self.understood.update(also or {})
+        raise self.fail("unread_date", join(words[start:end]))
 
     def action_type(self, tokens: Sequence[Token]) -> int:
         """Read the action type that starts ``tokens``; how many words it took."""
