@@ -13,11 +13,20 @@ How a line is read (decisions for the ambiguous cases):
 - The date is the longest run of words with the shape of a day (see
   :mod:`bot.grammar.when`) at the end of the line; when there is none there, at the end
   of the words before ``with``/``avec``, then at the end of the account when a result
-  follows it ("visite Gamma hier proposition"). Words that are not a day simply belong
-  to the account or the contact ("visite Gamma Sud", "visite Café Le Procope").
+  follows it ("visite Gamma hier proposition"). A time of day alone ("à 10h", "vers
+  midi", "at 3pm") is today. Words that are not a date belong to the account or the
+  contact ("visite Gamma Sud", "visite Café Le Procope", "visite Groupe 3M").
   ``bad_date`` is reserved for words that clearly try to be a day and are not one:
   date-shaped digits ("32/13", "2026-13-45") or a day number with a month name
   ("31 février", "le 32 avril"). A day after ``today`` is ``future_date``.
+- A day nobody said is never stored: words of a date or a time that no reading took
+  (:mod:`bot.grammar.datewords`: "lundi", "veille", "mois dernier", "à", "10h"…) left
+  in the account or the contact make the line ``unread_date``, with those words as
+  ``detail`` (and the date read right after them: "lundi 11", "samedi 5 à 18h") and
+  the name before them understood. "visite Gamma lundi 11" is no longer the account
+  "Gamma lundi 11" dated today. A name holding such words is quoted: ``visite "Lundi
+  Matin SARL" hier``; the account's first word is kept unless it starts a date
+  ("visite Mai" is the account Mai, "visite Demain Gamma" is refused).
 - The result is the longest result keyword that ends the words before the contact; a
   keyword followed by other words is part of the account ("visite Gamma Proposition
   Sud" is the account "Gamma Proposition Sud"). Words after a quoted account that are
@@ -28,49 +37,44 @@ How a line is read (decisions for the ambiguous cases):
 - ``avec Mr. X (acheteur)``: the words in the final parentheses are the contact's
   function, read word by word ("(chef des achats)" is a buyer); an unknown one is ``other``.
 - Control characters are removed (line breaks become spaces); emoji and right-to-left
-  text are kept. A line over ``MAX_TEXT_LENGTH`` characters is ``invalid_text``.
+  text are kept. A line over ``MAX_TEXT_LENGTH`` characters is ``invalid_text`` (the
+  limit and the error type are shared by the grammars: see :mod:`bot.grammar.reading`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from bot.grammar.tokens import Token as _Token
-from bot.grammar.tokens import clean as _clean
-from bot.grammar.tokens import join as _join
-from bot.grammar.tokens import name as _name
-from bot.grammar.tokens import split as _split
 from bot.grammar import vocabulary
+from bot.grammar.datewords import find_date_phrase
 from bot.grammar.normalize import has_letter_or_digit
-from bot.grammar.when import looks_like_date, parse_day_any
+from bot.grammar.reading import LINE_ERRORS, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, ParseError, Reading, answer, language_order, words_of
+from bot.grammar.tokens import Token, final_runs, join, name
+from bot.grammar.when import looks_like_date, parse_day_any, parse_when
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "ERROR_CODES",
+    "MAX_ACCOUNT_LENGTH",
+    "MAX_NOTE_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "LogCommand",
+    "LogParseError",
+    "parse_log",
+]
 
-MAX_NOTE_LENGTH = 1000
 MAX_ACCOUNT_LENGTH = 120
-MAX_TEXT_LENGTH = 12_000  # room for a note that is too long, so the answer can say so
 # The longest day phrase ("the day before yesterday at 10:30") has about 6 words.
 _MAX_DATE_WORDS = 8
 
-# Opening quote → the characters that may close it. Phones sometimes type ” at both ends.
-# Error details are echoed in replies: enough to recognise the words, never a wall of text.
-_DETAIL_LENGTH = 40
-
 ERROR_CODES: tuple[str, ...] = (
-    "empty",
-    "unknown_type",
-    "missing_account",
-    "unclosed_quote",
-    "bad_date",
-    "future_date",
-    "note_too_long",
-    "account_too_long",
-    "invalid_account",
-    "invalid_text",
+    *LINE_ERRORS, "empty", "unknown_type", "bad_date", "future_date", "note_too_long",
+    "account_too_long", "invalid_account", "unread_date",
 )
+
+# The error every grammar returns; the old name stays for the dialogue and the tests.
+LogParseError = ParseError
 
 
 @dataclass(frozen=True)
@@ -88,188 +92,193 @@ class LogCommand:
 
 
 @dataclass(frozen=True)
-class LogParseError:
-    """Why a /log line was refused, and what was understood before the problem."""
+class _DateFound:
+    day: date | None  # None when the words look like a date but are not one
+    words: tuple[Token, ...]
 
-    code: str  # one of ERROR_CODES
-    understood: dict[str, str] = field(default_factory=dict)
-    # The offending words: the unknown type word, the bad date phrase, the start of a bad
-    # account name (40 characters at most) — and the whole note for note_too_long.
-    detail: str | None = None
-    suggestion: str | None = None  # e.g. the nearest action keyword, "visite"
+    @property
+    def phrase(self) -> str:
+        return join(self.words)
+
+    @property
+    def size(self) -> int:
+        return len(self.words)
 
 
 @dataclass(frozen=True)
-class _DateFound:
-    day: date | None  # None when the words look like a date but are not one
-    phrase: str
-    size: int  # how many words it took
+class _Parts:
+    """The words after the type, sorted into their places."""
+
+    account: list[Token]
+    result: str | None
+    contact: list[Token]
+    date: _DateFound | None
+    date_after: str  # what the date follows: "account", "contact" or "" (a result)
+
+    def read_after(self, place: str) -> tuple[Token, ...]:
+        """The words of the date read right after ``place`` ("account", "contact"), if any."""
+        return self.date.words if self.date is not None and self.date_after == place else ()
 
 
 def parse_log(
     text: str, *, today: date, languages: Sequence[str] = ("fr", "en")
-) -> LogCommand | LogParseError:
+) -> LogCommand | ParseError:
     """Read the words after ``/log``; never raises, whatever the text."""
-    try:
-        return _parse(text, today, tuple(languages))
-    except Exception:  # noqa: BLE001 - a member must get an answer, never a stack trace
-        logger.exception("unexpected failure while parsing a /log line")
-        return LogParseError("invalid_text", {}, detail="internal")
+    return answer(lambda: _LogReading(today, language_order(languages)).read(text), "log")
 
 
-def _parse(text: str, today: date, languages: tuple[str, ...]) -> LogCommand | LogParseError:
-    if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
-        return LogParseError("invalid_text")
-    split = _split(_clean(text))
-    if split.unclosed is not None:
-        seen: dict[str, str] = {}
-        if split.tokens and (found := _action_type(split.tokens)):
-            seen["action_type"] = found[0]
-        return LogParseError("unclosed_quote", seen, detail=split.unclosed[:_DETAIL_LENGTH])
-    tokens = split.tokens
-    if not tokens:
-        return LogParseError("empty")
+class _LogReading(Reading):
+    def __init__(self, today: date, languages: tuple[str, ...]) -> None:
+        super().__init__()
+        self.today = today
+        self.languages = languages
 
-    found_type = _action_type(tokens)
-    if found_type is None:
-        word = tokens[0].text
-        suggestion = vocabulary.nearest_action_type(word)
-        detail = word[:_DETAIL_LENGTH]
-        return LogParseError("unknown_type", {}, detail=detail, suggestion=suggestion)
-    action_type, used = found_type
-    understood: dict[str, str] = {"action_type": action_type}
-    rest = tokens[used:]
+    def read(self, text: str) -> LogCommand:
+        split = words_of(text)
+        self.refuse_unclosed_quote(split)
+        if not split.tokens:
+            raise self.fail("empty")
+        rest = split.tokens[self.action_type(split.tokens) :]
+        parts = self._parts(rest)
+        result = {"result": parts.result} if parts.result else None
+        self.refuse_unread_date(parts.account, parts.read_after("account"), also=result)
+        account = self._account(parts.account, parts.result)
+        contact, contact_function = self._contact(parts)
+        occurred_on, date_phrase = self._day(parts.date)
+        note = self.note(split.note)
+        return LogCommand(
+            action_type=self.understood["action_type"],
+            account=account,
+            result=parts.result,
+            contact=contact,
+            contact_function=contact_function,
+            occurred_on=occurred_on,
+            date_phrase=date_phrase,
+            note=note,
+        )
 
-    if not rest or _is_date(rest):
-        if rest:
-            understood["date_phrase"] = _join(rest)
-        return LogParseError("missing_account", understood)
+    def _parts(self, rest: list[Token]) -> _Parts:
+        """Find the date (end of line, else before ``with``, else before the result)."""
+        if not rest or self._is_date(rest):
+            if rest:
+                self.understood["date_phrase"] = join(rest)
+            raise self.fail("missing_account")
+        found, where = self._final_date(rest), "line"
+        if found is not None:
+            rest = rest[: len(rest) - found.size]
+        with_at = next(
+            (i for i, t in enumerate(rest) if not t.quoted and vocabulary.is_with_word(t.text)), None
+        )
+        if with_at == 0:
+            raise self.fail("missing_account")
+        head = rest if with_at is None else rest[:with_at]
+        contact = [] if with_at is None else rest[with_at + 1 :]
+        if found is None and contact:
+            found, where = self._final_date(head), "head"
+            if found is not None:
+                head = head[: len(head) - found.size]
+        result, account = _final_result(head)
+        if found is None and result is not None:
+            found, where = self._final_date(account), "account"
+            if found is not None:
+                account = account[: len(account) - found.size]
+        return _Parts(account, result, contact, found, _next_to(where, result, contact))
 
-    # The date, at the end of the line first.
-    found_date = _trailing_date(rest, today, languages)
-    if found_date is not None:
-        rest = rest[: len(rest) - found_date.size]
+    def _final_date(self, tokens: Sequence[Token]) -> _DateFound | None:
+        """The longest run of final words that is a day, keeping at least one word before it.
 
-    with_at = next(
-        (i for i, t in enumerate(rest) if not t.quoted and vocabulary.is_with_word(t.text)), None
-    )
-    if with_at == 0:
-        return LogParseError("missing_account", understood)
-    head = rest if with_at is None else rest[:with_at]
-    contact_tokens = [] if with_at is None else rest[with_at + 1 :]
+        When no final run is a day but one looks like a date ("32/13"), it is returned with
+        ``day=None`` so the caller can say ``bad_date`` instead of filing it in a name.
+        """
+        mistyped: _DateFound | None = None
+        for run in final_runs(tokens, _MAX_DATE_WORDS):
+            phrase = join(run)
+            day = parse_day_any(phrase, today=self.today, languages=self.languages)
+            day = day if day is not None else self._time_today(run)
+            if day is not None:
+                return _DateFound(day, tuple(run))
+            if mistyped is None and looks_like_date(phrase):
+                mistyped = _DateFound(None, tuple(run))
+        return mistyped
 
-    if found_date is None and contact_tokens:
-        found_date = _trailing_date(head, today, languages)
-        if found_date is not None:
-            head = head[: len(head) - found_date.size]
+    def _time_today(self, words: Sequence[Token]) -> date | None:
+        """Today, when the words are only a time of day ("à 10h", "vers midi", "at 3pm").
 
-    result, account_tokens = _trailing_result(head)
-    if found_date is None and result is not None:
-        found_date = _trailing_date(account_tokens, today, languages)
-        if found_date is not None:
-            account_tokens = account_tokens[: len(account_tokens) - found_date.size]
+        A time alone is read as the next such time: from midnight it is today, from 23:59
+        tomorrow, at the same hour (a duration, "dans 2 heures", moves with the moment).
+        """
+        if find_date_phrase(words) != (0, len(words)):
+            return None  # not all date words: not worth reading ("proposition hier")
+        phrase = join(words)
+        midnight = datetime.combine(self.today, time(0, 0))
+        first = parse_when(phrase, now_local=midnight, languages=self.languages)
+        if first is None or first.date() != self.today:
+            return None
+        late = parse_when(phrase, now_local=midnight.replace(hour=23, minute=59), languages=self.languages)
+        same_time_tomorrow = datetime.combine(self.today + timedelta(days=1), first.time())
+        return self.today if late == same_time_tomorrow else None
 
-    account = _name(account_tokens)
-    if not account:
-        return LogParseError("missing_account", understood)
-    if not has_letter_or_digit(account):
-        return LogParseError("invalid_account", understood, detail=account[:_DETAIL_LENGTH])
-    if len(account) > MAX_ACCOUNT_LENGTH:
-        return LogParseError("account_too_long", understood, detail=account[:_DETAIL_LENGTH])
-    understood["account"] = account
-    if result is not None:
-        understood["result"] = result
+    def _is_date(self, tokens: Sequence[Token]) -> bool:
+        """True when all these words together are a day, or clearly try to be one."""
+        if len(tokens) > _MAX_DATE_WORDS or any(t.quoted for t in tokens):
+            return False
+        return looks_like_date(join(tokens)) or self._time_today(tokens) is not None
 
-    contact, contact_function = _contact(contact_tokens)
-    if contact is not None:
-        understood["contact"] = contact
-    if contact_function is not None:
-        understood["contact_function"] = contact_function
+    def _account(self, tokens: Sequence[Token], result: str | None) -> str:
+        account = name(tokens)
+        if not account:
+            raise self.fail("missing_account")
+        if not has_letter_or_digit(account):
+            raise self.fail("invalid_account", account)
+        if len(account) > MAX_ACCOUNT_LENGTH:
+            raise self.fail("account_too_long", account)
+        self.understood["account"] = account
+        if result is not None:
+            self.understood["result"] = result
+        return account
 
-    occurred_on = today
-    date_phrase: str | None = None
-    if found_date is not None:
-        if found_date.day is None:
-            return LogParseError("bad_date", understood, detail=found_date.phrase)
-        if found_date.day > today:
-            return LogParseError("future_date", understood, detail=found_date.phrase)
-        occurred_on, date_phrase = found_date.day, found_date.phrase
-        understood["date_phrase"] = date_phrase
-        understood["occurred_on"] = occurred_on.isoformat()
+    def _contact(self, parts: _Parts) -> tuple[str | None, str | None]:
+        name_tokens, function = _contact(parts.contact)
+        self.refuse_unread_date(name_tokens, parts.read_after("contact"), field="contact")
+        contact: str | None = name(name_tokens)
+        contact = contact if contact and has_letter_or_digit(contact) else None
+        if contact is not None:
+            self.understood["contact"] = contact
+        if function is not None:
+            self.understood["contact_function"] = function
+        return contact, function
 
-    note = split.note
-    if note is not None and len(note) > MAX_NOTE_LENGTH:
-        # The whole note, so the reply can say how long it is; it is never stored cut.
-        return LogParseError("note_too_long", understood, detail=note)
-
-    return LogCommand(
-        action_type=action_type,
-        account=account,
-        result=result,
-        contact=contact,
-        contact_function=contact_function,
-        occurred_on=occurred_on,
-        date_phrase=date_phrase,
-        note=note,
-    )
-
-
-
-
-
-
-def _action_type(tokens: Sequence[_Token]) -> tuple[str, int] | None:
-    words: list[str] = []
-    for token in tokens[:3]:
-        if token.quoted:
-            break
-        words.append(token.text)
-    return vocabulary.match_action_type(words, 0) if words else None
-
-
-def _is_date(tokens: Sequence[_Token]) -> bool:
-    """True when all these words together are a day, or clearly try to be one."""
-    if len(tokens) > _MAX_DATE_WORDS or any(t.quoted for t in tokens):
-        return False
-    return looks_like_date(_join(tokens))
-
-
-def _trailing_date(
-    tokens: Sequence[_Token], today: date, languages: tuple[str, ...]
-) -> _DateFound | None:
-    """The longest run of final words that is a day, keeping at least one word before it.
-
-    When no final run is a day but one looks like a date ("32/13"), it is returned with
-    ``day=None`` so the caller can say ``bad_date`` instead of filing it in a name.
-    """
-    mistyped: _DateFound | None = None
-    for size in range(min(_MAX_DATE_WORDS, len(tokens) - 1), 0, -1):
-        suffix = tokens[len(tokens) - size :]
-        if any(t.quoted for t in suffix):
-            continue
-        phrase = _join(suffix)
-        day = parse_day_any(phrase, today=today, languages=languages)
-        if day is not None:
-            return _DateFound(day, phrase, size)
-        if mistyped is None and looks_like_date(phrase):
-            mistyped = _DateFound(None, phrase, size)
-    return mistyped
+    def _day(self, found: _DateFound | None) -> tuple[date, str | None]:
+        """The day the action happened: the date read, or today when none was typed."""
+        if found is None:
+            return self.today, None
+        if found.day is None:
+            raise self.fail("bad_date", found.phrase)
+        if found.day > self.today:
+            raise self.fail("future_date", found.phrase)
+        self.understood["date_phrase"] = found.phrase
+        self.understood["occurred_on"] = found.day.isoformat()
+        return found.day, found.phrase
 
 
-def _trailing_result(tokens: Sequence[_Token]) -> tuple[str | None, list[_Token]]:
+def _next_to(where: str, result: str | None, contact: Sequence[Token]) -> str:
+    """What a date read at ``where`` (line, head, account) stands right after."""
+    if where == "line" and contact:
+        return "contact"
+    return "account" if where == "account" or result is None else ""
+
+
+def _final_result(tokens: Sequence[Token]) -> tuple[str | None, list[Token]]:
     """Split off the longest result keyword ending ``tokens``, keeping one word of account."""
-    for size in range(min(vocabulary.result_max_words(), len(tokens) - 1), 0, -1):
-        suffix = tokens[len(tokens) - size :]
-        if any(t.quoted for t in suffix):
-            continue
-        found = vocabulary.match_result([t.text for t in suffix], 0)
-        if found is not None and found[1] == size:
-            return found[0], list(tokens[: len(tokens) - size])
+    for run in final_runs(tokens, vocabulary.result_max_words()):
+        found = vocabulary.match_result([t.text for t in run], 0)
+        if found is not None and found[1] == len(run):
+            return found[0], list(tokens[: len(tokens) - len(run)])
     return None, list(tokens)
 
 
-def _contact(tokens: Sequence[_Token]) -> tuple[str | None, str | None]:
-    """Contact name and function code from the words after with/avec."""
+def _contact(tokens: Sequence[Token]) -> tuple[list[Token], str | None]:
+    """The contact name's words and the function code, from the words after with/avec."""
     name_tokens = list(tokens)
     function: str | None = None
     if tokens and not tokens[-1].quoted and tokens[-1].text.endswith(")"):
@@ -284,12 +293,11 @@ def _contact(tokens: Sequence[_Token]) -> tuple[str | None, str | None]:
             word = inside[:-1].strip()
             if "(" not in word and ")" not in word:
                 before = token.text[:opening]
-                name_tokens = [*tokens[:j], *([_Token(before, False)] if before else [])]
+                name_tokens = [*tokens[:j], *([Token(before, False)] if before else [])]
                 if has_letter_or_digit(word):
                     function = _function(word)
             break
-    name = _name(name_tokens)
-    return (name if has_letter_or_digit(name) else None), function
+    return name_tokens, function
 
 
 def _function(words: str) -> str:

@@ -14,6 +14,8 @@ def fold(text: str) -> str:
     ``fold("Négociation")`` and ``fold("NEGOCIATION ")`` are both ``"negociation"``.
     Used for keywords and for the unique key of account names.
     """
+    if text.isascii():  # most words: nothing to decompose, no typographic marks
+        return _SPACES.sub(" ", text.casefold()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Typographic apostrophes and dashes are typed by phones; fold them to ASCII.

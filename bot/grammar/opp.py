@@ -59,26 +59,22 @@ How a line is read (decisions for the ambiguous cases):
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from bot.grammar.tokens import Token as _Token
-from bot.grammar.tokens import clean as _clean
-from bot.grammar.tokens import join as _join
-from bot.grammar.tokens import split as _split_words
 from bot.grammar import vocabulary
 from bot.grammar.amounts import AmountError, Money, parse_amount
 from bot.grammar.normalize import fold, has_letter_or_digit
+from bot.grammar.reading import LINE_ERRORS, MAX_TEXT_LENGTH, Failure, ParseError, Reading, answer, language_order, words_of
+from bot.grammar.tokens import Token
+from bot.grammar.tokens import join as _join
 from bot.grammar.when import looks_like_future_day, parse_future_day
 
-logger = logging.getLogger(__name__)
+__all__ = ["ERROR_CODES", "MAX_TEXT_LENGTH", "OppCommand", "OppParseError", "parse_opp"]
 
-MAX_TEXT_LENGTH = 2000
-_DETAIL_LENGTH = 40
 _MAX_DATE_WORDS = 6
 _MAX_AMOUNT_WORDS = 7  # "EUR 1 000 000 000 000"
 # A word this close to a stage keyword ends an unquoted account ("Gamma negociaton").
@@ -87,20 +83,9 @@ _LOOSE_STAGE_CUTOFF = 75.0
 _MIN_TYPO_LENGTH = 5
 
 ERROR_CODES: tuple[str, ...] = (
-    "invalid_text",
-    "unclosed_quote",
-    "missing_account",
-    "unknown_word",
-    "unknown_stage",
-    "bad_probability",
-    "bad_amount",
-    "unknown_currency",
-    "negative_amount",
-    "absurd_amount",
-    "bad_date",
-    "close_in_past",
-    "nothing_to_change",
-    "missing_amount",
+    *LINE_ERRORS, "unknown_word", "unknown_stage", "bad_probability", "bad_amount",
+    "unknown_currency", "negative_amount", "absurd_amount", "bad_date", "close_in_past",
+    "nothing_to_change", "missing_amount",
 )
 
 _PERCENT = re.compile(r"(?P<number>[-+\u2212]?\d+(?:[.,]\d+)?)\s*%")
@@ -133,25 +118,15 @@ class OppCommand:
     reason: str | None = None  # for lost (and won: optional note)
 
 
-@dataclass(frozen=True)
-class OppParseError:
-    """Why an /opp line was refused, and what was understood before the problem."""
-
-    code: str  # one of ERROR_CODES
-    understood: dict[str, str] = field(default_factory=dict)
-    detail: str | None = None
-    suggestion: str | None = None
+# The error every grammar returns; the old name stays for the dialogue and the tests.
+OppParseError = ParseError
 
 
 def parse_opp(
     text: str, *, today: date, languages: Sequence[str] = ("fr", "en")
-) -> OppCommand | OppParseError:
+) -> OppCommand | ParseError:
     """Read the words after ``/opp``; never raises, whatever the text."""
-    try:
-        return _Parser(today, tuple(languages) or ("fr", "en")).parse(text)
-    except Exception:
-        logger.exception("unexpected failure while parsing an /opp line")
-        return OppParseError("invalid_text", {}, detail="internal")
+    return answer(lambda: _Parser(today, language_order(languages)).parse(text), "opp")
 
 
 @dataclass
@@ -162,7 +137,7 @@ class _Item:
     size: int
     value: object = None
     phrase: str | None = None
-    error: OppParseError | None = None
+    error: ParseError | None = None
 
 
 @dataclass
@@ -182,6 +157,20 @@ class _Fields:
         values = (self.amount, self.probability, self.stage, self.close_on, self.next_step_on)
         return any(value is not None for value in values)
 
+    def command(self, kind: str, account: str, title: str | None) -> OppCommand:
+        """The new deal or the update these fields make."""
+        return OppCommand(
+            kind,
+            account=account,
+            title=title,
+            amount=self.amount,
+            probability=self.probability,
+            stage=self.stage,
+            close_on=self.close_on,
+            close_phrase=self.close_phrase,
+            next_step_on=self.next_step_on,
+        )
+
 
 # Which field each role fills, to refuse a second one.
 _ROLE_FIELDS = {
@@ -194,45 +183,22 @@ _ROLE_FIELDS = {
 }
 
 
-class _Failure(Exception):
-    def __init__(self, error: OppParseError) -> None:
-        super().__init__(error.code)
-        self.error = error
-
-
-
-
-
-def _short(text: str) -> str:
-    return text[:_DETAIL_LENGTH]
-
-
-class _Parser:
+class _Parser(Reading):
     def __init__(self, today: date, languages: tuple[str, ...]) -> None:
+        super().__init__()
         self.today = today
         self.languages = languages
-        self.understood: dict[str, str] = {}
-        self.tokens: list[_Token] = []
+        self.tokens: list[Token] = []
 
     # --- the line ---------------------------------------------------------------------
 
-    def parse(self, text: str) -> OppCommand | OppParseError:
-        if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
-            return OppParseError("invalid_text")
-        tokens, unclosed = _split(_clean(text))
-        self.tokens = [t for t in tokens if t.text or t.quoted]
-        if unclosed is not None:
-            return OppParseError("unclosed_quote", {}, detail=_short(unclosed))
+    def parse(self, text: str) -> OppCommand:
+        split = words_of(text, notes=False)  # /opp has no note
+        self.tokens = [t for t in split.tokens if t.text or t.quoted]
+        self.refuse_unclosed_quote(split, typed=False)
         if not self.tokens:
             return OppCommand("list")
-        try:
-            return self._line()
-        except _Failure as failure:
-            return failure.error
-
-    def fail(self, code: str, detail: str | None = None, suggestion: str | None = None) -> _Failure:
-        detail = _short(detail) if detail is not None else None
-        return _Failure(OppParseError(code, dict(self.understood), detail, suggestion))
+        return self._line()
 
     def _line(self) -> OppCommand:
         first = self._keyword(0)
@@ -285,17 +251,7 @@ class _Parser:
             title = fields.title
         if fields.amount is None:
             raise self.fail("missing_amount")
-        return OppCommand(
-            "new",
-            account=account,
-            title=title,
-            amount=fields.amount,
-            probability=fields.probability,
-            stage=fields.stage,
-            close_on=fields.close_on,
-            close_phrase=fields.close_phrase,
-            next_step_on=fields.next_step_on,
-        )
+        return fields.command("new", account, title)
 
     def _existing(self, start: int) -> OppCommand:
         if self._plain(start) and _PERCENT.fullmatch(self.tokens[start].text):
@@ -320,19 +276,9 @@ class _Parser:
         fields = self._items(position, title_taken=False, is_new=False)
         if not fields.changes_something():
             raise self._nothing_to_change(start, account_end)
-        return OppCommand(
-            "update",
-            account=account,
-            title=fields.title,
-            amount=fields.amount,
-            probability=fields.probability,
-            stage=fields.stage,
-            close_on=fields.close_on,
-            close_phrase=fields.close_phrase,
-            next_step_on=fields.next_step_on,
-        )
+        return fields.command("update", account, fields.title)
 
-    def _nothing_to_change(self, start: int, account_end: int) -> _Failure:
+    def _nothing_to_change(self, start: int, account_end: int) -> Failure:
         """``nothing_to_change`` — unless the account's last words were meant as a change.
 
         "Gamma wonn", "Gamma 15/12", "Gamma negociation" typed with a typo in a stage
@@ -374,7 +320,7 @@ class _Parser:
             if item is None:
                 raise self._unknown(i, fields)
             if item.error is not None:
-                raise _Failure(item.error)
+                raise Failure(item.error)
             words = _join(self.tokens[i : i + item.size])
             slot = _ROLE_FIELDS.get(item.role)
             if slot is None or getattr(fields, slot):
@@ -412,7 +358,7 @@ class _Parser:
             fields.next_step_on = value
             self.understood["next_step_on"] = value.isoformat()
 
-    def _unknown(self, i: int, fields: _Fields) -> _Failure:
+    def _unknown(self, i: int, fields: _Fields) -> Failure:
         """The most helpful error for an unrecognised word at ``i``."""
         token = self.tokens[i]
         if not token.quoted:
@@ -509,8 +455,8 @@ class _Parser:
         keyword = "close" if self.languages[0] == "en" else "clôture"
         return _Item("day", day[1], error=self._error_at("unknown_word", phrase, f"{keyword} {phrase}"))
 
-    def _error_at(self, code: str, detail: str | None, suggestion: str | None = None) -> OppParseError:
-        return OppParseError(code, dict(self.understood), _short(detail) if detail else None, suggestion)
+    def _error_at(self, code: str, detail: str | None, suggestion: str | None = None) -> ParseError:
+        return self.error(code, detail or None, suggestion)
 
     def _probability(self, i: int) -> _Item | None:
         token = self.tokens[i].text
@@ -605,8 +551,3 @@ class _Parser:
             return int(words)
         return None
 
-
-def _split(text: str) -> tuple[list[_Token], str | None]:
-    """Words (a quoted text is one word) and the text from an unclosed quote on, if any: /opp has no note."""
-    words = _split_words(text, notes=False)
-    return words.tokens, words.unclosed

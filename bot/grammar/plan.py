@@ -14,7 +14,8 @@ How a line is read (decisions for the ambiguous cases):
   delimit a name; a quote that never closes is ``unclosed_quote``; the note starts at the
   first ``--`` (or a phone's lone ``—`` / ``–``) that begins a word outside quotes, and a
   note over ``MAX_NOTE_LENGTH`` characters is ``note_too_long`` (``detail`` holds it
-  whole). A line over ``MAX_TEXT_LENGTH`` characters, or not text, is ``invalid_text``.
+  whole). A line over ``MAX_TEXT_LENGTH`` characters, or not text, is ``invalid_text``
+  (the limit and the error type are shared: see :mod:`bot.grammar.reading`).
 - The type is the first word (or two: "follow up"), as in /log; keywords ignore case and
   accents. An unknown one is ``unknown_type`` with the nearest keyword as ``suggestion``
   (``"visitte"`` → ``"visite"``), or None when nothing is close.
@@ -33,6 +34,12 @@ How a line is read (decisions for the ambiguous cases):
 - Names that end in words of a when must be quoted: ``visite "Café du Matin" demain``,
   ``visite "Canal Midi" jeudi``, ``visite "Pressing 24h" demain``. Unquoted, "du matin",
   "midi" and "24h demain" are read as (part of) the when.
+- A moment nobody said is never planned: words of a date or a time that the when did
+  not take (:mod:`bot.grammar.datewords`) left in the account make the line
+  ``unread_date``, with ``detail`` the whole date as typed ("samedi 5 à 18h" when only
+  "à 18h" reads) and the account before it understood. It comes before
+  ``missing_when`` and ``bad_when``: "visite Gamma lundi 11" is not the account "Gamma
+  lundi 11" with no when.
 - ``has_time`` is True when the words give a time of day: "10h", "2pm", "14:30",
   "midi"/"noon", or a duration ("dans 2 heures"). A day alone (09:00) and a part of the
   day ("demain matin" 09:00, "ce soir" 18:00, "après-midi" 14:00) leave it False: the
@@ -52,39 +59,39 @@ How a line is read (decisions for the ambiguous cases):
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.grammar.tokens import Token as _Token
-from bot.grammar.tokens import clean as _clean
-from bot.grammar.tokens import join as _join
-from bot.grammar.tokens import name as _name
-from bot.grammar.tokens import split as _split
 from bot.grammar import vocabulary
 from bot.grammar.normalize import has_letter_or_digit
+from bot.grammar.reading import LINE_ERRORS, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, Failure, ParseError, Reading, answer, language_order, words_of
+from bot.grammar.tokens import Token, final_runs, join, name
 from bot.grammar.when import SUPPORTED_LANGUAGES, looks_like_when, parse_when, when_has_time
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "ERROR_CODES",
+    "FAR_AHEAD",
+    "LIST_WORDS",
+    "MAX_NOTE_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "PlanCommand",
+    "PlanParseError",
+    "parse_plan",
+    "parse_relance",
+]
 
-MAX_TEXT_LENGTH = 2000
-MAX_NOTE_LENGTH = 1000
 FAR_AHEAD = timedelta(days=365)
 # "vendredi de la semaine prochaine à 10h" has 7 words.
 _MAX_WHEN_WORDS = 8
-_DETAIL_LENGTH = 40
 
 ERROR_CODES: tuple[str, ...] = (
-    "invalid_text",
-    "unclosed_quote",
-    "unknown_type",
-    "missing_account",
-    "missing_when",
-    "bad_when",
-    "past_when",
-    "note_too_long",
+    *LINE_ERRORS, "unknown_type", "missing_when", "bad_when", "past_when", "note_too_long",
+    "unread_date",
 )
+
+# The error every grammar returns; the old name stays for the dialogue and the tests.
+PlanParseError = ParseError
 
 # Whole lines that ask for this week's plan.
 LIST_WORDS: tuple[str, ...] = (
@@ -102,7 +109,6 @@ LIST_WORDS: tuple[str, ...] = (
 _LIST_KEYS = frozenset(vocabulary.keyword_key(w) for w in LIST_WORDS)
 
 
-
 @dataclass(frozen=True)
 class PlanCommand:
     """A /plan or /relance line that was fully understood."""
@@ -118,16 +124,6 @@ class PlanCommand:
 
 
 @dataclass(frozen=True)
-class PlanParseError:
-    """Why a /plan or /relance line was refused, and what was understood before the problem."""
-
-    code: str  # one of ERROR_CODES
-    understood: dict[str, str] = field(default_factory=dict)
-    detail: str | None = None
-    suggestion: str | None = None  # the nearest action keyword for unknown_type
-
-
-@dataclass(frozen=True)
 class _When:
     due: datetime | None  # None when the words look like a when but are not one
     phrase: str
@@ -136,154 +132,105 @@ class _When:
 
 def parse_plan(
     text: str, *, now_local: datetime, languages: Sequence[str] = SUPPORTED_LANGUAGES
-) -> PlanCommand | PlanParseError:
+) -> PlanCommand | ParseError:
     """Read the words after ``/plan``; never raises, whatever the text."""
-    try:
-        return _parse(text, now_local, _languages(languages), command="plan")
-    except Exception:  # a member must get an answer, never a stack trace
-        logger.exception("unexpected failure while parsing a /plan line")
-        return PlanParseError("invalid_text", {}, detail="internal")
+    reading = _PlanReading(now_local, language_order(languages), relance=False)
+    return answer(lambda: reading.read(text), "plan")
 
 
 def parse_relance(
     text: str, *, now_local: datetime, languages: Sequence[str] = SUPPORTED_LANGUAGES
-) -> PlanCommand | PlanParseError:
+) -> PlanCommand | ParseError:
     """Read the words after ``/relance`` (a follow-up to plan); never raises."""
-    try:
-        return _parse(text, now_local, _languages(languages), command="relance")
-    except Exception:  # a member must get an answer, never a stack trace
-        logger.exception("unexpected failure while parsing a /relance line")
-        return PlanParseError("invalid_text", {}, detail="internal")
+    reading = _PlanReading(now_local, language_order(languages), relance=True)
+    return answer(lambda: reading.read(text), "relance")
 
 
-def _languages(languages: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(languages, str):
-        languages = (languages,)
-    return tuple(languages) or SUPPORTED_LANGUAGES
+class _PlanReading(Reading):
+    def __init__(self, now: datetime, languages: tuple[str, ...], *, relance: bool) -> None:
+        super().__init__()
+        self.now = now
+        self.languages = languages
+        self.relance = relance
 
-
-def _parse(
-    text: str, now: datetime, languages: tuple[str, ...], *, command: str
-) -> PlanCommand | PlanParseError:
-    if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH or not isinstance(now, datetime):
-        return PlanParseError("invalid_text")
-    split = _split(_clean(text))
-    tokens = split.tokens
-    understood: dict[str, str] = {}
-
-    if command == "relance":
-        action_type, rest = "follow_up", tokens
-    else:
-        if split.unclosed is None and (not tokens or _is_list(tokens)):
+    def read(self, text: str) -> PlanCommand:
+        if not isinstance(self.now, datetime):
+            raise Failure(ParseError("invalid_text"))
+        split = words_of(text)
+        tokens = split.tokens
+        if self.relance:
+            self.understood["action_type"] = "follow_up"
+        elif split.unclosed is None and (not tokens or _is_list(tokens)):
             return PlanCommand(kind="list", action_type=None, account=None, due_local=None)
-        found_type = _action_type(tokens)
-        if found_type is None and split.unclosed is None:
-            word = tokens[0].text
-            return PlanParseError(
-                "unknown_type",
-                {},
-                detail=_short(word),
-                suggestion=vocabulary.nearest_action_type(word),
-            )
-        action_type, used = found_type or ("", 0)
-        rest = tokens[used:]
-    if action_type:
-        understood["action_type"] = action_type
-    if split.unclosed is not None:
-        return PlanParseError("unclosed_quote", understood, detail=_short(split.unclosed))
+        self.refuse_unclosed_quote(split)
+        rest = tokens if self.relance else tokens[self.action_type(tokens) :]
+        account, found = self._account_and_when(rest)
+        due = self._due(found)
+        note = self.note(split.note)
+        return PlanCommand(
+            kind="plan",
+            action_type=self.understood["action_type"],
+            account=account,
+            due_local=due,
+            has_time=when_has_time(found.phrase),
+            when_phrase=found.phrase,
+            note=note,
+            far_ahead=due > self.now.replace(tzinfo=None) + FAR_AHEAD,
+        )
 
-    if not rest:
-        return PlanParseError("missing_account", understood)
-    whole = _when_of(rest, now, languages)
-    if whole is not None:
-        if whole.due is not None:
-            understood["when_phrase"] = whole.phrase
-            understood["due_local"] = _iso(whole.due)
-            return PlanParseError("missing_account", understood)
-        return PlanParseError("missing_account", understood, detail=_short(whole.phrase))
+    def _account_and_when(self, rest: list[Token]) -> tuple[str, _When]:
+        """The account, then the when: the longest run of final words that reads as one."""
+        if not rest:
+            raise self.fail("missing_account")
+        whole = self._when_of(rest)
+        if whole is not None:
+            if whole.due is None:
+                raise self.fail("missing_account", whole.phrase)
+            self._understood_when(whole)
+            raise self.fail("missing_account")
+        runs = final_runs(rest, _MAX_WHEN_WORDS)
+        found = next((when for run in runs if (when := self._when_of(run)) is not None), None)
+        cut = len(rest) - (found.size if found is not None else 0)
+        self.refuse_unread_date(rest[:cut], rest[cut:])
+        account = name(rest[:cut])
+        if not has_letter_or_digit(account):
+            raise self.fail("missing_account", account or None)
+        self.understood["account"] = account
+        if found is None:
+            raise self.fail("missing_when")
+        if found.due is None:
+            raise self.fail("bad_when", found.phrase)
+        return account, found
 
-    found = _trailing_when(rest, now, languages)
-    account_tokens = rest if found is None else rest[: len(rest) - found.size]
-    account = _name(account_tokens)
-    if not has_letter_or_digit(account):
-        return PlanParseError("missing_account", understood, detail=_short(account) or None)
-    understood["account"] = account
+    def _when_of(self, tokens: Sequence[Token]) -> _When | None:
+        """These words as a when: read (``due`` set), shaped like one (``due`` None), or None."""
+        if not tokens or len(tokens) > _MAX_WHEN_WORDS or any(t.quoted for t in tokens):
+            return None
+        phrase = join(tokens)
+        if not phrase:
+            return None
+        due = parse_when(phrase, now_local=self.now, languages=self.languages)
+        if due is not None:
+            return _When(due, phrase, len(tokens))
+        if looks_like_when(phrase):
+            return _When(None, phrase, len(tokens))
+        return None
 
-    if found is None:
-        return PlanParseError("missing_when", understood)
-    if found.due is None:
-        return PlanParseError("bad_when", understood, detail=_short(found.phrase))
-    understood["when_phrase"] = found.phrase
-    understood["due_local"] = _iso(found.due)
-    wall_now = now.replace(tzinfo=None)
-    if found.due <= wall_now:
-        return PlanParseError("past_when", understood, detail=_short(found.phrase))
+    def _understood_when(self, found: _When) -> None:
+        assert found.due is not None
+        self.understood["when_phrase"] = found.phrase
+        self.understood["due_local"] = found.due.isoformat(timespec="minutes")
 
-    note = split.note
-    if note is not None and len(note) > MAX_NOTE_LENGTH:
-        # The whole note, so the reply can say how long it is; it is never stored cut.
-        return PlanParseError("note_too_long", understood, detail=note)
-
-    return PlanCommand(
-        kind="plan",
-        action_type=action_type,
-        account=account,
-        due_local=found.due,
-        has_time=when_has_time(found.phrase),
-        when_phrase=found.phrase,
-        note=note,
-        far_ahead=found.due > wall_now + FAR_AHEAD,
-    )
-
-
-
-
-
-
-def _short(text: str) -> str:
-    return text[:_DETAIL_LENGTH]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")
+    def _due(self, found: _When) -> datetime:
+        """The planned moment; ``past_when`` when it is not after now (wall time)."""
+        assert found.due is not None
+        self._understood_when(found)
+        if found.due <= self.now.replace(tzinfo=None):
+            raise self.fail("past_when", found.phrase)
+        return found.due
 
 
-def _is_list(tokens: Sequence[_Token]) -> bool:
+def _is_list(tokens: Sequence[Token]) -> bool:
     if len(tokens) > 3 or any(t.quoted for t in tokens):
         return False
-    return vocabulary.keyword_key(_join(tokens)) in _LIST_KEYS
-
-
-def _action_type(tokens: Sequence[_Token]) -> tuple[str, int] | None:
-    words: list[str] = []
-    for token in tokens[:3]:
-        if token.quoted:
-            break
-        words.append(token.text)
-    return vocabulary.match_action_type(words, 0) if words else None
-
-
-def _when_of(tokens: Sequence[_Token], now: datetime, languages: tuple[str, ...]) -> _When | None:
-    """These words as a when: read (``due`` set), shaped like one (``due`` None), or None."""
-    if not tokens or len(tokens) > _MAX_WHEN_WORDS or any(t.quoted for t in tokens):
-        return None
-    phrase = _join(tokens)
-    if not phrase:
-        return None
-    due = parse_when(phrase, now_local=now, languages=languages)
-    if due is not None:
-        return _When(due, phrase, len(tokens))
-    if looks_like_when(phrase):
-        return _When(None, phrase, len(tokens))
-    return None
-
-
-def _trailing_when(
-    tokens: Sequence[_Token], now: datetime, languages: tuple[str, ...]
-) -> _When | None:
-    """The longest run of final words that reads or looks like a when, keeping one word."""
-    for size in range(min(_MAX_WHEN_WORDS, len(tokens) - 1), 0, -1):
-        found = _when_of(tokens[len(tokens) - size :], now, languages)
-        if found is not None:
-            return found
-    return None
+    return vocabulary.keyword_key(join(tokens)) in _LIST_KEYS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Iterator, Sequence
 
 QUOTES: dict[str, frozenset[str]] = {
     '"': frozenset({'"', "\u201d", "\u201c"}),
@@ -84,3 +84,14 @@ def join(tokens: Sequence[Token]) -> str:
 def name(tokens: Sequence[Token]) -> str:
     # "visite Gamma, proposition": the comma separates, it is not part of the name.
     return join(tokens).strip().rstrip(NAME_TRAILING_PUNCTUATION).strip()
+
+
+def final_runs(tokens: Sequence[Token], max_words: int) -> Iterator[Sequence[Token]]:
+    """The runs of final unquoted words, longest first.
+
+    At most ``max_words`` words, and always one word left before them (the account's).
+    """
+    for size in range(min(max_words, len(tokens) - 1), 0, -1):
+        run = tokens[len(tokens) - size :]
+        if not any(t.quoted for t in run):
+            yield run

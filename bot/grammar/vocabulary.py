@@ -9,6 +9,7 @@ and surrounding punctuation never matter. The tables are the one place to add a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -54,6 +55,7 @@ WITH_WORDS: tuple[str, ...] = ("with", "avec")
 _EDGE_PUNCTUATION = ".,;:!?"
 
 
+@lru_cache(maxsize=4096)
 def keyword_key(text: str) -> str:
     """Return the matching key of ``text``: folded, hyphens as spaces, edge punctuation off.
 
@@ -65,15 +67,22 @@ def keyword_key(text: str) -> str:
     return " ".join(w for w in cleaned if w)
 
 
-def _index(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
+class _Index(dict[str, str]):
+    """Keyword key -> canonical code, knowing its longest keyword in words."""
+
+    max_words = 1
+
+
+def _index(table: Mapping[str, Sequence[str]]) -> _Index:
     """Map each keyword key to its canonical code (codes themselves are keywords too)."""
-    index: dict[str, str] = {}
+    index = _Index()
     for code, keywords in table.items():
         for word in (code.replace("_", " "), *keywords):
             key = keyword_key(word)
             # A keyword listed under two codes would make the grammar ambiguous.
             assert index.get(key, code) == code, f"keyword {word!r} is ambiguous"
             index[key] = code
+    index.max_words = max(len(key.split()) for key in index)
     return index
 
 
@@ -82,17 +91,21 @@ _RESULT_INDEX = _index(RESULTS)
 _FUNCTION_INDEX = _index(CONTACT_FUNCTIONS)
 _WITH_KEYS = frozenset(keyword_key(w) for w in WITH_WORDS)
 
-# Fuzzy suggestions answer with a keyword as the member would type it (accents kept).
-_ACTION_SUGGESTIONS: dict[str, str] = {}
-for _keywords in ACTION_TYPES.values():
-    for _word in _keywords:
-        _ACTION_SUGGESTIONS.setdefault(keyword_key(_word), _word)
+
+def _suggestions(table: Mapping[str, Sequence[str]], codes: Sequence[str] | None = None) -> dict[str, str]:
+    """Keyword key -> the keyword as a member types it (accents kept), for fuzzy suggestions."""
+    suggestions: dict[str, str] = {}
+    for code in codes if codes is not None else list(table):
+        for word in table[code]:
+            suggestions.setdefault(keyword_key(word), word)
+    return suggestions
+
+
+_ACTION_SUGGESTIONS = _suggestions(ACTION_TYPES)
 
 SUGGESTION_CUTOFF = 70.0
 
 
-def _max_words(index: Mapping[str, str]) -> int:
-    return max(len(key.split()) for key in index)
 
 
 def lookup_action_type(word: str) -> str | None:
@@ -115,9 +128,9 @@ def is_with_word(word: str) -> bool:
     return keyword_key(word) in _WITH_KEYS
 
 
-def _match_at(index: Mapping[str, str], words: Sequence[str], start: int) -> tuple[str, int] | None:
+def _match_at(index: _Index, words: Sequence[str], start: int) -> tuple[str, int] | None:
     # Longest first: "revoir la proposition" must win over "proposition".
-    for size in range(min(_max_words(index), len(words) - start), 0, -1):
+    for size in range(min(index.max_words, len(words) - start), 0, -1):
         chosen = words[start : start + size]
         # Each word must count: "visite ???" is the type "visite" and an account "???".
         if not all(keyword_key(word) for word in chosen):
@@ -140,7 +153,7 @@ def match_result(words: Sequence[str], start: int = 0) -> tuple[str, int] | None
 
 def result_max_words() -> int:
     """How many words the longest result keyword has (bounds suffix searches)."""
-    return _max_words(_RESULT_INDEX)
+    return _RESULT_INDEX.max_words
 
 
 def nearest_action_type(word: str) -> str | None:
@@ -201,14 +214,8 @@ OPP_NEW_NOUNS: tuple[str, ...] = ("affaire", "deal", "opp", "oppo", "opportunitÃ
 _STAGE_INDEX = _index(STAGES)
 _OPP_INDEX = _index(OPP_KEYWORDS)
 _OPP_NOUN_KEYS = frozenset(keyword_key(w) for w in OPP_NEW_NOUNS)
-_STAGE_SUGGESTIONS: dict[str, str] = {}
-for _keywords in STAGES.values():
-    for _word in _keywords:
-        _STAGE_SUGGESTIONS.setdefault(keyword_key(_word), _word)
-_OPP_SUGGESTIONS: dict[str, str] = {}
-for _code in ("new", "won", "lost"):
-    for _word in OPP_KEYWORDS[_code]:
-        _OPP_SUGGESTIONS.setdefault(keyword_key(_word), _word)
+_STAGE_SUGGESTIONS = _suggestions(STAGES)
+_OPP_SUGGESTIONS = _suggestions(OPP_KEYWORDS, ("new", "won", "lost"))
 
 
 def lookup_stage(word: str) -> str | None:

@@ -414,4 +414,7 @@ MESSAGES: dict[str, str] = {
     "error.busy": "Carnet est très occupé à l'instant et n'a pas pu répondre à temps : rien n'a été enregistré. Réessayez dans un instant.",
     "pipeline.preparing": ":hourglass_flowing_sand: Je prépare le pipeline de votre équipe ({count} commerciaux)… il arrive dans un instant.",
     "team.preparing": ":hourglass_flowing_sand: Je prépare la liste des {count} membres… elle arrive dans un instant.",
+    # grammar (issue 13 §1): words of a date that no reading took; nothing is stored on a guessed day
+    "log.error.unread_date": "Je n'ai pas su lire « {word} » comme une date, et je ne note jamais un jour que vous n'avez pas dit. Écrivez le jour autrement (ex. `hier`, `lundi dernier`, `3 avril`, `à 10h`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
+    "plan.error.unread_date": "Je n'ai pas su lire « {word} » comme un jour et une heure. Écrivez-les autrement (ex. `samedi 18h`, `le 12 décembre à 10h`, `demain matin`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
 }

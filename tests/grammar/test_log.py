@@ -250,6 +250,11 @@ CASES = [
         detail="x" * 5000,
     ),
     err("visite Gamma -- " + "x" * MAX_TEXT_LENGTH, "invalid_text"),
+    # words of a date that no reading took never go into a name (issue 13 §1)
+    err("visite Gamma lundi Sud", "unread_date", VISIT_GAMMA, detail="lundi"),
+    err("visite Lundi Matin SARL", "unread_date", VISIT, detail="Lundi Matin"),
+    ok('visite "Lundi Matin SARL" hier', "visit", "Lundi Matin SARL", on=YESTERDAY, date_phrase="hier"),
+    ok("visite Gamma à 10h", "visit", "Gamma", date_phrase="à 10h"),
 ]
 
 

@@ -494,6 +494,10 @@ CASES = [
         detail="x" * (MAX_NOTE_LENGTH + 1),
     ),
     err("visite Beta demain -- " + "x" * MAX_TEXT_LENGTH, "invalid_text"),
+    # words of a date that no reading took never go into a name (issue 13 §1)
+    err("visite Beta lundi Sud 10h", "unread_date", VISIT_BETA, detail="lundi"),
+    err("visite Lundi Matin SARL demain", "unread_date", VISIT, detail="Lundi Matin"),
+    plan('visite "Lundi Matin SARL" demain', "visit", "Lundi Matin SARL", _at(11, 24, 9), "demain"),
 ]
 
 _PARSERS: dict[str, Parser] = {"plan": parse_plan, "relance": parse_relance}
