@@ -258,9 +258,9 @@ _SHAPE = re.compile(
     # "12 keur" is k + eur, but "12 mars" is no multiplier m + "ars".
     rf"(?:\s*(?P<mult>{_MULTIPLIER})(?=[^a-z]|$|(?:{_CURRENCY})(?![a-z])))?"
     rf"(?:\s*(?:(?:de\s+|d')(?=(?:{_CURRENCY})(?![a-z])))?"
-    rf"(?P<post>{_CURRENCY}|{_alternation(sorted(_SHARED_CURRENCY_NAMES))}|[a-z]{{3}})(?![a-z]))?"
+    rf"(?P<post>{_CURRENCY}|{_alternation(sorted(_SHARED_CURRENCY_NAMES))}|(?!and\s)[a-z]{{3}})(?![a-z]))?"
     # Cents written after the currency: "20 dollars 43 cents", "12 euros et 50 centimes".
-    rf"(?:(?P<cents_gap>\s*)(?:(?:et|and)\s+)?(?P<cents>\d+)(?:\s*(?P<cent_word>{_alternation(_CENT_WORDS)}|¢)(?![a-z]))?)?"
+    rf"(?:(?P<cents_gap>\s*)(?:(?:et|and)\s+)?(?<![\d.,'])(?P<cents>\d+)(?:\s*(?P<cent_word>{_alternation(_CENT_WORDS)}|¢)(?![a-z]))?)?"
     rf"(?:\s*h\.?t\.?)?"
     rf"(?:\s*(?:{_alternation(_HEDGES_AFTER)}))?"
 )
@@ -476,12 +476,14 @@ _MAX_NUMBER_WORDS = 15
 # Scales whose value differs between French and English (or between English usages).
 _AMBIGUOUS_SCALES = ("billion", "trillion")
 _ENGLISH_ARTICLES = ("a", "an")
+_LINKS = ("et", "and")  # between an amount and its cents, as the pattern reads them
 
 
 @dataclass(frozen=True)
 class _Word:
     """One blank-separated word of the text: where its core (without punctuation) is."""
 
+    opens_text: bool  # the first word of the whole text
     start: int
     end: int
     core: str
@@ -568,7 +570,8 @@ def _words(text: str, start: int, end: int) -> list[_Word]:
         lead = len(raw) - len(core)
         stripped = core.rstrip(_TRAILING_PUNCTUATION)
         trail = len(core) - len(stripped)
-        words.append(_Word(match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0))
+        opens = match.start() == len(text) - len(text.lstrip())
+        words.append(_Word(opens, match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0))
     return words
 
 
@@ -577,8 +580,6 @@ def _spelled_runs(
 ) -> Iterator[tuple[int, int, str]]:
     """``(start, end, digits)`` for each number in words between ``start`` and ``end`` to rewrite."""
     words = _words(text, start, end)
-    first_word_of_text = next(iter(_WORD.finditer(text)), None)
-    opening = first_word_of_text.start() if first_word_of_text else -1
     rewritten: set[int] = set()
     for run in _runs(words, language):
         begin = run.first
@@ -590,29 +591,46 @@ def _spelled_runs(
             and (_number_value(words[begin].core.split("-")[0], language) or 0) >= 100
         ):
             begin -= 1  # "a hundred k": the article is part of the number
-        before = words[begin - 1] if begin > 0 and not words[begin].glued_before else None
-        if begin > 0 and (words[begin - 1].glued_after or words[begin].glued_before):
-            before = None
-        after = words[run.last + 1] if run.last + 1 < len(words) and not words[run.last].glued_after else None
+        before = _neighbour(words, begin - 1, begin)
+        if before is not None and fold(before.core) in _LINKS:  # "20 dollars and forty-three cents"
+            before = _neighbour(words, begin - 2, begin - 1)
+        after = _neighbour(words, run.last + 1, run.last)
+        # "trois millions de dollars": the currency after "de".
+        then = _neighbour(words, run.last + 2, run.last + 1) if after is not None else None
         at_end = ends_text and run.last + 1 == len(words)
-        named = any(
-            words[i].titled and words[i].start - (1 if words[i].glued_before else 0) > opening
-            for i in range(run.first, run.last + 1)
-        )
+        named = any(words[i].titled and not words[i].opens_text for i in range(run.first, run.last + 1))
         if named or (begin > 0 and (words[begin - 1].has_digit or begin - 1 in rewritten)):
             continue
         if after is not None and after.has_digit and run.value < 1000:
             continue
-        if not _amount_context(run, before, after, at_end=at_end):
+        if not _amount_context(run, before, after, then, at_end=at_end):
             continue
         rewritten.update(range(begin, run.last + 1))
         yield words[begin].start, words[run.last].end, str(run.value)
 
 
-def _amount_context(run: _Run, before: _Word | None, after: _Word | None, *, at_end: bool) -> bool:
+def _neighbour(words: Sequence[_Word], index: int, of: int) -> _Word | None:
+    """The word at ``index`` when it is next to the word at ``of`` with no punctuation between."""
+    if not 0 <= index < len(words):
+        return None
+    left, right = (words[index], words[of]) if index < of else (words[of], words[index])
+    return None if left.glued_after or right.glued_before else words[index]
+
+
+def _amount_context(
+    run: _Run, before: _Word | None, after: _Word | None, then: _Word | None, *, at_end: bool
+) -> bool:
     """Whether the words around a number make it an amount."""
     if after is not None and not after.titled:
         follower = _read("1 " + after.core)
+        if then is not None and not then.titled and not isinstance(follower, Money):
+            follower = _read(f"1 {after.core} {then.core}") or follower
+        if (
+            isinstance(follower, AmountError)
+            and fold(after.core) in _SHARED_CURRENCY_NAMES
+            and run.value >= 10
+        ):
+            return True  # "dix mille francs": the amount reader asks which francs
         if isinstance(follower, Money):
             if follower.amount != 1:  # a multiplier: "quinze k€"
                 return True
