@@ -336,12 +336,12 @@ def _read_spelled(raw: str) -> Money | AmountError | None:
     values = {found for found in readings if isinstance(found, Money)}
     if len(values) == 1:
         return values.pop()
-    if len(values) > 1:
+    if len(values) > 1:  # no phrase seen so far; refuse rather than pick a language
         return AmountError("not_amount", raw.strip())
-    if not readings:
+    errors = [found for found in readings if isinstance(found, AmountError)]
+    if not errors:
         return None
-    error = readings[0]
-    assert isinstance(error, AmountError)
+    error = errors[0]
     return error if error.code == "unknown_currency" else replace(error, detail=raw.strip())
 
 
@@ -473,6 +473,7 @@ _QUOTE = re.compile("|".join(map(re.escape, QUOTES)))
 _LEADING_PUNCTUATION = "([{«“\"'¿¡"
 _TRAILING_PUNCTUATION = ".,;:!?)]}»”\"'…"
 _MAX_NUMBER_WORDS = 15
+_MAX_LINE_LENGTH = 2000  # a command line; longer text is returned as it is
 # Scales whose value differs between French and English (or between English usages).
 _AMBIGUOUS_SCALES = ("billion", "trillion")
 _ENGLISH_ARTICLES = ("a", "an")
@@ -534,7 +535,7 @@ def spell_out_amounts(text: str, languages: Sequence[str] = SPELLED_LANGUAGES) -
     An English article before a hundred, a thousand or a million goes with it ("a hundred
     k" is "100 k"). Never raises.
     """
-    if not isinstance(text, str) or len(text) > MAX_SPELLED_LENGTH * 4 or not any(ch.isalpha() for ch in text):
+    if not isinstance(text, str) or len(text) > _MAX_LINE_LENGTH or not any(ch.isalpha() for ch in text):
         return text
     for language in languages:
         pieces: list[str] = []
@@ -564,14 +565,14 @@ def _unquoted_spans(text: str) -> Iterator[tuple[int, int, bool]]:
 
 def _words(text: str, start: int, end: int) -> list[_Word]:
     words: list[_Word] = []
+    opening = len(text) - len(text.lstrip())
     for match in _WORD.finditer(text, start, end):
         raw = match.group()
         core = raw.lstrip(_LEADING_PUNCTUATION)
         lead = len(raw) - len(core)
         stripped = core.rstrip(_TRAILING_PUNCTUATION)
         trail = len(core) - len(stripped)
-        opens = match.start() == len(text) - len(text.lstrip())
-        words.append(_Word(opens, match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0))
+        words.append(_Word(match.start() == opening, match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0))
     return words
 
 
