@@ -19,10 +19,7 @@ from bot.grammar.amounts import (
     spell_out_amounts,
 )
 from bot.grammar.tokens import split
-
-
-def money(amount: str, currency: str | None = None) -> Money:
-    return Money(Decimal(amount), currency)
+from tests.grammar.test_amounts import money
 
 
 IN_WORDS = [
