@@ -490,10 +490,7 @@ class _Word:
     core: str
     glued_before: bool  # punctuation before the core: "(dix"
     glued_after: bool  # punctuation after the core: "mille,"
-
-    @property
-    def has_digit(self) -> bool:
-        return any(ch.isdigit() for ch in self.core)
+    has_digit: bool
 
     @property
     def titled(self) -> bool:
@@ -538,6 +535,8 @@ def spell_out_amounts(text: str, languages: Sequence[str] = SPELLED_LANGUAGES) -
     if not isinstance(text, str) or len(text) > _MAX_LINE_LENGTH or not any(ch.isalpha() for ch in text):
         return text
     for language in languages:
+        if not _has_number_word(text, language):  # most words are names: a quick look first
+            continue
         pieces: list[str] = []
         done = 0
         for start, end, last in _unquoted_spans(text):
@@ -548,6 +547,14 @@ def spell_out_amounts(text: str, languages: Sequence[str] = SPELLED_LANGUAGES) -
         if pieces:
             text = "".join(pieces) + text[done:]
     return text
+
+
+def _has_number_word(text: str, language: str) -> bool:
+    for word in text.replace("-", " ").split():
+        word = word.strip(_LEADING_PUNCTUATION + _TRAILING_PUNCTUATION)
+        if word.isalpha() and _text2num(word, language) is not None:
+            return True
+    return False
 
 
 def _unquoted_spans(text: str) -> Iterator[tuple[int, int, bool]]:
@@ -572,7 +579,10 @@ def _words(text: str, start: int, end: int) -> list[_Word]:
         lead = len(raw) - len(core)
         stripped = core.rstrip(_TRAILING_PUNCTUATION)
         trail = len(core) - len(stripped)
-        words.append(_Word(match.start() == opening, match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0))
+        has_digit = any(ch.isdigit() for ch in stripped)
+        words.append(
+            _Word(match.start() == opening, match.start() + lead, match.end() - trail, stripped, lead > 0, trail > 0, has_digit)
+        )
     return words
 
 
