@@ -528,7 +528,7 @@ INVALID_FORMS = [
         {"amount": "négatif", "probability": "0 à 100", "close_date": "ne peut pas être passée"},
     ),
     ({"amount": "2000000000000"}, {"amount": "n'est pas réaliste"}),
-    ({"amount": "douze mille"}, {"amount": "Ce n'est pas un montant"}),
+    ({"amount": "douze mille 3"}, {"amount": "Ce n'est pas un montant"}),  # "douze mille" alone now reads 12000
     ({"amount": None}, {"amount": "Obligatoire"}),
     ({"stage": "won"}, {"stage": "Choisissez"}),
     ({"account": "id:999999"}, {"account": "Choisissez"}),
