@@ -52,7 +52,7 @@ from bot.grammar.datewords import find_date_phrase
 from bot.grammar.normalize import has_letter_or_digit
 from bot.grammar.reading import LINE_ERRORS, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, ParseError, Reading, answer, language_order, words_of
 from bot.grammar.tokens import Token, final_runs, join, name
-from bot.grammar.when import looks_like_date, parse_day_any, parse_when
+from bot.grammar.when import looks_like_date, parse_day_any, parse_when, past_span
 
 __all__ = [
     "ERROR_CODES",
@@ -69,7 +69,7 @@ MAX_ACCOUNT_LENGTH = 120
 _MAX_DATE_WORDS = 8
 
 ERROR_CODES: tuple[str, ...] = (
-    *LINE_ERRORS, "empty", "unknown_type", "bad_date", "future_date", "note_too_long",
+    *LINE_ERRORS, "empty", "unknown_type", "bad_date", "which_day", "future_date", "note_too_long",
     "account_too_long", "invalid_account", "unread_date",
 )
 
@@ -95,6 +95,7 @@ class LogCommand:
 class _DateFound:
     day: date | None  # None when the words look like a date but are not one
     words: tuple[Token, ...]
+    several_days: bool = False  # a span ("le mois dernier", "last week"): the rep says which day
 
     @property
     def phrase(self) -> str:
@@ -193,6 +194,9 @@ class _LogReading(Reading):
         mistyped: _DateFound | None = None
         for run in final_runs(tokens, _MAX_DATE_WORDS):
             phrase = join(run)
+            span = past_span(phrase, today=self.today, languages=self.languages)
+            if span is not None and span[0] != span[1]:
+                return _DateFound(None, tuple(run), several_days=True)
             day = parse_day_any(phrase, today=self.today, languages=self.languages)
             day = day if day is not None else self._time_today(run)
             if day is not None:
@@ -252,6 +256,8 @@ class _LogReading(Reading):
         """The day the action happened: the date read, or today when none was typed."""
         if found is None:
             return self.today, None
+        if found.several_days:
+            raise self.fail("which_day", found.phrase)
         if found.day is None:
             raise self.fail("bad_date", found.phrase)
         if found.day > self.today:

@@ -573,9 +573,13 @@ def _read_canonical(text: str, ctx: _Context) -> Reading | None:
 
 
 def _has_shape(text: str) -> bool:
-    return _LOOSE_NUMERIC.fullmatch(text) is not None or any(
-        pattern.fullmatch(text) for pattern, _handler in _SHAPES
-    )
+    for pattern, handler in _SHAPES:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            # "by <x>" / "before <x>" ("d'ici", "avant") has a day's shape only when <x> has one:
+            # "Saveurs d'ici" is a name.
+            return handler is not _deadline or _has_shape(match.group("rest"))
+    return _LOOSE_NUMERIC.fullmatch(text) is not None
 
 
 # --- Times of day --------------------------------------------------------------------------

@@ -415,6 +415,7 @@ MESSAGES: dict[str, str] = {
     "pipeline.preparing": ":hourglass_flowing_sand: Preparing the pipeline of your team ({count} reps)… it will be here in a moment.",
     "team.preparing": ":hourglass_flowing_sand: Preparing the list of {count} members… it will be here in a moment.",
     # grammar (issue 13 §1): words of a date that no reading took; nothing is stored on a guessed day
+    "log.error.which_day": "“{word}” covers several days: which one? Give the day, e.g. `/log visit Gamma 11/12` or `last monday`.",
     "log.error.unread_date": "I can't read “{word}” as a date, and I never log a day you did not say. Write the day another way (e.g. `yesterday`, `last monday`, `3 april`, `at 10am`), or put the name in quotes if it holds these words (e.g. `\"Monday Morning Ltd\"`).",
     "plan.error.unread_date": "I can't read “{word}” as a day and an hour. Write them another way (e.g. `saturday 6pm`, `december 12 at 10am`, `tomorrow morning`), or put the name in quotes if it holds these words (e.g. `\"Monday Morning Ltd\"`).",
 }

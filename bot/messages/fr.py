@@ -415,6 +415,7 @@ MESSAGES: dict[str, str] = {
     "pipeline.preparing": ":hourglass_flowing_sand: Je prépare le pipeline de votre équipe ({count} commerciaux)… il arrive dans un instant.",
     "team.preparing": ":hourglass_flowing_sand: Je prépare la liste des {count} membres… elle arrive dans un instant.",
     # grammar (issue 13 §1): words of a date that no reading took; nothing is stored on a guessed day
+    "log.error.which_day": "« {word} » couvre plusieurs jours : lequel ? Précisez la date, par exemple `/log visite Gamma 12/11` ou `lundi dernier`.",
     "log.error.unread_date": "Je n'ai pas su lire « {word} » comme une date, et je ne note jamais un jour que vous n'avez pas dit. Écrivez le jour autrement (ex. `hier`, `lundi dernier`, `3 avril`, `à 10h`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
     "plan.error.unread_date": "Je n'ai pas su lire « {word} » comme un jour et une heure. Écrivez-les autrement (ex. `samedi 18h`, `le 12 décembre à 10h`, `demain matin`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
 }

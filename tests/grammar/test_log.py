@@ -255,6 +255,8 @@ CASES = [
     err("visite Lundi Matin SARL", "unread_date", VISIT, detail="Lundi Matin"),
     ok('visite "Lundi Matin SARL" hier', "visit", "Lundi Matin SARL", on=YESTERDAY, date_phrase="hier"),
     ok("visite Gamma à 10h", "visit", "Gamma", date_phrase="à 10h"),
+    err("visite Gamma le mois dernier", "which_day", VISIT_GAMMA, detail="le mois dernier"),
+    err("call Gamma last week", "which_day", {"action_type": "call", "account": "Gamma"}, detail="last week"),
 ]
 
 

@@ -27,8 +27,9 @@ TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 10, 0)
 FR = ("fr", "en")
 EN = ("en", "fr")
-# Errors that refuse a date phrase: ours, or the date reader's "looks like a date but is not".
-REFUSALS = {"unread_date", "bad_date", "bad_when"}
+# Errors that refuse a date phrase: ours, the date reader's "looks like a date but is not",
+# or "which day?" for a phrase that covers several ("le mois dernier").
+REFUSALS = {"unread_date", "bad_date", "bad_when", "which_day"}
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,15 @@ def test_the_issue_examples_are_read_whole_or_refused(example: Example) -> None:
         ("visite Demain Gamma", {}, "Demain"),
         ("visite Pressing 24h", {"account": "Pressing"}, "24h"),
         ("visit Gamma Next", {"account": "Gamma"}, "Next"),
-        ("visit Gamma at 4", {"account": "Gamma"}, "at 4"),
     ],
 )
 def test_log_refuses_unread_date_words(text: str, understood: dict[str, str], detail: str) -> None:
     found = parse_log(text, today=TODAY)
     assert isinstance(found, ParseError), found
     action = "call" if text.startswith("call") else "visit"
-    assert found == ParseError("unread_date", {"action_type": action, **understood}, detail)
+    # The date reader may name the same words as "not a day it can read" (bad_date): the same refusal.
+    assert found.code in REFUSALS
+    assert (found.understood, found.detail) == ({"action_type": action, **understood}, detail)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +122,6 @@ def test_log_refuses_unread_date_words(text: str, understood: dict[str, str], de
         ("visite Beta lundi Sud 10h", {"account": "Beta"}, "lundi"),
         ("visite Gamma pour demain 10h", {"account": "Gamma"}, "pour demain 10h"),
         ("visite Demain Gamma 10h", {}, "Demain"),
-        ("visit Gamma at 4 tomorrow", {"account": "Gamma"}, "at 4 tomorrow"),
     ],
 )
 def test_plan_refuses_unread_date_words(text: str, understood: dict[str, str], detail: str) -> None:
@@ -271,3 +272,12 @@ def test_no_unquoted_date_word_reaches_a_name(kind: str, pieces: list[str], lang
         if isinstance(planned, PlanCommand) and planned.kind == "plan":
             _assert_no_date_word(planned.account)
             assert planned.due_local is not None and planned.due_local > NOW
+
+
+def test_an_hour_without_am_pm_is_read_in_business_hours_not_refused() -> None:
+    """"at 4" used to be unread (and so refused); the date reader now reads it as 16:00."""
+    logged = parse_log("visit Gamma at 4", today=TODAY)
+    assert not isinstance(logged, ParseError) and logged.account == "Gamma" and logged.occurred_on == TODAY
+    planned = parse_plan("visit Gamma at 4 tomorrow", now_local=NOW)
+    assert not isinstance(planned, ParseError)
+    assert planned.account == "Gamma" and planned.due_local == datetime(2026, 11, 24, 16, 0)

@@ -46,7 +46,7 @@ def conversation(request, session_factory) -> Conversation:
     ("command", "text", "key", "word"),
     [
         ("log", "visite Gamma lundi Sud", "log.error.unread_date", "lundi"),
-        ("log", "visit Gamma at 4", "log.error.unread_date", "at 4"),
+        ("log", "visit Gamma last month", "log.error.which_day", "last month"),
         ("log", "visite Pressing 24h", "log.error.unread_date", "24h"),
         ("plan", "visite Gamma Industries lundi Sud à 18h", "plan.error.unread_date", "lundi"),
         ("plan", "visite Gamma pour demain 10h", "plan.error.unread_date", "pour demain 10h"),
@@ -55,7 +55,7 @@ def conversation(request, session_factory) -> Conversation:
 def test_unread_date_words_are_named_and_nothing_is_stored(conversation, session_factory, command, text, key, word):
     reply = conversation.handle(_request(command, text))
     assert not reply.ok
-    assert reply.keys[0] == key and "log.error.nothing_stored" in reply.keys
+    assert reply.keys[0] == key and "error.nothing_stored" in reply.keys
     assert reply.lines[0].values["word"] == word
     assert not reply.choices
     assert (_count(session_factory, Action), _count(session_factory, Plan)) == (0, 0)
