@@ -3,20 +3,16 @@ buttons shown as numbered choices. Each test reads the transcript and checks the
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.clock import FixedClock
-from bot.console import ConsoleDoor
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.services.accounts import create_account
-from bot.services.members import Profile
 from storage.models import (
     Account,
     Member,
@@ -26,7 +22,8 @@ from storage.models import (
     PendingCommand,
     Workspace,
 )
-from tests.conftest import TEST_NOW, make_settings
+from tests.console.conftest import Terminal
+from tests.support.fixtures import TEST_NOW, console_runtime, count_rows
 
 TEAM = "T1"
 D = Decimal
@@ -35,57 +32,24 @@ D = Decimal
 @pytest.fixture
 def rt(database_url) -> Iterator[Runtime]:
     """A team in Paris and New York: a manager, Camille (fr) and Jordan (en), two accounts, a team channel."""
-    runtime = build_runtime(
-        make_settings(database_url),
-        clock=FixedClock(TEST_NOW),  # Monday 23 November 2026, 10:00 in Paris
-        profiles=lambda _user: Profile(display_name="Newcomer", tz="Europe/Paris", locale="fr"),
-    )
-    with runtime.session_factory() as s, s.begin():
-        ws = Workspace(team_id=TEAM, name="", settings={"team_channel": "CVENTES"}, created_at=TEST_NOW)
-        s.add(ws)
-        s.flush()
-        boss = Member(workspace_id=ws.id, slack_user_id="UMGR", display_name="Nathalie Garnier", role="manager",
-                      locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
-        s.add(boss)
-        s.flush()
-        s.add_all([
-            Member(workspace_id=ws.id, slack_user_id="U1", display_name="Camille Martin", role="rep", manager_id=boss.id,
-                   locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW),
-            Member(workspace_id=ws.id, slack_user_id="U2", display_name="Jordan Smith", role="rep", manager_id=boss.id,
-                   locale="en", tz="America/New_York", period="month", created_at=TEST_NOW),
-        ])
-        for name in ("Gamma", "Alpha Industries"):
-            create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
-    try:
+    with console_runtime(database_url, name="Newcomer") as runtime:  # Monday 23 November 2026, 10:00 in Paris
+        with runtime.session_factory() as s, s.begin():
+            ws = Workspace(team_id=TEAM, name="", settings={"team_channel": "CVENTES"}, created_at=TEST_NOW)
+            s.add(ws)
+            s.flush()
+            boss = Member(workspace_id=ws.id, slack_user_id="UMGR", display_name="Nathalie Garnier", role="manager",
+                          locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
+            s.add(boss)
+            s.flush()
+            s.add_all([
+                Member(workspace_id=ws.id, slack_user_id="U1", display_name="Camille Martin", role="rep", manager_id=boss.id,
+                       locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW),
+                Member(workspace_id=ws.id, slack_user_id="U2", display_name="Jordan Smith", role="rep", manager_id=boss.id,
+                       locale="en", tz="America/New_York", period="month", created_at=TEST_NOW),
+            ])
+            for name in ("Gamma", "Alpha Industries"):
+                create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
         yield runtime
-    finally:
-        runtime.close()
-
-
-class Terminal:
-    """One person at the console: type lines (form answers included), read what came out."""
-
-    def __init__(self, runtime: Runtime, user: str) -> None:
-        self.out = io.StringIO()
-        self.door = ConsoleDoor(runtime.conversation, team_id=TEAM, user_id=user, out=self.out)
-
-    def type(self, *lines: str) -> str:
-        start = len(self.out.getvalue())
-        feed = iter(lines)
-        for line in feed:
-            self.door.handle_line(line, feed)
-        # Amounts are typeset with (narrow) no-break spaces: read them as the spaces they look like.
-        return self.out.getvalue()[start:].replace("\u202f", " ").replace("\xa0", " ")
-
-    @staticmethod
-    def number_of(label: str, output: str) -> str:
-        found = re.findall(rf"^  \[(\d+)\] {re.escape(label)}$", output, flags=re.M)
-        assert len(found) == 1, f"no single choice {label!r} in:\n{output}"
-        return found[0]
-
-    @staticmethod
-    def choices(output: str) -> list[str]:
-        return re.findall(r"^  \[\d+\] (.*)$", output, flags=re.M)
 
 
 def deals(rt: Runtime) -> list[tuple]:
@@ -109,11 +73,6 @@ def history(rt: Runtime, title: str) -> list[tuple]:
             .where(OpportunityStageChange.opportunity_id == deal_id)
             .order_by(OpportunityStageChange.id)
         )]
-
-
-def count(rt: Runtime, model: type) -> int:
-    with rt.session_factory() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
 
 
 def celebrations(rt: Runtime) -> list[str]:
@@ -143,13 +102,13 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
     assert "Vous avez plusieurs affaires en cours chez Gamma. Laquelle ?" in out
     assert camille.choices(out) == ["Audit énergie (8 500 $US)", "Contrat maintenance (12 000 €)", "Annuler"]
     assert [d[7] for d in deals(rt)] == ["open", "open"]
-    assert count(rt, PendingCommand) == 1 and celebrations(rt) == []
+    assert count_rows(rt.session_factory, PendingCommand) == 1 and celebrations(rt) == []
 
     out = camille.type(camille.number_of("Contrat maintenance (12 000 €)", out))
     assert "Bravo ! Contrat maintenance chez Gamma est gagnée (12 000 €)." in out
     assert [d[6:8] for d in deals(rt)] == [("won", "won"), ("negotiation", "open")]
     assert history(rt, "Contrat maintenance") == [(None, "proposal", 30, D("12000.00")), ("proposal", "won", 100, D("12000.00"))]
-    assert count(rt, PendingCommand) == 0
+    assert count_rows(rt.session_factory, PendingCommand) == 0
     with rt.session_factory() as s:
         won_id = s.scalar(select(Opportunity.id).where(Opportunity.status == "won"))
         assert s.scalar(select(Opportunity.closed_at).where(Opportunity.id == won_id)) == TEST_NOW
@@ -225,7 +184,7 @@ def test_the_deal_form_from_the_list_and_from_home(rt):
     assert re.search(r"Pondéré\s+: 750 €", out)
     assert deals(rt)[-1] == ("U1", "Alpha Industries", "Audit", D("3000.00"), "EUR", 25, "qualification", "open",
                              date(2026, 11, 27))
-    assert count(rt, Account) == 3  # Gamma, Alpha Industries, Delta Énergie: no duplicate
+    assert count_rows(rt.session_factory, Account) == 3  # Gamma, Alpha Industries, Delta Énergie: no duplicate
 
     out = camille.type("/opp")
     assert out.splitlines()[0] == "Mes affaires en cours (2)"
@@ -248,12 +207,12 @@ def test_bad_input_gets_a_clear_answer_and_stores_nothing(rt):
     out = camille.type("/opp Gamma gagné")
     assert "Aucune affaire en cours chez Gamma. En créer une ?" in out
     assert camille.choices(out) == ["Créer une affaire"]
-    assert (count(rt, Opportunity), count(rt, OpportunityStageChange), count(rt, PendingCommand)) == (0, 0, 0)
+    assert (count_rows(rt.session_factory, Opportunity), count_rows(rt.session_factory, OpportunityStageChange), count_rows(rt.session_factory, PendingCommand)) == (0, 0, 0)
 
     # An unknown account: create it with one button; a lost deal then cannot be won.
     out = camille.type("/opp new Zeta 5k")
     assert camille.choices(out) == ["Créer « Zeta »", "Annuler"]
-    assert count(rt, Account) == 2
+    assert count_rows(rt.session_factory, Account) == 2
     out = camille.type(camille.number_of("Créer « Zeta »", out))
     assert "Nouvelle affaire chez Zeta : Zeta." in out
     out = camille.type("/opp Zeta perdu prix")
@@ -304,7 +263,7 @@ def test_team_pipeline_and_who_may_see_what(rt):
     assert "Le pipeline d'équipe est réservé aux managers." in camille.type("/pipeline équipe")
     out = jordan.type("/pipeline @Nobody")
     assert "I don't know “@Nobody” in this workspace." in out
-    assert count(rt, Opportunity) == 4
+    assert count_rows(rt.session_factory, Opportunity) == 4
 
 
 def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
@@ -317,7 +276,7 @@ def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
     assert lines[1] == "📊 Digest de la semaine — 16 nov. 2026 → 22 nov. 2026"
     assert "• Camille Martin : 0 · 0/— · 3 600 € · 0 € · —" in lines
     # No Slack at the console: nothing is queued, not even the chart.
-    assert count(rt, OutboxMessage) == 0
+    assert count_rows(rt.session_factory, OutboxMessage) == 0
 
     assert "Le digest est réservé aux managers" in camille.type("/carnet digest")
     assert "Je prépare" not in camille.type("/carnet digest")

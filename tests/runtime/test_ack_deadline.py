@@ -10,7 +10,6 @@ import sqlite3
 import threading
 import time
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from bot.conversation import Conversation
@@ -19,7 +18,7 @@ from bot.runtime import build_runtime
 from bot.services.accounts import create_account
 from bot.services.members import get_or_create_workspace
 from storage.db import make_engine, make_session_factory, normalize_url
-from tests.conftest import SIGNING_SECRET, ServedApp, make_settings
+from tests.support.fixtures import SIGNING_SECRET, ServedApp, make_settings
 from tests.handlers.conftest import add_account, message_text, rows
 from tests.support.slack_requests import SlackClient
 

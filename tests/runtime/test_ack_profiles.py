@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.runtime import build_runtime
 from bot.services.members import Profile, get_or_create_member, get_or_create_workspace, learn_profile
-from tests.conftest import SIGNING_SECRET, ServedApp, make_settings
+from tests.support.fixtures import SIGNING_SECRET, ServedApp, make_settings
 from tests.handlers.conftest import add_account, message_text, rows
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SlackClient
