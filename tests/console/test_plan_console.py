@@ -15,6 +15,7 @@ from bot.services.members import get_or_create_workspace
 from storage.models import Action, Plan
 from tests.console.conftest import Terminal
 from tests.support.fixtures import TEST_NOW, Z, console_runtime
+from tests.support.messages import console_line, says, word
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
         "    [1] Fait  [2] +1 h  [3] Demain  [4] Déplacer  [5] Annuler",
     ]
     out = camille.type(camille.number_of("+1 h", out, item=0))
-    assert "💤 visite chez Beta repoussé à mardi 24 nov. à 11:00" in out
+    assert console_line("plan.snoozed", action_type=word("action_type.visit"), account='Beta', when='mardi 24 nov. à 11:00') in out
     assert plans(rt) == [("visit", Z(2026, 11, 24, 10, 0), True, "planned")]
 
     out = camille.type("/relance Gamma jeudi")
@@ -64,16 +65,16 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
     )
     assert "Nouveau jour [2026-11-24]: 2026-11-20" in out
     assert "Heure (facultative, ex. 14h30) (facultatif) [11:00]: 14h30" in out
-    assert "! new_date: Ce moment est passé." in out
+    assert f"! new_date: {console_line('form.error.past')}" in out
     assert "Nouveau jour [2026-11-24]: 2026-11-27" in out
-    assert "📅 visite chez Beta déplacé à vendredi 27 nov. à 14:30" in out
+    assert console_line("plan.rescheduled", action_type=word("action_type.visit"), account='Beta', when='vendredi 27 nov. à 14:30') in out
     assert plans(rt)[0] == ("visit", Z(2026, 11, 27, 13, 30), True, "planned")
 
     out = camille.type("/plan")
     out = camille.type(
         camille.number_of("Annuler", out, item=0)
     )  # the relance comes first now
-    assert "Annulé : relance chez Gamma (jeudi 26 nov.)." in out
+    assert console_line("plan.cancelled", action_type=word("action_type.follow_up"), account='Gamma', when='jeudi 26 nov.') in out
     assert [p[3] for p in plans(rt)] == ["planned", "cancelled"]
 
 
@@ -85,8 +86,8 @@ def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
     # The form's defaults are the plan's: Enter keeps each one.
     out = camille.type(camille.number_of("Fait", out, item=0), "", "", "", "", "", "", "")
     assert "Type d'action [visite]: " in out and "Société [Beta]: " in out
-    assert "Noté : visite — Beta" in out
-    assert "Élément prévu marqué fait : visite chez Beta." in out
+    assert says(out, "log.saved", console=True, action_type=word("action_type.visit"), account="Beta")
+    assert console_line("plan.done_via_log", action_type=word("action_type.visit"), account='Beta') in out
     with rt.session_factory() as s:
         plan = s.scalars(select(Plan)).one()
         action = s.scalars(select(Action)).one()
@@ -101,14 +102,15 @@ def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
 def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
     camille = Terminal(rt)
     out = camille.type("/plan visite Beta hier")
-    assert "« hier » est passé" in out and "Rien n'a été enregistré." in out
+    assert says(out, "plan.error.past_when", console=True, word="hier") and console_line("log.error.nothing_stored") in out
     out = camille.type("/plan visite Beta 15/03/2028")
     assert (
-        "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in out
+        console_line("plan.ask_far", when='mercredi 15 mars 2028') in out
     )
     assert plans(rt) == []
     out = camille.type(camille.number_of("Oui, le prévoir", out, item=0))
-    assert "Prévu : visite chez Beta, mercredi 15 mars 2028" in out
+    assert says(out, "plan.created", console=True, action_type=word("action_type.visit"), account="Beta",
+                when="mercredi 15 mars 2028")
     assert plans(rt) == [("visit", Z(2028, 3, 15, 8, 0), False, "planned")]
     with rt.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Action)) == 0

@@ -170,7 +170,7 @@ def test_a_bad_line_says_why_and_stores_nothing(
     said = message_text(body)
     key, values = expected
     assert says(said, key, **values)
-    assert says(said, "log.error.nothing_stored") and says(said, "plan.example")  # and an example
+    assert says(said, "log.error.nothing_stored") and says(said, "plan.usage")  # and an example
     assert buttons(body) == []
     assert (count_rows(runtime.session_factory, Plan), count_rows(runtime.session_factory, PendingCommand)) == (0, 0)
 

@@ -5,6 +5,7 @@ sentences, so that a test names the message it expects (its key) rather than cop
 console shows) contains that sentence as the catalogue writes it in French, with ``word`` filled
 in; blanks not given match any text within a line (a ``re.Pattern`` value matches as a pattern).
 It fails when another message (or none) was given, or when a given value differs.
+``console_line(key, **values)`` is a sentence exactly as the console prints it, to compare lines.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.core import Text
 from bot.messages import CATALOGUES, normalize_locale, translate
 from bot.render.text import plain
 
-__all__ = ["flat", "says", "sentence", "word"]
+__all__ = ["console_line", "flat", "says", "sentence", "word"]
 
 _PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 _BLANK = "\x00{}\x00"
@@ -62,6 +63,11 @@ def sentence(key: str, locale: str = "fr", /, *, console: bool = False, **values
 def says(shown: str, key: str, locale: str = "fr", /, *, console: bool = False, **values: Any) -> bool:
     """Whether ``shown`` contains the sentence ``key`` (see :func:`sentence`)."""
     return sentence(key, locale, console=console, **values).search(shown) is not None
+
+
+def console_line(key: str, locale: str = "fr", /, **values: Any) -> str:
+    """The sentence ``key`` with ``values`` exactly as the console prints it (no mrkdwn, emoji as symbols)."""
+    return plain(locale, Text(key, values))
 
 
 def word(key: str, locale: str = "fr") -> str:
