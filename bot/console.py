@@ -1,7 +1,8 @@
 """The terminal door: the same conversation as Slack, typed in a terminal or piped from a script.
 
-Commands are typed as in Slack (``/log visite Gamma proposition``); buttons become numbered
-choices (type the number); a form becomes a series of prompts.
+Commands are typed as in Slack (``/log visite Gamma proposition``, mentions such as ``<@U1|bob>``
+included: they are read as the Slack door reads them); buttons become numbered choices (type the
+number); a form becomes a series of prompts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Iterator, TextIO
 
 from bot.conversation import Conversation
 from bot.core import Choice, Form, FormField, Reply, Request, Text
+from bot.handlers.commands import neutral_text
 from bot.render.text import plain, render_reply
 
 QUIT_WORDS = {"quit", "exit", "q", ":q", "bye"}
@@ -65,7 +67,7 @@ class ConsoleDoor:
         if not line.startswith("/"):
             line = "/carnet help"
         command, _, text = line[1:].partition(" ")
-        return self._send(Request(self.team_id, self.user_id, command=command, text=text, source="console"), lines)
+        return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), source="console"), lines)
 
     def _send(self, request: Request, lines: Iterator[str]) -> Reply:
         reply = self.conversation.handle(request)

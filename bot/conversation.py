@@ -20,7 +20,6 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,6 +35,7 @@ from bot.dialogs import opp as opp_dialog
 from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs import plan as plan_dialog
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Router
 from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.messages import normalize_locale
 from bot.services import outbox
@@ -53,30 +53,17 @@ from storage.models import ProcessedRequest
 
 logger = logging.getLogger(__name__)
 
-CommandHandler = Callable[[Context, str], Reply]
-ChoiceHandler = Callable[[Context, str, list[str]], Reply]
-FormHandler = Callable[[Context, dict, str], Reply]
-
-COMMANDS: dict[str, CommandHandler] = {
-    "log": log_dialog.on_command,
-    "carnet": carnet_dialog.on_carnet,
-    "opp": opp_dialog.on_command,
-    "pipeline": pipeline_dialog.on_command,
-    "plan": plan_dialog.on_plan,
-    "relance": plan_dialog.on_relance,
-    "home": home_dialog.on_command,
-}
-# A choice value reads "<dialogue>.<name>:<arg>:<arg>", e.g. "log.pick_account:12:5".
-CHOICES: dict[str, ChoiceHandler] = {
-    "log": log_dialog.on_choice,
-    "opp": opp_dialog.on_choice,
-    "plan": plan_dialog.on_choice,
-}
-FORMS: dict[str, FormHandler] = {
-    log_dialog.FORM_ID: log_dialog.on_form,
-    opp_dialog.FORM_ID: opp_dialog.on_form,
-    plan_dialog.RESCHEDULE_FORM_ID: plan_dialog.on_reschedule_form,
-}
+# Every dialog's declaration (commands, button actions, forms); the core routes by them.
+DIALOGS = (
+    log_dialog.DIALOG,
+    opp_dialog.DIALOG,
+    plan_dialog.DIALOG,
+    carnet_dialog.DIALOG,
+    pipeline_dialog.DIALOG,
+    home_dialog.DIALOG,
+)
+ROUTER = Router(DIALOGS)
+FORM_IDS = tuple(ROUTER.forms)
 
 
 class DeadlineMissed(Exception):
@@ -322,19 +309,7 @@ class Conversation:
     @staticmethod
     def _route(ctx: Context, request: Request) -> Reply:
         if request.choice is not None:
-            head, _, rest = request.choice.partition(":")
-            dialogue, _, name = head.partition(".")
-            handler = CHOICES.get(dialogue)
-            if handler is None:
-                return Reply(locale=ctx.locale, lines=[Text("choice.unknown")], ok=False)
-            return handler(ctx, name, rest.split(":") if rest else [])
+            return ROUTER.choice(ctx, request.choice)
         if request.form_id is not None:
-            form_handler = FORMS.get(request.form_id)
-            if form_handler is None:
-                return Reply(locale=ctx.locale, lines=[Text("choice.unknown")], ok=False)
-            return form_handler(ctx, request.form_values, request.form_metadata)
-        command = (request.command or "").lstrip("/").lower()
-        command_handler = COMMANDS.get(command)
-        if command_handler is None:
-            return Reply(locale=ctx.locale, lines=[Text("error.unknown_command", {"command": command})], ok=False)
-        return command_handler(ctx, request.text)
+            return ROUTER.form(ctx, request.form_id, request.form_values, request.form_metadata)
+        return ROUTER.command(ctx, (request.command or "").lstrip("/").lower(), request.text)

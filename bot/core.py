@@ -7,6 +7,8 @@ assert on them directly.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,13 +67,14 @@ class FormField:
 
 @dataclass(frozen=True)
 class Form:
-    """A form to open; ``metadata`` travels with it and comes back on submission."""
+    """A form to open; ``metadata`` (a dataclass the dialog declares, or its plain data) travels
+    with it and comes back, as plain data, on submission."""
 
     form_id: str
     title: Text
     submit: Text
     fields: list[FormField]
-    metadata: str = ""
+    metadata: Any = None
 
 
 @dataclass
@@ -120,7 +123,7 @@ class Reply:
                 "form_id": self.form.form_id,
                 "title": text(self.form.title),
                 "submit": text(self.form.submit),
-                "metadata": self.form.metadata,
+                "metadata": self.form.metadata if isinstance(self.form.metadata, (str, dict)) else plain_metadata(self.form),
                 "fields": [
                     {
                         "name": f.name,
@@ -168,7 +171,7 @@ class Reply:
                 form_id=f["form_id"],
                 title=text(f["title"]),  # type: ignore[arg-type]
                 submit=text(f["submit"]),  # type: ignore[arg-type]
-                metadata=f.get("metadata", ""),
+                metadata=f.get("metadata") or None,
                 fields=[
                     FormField(
                         name=ff["name"],
@@ -199,6 +202,20 @@ class Reply:
         )
 
 
+def plain_metadata(form: Form) -> dict[str, Any]:
+    """A form's metadata as plain data, as it travels with the form (a dataclass's empty fields
+    are left out)."""
+    meta = form.metadata
+    if dataclasses.is_dataclass(meta) and not isinstance(meta, type):
+        return {f.name: getattr(meta, f.name) for f in dataclasses.fields(meta) if getattr(meta, f.name) is not None}
+    if isinstance(meta, str):  # already serialised (a stored reply of an older version)
+        try:
+            meta = json.loads(meta) if meta else {}
+        except ValueError:
+            return {}
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
 @dataclass(frozen=True)
 class Request:
     """Who asks what: a command and its words, a chosen option, or a submitted form.
@@ -217,7 +234,7 @@ class Request:
     choice: str | None = None
     form_id: str | None = None
     form_values: dict[str, Any] = field(default_factory=dict)
-    form_metadata: str = ""
+    form_metadata: dict[str, Any] | Any = None
     request_key: str | None = None
     deliver_to: dict[str, Any] | None = None
     source: str = "slack"  # slack | console

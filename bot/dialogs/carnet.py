@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.core import Reply, Text
 from bot.dialogs import digest as digest_dialog
 from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Dialog
 from bot.grammar.amounts import CURRENCIES
 from bot.grammar.normalize import fold
 from bot.grammar.vocabulary import lookup_stage
 from bot.messages import format_percent
 from bot.services import workspace_settings
-from bot.services.workspace_settings import STAGES
+from bot.services.stages import OPEN_STAGES
 
-_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^(#[\w\-]+)$|^([CG][A-Z0-9]{6,})$")
+# A team channel: the chat's reference to it as the door passes it on ("#C0TEAM": its id), a name
+# typed with its "#" ("#ventes", kept as typed), or a bare channel id.
+_CHANNEL = re.compile(r"^#([CG][A-Z0-9]+)$|^(#[\w\-]+)$|^([CG][A-Z0-9]{6,})$")
 
 
 def on_carnet(ctx: Context, text: str) -> Reply:
@@ -49,11 +53,11 @@ def help_reply(ctx: Context) -> Reply:
 def _describe(ctx: Context) -> Reply:
     current = workspace_settings.load(ctx.workspace)
     probabilities = ", ".join(
-        f"{ctx.label('stage', stage)} {format_percent(ctx.locale, current.probability_of(stage))}" for stage in STAGES[:5]
+        f"{ctx.label('stage', stage)} {format_percent(ctx.locale, current.probability_of(stage))}" for stage in OPEN_STAGES
     )
-    channel = f"<#{current.team_channel}>" if current.team_channel and not current.team_channel.startswith("#") else (
-        current.team_channel or ctx.say("settings.none")
-    )
+    channel = current.team_channel or ctx.say("settings.none")
+    if current.team_channel and not current.team_channel.startswith("#"):
+        channel = "#" + current.team_channel  # a channel id, shown as the door passed it on
     return ctx.reply(
         Text("settings.title"),
         Text("settings.channel", {"value": channel}),
@@ -102,6 +106,7 @@ def settings(ctx: Context, words: list[str]) -> Reply:
 
 
 def _replace(current: workspace_settings.WorkspaceSettings, **changes: object) -> workspace_settings.WorkspaceSettings:
-    from dataclasses import replace
-
     return replace(current, **changes)  # type: ignore[arg-type]
+
+
+DIALOG = Dialog("carnet", commands={"carnet": on_carnet})

@@ -6,25 +6,47 @@ command and asks the rep to pick a suggestion, create the account or cancel.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-
-from bot.core import Choice, Fact, Form, FormField, Reply, Text
-from bot.dialogs import pending as pending_commands
+from bot.actions import Action, action, choice
+from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
+from bot.dialogs import opp as opp_dialog
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec
 from bot.grammar import vocabulary
 from bot.grammar.log import MAX_ACCOUNT_LENGTH, MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, LogCommand, LogParseError, parse_log
 from bot.messages import format_day, format_money, format_when
 from bot.services import workspace_settings
 from bot.services.plans import auto_relance, complete_matching_plans, get_plan, mark_done
-from bot.services.accounts import create_account, find_account, get_account
+from bot.services.accounts import create_account, find_account
 from bot.services.actions import ActionDraft, UndoOutcome, record_action, undo_action
-from storage.models import Account, Action, PendingCommand
+from storage.models import Account, Action as ActionRow
 
 FORM_ID = "log.form"
+
+
+@dataclass(frozen=True)
+class PendingLog(ActionDraft):
+    """A /log line waiting for its account: the action, the name typed, the door it came through."""
+
+    account: str = ""
+    source: str = "slack"
+
+
+@action("log.undo")
+class Undo(Action):
+    """Undo the action just logged (for 10 minutes)."""
+
+    action_id: int
+
+
+@action("log.open_form")
+class OpenForm(Action):
+    """Open the /log form."""
+
 
 # --------------------------------------------------------------------------- command
 
@@ -38,18 +60,22 @@ def on_command(ctx: Context, text: str) -> Reply:
         return _parse_error_reply(ctx, parsed)
     if parsed.contact and len(parsed.contact) > MAX_ACCOUNT_LENGTH:
         return _parse_error_reply(ctx, LogParseError("contact_too_long", {"action_type": parsed.action_type, "account": parsed.account}))
-    draft = _draft_from(parsed)
     match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
-        return _store(ctx, match.exact, draft, new_account=False)
-    pending = _keep_pending(ctx, parsed.account, draft)
-    choices = [Choice(Text("plain", {"text": a.name}), f"log.pick_account:{pending.id}:{a.id}") for a in match.suggestions]
-    choices.append(
-        Choice(Text("choice.create_account", {"name": parsed.account}), f"log.create_account:{pending.id}", "primary")
-    )
-    choices.append(Choice(Text("choice.cancel"), f"log.cancel:{pending.id}", "danger"))
-    question = "log.ask_account" if match.suggestions else "log.ask_create"
-    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+        return _store(ctx, match.exact, _draft_from(parsed), new_account=False)
+    return ACCOUNT_QUESTION.ask(ctx, parsed.account, match, _pending_from(ctx, parsed))
+
+
+def _pending_from(ctx: Context, parsed: LogCommand) -> PendingLog:
+    draft = _draft_from(parsed)
+    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.source)
+
+
+def _resume(ctx: Context, pending: PendingLog, account: Account, created: bool) -> Reply:
+    return _store(ctx, account, pending, new_account=created)
+
+
+ACCOUNT_QUESTION = AccountQuestion("log", PendingLog, _resume, cancelled="log.cancelled", create_question="log.ask_create")
 
 
 def _draft_from(parsed: LogCommand) -> ActionDraft:
@@ -80,8 +106,8 @@ def _parse_error_reply(ctx: Context, error: LogParseError) -> Reply:
         lines.append(Text("log.types", {"types": types}))
     understood = _describe_understood(ctx, error.understood)
     if understood:
-        lines.append(Text("log.understood", {"understood": understood}))
-    lines.append(Text("log.error.nothing_stored"))
+        lines.append(Text("understood.intro", {"understood": understood}))
+    lines.append(Text("error.nothing_stored"))
     lines.append(Text("log.usage"))
     lines.append(Text("log.example"))
     return Reply(locale=ctx.locale, lines=lines, ok=False)
@@ -101,23 +127,6 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _keep_pending(ctx: Context, typed_account: str, draft: ActionDraft) -> PendingCommand:
-    return pending_commands.keep(
-        ctx,
-        "log",
-        {
-            "account": typed_account,
-            "action_type": draft.action_type,
-            "occurred_on": draft.occurred_on.isoformat(),
-            "result": draft.result,
-            "contact_name": draft.contact_name,
-            "contact_function": draft.contact_function,
-            "note": draft.note,
-            "source": ctx.source,
-        },
-    )
-
-
 def _store(
     ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool, plan_id: int | None = None
 ) -> Reply:
@@ -128,7 +137,7 @@ def _store(
     return reply
 
 
-def _link_to_planning(ctx: Context, action: Action, reply: Reply, plan_id: int | None) -> None:
+def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: int | None) -> None:
     """Logging does what was planned (the plan named by a Done button, or any matching one),
     and a proposal plans its relance."""
     done = complete_matching_plans(ctx.session, action, zone=ctx.zone, now=ctx.now)
@@ -151,11 +160,9 @@ WIN_RESULTS = ("won", "order")  # an order is a won deal too
 
 def _link_to_carnet(ctx: Context, account: Account, result: str | None, reply: Reply) -> None:
     """A proposal offers to record the deal; a win closes the account's open deal (asks if several)."""
-    from bot.dialogs import opp as opp_dialog  # the deal dialogue builds on this one
-
     if result == "proposal":
         reply.lines.append(Text("opp.log_offer"))
-        reply.choices.insert(0, Choice(Text("choice.open_opp"), f"opp.open_form:{account.id}", "primary"))
+        reply.choices.insert(0, choice(Text("choice.open_opp"), opp_dialog.OpenForm(account.id), "primary"))
     elif result in WIN_RESULTS:
         deals = opp_dialog.open_opportunities(ctx.session, ctx.member, account)
         if len(deals) == 1:
@@ -165,15 +172,13 @@ def _link_to_carnet(ctx: Context, account: Account, result: str | None, reply: R
         elif deals:
             reply.lines.append(Text("opp.log_ask_won", {"account": account.name}))
             reply.choices[:0] = [
-                Choice(
-                    Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
-                    f"opp.won:{d.id}",
-                )
+                choice(Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
+                       opp_dialog.Won(d.id))
                 for d in deals[:10]
             ]
 
 
-def confirmation(ctx: Context, action: Action, *, new_account: bool) -> Reply:
+def confirmation(ctx: Context, action: ActionRow, *, new_account: bool) -> Reply:
     """The stored row as the rep will find it in the report, with an Undo button."""
     lines = [Text("log.saved", {"action_type": ctx.label("action_type", action.action_type), "account": action.account.name})]
     if new_account:
@@ -197,55 +202,15 @@ def confirmation(ctx: Context, action: Action, *, new_account: bool) -> Reply:
         locale=ctx.locale,
         lines=lines,
         facts=facts,
-        choices=[Choice(Text("choice.undo"), f"log.undo:{action.id}", "danger")],
+        choices=[choice(Text("choice.undo"), Undo(action.id), "danger")],
     )
 
 
-# --------------------------------------------------------------------------- choices
+# --------------------------------------------------------------------------- buttons
 
 
-def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    """A button of a /log reply: pick an account, create it, cancel, or undo."""
-    if name == "undo" and len(args) == 1 and args[0].isdigit():
-        return _undo(ctx, int(args[0]))
-    if name == "open_form":
-        return open_form(ctx)
-    if not args or not args[0].isdigit():
-        return _ended(ctx, "choice.unknown")
-    pending = pending_commands.take(ctx, "log", args[0])
-    if isinstance(pending, Reply):
-        return pending
-    payload = dict(pending.payload)
-    if name == "cancel":
-        return _ended(ctx, "log.cancelled", ok=True)
-    draft = ActionDraft(
-        action_type=payload["action_type"],
-        occurred_on=date.fromisoformat(payload["occurred_on"]),
-        result=payload.get("result"),
-        contact_name=payload.get("contact_name"),
-        contact_function=payload.get("contact_function"),
-        note=payload.get("note"),
-    )
-    if name == "pick_account" and len(args) == 2 and args[1].isdigit():
-        account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
-        if account is None:
-            return _ended(ctx, "choice.expired")
-        reply = _store(ctx, account, draft, new_account=False)
-    elif name == "create_account":
-        account = create_account(ctx.session, ctx.workspace.id, payload["account"], owner_id=ctx.member.id, now=ctx.now)
-        reply = _store(ctx, account, draft, new_account=True)
-    else:
-        return _ended(ctx, "choice.unknown")
-    reply.replace_original = True
-    return reply
-
-
-def _ended(ctx: Context, key: str, *, ok: bool = False) -> Reply:
-    return Reply(locale=ctx.locale, lines=[Text(key)], replace_original=True, ok=ok)
-
-
-def _undo(ctx: Context, action_id: int) -> Reply:
-    result = undo_action(ctx.session, ctx.member, action_id, now=ctx.now)
+def _undo(ctx: Context, undo: Undo) -> Reply:
+    result = undo_action(ctx.session, ctx.member, undo.action_id, now=ctx.now)
     if result.outcome is UndoOutcome.UNDONE:
         line = Text(
             "log.undone",
@@ -265,7 +230,7 @@ def _undo(ctx: Context, action_id: int) -> Reply:
 
 
 def open_form(
-    ctx: Context, metadata: str = "", *, action_type: str | None = None, account: Account | None = None
+    ctx: Context, metadata: About | None = None, *, action_type: str | None = None, account: Account | None = None
 ) -> Reply:
     """The /log form: every field of the grammar, the date defaulting to today."""
 
@@ -302,7 +267,7 @@ def open_form(
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
+def on_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
     """A submitted /log form: every field checked, errors shown beside the field, else stored."""
     errors: dict[str, Text] = {}
 
@@ -345,13 +310,12 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
         account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
     assert occurred_on is not None
     draft = ActionDraft(action_type, occurred_on, result, contact, function if contact else None, note)
-    return _store(ctx, account, draft, new_account=new_account, plan_id=_plan_of(metadata))
+    return _store(ctx, account, draft, new_account=new_account, plan_id=metadata.plan if metadata else None)
 
 
-def _plan_of(metadata: str) -> int | None:
-    """The plan a form was opened for (its Done button), if any."""
-    try:
-        value = json.loads(metadata).get("plan") if metadata.startswith("{") else None
-    except (ValueError, AttributeError):
-        return None
-    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+DIALOG = Dialog(
+    "log",
+    commands={"log": on_command},
+    actions={Undo: _undo, OpenForm: lambda ctx, _open: open_form(ctx), **ACCOUNT_QUESTION.handlers()},
+    forms=(FormSpec(FORM_ID, on_form),),
+)

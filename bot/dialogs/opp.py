@@ -6,18 +6,16 @@ one account), a pending command is kept and the rep chooses; nothing is guessed.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.core import Choice, Fact, Form, FormField, Reply, Text
-from bot.dialogs import pending as pending_commands
+from bot.actions import Action, action, choice, row_action
+from bot.core import Fact, Form, FormField, Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, keep_pending
 from bot.grammar.amounts import CURRENCIES, AmountError, Money, parse_amount
 from bot.grammar.normalize import fold
 from bot.grammar.opp import OppCommand, OppParseError, parse_opp
@@ -34,10 +32,31 @@ from bot.services.opportunities import (
     open_opportunities,
     update_opportunity,
 )
-from bot.services.workspace_settings import OPEN_STAGES
-from storage.models import Account, Opportunity, PendingCommand
+from bot.services.stages import OPEN_STAGES
+from storage.models import Account, Opportunity
+from storage.queries.deals import latest_closed_deal, open_deals_of
 
 FORM_ID = "opp.form"
+
+
+@action("opp.open_form")
+class OpenForm(Action):
+    """Open the deal form (about the account's single open deal, when there is one)."""
+
+    account: int | None = None
+
+
+Won = row_action("opp.won", Opportunity, "Close this deal as won (offered by /log … gagné when the account has several).")
+
+
+@action("opp.pick", payload=OppCommand)
+class PickDeal(Action):
+    """Run the pending /opp command on this one of the account's open deals."""
+
+    pending: int
+    opportunity: int
+
+
 
 # --------------------------------------------------------------------------- command
 
@@ -55,18 +74,17 @@ def on_command(ctx: Context, text: str) -> Reply:
     match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
     if match.exact is not None:
         return _apply(ctx, match.exact, parsed)
-    pending = _keep_pending(ctx, parsed)
-    choices = [Choice(Text("plain", {"text": a.name}), f"opp.pick_account:{pending.id}:{a.id}") for a in match.suggestions]
-    if parsed.kind == "new":
-        choices.append(
-            Choice(Text("choice.create_account", {"name": parsed.account}), f"opp.create_account:{pending.id}", "primary")
-        )
-    elif not match.suggestions:
-        ctx.session.delete(pending)
+    if parsed.kind != "new" and not match.suggestions:
+        # Only a new deal may create its account: an update names a deal that must exist already.
         return ctx.reply(Text("opp.unknown_account", {"typed": parsed.account}), ok=False)
-    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
-    question = "log.ask_account" if match.suggestions else "opp.ask_create"
-    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+    return ACCOUNT_QUESTION.ask(ctx, parsed.account, match, parsed, may_create=parsed.kind == "new")
+
+
+def _resume(ctx: Context, parsed: OppCommand, account: Account, _created: bool) -> Reply:
+    return _apply(ctx, account, parsed)
+
+
+ACCOUNT_QUESTION = AccountQuestion("opp", OppCommand, _resume, cancelled="opp.cancelled", create_question="opp.ask_create")
 
 
 def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
@@ -78,8 +96,8 @@ def _parse_error_reply(ctx: Context, error: OppParseError) -> Reply:
         lines.append(Text("opp.error.stages", {"stages": ", ".join(ctx.label("stage", s) for s in OPEN_STAGES)}))
     understood = _describe_understood(ctx, error.understood)
     if understood:
-        lines.append(Text("log.understood", {"understood": understood}))
-    lines += [Text("log.error.nothing_stored"), Text("opp.usage"), Text("opp.example")]
+        lines.append(Text("understood.intro", {"understood": understood}))
+    lines += [Text("error.nothing_stored"), Text("opp.usage"), Text("opp.example")]
     return Reply(locale=ctx.locale, lines=lines, ok=False)
 
 
@@ -108,35 +126,9 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
 def _error_reply(ctx: Context, error: OpportunityError) -> Reply:
     return Reply(
         locale=ctx.locale,
-        lines=[Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()}), Text("log.error.nothing_stored")],
+        lines=[Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()}), Text("error.nothing_stored")],
         ok=False,
     )
-
-
-# --------------------------------------------------------------------------- pending commands
-
-
-def _keep_pending(ctx: Context, parsed: OppCommand) -> PendingCommand:
-    payload = asdict(parsed)
-    if parsed.amount is not None:
-        payload["amount"] = {"amount": str(parsed.amount.amount), "currency": parsed.amount.currency}
-    for key in ("close_on", "next_step_on"):
-        value = getattr(parsed, key)
-        payload[key] = value.isoformat() if value else None
-    return pending_commands.keep(ctx, "opp", payload)
-
-
-def _command_from(payload: dict[str, Any]) -> OppCommand:
-    data = dict(payload)
-    if data.get("amount"):
-        data["amount"] = Money(Decimal(data["amount"]["amount"]), data["amount"]["currency"])
-    for key in ("close_on", "next_step_on"):
-        data[key] = date.fromisoformat(data[key]) if data.get(key) else None
-    return OppCommand(**data)
-
-
-def _take_pending(ctx: Context, pending_id: str) -> PendingCommand | Reply:
-    return pending_commands.take(ctx, "opp", pending_id)
 
 
 # --------------------------------------------------------------------------- applying a command
@@ -153,24 +145,20 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
                 deals = open_opportunities(ctx.session, ctx.member, account)
                 if not deals and parsed.kind in ("won", "lost"):
                     # "won" on the deal just lost (or the reverse) says why it cannot be.
-                    closed = _latest_closed(ctx, account)
+                    closed = latest_closed_deal(ctx.session, ctx.member, account.id)
                     if closed is not None:
                         try:
                             return _change(ctx, closed, parsed, settings)
                         except OpportunityError as error:  # refused before anything changed
                             refused = _error_reply(ctx, error)
                             refused.lines.append(Text("opp.none_open", {"account": account.name}))
-                            refused.choices.append(
-                                Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary")
-                            )
+                            refused.choices.append(choice(Text("choice.create_opp"), OpenForm(account.id), "primary"))
                             return refused
                 if not deals:
                     return Reply(
                         locale=ctx.locale,
                         lines=[Text("opp.none_open", {"account": account.name})],
-                        choices=[
-                            Choice(Text("choice.create_opp"), f"opp.open_form:{account.id}", "primary"),
-                        ],
+                        choices=[choice(Text("choice.create_opp"), OpenForm(account.id), "primary")],
                         ok=False,
                     )
                 if len(deals) > 1 and parsed.title:
@@ -185,31 +173,14 @@ def _apply(ctx: Context, account: Account, parsed: OppCommand, opportunity: Oppo
         return _error_reply(ctx, error)
 
 
-def _latest_closed(ctx: Context, account: Account) -> Opportunity | None:
-    """The member's most recently closed deal at ``account``, if any."""
-    return ctx.session.scalar(
-        select(Opportunity)
-        .where(
-            Opportunity.workspace_id == ctx.workspace.id,
-            Opportunity.account_id == account.id,
-            Opportunity.member_id == ctx.member.id,
-            Opportunity.status != "open",
-        )
-        .order_by(Opportunity.closed_at.desc(), Opportunity.id.desc())
-        .limit(1)
-    )
-
-
 def _ask_which(ctx: Context, account: Account, parsed: OppCommand, deals: list[Opportunity]) -> Reply:
-    pending = _keep_pending(ctx, parsed)
+    pending = keep_pending(ctx, "opp", parsed)
     choices = [
-        Choice(
-            Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
-            f"opp.pick:{pending.id}:{d.id}",
-        )
+        choice(Text("choice.opp_label", {"title": d.title, "amount": format_money(ctx.locale, d.amount, d.currency)}),
+               PickDeal(pending, d.id))
         for d in deals[:10]
     ]
-    choices.append(Choice(Text("choice.cancel"), f"opp.cancel:{pending.id}", "danger"))
+    choices.append(choice(Text("choice.cancel"), ACCOUNT_QUESTION.Cancel(pending), "danger"))
     return Reply(locale=ctx.locale, lines=[Text("opp.ask_which", {"account": account.name})], choices=choices)
 
 
@@ -317,22 +288,12 @@ def deal_reply(ctx: Context, opportunity: Opportunity, headline: Text) -> Reply:
 
 def list_mine(ctx: Context) -> Reply:
     """My open deals, the nearest closing first."""
-    deals = list(
-        ctx.session.scalars(
-            select(Opportunity)
-            .where(
-                Opportunity.workspace_id == ctx.workspace.id,
-                Opportunity.member_id == ctx.member.id,
-                Opportunity.status == "open",
-            )
-            .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on, Opportunity.id)
-        )
-    )
+    deals = open_deals_of(ctx.session, ctx.member)
     if not deals:
         return Reply(
             locale=ctx.locale,
             lines=[Text("opp.list_empty")],
-            choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")],
+            choices=[choice(Text("choice.create_opp"), OpenForm(), "primary")],
         )
     lines = [Text("opp.list_title", {"count": len(deals)})]
     for deal in deals:
@@ -352,45 +313,28 @@ def list_mine(ctx: Context) -> Reply:
                 group="deals",
             )
         )
-    return Reply(locale=ctx.locale, lines=lines, choices=[Choice(Text("choice.create_opp"), "opp.open_form", "primary")])
+    return Reply(locale=ctx.locale, lines=lines, choices=[choice(Text("choice.create_opp"), OpenForm(), "primary")])
 
 
-# --------------------------------------------------------------------------- choices
+# --------------------------------------------------------------------------- buttons
 
 
-def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    """Buttons of /opp replies (and of /log replies about deals)."""
-    if name == "open_form":
-        account = get_account(ctx.session, ctx.workspace.id, int(args[0])) if args and args[0].isdigit() else None
-        return open_form(ctx, account=account)
-    if name == "won" and args and args[0].isdigit():
-        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[0]))
-        if opportunity is None or opportunity.member_id != ctx.member.id:
-            return ctx.reply(Text("choice.not_yours" if opportunity else "choice.expired"), ok=False)
-        reply = _apply(ctx, opportunity.account, OppCommand(kind="won", account=opportunity.account.name), opportunity)
-        reply.replace_original = True
-        return reply
-    if not args:
-        return ctx.reply(Text("choice.unknown"), ok=False)
-    taken = _take_pending(ctx, args[0])
-    if isinstance(taken, Reply):
-        return taken
-    parsed = _command_from(taken.payload)
-    if name == "cancel":
-        return Reply(locale=ctx.locale, lines=[Text("opp.cancelled")], replace_original=True)
-    if name == "pick_account" and len(args) == 2 and args[1].isdigit():
-        account = get_account(ctx.session, ctx.workspace.id, int(args[1]))
-        reply = _apply(ctx, account, parsed) if account else ctx.reply(Text("choice.expired"), ok=False)
-    elif name == "create_account" and parsed.kind == "new" and parsed.account:
-        account = create_account(ctx.session, ctx.workspace.id, parsed.account, owner_id=ctx.member.id, now=ctx.now)
-        reply = _apply(ctx, account, parsed)
-    elif name == "pick" and len(args) == 2 and args[1].isdigit():
-        opportunity = get_opportunity(ctx.session, ctx.workspace.id, int(args[1]))
-        if opportunity is None or opportunity.member_id != ctx.member.id:
-            return ctx.reply(Text("choice.expired"), ok=False)
-        reply = _apply(ctx, opportunity.account, parsed, opportunity)
-    else:
-        return ctx.reply(Text("choice.unknown"), ok=False)
+def _open_form(ctx: Context, act: OpenForm) -> Reply:
+    account = get_account(ctx.session, ctx.workspace.id, act.account) if act.account is not None else None
+    return open_form(ctx, account=account)
+
+
+def _won(ctx: Context, _act: Won, opportunity: Opportunity) -> Reply:
+    reply = _apply(ctx, opportunity.account, OppCommand(kind="won", account=opportunity.account.name), opportunity)
+    reply.replace_original = True
+    return reply
+
+
+def _pick_deal(ctx: Context, act: PickDeal, parsed: OppCommand) -> Reply:
+    opportunity = get_opportunity(ctx.session, ctx.workspace.id, act.opportunity)
+    if opportunity is None or opportunity.member_id != ctx.member.id:
+        return ctx.reply(Text("choice.expired"), ok=False)
+    reply = _apply(ctx, opportunity.account, parsed, opportunity)
     reply.replace_original = True
     return reply
 
@@ -408,7 +352,7 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
         form_id=FORM_ID,
         title=Text("form.opp.title"),
         submit=Text("form.opp.submit"),
-        metadata=json.dumps({"opportunity": opportunity.id}) if opportunity else "",
+        metadata=About(opportunity=opportunity.id if opportunity else None),
         fields=[
             account_field(ctx, account),
             FormField("title", Text("form.field.title"), "text", initial=opportunity.title if opportunity else None),
@@ -445,88 +389,109 @@ def open_form(ctx: Context, *, account: Account | None = None, opportunity: Oppo
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
-    """A submitted deal form: every field checked and errors shown beside it, else saved."""
-    settings = workspace_settings.load(ctx.workspace)
-    errors: dict[str, Text] = {}
-    account, new_name, account_error = resolve_account_field(ctx, values.get("account"))
-    if account_error:
-        errors["account"] = account_error
+@dataclass
+class _DealForm:
+    """A deal form's values once read; ``errors`` says which fields were not."""
+
+    errors: dict[str, Text]
+    account: Account | None = None
+    new_account: str | None = None
     money: Money | None = None
-    amount_text = str(values.get("amount") or "").strip()
-    parsed_amount = parse_amount(amount_text) if amount_text else None
-    if not amount_text:
-        errors["amount"] = Text("form.error.required")
-    elif isinstance(parsed_amount, Money):
-        money = parsed_amount
-        if money.currency is not None and money.currency not in CURRENCIES:
-            errors["amount"] = Text("form.error.bad_amount")
-    elif isinstance(parsed_amount, AmountError) and parsed_amount.code in ("negative_amount", "absurd_amount"):
-        errors["amount"] = Text(f"opp.error.{parsed_amount.code}")
-    else:
-        errors["amount"] = Text("form.error.bad_amount")
     probability: int | None = None
-    probability_text = str(values.get("probability") or "").strip().rstrip("%").strip()
-    if probability_text:
-        try:
-            probability = int(Decimal(probability_text.replace(",", ".")))
-            if not 0 <= probability <= 100:
-                raise ValueError
-        except (InvalidOperation, ValueError):
-            errors["probability"] = Text("form.error.bad_probability")
-    stage = str(values.get("stage") or "proposal")
-    if stage not in OPEN_STAGES:
-        errors["stage"] = Text("form.error.bad_choice")
+    stage: str = "proposal"
     close_on: date | None = None
-    if values.get("close_date"):
-        try:
-            close_on = date.fromisoformat(str(values["close_date"]))
-        except ValueError:
-            errors["close_date"] = Text("form.error.bad_date")
-    try:
-        meta = json.loads(metadata) if metadata.startswith("{") else {}
-    except ValueError:
-        meta = {}
-    existing = get_opportunity(ctx.session, ctx.workspace.id, int(meta["opportunity"])) if str(meta.get("opportunity", "")).isdigit() else None
-    if existing is not None and existing.member_id != ctx.member.id:
-        existing = None
-    if close_on is not None and close_on < ctx.today and existing is None:
-        errors["close_date"] = Text("form.error.close_in_past")
-    if errors:
-        return Reply(locale=ctx.locale, field_errors=errors, ok=False)
-    assert money is not None
+    existing: Opportunity | None = None
+
+
+def on_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
+    """A submitted deal form: every field checked and errors shown beside it, else saved."""
+    form = _read_form(ctx, values, metadata)
+    if form.errors:
+        return Reply(locale=ctx.locale, field_errors=form.errors, ok=False)
+    settings = workspace_settings.load(ctx.workspace)
     try:
         with ctx.session.begin_nested():
-            if account is None:
-                assert new_name is not None
-                account = create_account(ctx.session, ctx.workspace.id, new_name, owner_id=ctx.member.id, now=ctx.now)
-            title = str(values.get("title") or "").strip() or account.name
-            if existing is not None and existing.status == "open":
-                change = OpportunityChange(
-                    amount=money.amount,
-                    currency=_currency_of(money, settings) if money.currency else None,
-                    probability=probability,
-                    stage=stage,
-                    expected_close_on=close_on,
-                    title=title,
-                )
-                update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
-                return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
-            opportunity = create_opportunity(
-                ctx.session,
-                ctx.member,
-                account,
-                title=title,
-                amount=money.amount,
-                currency=_currency_of(money, settings),
-                probability=probability,
-                stage=stage,
-                expected_close_on=close_on,
-                today=ctx.today,
-                now=ctx.now,
-                settings=settings,
-            )
-            return deal_reply(ctx, opportunity, Text("opp.created", {"account": account.name, "title": opportunity.title}))
+            return _save_form(ctx, form, str(values.get("title") or "").strip(), settings)
     except OpportunityError as error:
         field = {"close_in_past": "close_date", "bad_probability": "probability"}.get(error.code, "amount")
         return Reply(locale=ctx.locale, field_errors={field: Text(f"opp.error.{error.code}", {k: str(v) for k, v in error.values.items()})}, ok=False)
+
+
+def _read_form(ctx: Context, values: dict[str, Any], metadata: About | None) -> _DealForm:
+    form = _DealForm(errors={})
+    form.account, form.new_account, account_error = resolve_account_field(ctx, values.get("account"))
+    if account_error:
+        form.errors["account"] = account_error
+    form.money = _read_amount(str(values.get("amount") or "").strip(), form.errors)
+    probability_text = str(values.get("probability") or "").strip().rstrip("%").strip()
+    if probability_text:
+        try:
+            form.probability = int(Decimal(probability_text.replace(",", ".")))
+            if not 0 <= form.probability <= 100:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            form.errors["probability"] = Text("form.error.bad_probability")
+    form.stage = str(values.get("stage") or "proposal")
+    if form.stage not in OPEN_STAGES:
+        form.errors["stage"] = Text("form.error.bad_choice")
+    if values.get("close_date"):
+        try:
+            form.close_on = date.fromisoformat(str(values["close_date"]))
+        except ValueError:
+            form.errors["close_date"] = Text("form.error.bad_date")
+    deal_id = metadata.opportunity if metadata else None
+    existing = get_opportunity(ctx.session, ctx.workspace.id, deal_id) if deal_id is not None else None
+    form.existing = existing if existing is not None and existing.member_id == ctx.member.id else None
+    if form.close_on is not None and form.close_on < ctx.today and form.existing is None:
+        form.errors["close_date"] = Text("form.error.close_in_past")
+    return form
+
+
+def _read_amount(text: str, errors: dict[str, Text]) -> Money | None:
+    """The amount field: required, a readable amount in a known currency."""
+    parsed = parse_amount(text) if text else None
+    if not text:
+        errors["amount"] = Text("form.error.required")
+    elif isinstance(parsed, Money):
+        if parsed.currency is not None and parsed.currency not in CURRENCIES:
+            errors["amount"] = Text("form.error.bad_amount")
+        return parsed
+    elif isinstance(parsed, AmountError) and parsed.code in ("negative_amount", "absurd_amount"):
+        errors["amount"] = Text(f"opp.error.{parsed.code}")
+    else:
+        errors["amount"] = Text("form.error.bad_amount")
+    return None
+
+
+def _save_form(ctx: Context, form: _DealForm, title: str, settings: workspace_settings.WorkspaceSettings) -> Reply:
+    """Update the open deal the form was opened for, or create one (and its account if new)."""
+    money = form.money
+    assert money is not None
+    account = form.account
+    if account is None:
+        assert form.new_account is not None
+        account = create_account(ctx.session, ctx.workspace.id, form.new_account, owner_id=ctx.member.id, now=ctx.now)
+    title = title or account.name
+    existing = form.existing
+    if existing is not None and existing.status == "open":
+        change = OpportunityChange(
+            amount=money.amount,
+            currency=_currency_of(money, settings) if money.currency else None,
+            probability=form.probability,
+            stage=form.stage,
+            expected_close_on=form.close_on,
+            title=title,
+        )
+        update_opportunity(ctx.session, existing, ctx.member, change, today=ctx.today, now=ctx.now, settings=settings)
+        return deal_reply(ctx, existing, Text("opp.updated", {"account": existing.account.name, "title": existing.title}))
+    new = OppCommand(kind="new", account=account.name, title=title, amount=money, probability=form.probability,
+                     stage=form.stage, close_on=form.close_on)
+    return _create(ctx, account, new, settings)
+
+
+DIALOG = Dialog(
+    "opp",
+    commands={"opp": on_command},
+    actions={OpenForm: _open_form, Won: _won, PickDeal: _pick_deal, **ACCOUNT_QUESTION.handlers()},
+    forms=(FormSpec(FORM_ID, on_form),),
+)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
 from storage.models import PendingCommand
+from storage.queries.pending import consume, pending_command
 
 PENDING_LIFETIME = timedelta(hours=1)
 
@@ -33,37 +32,14 @@ def keep(ctx: Context, kind: str, payload: dict[str, Any]) -> PendingCommand:
     return pending
 
 
-def take(ctx: Context, kind: str, pending_id: str) -> PendingCommand | Reply:
+def take(ctx: Context, kind: str, pending_id: int) -> PendingCommand | Reply:
     """The member's own pending ``kind`` command ``pending_id`` (now consumed), or the reply that says why not."""
-    pending = None
-    if pending_id.isdigit():
-        pending = ctx.session.scalar(
-            select(PendingCommand).where(
-                PendingCommand.workspace_id == ctx.workspace.id,
-                PendingCommand.id == int(pending_id),
-                PendingCommand.kind == kind,
-            )
-        )
+    pending = pending_command(ctx.session, ctx.workspace.id, pending_id, kind)
     if pending is None or pending.expires_at < ctx.now:
         return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
     if pending.member_id != ctx.member.id:
         return Reply(locale=ctx.locale, lines=[Text("choice.not_yours")], ok=False)
-    # The read above does not lock: a concurrent click may have read the same row. Only the
-    # click whose DELETE removes it goes on (PostgreSQL makes the other DELETE wait for the
-    # winner's commit, then match nothing; SQLite runs one writer at a time).
-    consumed = ctx.session.execute(
-        delete(PendingCommand)
-        .where(
-            PendingCommand.id == pending.id,
-            PendingCommand.workspace_id == ctx.workspace.id,
-            PendingCommand.member_id == ctx.member.id,
-            PendingCommand.kind == kind,
-            PendingCommand.expires_at >= ctx.now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    ctx.session.expunge(pending)  # gone from the database: the caller only reads its payload
-    if consumed != 1:
+    if not consume(ctx.session, pending, now=ctx.now):
         # Not "expired": the other click's confirmation must stay on screen, so this answer is
         # a message of its own rather than a replacement of the original.
         return Reply(locale=ctx.locale, lines=[Text("choice.already_done")], ok=False)

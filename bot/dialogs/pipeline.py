@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
+from bot.dialogs.shape import Dialog
 from bot.grammar.normalize import fold
 from bot.messages import format_day, format_money
 from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
@@ -18,7 +19,7 @@ from storage.models import Member
 
 TEAM_WORDS = {"team", "equipe", "équipe"}
 # A team-wide reply over more reps than this acks "working on it" and follows through the outbox
-# (as the digest does): at 1,000 reps /pipeline team took 2.4-3.1 s, over Slack's 3 s with load.
+# (as the digest does): at 1,000 reps /pipeline team took 2.4-3.1 s, over the chat's 3 s limit with load.
 LARGE_TEAM = 50
 
 
@@ -175,3 +176,6 @@ def show_team(ctx: Context) -> Reply:
             )
         )
     return reply
+
+
+DIALOG = Dialog("pipeline", commands={"pipeline": on_command})

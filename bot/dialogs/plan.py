@@ -6,20 +6,21 @@ plan more than a year ahead waits for the rep's confirmation.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
+from bot.actions import Action, action, choice, row_action
 from bot.core import Choice, Form, FormField, Item, Reply, Text
-from bot.dialogs import pending as pending_commands
+from bot.dialogs import log as log_dialog
 from bot.dialogs.context import Context
+from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_clock, format_when
-from bot.services.accounts import create_account, find_account, get_account
+from bot.services.accounts import find_account, get_account
 from bot.services.plans import (
     DEFAULT_HOUR,
     PlanError,
@@ -30,9 +31,39 @@ from bot.services.plans import (
     plans_between,
     reschedule,
 )
-from storage.models import Account, Plan, PendingCommand
+from storage.models import Account, Plan
 
 RESCHEDULE_FORM_ID = "plan.reschedule"
+
+
+@dataclass(frozen=True)
+class PendingPlan:
+    """A /plan or /relance line waiting for its account or for a yes to a far date."""
+
+    action_type: str
+    account: str
+    due_local: datetime
+    has_time: bool = False
+    note: str | None = None
+    far_ahead: bool = False
+
+
+@action("plan.confirm", payload=PendingPlan)
+class ConfirmFar(Action):
+    """Yes, plan it on that far date, at this account."""
+
+    pending: int
+    account: int
+
+
+# The buttons of a planned item (in /plan's list, the agenda, a reminder, the App Home).
+Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
+SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
+SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
+Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
+CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
+
+
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)
 
 
@@ -57,50 +88,48 @@ def _on_words(ctx: Context, parsed: PlanCommand | PlanParseError) -> Reply:
         return _error(ctx, parsed)
     if parsed.kind == "list":
         return week(ctx)
-    assert parsed.account is not None
+    assert parsed.account is not None and parsed.due_local is not None and parsed.action_type is not None
+    pending = PendingPlan(parsed.action_type, parsed.account, parsed.due_local, parsed.has_time, parsed.note, parsed.far_ahead)
     match = find_account(ctx.session, ctx.workspace.id, parsed.account, index=ctx.account_index)
-    if match.exact is not None and not parsed.far_ahead:
-        return _create(ctx, match.exact, parsed)
-    pending = _keep_pending(ctx, parsed)
-    if match.exact is not None:  # far ahead: ask to confirm first
-        when = format_when(ctx.locale, parsed.due_local, has_time=parsed.has_time, today=ctx.today)  # type: ignore[arg-type]
-        return Reply(
-            locale=ctx.locale,
-            lines=[Text("plan.ask_far", {"when": when})],
-            choices=[
-                Choice(Text("choice.confirm"), f"plan.confirm:{pending.id}:{match.exact.id}", "primary"),
-                Choice(Text("choice.cancel"), f"plan.drop:{pending.id}", "danger"),
-            ],
-        )
-    choices = [Choice(Text("plain", {"text": a.name}), f"plan.pick:{pending.id}:{a.id}") for a in match.suggestions]
-    choices.append(Choice(Text("choice.create_account", {"name": parsed.account}), f"plan.create_account:{pending.id}", "primary"))
-    choices.append(Choice(Text("choice.cancel"), f"plan.drop:{pending.id}", "danger"))
-    question = "log.ask_account" if match.suggestions else "log.ask_create"
-    return Reply(locale=ctx.locale, lines=[Text(question, {"typed": parsed.account})], choices=choices)
+    if match.exact is None:
+        return ACCOUNT_QUESTION.ask(ctx, parsed.account, match, pending)
+    if pending.far_ahead:
+        return _ask_far(ctx, pending, match.exact)
+    return _create(ctx, match.exact, pending)
+
+
+def _ask_far(ctx: Context, pending: PendingPlan, account: Account) -> Reply:
+    """More than a year ahead: plan it only after a yes."""
+    pending_id = keep_pending(ctx, "plan", pending)
+    when = format_when(ctx.locale, pending.due_local, has_time=pending.has_time, today=ctx.today)
+    return Reply(
+        locale=ctx.locale,
+        lines=[Text("plan.ask_far", {"when": when})],
+        choices=[
+            choice(Text("choice.confirm"), ConfirmFar(pending_id, account.id), "primary"),
+            choice(Text("choice.cancel"), ACCOUNT_QUESTION.Cancel(pending_id), "danger"),
+        ],
+    )
+
+
+def _resume(ctx: Context, pending: PendingPlan, account: Account, _created: bool) -> Reply:
+    """The account is now certain; a far date still wants a yes."""
+    return _ask_far(ctx, pending, account) if pending.far_ahead else _create(ctx, account, pending)
+
+
+ACCOUNT_QUESTION = AccountQuestion("plan", PendingPlan, _resume, cancelled="plan.pending_cancelled",
+                                   create_question="plan.ask_create", names=("pick", "create_account", "drop"))
 
 
 def _error(ctx: Context, error: PlanParseError) -> Reply:
     lines = [Text(f"plan.error.{error.code}", {"word": error.detail or ""})]
     if error.suggestion:
         lines.append(Text("plan.error.suggest", {"suggestion": error.suggestion}))
-    lines += [Text("log.error.nothing_stored"), Text("plan.usage")]
+    lines += [Text("error.nothing_stored"), Text("plan.usage")]
     return Reply(locale=ctx.locale, lines=lines, ok=False)
 
 
-def _keep_pending(ctx: Context, parsed: PlanCommand) -> PendingCommand:
-    payload = {
-        "action_type": parsed.action_type,
-        "account": parsed.account,
-        "due_local": parsed.due_local.isoformat() if parsed.due_local else None,
-        "has_time": parsed.has_time,
-        "note": parsed.note,
-        "far_ahead": parsed.far_ahead,
-    }
-    return pending_commands.keep(ctx, "plan", payload)
-
-
-def _create(ctx: Context, account: Account, parsed: PlanCommand) -> Reply:
-    assert parsed.due_local is not None and parsed.action_type is not None
+def _create(ctx: Context, account: Account, parsed: PendingPlan) -> Reply:
     try:
         plan = create_plan(
             ctx.session,
@@ -180,78 +209,54 @@ def week(ctx: Context) -> Reply:
 # --------------------------------------------------------------------------- choices
 
 
-def on_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    """Buttons: confirm / pick / create / drop a pending plan, and Done, Snooze, Reschedule, Cancel."""
-    if name in ("confirm", "pick", "create_account", "drop"):
-        return _pending_choice(ctx, name, args)
-    if not args or not args[0].isdigit():
-        return ctx.reply(Text("choice.unknown"), ok=False)
-    plan = get_plan(ctx.session, ctx.workspace.id, int(args[0]))
-    if plan is None:
-        return ctx.reply(Text("choice.expired"), ok=False)
-    if plan.member_id != ctx.member.id:
-        return ctx.reply(Text("plan.error.not_yours"), ok=False)
-    if plan.status not in ("planned", "missed"):
-        status = ctx.say(f"plan.status.{plan.status}")
-        return ctx.reply(Text("plan.error.not_open", {"status": status}), ok=False)
-    try:
-        if name == "done":
-            from bot.dialogs import log as log_dialog  # the log form is the way a plan gets done
-
-            return log_dialog.open_form(
-                ctx, metadata=json.dumps({"plan": plan.id}), action_type=plan.action_type, account=plan.account
-            )
-        if name == "snooze_hour":
-            due = max(plan.due_at, ctx.now) + timedelta(hours=1)
-            reschedule(ctx.session, plan, ctx.member, due_at=due, has_time=True, now=ctx.now)
-            return ctx.reply(_plan_line(ctx, "plan.snoozed", plan))
-        if name == "snooze_tomorrow":
-            local_due = plan.due_at.astimezone(ctx.zone)
-            hour = local_due.time() if plan.has_time else DEFAULT_HOUR
-            # The day after the item's own day (never earlier than tomorrow): "not today, the next day".
-            day = max(ctx.today, local_due.date()) + timedelta(days=1)
-            due = local_to_utc(datetime.combine(day, hour.replace(tzinfo=None)), ctx.zone)
-            reschedule(ctx.session, plan, ctx.member, due_at=due, has_time=plan.has_time, now=ctx.now)
-            return ctx.reply(_plan_line(ctx, "plan.snoozed", plan))
-        if name == "reschedule":
-            return reschedule_form(ctx, plan)
-        if name == "cancel":
-            cancel(ctx.session, plan, ctx.member, now=ctx.now)
-            return ctx.reply(_plan_line(ctx, "plan.cancelled", plan))
-    except PlanError as error:
-        return ctx.reply(Text(f"plan.error.{error.code}", {"word": "", "status": ""}), ok=False)
-    return ctx.reply(Text("choice.unknown"), ok=False)
-
-
-def _pending_choice(ctx: Context, name: str, args: list[str]) -> Reply:
-    pending = pending_commands.take(ctx, "plan", args[0] if args else "")
-    if isinstance(pending, Reply):
-        return pending
-    payload = dict(pending.payload)
-    if name == "drop":
-        return Reply(locale=ctx.locale, lines=[Text("plan.pending_cancelled")], replace_original=True)
-    account: Account | None
-    if name == "create_account":
-        account = create_account(ctx.session, ctx.workspace.id, payload["account"], owner_id=ctx.member.id, now=ctx.now)
-    else:
-        account = get_account(ctx.session, ctx.workspace.id, int(args[1])) if len(args) > 1 and args[1].isdigit() else None
+def _confirm_far(ctx: Context, act: ConfirmFar, pending: PendingPlan) -> Reply:
+    account = get_account(ctx.session, ctx.workspace.id, act.account)
     if account is None:
-        return Reply(locale=ctx.locale, lines=[Text("choice.expired")], replace_original=True, ok=False)
-    parsed = PlanCommand(
-        kind="plan",
-        action_type=payload["action_type"],
-        account=payload["account"],
-        due_local=datetime.fromisoformat(payload["due_local"]),
-        has_time=payload["has_time"],
-        note=payload.get("note"),
-        far_ahead=bool(payload.get("far_ahead")) and name != "confirm",
-    )
-    if parsed.far_ahead:  # the account is now certain; the far date still wants a yes
-        reply = _on_words(ctx, replace(parsed, account=account.name))
-    else:
-        reply = _create(ctx, account, parsed)
+        return ended(ctx, "choice.expired")
+    reply = _create(ctx, account, pending)
     reply.replace_original = True
     return reply
+
+
+def _open_item(handler: Callable[[Context, Plan], Reply]) -> Callable[[Context, Action, Plan], Reply]:
+    """A button of a planned item works while the item is still planned (or missed)."""
+
+    def on_click(ctx: Context, _act: Action, plan: Plan) -> Reply:
+        if plan.status not in ("planned", "missed"):
+            status = ctx.say(f"plan.status.{plan.status}")
+            return ctx.reply(Text("plan.error.not_open", {"status": status}), ok=False)
+        try:
+            return handler(ctx, plan)
+        except PlanError as error:
+            return ctx.reply(Text(f"plan.error.{error.code}", {"word": "", "status": ""}), ok=False)
+
+    return on_click
+
+
+def _done(ctx: Context, plan: Plan) -> Reply:
+    """The log form is the way a plan gets done."""
+    return log_dialog.open_form(ctx, About(plan=plan.id), action_type=plan.action_type, account=plan.account)
+
+
+def _snooze_hour(ctx: Context, plan: Plan) -> Reply:
+    due = max(plan.due_at, ctx.now) + timedelta(hours=1)
+    reschedule(ctx.session, plan, ctx.member, due_at=due, has_time=True, now=ctx.now)
+    return ctx.reply(_plan_line(ctx, "plan.snoozed", plan))
+
+
+def _snooze_tomorrow(ctx: Context, plan: Plan) -> Reply:
+    local_due = plan.due_at.astimezone(ctx.zone)
+    hour = local_due.time() if plan.has_time else DEFAULT_HOUR
+    # The day after the item's own day (never earlier than tomorrow): "not today, the next day".
+    day = max(ctx.today, local_due.date()) + timedelta(days=1)
+    due = local_to_utc(datetime.combine(day, hour.replace(tzinfo=None)), ctx.zone)
+    reschedule(ctx.session, plan, ctx.member, due_at=due, has_time=plan.has_time, now=ctx.now)
+    return ctx.reply(_plan_line(ctx, "plan.snoozed", plan))
+
+
+def _cancel(ctx: Context, plan: Plan) -> Reply:
+    cancel(ctx.session, plan, ctx.member, now=ctx.now)
+    return ctx.reply(_plan_line(ctx, "plan.cancelled", plan))
 
 
 # --------------------------------------------------------------------------- reschedule form
@@ -263,7 +268,7 @@ def reschedule_form(ctx: Context, plan: Plan) -> Reply:
         form_id=RESCHEDULE_FORM_ID,
         title=Text("form.plan.title"),
         submit=Text("form.plan.submit"),
-        metadata=json.dumps({"plan": plan.id}),
+        metadata=About(plan=plan.id),
         fields=[
             FormField("new_date", Text("form.field.new_date"), "date", True, initial=local_due.date().isoformat()),
             FormField(
@@ -277,12 +282,9 @@ def reschedule_form(ctx: Context, plan: Plan) -> Reply:
     return Reply(locale=ctx.locale, form=form)
 
 
-def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: str = "") -> Reply:
+def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: About | None = None) -> Reply:
     """The reschedule form: a new day (and maybe an hour), in the future."""
-    try:
-        plan_id = int(json.loads(metadata).get("plan")) if metadata.startswith("{") else None
-    except (ValueError, TypeError):
-        plan_id = None
+    plan_id = metadata.plan if metadata else None
     plan = get_plan(ctx.session, ctx.workspace.id, plan_id) if plan_id else None
     if plan is None or plan.member_id != ctx.member.id:
         return Reply(locale=ctx.locale, field_errors={"new_date": Text("choice.expired")}, ok=False)
@@ -341,3 +343,19 @@ def reminder(ctx: Context, plan: Plan) -> Reply:
         },
     )
     return Reply(locale=ctx.locale, lines=[line], items=[plan_item(ctx, plan)])
+
+
+DIALOG = Dialog(
+    "plan",
+    commands={"plan": on_plan, "relance": on_relance},
+    actions={
+        ConfirmFar: _confirm_far,
+        Done: _open_item(_done),
+        SnoozeHour: _open_item(_snooze_hour),
+        SnoozeTomorrow: _open_item(_snooze_tomorrow),
+        Reschedule: _open_item(reschedule_form),
+        CancelPlan: _open_item(_cancel),
+        **ACCOUNT_QUESTION.handlers(),
+    },
+    forms=(FormSpec(RESCHEDULE_FORM_ID, on_reschedule_form),),
+)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
@@ -16,10 +15,10 @@ from bot.messages import format_day, format_money
 from bot.services import objectives as objectives_service
 from bot.services import team_setup, workspace_settings
 from bot.services.periods import period_bounds
-from bot.services.team import can_view, find_member_by_mention, team_of
+from bot.services.team import can_view, find_member_by_mention, mentioned, team_of
 from storage.models import Member
+from storage.queries.members import workspace_members
 
-_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|([^>]*))?>$")
 FIELDS = {
     "role": "role", "manager": "manager", "period": "period", "periode": "period", "tz": "tz",
     "timezone": "tz", "fuseau": "tz", "locale": "locale", "langue": "locale", "language": "locale",
@@ -43,9 +42,7 @@ def on_team(ctx: Context, words: list[str]) -> Reply:
         return _list_team(ctx)
     if ctx.member.role != "admin":
         return ctx.reply(Text("team.admins_only"), ok=False)
-    mention = _MENTION.match(words[0])
-    user_id = mention.group(1) if mention else words[0].lstrip("@")
-    name = mention.group(2) if mention and mention.group(2) else None
+    user_id, name = mentioned(words[0])
     pairs = words[1:]
     if not pairs or len(pairs) % 2:
         return ctx.reply(Text("team.usage"), ok=False)
@@ -55,18 +52,17 @@ def on_team(ctx: Context, words: list[str]) -> Reply:
         if field is None:
             return ctx.reply(Text("team.error.unknown_field", {"value": key}), Text("team.usage"), ok=False)
         if field == "manager":
-            target = _MENTION.match(value)
-            value = "" if fold(value) in NO_MANAGER else (target.group(1) if target else value.lstrip("@"))
+            value = "" if fold(value) in NO_MANAGER else mentioned(value)[0]
         setup[field] = value if field in ("manager", "tz") else value.lower()
     known = find_member_by_mention(ctx.session, ctx.workspace.id, user_id)
     # A mention's name only names someone Carnet has not met yet; it never renames a member.
-    row = team_setup.MemberSetup(slack_user_id=user_id, display_name=None if known else name, **setup)
+    row = team_setup.MemberSetup(user_id=user_id, display_name=None if known else name, **setup)
     try:
         team_setup.apply(
             ctx.session, ctx.workspace, [(0, row)], now=ctx.now, default_tz=ctx.member.tz, default_locale=ctx.locale
         )
     except team_setup.TeamSetupError as error:
-        return Reply(locale=ctx.locale, lines=[problem_text(p) for p in error.problems] + [Text("log.error.nothing_stored")], ok=False)
+        return Reply(locale=ctx.locale, lines=[problem_text(p) for p in error.problems] + [Text("error.nothing_stored")], ok=False)
     reply = _list_team(ctx)
     reply.lines.insert(0, Text("team.saved"))
     return reply
@@ -81,9 +77,7 @@ def _list_team(ctx: Context) -> Reply:
         return ctx.reply(Text("team.admins_only"), ok=False)
     members = team_of(ctx.session, ctx.member)
     if ctx.member.role == "admin":
-        from sqlalchemy import select
-
-        members = list(ctx.session.scalars(select(Member).where(Member.workspace_id == ctx.workspace.id).order_by(Member.display_name)))
+        members = workspace_members(ctx.session, ctx.workspace.id)
     if len(members) > LARGE_TEAM and not ctx.later:  # a long list follows the ack (outbox)
         return replace(ctx.reply(Text("team.preparing", {"count": len(members)})), followup="carnet team")
     names = {m.id: m.display_name for m in members}
@@ -144,7 +138,7 @@ def on_goals(ctx: Context, words: list[str]) -> Reply:
             ctx.session, owner, team=team, metric=metric, value=value, today=ctx.now.astimezone(_zone(owner)).date(), now=ctx.now
         )
     except objectives_service.ObjectiveError as error:
-        return ctx.reply(Text(f"goals.error.{error.code}", {"value": words[2]}), Text("log.error.nothing_stored"), ok=False)
+        return ctx.reply(Text(f"goals.error.{error.code}", {"value": words[2]}), Text("error.nothing_stored"), ok=False)
     reply = show_goals(ctx, owner, team=team)
     reply.lines.insert(0, Text("goals.saved"))
     return reply

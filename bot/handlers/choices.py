@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core import Form, Request
+from bot.core import Request
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import CHOICE_ACTION_PREFIX, form_view
 
@@ -40,15 +38,7 @@ def register(app: App, deps: SlackDeps) -> None:
         if reply.form is not None:
             # A button that opens a form: the click's trigger_id lives 3 s, so no queue here.
             channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-            view = form_view(replace(reply.form, metadata=json.dumps({"channel": channel, **_metadata(reply.form)})), reply.locale)
+            view = form_view(reply.form, reply.locale, channel=channel)
             client.views_open(trigger_id=body["trigger_id"], view=view)
             return
         deps.wake_delivery()
-
-
-def _metadata(form: Form) -> dict[str, Any]:
-    try:
-        data = json.loads(form.metadata) if form.metadata else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

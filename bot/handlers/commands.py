@@ -9,8 +9,8 @@ the command's ``response_url``.
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +25,15 @@ from bot.render.blocks import form_view, reply_message
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("/log", "/carnet", "/opp", "/pipeline", "/plan", "/relance")
+_USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+_CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def neutral_text(text: str) -> str:
+    """A command's text with Slack's references in Carnet's neutral form, the only one dialogs read:
+    ``<@U123|bob>`` → ``@U123|bob`` (``@U123`` without a name), ``<#C123|ventes>`` → ``#C123``."""
+    text = _USER_MENTION.sub(lambda m: f"@{m[1]}|{m[2]}" if m[2] else f"@{m[1]}", text)
+    return _CHANNEL_MENTION.sub(r"#\1", text)
 
 
 def command_request(body: dict[str, Any]) -> Request:
@@ -35,7 +44,7 @@ def command_request(body: dict[str, Any]) -> Request:
         user_id=body["user_id"],
         command=body["command"].lstrip("/"),
         # Slack escapes &, < and > in a command's text; mentions (<@U1|bob>) stay as they are.
-        text=(body.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"),
+        text=neutral_text((body.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")),
         request_key=f"command:{trigger}" if trigger else None,
     )
 
@@ -76,9 +85,7 @@ def register(app: App, deps: SlackDeps) -> None:
                 (deps.run_later or (lambda work: work()))(slow_part)
             return
         ack()
-        own = json.loads(reply.form.metadata) if reply.form.metadata.startswith("{") else {}
-        metadata = json.dumps({**own, "channel": body.get("channel_id")})
-        view = form_view(replace(reply.form, metadata=metadata), reply.locale)
+        view = form_view(reply.form, reply.locale, channel=body.get("channel_id"))
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except Exception:

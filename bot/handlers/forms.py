@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.conversation import FORM_IDS
 from bot.core import Request
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import field_errors, form_values, reply_message
@@ -21,8 +22,10 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
         metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         metadata = {}
+    if not isinstance(metadata, dict):
+        metadata = {}
     user_id = body["user"]["id"]
-    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    channel = metadata.pop("channel", None)
     destination = {"type": "ephemeral", "channel": channel, "user": user_id} if channel else {"type": "dm", "user": user_id}
     # The same view submitted again with other values is a new request; the same values, a retry.
     fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
@@ -31,14 +34,14 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
         user_id=user_id,
         form_id=view["callback_id"],
         form_values=values,
-        form_metadata=view.get("private_metadata") or "",
+        form_metadata=metadata,
         request_key=f"view:{view.get('id')}:{fingerprint}",
         deliver_to=destination,
     )
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.view_submission(re.compile(r"^(log\.form|opp\.form|plan\.reschedule)$"))
+    @app.view_submission(re.compile("^(" + "|".join(re.escape(form_id) for form_id in FORM_IDS) + ")$"))
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
         # Answered in the ack (errors beside the fields): counted from the request's arrival.
         reply = deps.conversation.handle(form_request(body, view), deadline=deps.deadline(context))
@@ -47,5 +50,13 @@ def register(app: App, deps: SlackDeps) -> None:
         elif reply.ok:
             ack()
             deps.wake_delivery()
-        else:  # an unexpected failure: keep the form open with the apology on top
-            ack(response_action="errors", errors={"account": reply_message(reply)["text"]})
+        else:  # an unexpected failure: keep the form open with the apology beside its first field
+            ack(response_action="errors", errors={_first_block(view): reply_message(reply)["text"]})
+
+
+def _first_block(view: dict[str, Any]) -> str:
+    """The block id of the form's first input, where an error message is seen first."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return next(iter((view.get("state") or {}).get("values") or {}), "account")

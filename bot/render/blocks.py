@@ -12,10 +12,11 @@ also send the complete reply as a text file (``full_copy_file``); the message th
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core import Choice, Fact, Form, FormField, Reply, Text
+from bot.core import Choice, Fact, Form, FormField, Reply, Text, plain_metadata
 from bot.messages import translate
 from bot.render.mrkdwn import plain_truncate, split, truncate
 from bot.render.text import full_text
@@ -349,8 +350,9 @@ def _element(locale: str, field: FormField) -> dict[str, Any]:
     return element
 
 
-def form_view(form: Form, locale: str) -> dict[str, Any]:
-    """A modal view for ``form``: one input block per field, named after the field."""
+def form_view(form: Form, locale: str, *, channel: str | None = None) -> dict[str, Any]:
+    """A modal view for ``form``: one input block per field, named after the field. Its metadata
+    travels as JSON with the channel it was opened from (where the confirmation goes)."""
     blocks = []
     for field in form.fields:
         block: dict[str, Any] = {
@@ -370,7 +372,7 @@ def form_view(form: Form, locale: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": form.form_id,
-        "private_metadata": form.metadata[:3000],
+        "private_metadata": json.dumps({**plain_metadata(form), "channel": channel})[:3000],
         "title": _plain(locale, form.title, 24),
         "submit": _plain(locale, form.submit, 24),
         "close": _plain(locale, Text("choice.cancel"), 24),

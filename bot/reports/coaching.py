@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from bot.reports import kpis
 from bot.reports.kpis import KpiScope
-from bot.reports.pipeline import StalledDeal, _money, stalled_counts_by_member
+from bot.reports.money import money
+from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
+from bot.services.objectives import objectives_of
 from bot.services.periods import period_bounds
 from bot.services.plans import IN_PERSON
-from bot.services.workspace_settings import OPEN_STAGES, WorkspaceSettings
-from storage.models import Account, Action, Member, Objective, Opportunity, OpportunityStageChange
+from bot.services.stages import OPEN_STAGES, stage_order
+from bot.services.workspace_settings import WorkspaceSettings
+from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange
 
 AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
 ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
@@ -136,11 +139,32 @@ def risks_for(
     already, are not read again."""
     if not members:
         return []
-    currency = settings.currency
     names = {m.id: m.display_name for m in members}
-    risks: list[Risk] = []
     if attainment is None:
-        attainment = period_attainment(session, workspace_id, members, now=now, currency=currency)
+        attainment = period_attainment(session, workspace_id, members, now=now, currency=settings.currency)
+    risks = _objective_risks(attainment, names)
+    if week is not None:
+        if planned is None:
+            planned = kpis.planned_vs_realised_visits(session, week)
+        risks += _activity_risks(planned, names)
+    if gold is None:
+        gold = under_visited_gold(session, workspace_id, members, now=now)
+    risks += [Risk(m, names[m], "gold", 1.5 + len(accounts) / 10, {"count": len(accounts)}) for m, accounts in gold.items() if accounts]
+    if stalled is None:
+        stalled = stalled_counts(session, workspace_id, members, now=now, settings=settings)
+    risks += [Risk(m, names[m], "stalled", 1 + count / 10, {"count": count}) for m, count in stalled.items() if count >= 2]
+    if flat is None:
+        flat = flat_probability_counts(session, workspace_id, [m.id for m in members])
+    risks += [Risk(m, names[m], "optimistic", 0.5 + count / 10, {"count": count}) for m, count in flat.items() if count]
+    risks.sort(key=lambda r: (-r.severity, r.name))
+    return risks
+
+
+def _objective_risks(
+    attainment: dict[int, tuple[kpis.Attainment | None, Decimal, date, date]], names: dict[int, str]
+) -> list[Risk]:
+    """Reps whose won revenue plus weighted closing pipeline projects under ``AT_RISK_BELOW`` of their objective."""
+    risks = []
     for member_id, (attainment_so_far, closing, _start, end) in attainment.items():
         if attainment_so_far is None or attainment_so_far.target <= 0:
             continue
@@ -151,33 +175,18 @@ def risks_for(
                     "projected": float(projected), "end": end.isoformat(),
                 })
             )
-    if week is not None:
-        if planned is None:
-            planned = kpis.planned_vs_realised_visits(session, week)
-        for member_id, plans in planned.items():
-            if plans.planned >= 3 and plans.done < ACTIVITY_BELOW * plans.planned:
-                risks.append(
-                    Risk(member_id, names[member_id], "activity", 2 + 1 - plans.done / plans.planned, {
-                        "done": plans.done, "planned": plans.planned,
-                    })
-                )
-    if gold is None:
-        gold = under_visited_gold(session, workspace_id, members, now=now)
-    for member_id, accounts in gold.items():
-        if accounts:
-            risks.append(Risk(member_id, names[member_id], "gold", 1.5 + len(accounts) / 10, {"count": len(accounts)}))
-    if stalled is None:
-        stalled = stalled_counts(session, workspace_id, members, now=now, settings=settings)
-    for member_id, count in stalled.items():
-        if count >= 2:
-            risks.append(Risk(member_id, names[member_id], "stalled", 1 + count / 10, {"count": count}))
-    if flat is None:
-        flat = flat_probability_counts(session, workspace_id, [m.id for m in members])
-    for member_id, count in flat.items():
-        if count:
-            risks.append(Risk(member_id, names[member_id], "optimistic", 0.5 + count / 10, {"count": count}))
-    risks.sort(key=lambda r: (-r.severity, r.name))
     return risks
+
+
+def _activity_risks(planned: dict[int, kpis.PlannedVisits], names: dict[int, str]) -> list[Risk]:
+    """Reps who did fewer than ``ACTIVITY_BELOW`` of their planned visits (three planned at least)."""
+    return [
+        Risk(member_id, names[member_id], "activity", 2 + 1 - plans.done / plans.planned, {
+            "done": plans.done, "planned": plans.planned,
+        })
+        for member_id, plans in planned.items()
+        if plans.planned >= 3 and plans.done < ACTIVITY_BELOW * plans.planned
+    ]
 
 
 def under_visited_gold(
@@ -344,101 +353,113 @@ def _digests_in_zone(
     now: datetime,
     settings: WorkspaceSettings,
 ) -> dict[int, WeeklyDigest]:
-    workspace_id = teams[0][0].workspace_id
+    reps = list({m.id: m for _manager, team in teams for m in team}.values())
+    week = _last_week_figures(session, teams[0][0].workspace_id, reps, zone, now=now, settings=settings)
+    return {manager.id: _team_digest(manager, team, week) for manager, team in teams}
+
+
+@dataclass(frozen=True)
+class _WeekFigures:
+    """Last week's figures of every rep of one zone's digests, each read once for them all."""
+
+    start: date
+    end: date
+    currency: str
+    activity: dict[int, kpis.Activity]
+    planned: dict[int, kpis.PlannedVisits]
+    won: dict[int, dict[str, Decimal]]
+    created: dict[int, int]
+    weighted: dict[int, dict[str, Decimal]]
+    attainment: dict[int, tuple[kpis.Attainment | None, Decimal, date, date]]
+    actions_before: dict[int, dict[str, int]]  # the week before, for "what changed"
+    won_before: dict[int, dict[str, Decimal]]
+    closed: list[kpis.ClosedDeal]
+    stages: dict[int, list[tuple[str, Decimal, Decimal]]]
+    risks: list[Risk]
+
+
+def _last_week_figures(
+    session: Session, workspace_id: int, reps: list[Member], zone: ZoneInfo, *, now: datetime, settings: WorkspaceSettings
+) -> _WeekFigures:
     start, end = last_week(now.astimezone(zone).date())
     currency = settings.currency
-    reps = list({m.id: m for _manager, team in teams for m in team}.values())
     ids = tuple(m.id for m in reps)
     week = KpiScope(workspace_id, ids, start, end, zone)
     before = KpiScope(workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
-
-    activity = kpis.activity(session, week)  # one read of the week's actions for types and visits
-    planned = kpis.planned_vs_realised_visits(session, week)
-    won = kpis.revenue_won(session, week)
-    created = kpis.opportunities_created(session, week)
-    weighted = kpis.weighted_pipeline(session, week)
     attainment = period_attainment(session, workspace_id, reps, now=now, currency=currency)
-    actions_before = kpis.actions_by_type(session, before)
-    won_before = kpis.revenue_won(session, before)
+    planned = kpis.planned_vs_realised_visits(session, week)
+    return _WeekFigures(
+        start, end, currency,
+        activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
+        planned=planned,
+        won=kpis.revenue_won(session, week),
+        created=kpis.opportunities_created(session, week),
+        weighted=kpis.weighted_pipeline(session, week),
+        attainment=attainment,
+        actions_before=kpis.actions_by_type(session, before),
+        won_before=kpis.revenue_won(session, before),
+        closed=kpis.deals_closed(session, week, currency=currency),
+        stages=kpis.pipeline_by_stage(session, week, currency=currency),
+        risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
+    )
 
-    start_utc, end_utc = week.utc_bounds
-    closed = session.execute(
-        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status)
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.member_id.in_(ids),
-            Opportunity.status.in_(("won", "lost")),
-            Opportunity.closed_at >= start_utc,
-            Opportunity.closed_at < end_utc,
-            Opportunity.currency == currency,
-        )
-        .order_by(Opportunity.amount.desc(), Opportunity.id)
-    ).all()
-    # Grouped by rep and stage, then folded per team: grouped by stage alone, SQLite (no statistics)
-    # walks ix_opportunity_status_stage through every open deal of the workspace to skip a sort.
-    stages_of: dict[int, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
-    for member_id, stage, raw, weighted_total in session.execute(
-        select(
-            Opportunity.member_id,
-            Opportunity.stage,
-            func.sum(Opportunity.amount),
-            func.sum(Opportunity.amount * Opportunity.probability),
-        )
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.member_id.in_(ids),
-            Opportunity.status == "open",
-            Opportunity.currency == currency,
-        )
-        .group_by(Opportunity.member_id, Opportunity.stage)
-    ):
-        stages_of[member_id].append((stage, Decimal(raw or 0), Decimal(weighted_total or 0)))
-    risks = risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned)
 
-    digests: dict[int, WeeklyDigest] = {}
-    for manager, team in teams:
-        digest = WeeklyDigest(manager.id, start, end, currency)
-        team_ids = {m.id for m in team}
-        names = {m.id: m.display_name for m in team}
-        for member in team:
-            rep_activity = activity.get(member.id)
-            actions = sum(rep_activity.by_type.values()) if rep_activity else 0
-            visits = rep_activity.visits if rep_activity else 0
-            rep_won = _in(currency, won.get(member.id, {}))
-            rep_weighted = _in(currency, weighted.get(member.id, {}))
-            plan = planned.get(member.id) or kpis.PlannedVisits(0, 0, 0)
-            target = attainment.get(member.id, (None, Decimal(0), start, end))[0]
-            digest.reps.append(
-                RepWeek(member.id, member.display_name, actions, visits, plan.planned, plan.done,
-                        rep_weighted, rep_won, target.ratio if target else None)
-            )
-            digest.actions += actions
-            digest.visits += visits
-            digest.new_opportunities += created.get(member.id, 0)
-            digest.won_amount += rep_won
-            digest.weighted_pipeline += rep_weighted
-            digest.actions_before += sum(actions_before.get(member.id, {}).values())
-            digest.won_before += _in(currency, won_before.get(member.id, {}))
-        for member_id, account, title, amount, status in closed:
-            if member_id not in team_ids:
-                continue
-            if status == "won":
-                digest.won_deals.append((names[member_id], account, title, amount))
-            else:
-                digest.lost_deals += 1
-        by_stage: dict[str, list[Decimal]] = {}
-        for member_id in team_ids:
-            for stage, raw, weighted_total in stages_of.get(member_id, []):
-                totals = by_stage.setdefault(stage, [Decimal(0), Decimal(0)])
-                totals[0] += raw
-                totals[1] += weighted_total
-        for stage, (raw, weighted_total) in sorted(by_stage.items()):
-            digest.stages.append((stage, raw, (weighted_total / 100).quantize(Decimal("0.01"))))
-        digest.stages.sort(key=lambda s: OPEN_STAGES.index(s[0]) if s[0] in OPEN_STAGES else 99)
-        digest.risks = [r for r in risks if r.member_id in team_ids][:MAX_RISKS]
-        digests[manager.id] = digest
-    return digests
+def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> WeeklyDigest:
+    """One manager's digest: their team's share of the zone's figures."""
+    digest = WeeklyDigest(manager.id, week.start, week.end, week.currency)
+    team_ids = {m.id for m in team}
+    for member in team:
+        _add_rep_week(digest, member, week)
+    names = {m.id: m.display_name for m in team}
+    for deal in week.closed:
+        if deal.member_id not in team_ids:
+            continue
+        if deal.status == "won":
+            digest.won_deals.append((names[deal.member_id], deal.account, deal.title, deal.amount))
+        else:
+            digest.lost_deals += 1
+    digest.stages = _team_stages(team_ids, week.stages)
+    digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
+    return digest
+
+
+def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> None:
+    """The rep's line of the digest, and the rep's share of the team's totals."""
+    currency = week.currency
+    rep_activity = week.activity.get(member.id)
+    actions = sum(rep_activity.by_type.values()) if rep_activity else 0
+    visits = rep_activity.visits if rep_activity else 0
+    rep_won = _in(currency, week.won.get(member.id, {}))
+    rep_weighted = _in(currency, week.weighted.get(member.id, {}))
+    plan = week.planned.get(member.id) or kpis.PlannedVisits(0, 0, 0)
+    target = week.attainment.get(member.id, (None, Decimal(0), week.start, week.end))[0]
+    digest.reps.append(
+        RepWeek(member.id, member.display_name, actions, visits, plan.planned, plan.done,
+                rep_weighted, rep_won, target.ratio if target else None)
+    )
+    digest.actions += actions
+    digest.visits += visits
+    digest.new_opportunities += week.created.get(member.id, 0)
+    digest.won_amount += rep_won
+    digest.weighted_pipeline += rep_weighted
+    digest.actions_before += sum(week.actions_before.get(member.id, {}).values())
+    digest.won_before += _in(currency, week.won_before.get(member.id, {}))
+
+
+def _team_stages(
+    team_ids: set[int], stages_of: dict[int, list[tuple[str, Decimal, Decimal]]]
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(stage, amount, weighted) of the team's open deals, in pipeline order: each rep's sums
+    added up per stage, the weighted one divided by 100 once."""
+    by_stage: dict[str, list[Decimal]] = {}
+    for member_id in team_ids:
+        for stage, raw, weighted_total in stages_of.get(member_id, []):
+            totals = by_stage.setdefault(stage, [Decimal(0), Decimal(0)])
+            totals[0] += raw
+            totals[1] += weighted_total
+    stages = [(stage, raw, (weighted_total / 100).quantize(Decimal("0.01"))) for stage, (raw, weighted_total) in sorted(by_stage.items())]
+    stages.sort(key=lambda s: stage_order(s[0]))
+    return stages
 
 
 @dataclass
@@ -555,19 +576,52 @@ def _stalled_by_member(
     limit: int,
 ) -> tuple[dict[int, list[StalledDeal]], dict[int, int]]:
     """rep → their ``limit`` biggest stalled deals, and rep → how many they have, for many reps in
-    one query: the rule of ``bot.reports.pipeline._stalled`` (no stage change and no action by the
-    rep at the account for ``days``), ranked per rep by a window instead of one query per rep."""
+    one query: the rule of ``bot.reports.pipeline.pipeline_report``'s stalled deals (no stage change
+    and no action by the rep at the account for ``days``), ranked per rep by a window instead of one
+    query per rep."""
     ids = [m.id for m in reps]
     names = {m.id: m.display_name for m in reps}
     listed: dict[int, list[StalledDeal]] = {m: [] for m in ids}
     counts = {m: 0 for m in ids}
+    ranked = _ranked_stalled(workspace_id, ids, now=now, today=today, days=days)
+    # The rep's last action at the account, for the few listed deals only (through ix_action_account).
+    last_action = (
+        select(func.max(Action.occurred_on))
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.account_id == ranked.c.account_id,
+            Action.member_id == ranked.c.member_id,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(ranked, Account.name.label("account"), last_action.label("last_day"))
+        .join(Account, Account.id == ranked.c.account_id)
+        .where(ranked.c.stalled_rank <= max(limit, 1))  # one row at least: it carries the count
+        .order_by(ranked.c.member_id, ranked.c.stalled_rank)
+    ).all()
+    for row in rows:
+        counts[row.member_id] = int(row.total)
+        if row.stalled_rank <= limit:
+            listed[row.member_id].append(
+                StalledDeal(
+                    row.id, row.account, row.title, names[row.member_id], row.stage, money(row.amount), row.currency,
+                    idle_days(row.updated_at, row.last_day, today=today, zone=zone),
+                )
+            )
+    return listed, counts
+
+
+def _ranked_stalled(workspace_id: int, ids: list[int], *, now: datetime, today: date, days: int):
+    """The reps' stalled deals (no stage change and no action by their rep at the account for
+    ``days``), numbered per rep from the biggest and counted per rep, as a subquery."""
     recent = (
         select(Action.member_id, Action.account_id)
         .where(Action.workspace_id == workspace_id, Action.member_id.in_(ids), Action.occurred_on >= today - timedelta(days=days))
         .group_by(Action.member_id, Action.account_id)
         .subquery()
     )
-    ranked = (
+    return (
         select(
             Opportunity.id.label("id"),
             Opportunity.member_id.label("member_id"),
@@ -592,35 +646,6 @@ def _stalled_by_member(
         )
         .subquery()
     )
-    # The rep's last action at the account, for the few listed deals only (through ix_action_account).
-    last_action = (
-        select(func.max(Action.occurred_on))
-        .where(
-            Action.workspace_id == workspace_id,
-            Action.account_id == ranked.c.account_id,
-            Action.member_id == ranked.c.member_id,
-        )
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(ranked, Account.name.label("account"), last_action.label("last_day"))
-        .join(Account, Account.id == ranked.c.account_id)
-        .where(ranked.c.stalled_rank <= max(limit, 1))  # one row at least: it carries the count
-        .order_by(ranked.c.member_id, ranked.c.stalled_rank)
-    ).all()
-    for row in rows:
-        counts[row.member_id] = int(row.total)
-        if row.stalled_rank > limit:
-            continue
-        # updated_at is UTC; idle days count in the rep's calendar, like ``today`` and occurred_on.
-        last_touch = max(row.updated_at.astimezone(zone).date(), row.last_day or date.min)
-        listed[row.member_id].append(
-            StalledDeal(
-                row.id, row.account, row.title, names[row.member_id], row.stage, _money(row.amount), row.currency,
-                (today - last_touch).days,
-            )
-        )
-    return listed, counts
 
 
 @dataclass
@@ -645,38 +670,16 @@ def period_summary(
     currency = settings.currency
     ids = tuple(m.id for m in team)
     scope = KpiScope(manager.workspace_id, ids, start, end, zone)
-    targets = dict(
-        session.execute(
-            select(Objective.metric, Objective.value).where(
-                Objective.workspace_id == manager.workspace_id,
-                Objective.scope == f"team:{manager.id}",
-                Objective.period_start == start,
-            )
-        ).all()
-    )
+    targets = objectives_of(session, manager, team=True, period_start=start)
     achieved = {
         "revenue": sum((_in(currency, v) for v in kpis.revenue_won(session, scope).values()), Decimal(0)),
         "won_deals": Decimal(sum(kpis.won_deals(session, scope).values())),
         "visits": Decimal(sum(kpis.visits(session, scope).values())),
         "new_opportunities": Decimal(sum(kpis.opportunities_created(session, scope).values())),
     }
-    start_utc, end_utc = scope.utc_bounds
     names = {m.id: m.display_name for m in team}
     wins = [
-        (names[member_id], account, title, amount)
-        for member_id, account, title, amount in session.execute(
-            select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount)
-            .join(Account, Account.id == Opportunity.account_id)
-            .where(
-                Opportunity.workspace_id == manager.workspace_id,
-                Opportunity.member_id.in_(ids),
-                Opportunity.status == "won",
-                Opportunity.closed_at >= start_utc,
-                Opportunity.closed_at < end_utc,
-                Opportunity.currency == currency,
-            )
-            .order_by(Opportunity.amount.desc())
-            .limit(10)
-        )
+        (names[deal.member_id], deal.account, deal.title, deal.amount)
+        for deal in kpis.deals_closed(session, scope, currency=currency, statuses=("won",), limit=10)
     ]
     return PeriodSummary(manager.id, start, end, currency, targets, achieved, wins)

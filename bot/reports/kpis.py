@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from bot.reports.pipeline import _decimal, _money, _utc_bounds, _weighted_money
+from bot.reports.money import as_decimal, money, weighted_money
+from bot.services import periods
 from bot.services.plans import IN_PERSON
+from bot.services.stages import CLOSED_STAGES, stages_from
 from storage.models import (
     Account,
     Action,
@@ -41,8 +43,8 @@ from storage.models import (
 
 # A deal "reached the proposal stage" when its history ever entered one of these stages: a deal
 # moved straight from qualification to negotiation had a proposal all the same.
-PROPOSAL_OR_LATER = ("proposal", "negotiation", "closing")
-CLOSED = ("won", "lost")
+PROPOSAL_OR_LATER = stages_from("proposal")
+CLOSED = CLOSED_STAGES
 METRICS = ("revenue", "visits", "new_opportunities", "won_deals")
 SECONDS_PER_DAY = 86400
 
@@ -58,7 +60,7 @@ class KpiScope:
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """The period as a half-open UTC interval [start 00:00 local, day after end 00:00 local)."""
-        return _utc_bounds(self.start, self.end, self.zone)
+        return periods.utc_bounds(self.start, self.end, self.zone)
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _won(session: Session, scope: KpiScope) -> tuple[dict[int, dict[str, Decimal
         .group_by(Opportunity.member_id, Opportunity.currency)
     ).all()
     for member_id, currency, deals, amount in rows:
-        revenue[member_id][currency] = _money(_decimal(amount))
+        revenue[member_id][currency] = money(as_decimal(amount))
         counts[member_id] += int(deals)
     return revenue, counts
 
@@ -174,6 +176,33 @@ def revenue_won(session: Session, scope: KpiScope) -> dict[int, dict[str, Decima
 def won_deals(session: Session, scope: KpiScope) -> dict[int, int]:
     """member → number of deals won in the period (by ``closed_at``)."""
     return _won(session, scope)[1]
+
+
+@dataclass(frozen=True)
+class ClosedDeal:
+    member_id: int
+    account: str
+    title: str
+    amount: Decimal
+    status: str  # won | lost
+
+
+def deals_closed(
+    session: Session, scope: KpiScope, *, currency: str, statuses: tuple[str, ...] = CLOSED, limit: int | None = None
+) -> list[ClosedDeal]:
+    """The deals in ``currency`` closed in the period with one of ``statuses``, the biggest first
+    (then the oldest), at most ``limit`` of them: the wins and losses a digest or a summary names."""
+    if not scope.member_ids:
+        return []
+    query = (
+        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(_closed_in_period(scope, statuses), Opportunity.currency == currency)
+        .order_by(Opportunity.amount.desc(), Opportunity.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [ClosedDeal(*row) for row in session.execute(query)]
 
 
 # --- activity ----------------------------------------------------------------------------------
@@ -358,7 +387,7 @@ def average_deal_size_by_segment(session: Session, scope: KpiScope) -> dict[str,
     ).all()
     out: dict[str, dict[str, Decimal]] = {}
     for segment, currency, deals, amount in rows:
-        out.setdefault(str(segment), {})[currency] = _money(_money(_decimal(amount)) / int(deals))
+        out.setdefault(str(segment), {})[currency] = money(money(as_decimal(amount)) / int(deals))
     return out
 
 
@@ -377,7 +406,7 @@ def _weighted(session: Session, scope: KpiScope, *conditions: Any) -> dict[int, 
         .group_by(Opportunity.member_id, Opportunity.currency)
     ).all()
     for member_id, currency, hundredths in rows:
-        out[member_id][currency] = _weighted_money(hundredths)
+        out[member_id][currency] = weighted_money(hundredths)
     return out
 
 
@@ -389,6 +418,36 @@ def weighted_pipeline(session: Session, scope: KpiScope) -> dict[int, dict[str, 
 def weighted_closing(session: Session, scope: KpiScope) -> dict[int, dict[str, Decimal]]:
     """member → currency → weighted amount of the open deals expected to close on one of the period's days."""
     return _weighted(session, scope, Opportunity.expected_close_on.between(scope.start, scope.end))
+
+
+def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, list[tuple[str, Decimal, Decimal]]]:
+    """member → (stage, amount, weighted x 100) of their open deals in ``currency`` (now), one tuple a stage.
+
+    The weighted sum stays x 100 (exact) for the caller to add up several members' before dividing once.
+    Grouped by member and stage (a team's totals are folded by the caller): grouped by stage alone,
+    SQLite (no statistics) walks ix_opportunity_status_stage through every open deal of the workspace
+    to skip a sort."""
+    out: dict[int, list[tuple[str, Decimal, Decimal]]] = _per_member(scope, list)
+    if not scope.member_ids:
+        return out
+    rows = session.execute(
+        select(
+            Opportunity.member_id,
+            Opportunity.stage,
+            func.sum(Opportunity.amount),
+            func.sum(Opportunity.amount * Opportunity.probability),
+        )
+        .where(
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            Opportunity.status == "open",
+            Opportunity.currency == currency,
+        )
+        .group_by(Opportunity.member_id, Opportunity.stage)
+    )
+    for member_id, stage, raw, hundredths in rows:
+        out[member_id].append((stage, Decimal(raw or 0), Decimal(hundredths or 0)))
+    return out
 
 
 def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = METRICS) -> dict[int, dict[str, Decimal]]:
@@ -406,7 +465,7 @@ def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = ME
         )
     ).all()
     for objective_scope, metric, value in rows:
-        out[by_scope[objective_scope]][metric] = _money(_decimal(value))
+        out[by_scope[objective_scope]][metric] = money(as_decimal(value))
     return out
 
 
@@ -427,7 +486,7 @@ def pipeline_coverage(session: Session, scope: KpiScope, *, currency: str) -> di
             out[member_id] = Coverage(weighted, None, None)
             continue
         remaining = max(target - won[member_id].get(currency, Decimal(0)), Decimal(0))
-        remaining = _money(remaining)
+        remaining = money(remaining)
         out[member_id] = Coverage(weighted, remaining, _ratio(weighted, remaining))
     return out
 

@@ -7,17 +7,17 @@ that the Block Kit and text renderers both show, and the App Home reuses it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from bot.reports.money import as_decimal, money, weighted_money
+from bot.services.periods import utc_bounds
+from bot.services.stages import stage_order
 from storage.models import Account, Action, Member, Opportunity
-
-STAGE_ORDER = ("lead", "qualification", "proposal", "negotiation", "closing")
-
 
 @dataclass(frozen=True)
 class StageTotal:
@@ -90,13 +90,30 @@ def pipeline_report(
     report = PipelineReport(period_start, period_end)
     if not member_ids:
         return report
-    start_utc, end_utc = _utc_bounds(period_start, period_end, zone)
+    totals = _Totals()
+    for row in _grouped_deals(session, workspace_id, member_ids, period_start, period_end, zone):
+        totals.add(*row)
+    report.stages, report.closing, report.won = totals.stages(), totals.closing(), totals.won()
+    report.stalled, report.stalled_count = _stalled(
+        session, workspace_id, member_ids, now=now, today=today, zone=zone, days=stalled_after_days, limit=stalled_limit
+    )
+    if per_rep and totals.reps:
+        report.reps = totals.rep_totals(session)
+    return report
+
+
+def _grouped_deals(
+    session: Session, workspace_id: int, member_ids: list[int], period_start: date, period_end: date, zone: ZoneInfo
+) -> list:
+    """The open deals and the period's wins of ``member_ids``, grouped by rep, status, stage and
+    currency: deals, amount, weighted x 100, and the same three for the deals closing in the period."""
+    start_utc, end_utc = utc_bounds(period_start, period_end, zone)
     is_open = Opportunity.status == "open"
     won_in_period = and_(Opportunity.status == "won", Opportunity.closed_at >= start_utc, Opportunity.closed_at < end_utc)
     closing = and_(is_open, Opportunity.expected_close_on.between(period_start, period_end))
     hundredths = Opportunity.amount * Opportunity.probability  # weighted x 100, exact: divided once per figure
     zero = literal(0)
-    rows = session.execute(
+    return session.execute(
         select(
             Opportunity.member_id,
             Opportunity.status,
@@ -113,73 +130,59 @@ def pipeline_report(
         .group_by(Opportunity.member_id, Opportunity.status, Opportunity.stage, Opportunity.currency)
     ).all()
 
-    stages: dict[tuple[str, str], list] = {}
-    closing_totals: dict[str, list] = {}
-    won: dict[str, list] = {}
-    reps: dict[tuple[int, str], list] = {}
-    for member_id, status, stage, currency, deals, amount, weighted, c_deals, c_amount, c_weighted in rows:
+
+@dataclass
+class _Totals:
+    """The grouped rows of ``_grouped_deals`` folded per stage, per currency and per rep."""
+
+    by_stage: dict[tuple[str, str], list] = field(default_factory=dict)  # (stage, currency) → deals, amount, weighted
+    by_closing: dict[str, list] = field(default_factory=dict)  # currency → deals, amount, weighted
+    by_won: dict[str, list] = field(default_factory=dict)  # currency → deals, amount
+    reps: dict[tuple[int, str], list] = field(default_factory=dict)  # (rep, currency) → deals, weighted, closing, won
+
+    def add(self, member_id, status, stage, currency, deals, amount, weighted, c_deals, c_amount, c_weighted) -> None:
         deals, c_deals = int(deals or 0), int(c_deals or 0)
-        amount, weighted, c_amount, c_weighted = (_decimal(v) for v in (amount, weighted, c_amount, c_weighted))
-        rep = reps.setdefault((member_id, currency), [0, Decimal(0), Decimal(0), Decimal(0)])
+        amount, weighted, c_amount, c_weighted = (as_decimal(v) for v in (amount, weighted, c_amount, c_weighted))
+        rep = self.reps.setdefault((member_id, currency), [0, Decimal(0), Decimal(0), Decimal(0)])
         if status == "open":
-            _add(stages.setdefault((stage, currency), [0, Decimal(0), Decimal(0)]), deals, amount, weighted)
+            _add(self.by_stage.setdefault((stage, currency), [0, Decimal(0), Decimal(0)]), deals, amount, weighted)
             if c_deals:
-                _add(closing_totals.setdefault(currency, [0, Decimal(0), Decimal(0)]), c_deals, c_amount, c_weighted)
+                _add(self.by_closing.setdefault(currency, [0, Decimal(0), Decimal(0)]), c_deals, c_amount, c_weighted)
             _add(rep, deals, weighted, c_weighted, Decimal(0))
         else:
-            _add(won.setdefault(currency, [0, Decimal(0)]), deals, amount)
+            _add(self.by_won.setdefault(currency, [0, Decimal(0)]), deals, amount)
             _add(rep, 0, Decimal(0), Decimal(0), amount)
 
-    report.stages = sorted(
-        (StageTotal(stage, cur, n, _money(a), _weighted_money(w)) for (stage, cur), (n, a, w) in stages.items()),
-        key=lambda s: (STAGE_ORDER.index(s.stage) if s.stage in STAGE_ORDER else 99, s.currency),
-    )
-    report.closing = [
-        StageTotal("closing_period", cur, n, _money(a), _weighted_money(w)) for cur, (n, a, w) in sorted(closing_totals.items())
-    ]
-    report.won = [StageTotal("won", cur, n, _money(a), _money(a)) for cur, (n, a) in sorted(won.items())]
-    report.stalled, report.stalled_count = _stalled(
-        session, workspace_id, member_ids, now=now, today=today, zone=zone, days=stalled_after_days, limit=stalled_limit
-    )
-    if per_rep and reps:
-        names = dict(session.execute(select(Member.id, Member.display_name).where(Member.id.in_({m for m, _c in reps}))).all())
-        report.reps = sorted(
+    def stages(self) -> list[StageTotal]:
+        return sorted(
+            (StageTotal(stage, cur, n, money(a), weighted_money(w)) for (stage, cur), (n, a, w) in self.by_stage.items()),
+            key=lambda s: (stage_order(s.stage), s.currency),
+        )
+
+    def closing(self) -> list[StageTotal]:
+        return [
+            StageTotal("closing_period", cur, n, money(a), weighted_money(w))
+            for cur, (n, a, w) in sorted(self.by_closing.items())
+        ]
+
+    def won(self) -> list[StageTotal]:
+        return [StageTotal("won", cur, n, money(a), money(a)) for cur, (n, a) in sorted(self.by_won.items())]
+
+    def rep_totals(self, session: Session) -> list[RepTotal]:
+        ids = {m for m, _c in self.reps}
+        names = dict(session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all())
+        return sorted(
             (
-                RepTotal(mid, names.get(mid, ""), cur, n, _weighted_money(w), _weighted_money(cw), _money(won_amount))
-                for (mid, cur), (n, w, cw, won_amount) in reps.items()
+                RepTotal(mid, names.get(mid, ""), cur, n, weighted_money(w), weighted_money(cw), money(won_amount))
+                for (mid, cur), (n, w, cw, won_amount) in self.reps.items()
             ),
             key=lambda r: (r.name, r.currency, r.member_id),
         )
-    return report
-
-
-def _decimal(value: object) -> Decimal:
-    """A sum as SQL gave it (Decimal, int, or None for nothing) as a Decimal."""
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def _add(totals: list, *values: object) -> None:
     for i, value in enumerate(values):
         totals[i] += value
-
-
-def _money(value: object) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
-def _weighted_money(hundredths: object) -> Decimal:
-    """sum(amount x probability) / 100, rounded once here as ``Opportunity.weighted_amount`` rounds: dividing in
-    SQL left a float on SQLite and an exact numeric on PostgreSQL, so half cents came out differently."""
-    return (Decimal(hundredths or 0) / 100).quantize(Decimal("0.01"))
-
-
-def _utc_bounds(period_start: date, period_end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The period's first and last local days as a half-open UTC interval (closed_at is UTC)."""
-    start = datetime.combine(period_start, time.min, tzinfo=zone).astimezone(timezone.utc)
-    end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
-    return start, end
 
 
 def _stalled(
@@ -304,11 +307,19 @@ def _last_action_days(session: Session, workspace_id: int, account_ids: set[int]
 
 
 def _stalled_deal(row, last_days: dict[tuple[int, int], date], *, today: date, zone: ZoneInfo) -> StalledDeal:
-    # updated_at is UTC; idle days count in the member's calendar, like ``today`` and occurred_on.
-    last_touch = max(row.updated_at.astimezone(zone).date(), last_days.get((row.member_id, row.account_id), date.min))
+    last_day = last_days.get((row.member_id, row.account_id))
     return StalledDeal(
-        row.id, row.account, row.title, row.rep, row.stage, _money(row.amount), row.currency, (today - last_touch).days
+        row.id, row.account, row.title, row.rep, row.stage, money(row.amount), row.currency,
+        idle_days(row.updated_at, last_day, today=today, zone=zone),
     )
+
+
+def idle_days(updated_at: datetime, last_action_day: date | None, *, today: date, zone: ZoneInfo) -> int:
+    """Days since a deal was last touched: its last stage change or its rep's last action at the account.
+
+    ``updated_at`` is UTC; idle days count in the rep's calendar, like ``today`` and ``occurred_on``."""
+    last_touch = max(updated_at.astimezone(zone).date(), last_action_day or date.min)
+    return (today - last_touch).days
 
 
 def by_currency(totals: list[StageTotal], attr: str) -> dict[str, Decimal]:

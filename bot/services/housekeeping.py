@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, PendingCommand, ProcessedRequest
 
-# Slack retries a request within minutes; a day of memory is plenty.
+# The chat retries a request within minutes; a day of memory is plenty.
 PROCESSED_REQUEST_MEMORY = timedelta(days=1)
 SENT_MESSAGE_MEMORY = timedelta(days=30)
 

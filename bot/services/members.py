@@ -1,4 +1,4 @@
-"""Workspaces and members: found by their Slack ids, created on first use."""
+"""Workspaces and members: found by the chat's ids (team and user), created on first use."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from storage.models import Member, Workspace
 
 @dataclass(frozen=True)
 class Profile:
-    """What a door knows about a user (Slack's users.info, or the console's options)."""
+    """What a door knows about a user (the chat's user profile, or the console's options)."""
 
     display_name: str = ""
     tz: str | None = None
@@ -56,26 +56,26 @@ def get_or_create_workspace(session: Session, team_id: str, *, now: datetime) ->
     return workspace
 
 
-def find_member(session: Session, workspace_id: int, slack_user_id: str) -> Member | None:
+def find_member(session: Session, workspace_id: int, user_id: str) -> Member | None:
     return session.scalar(
-        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)
+        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == user_id)
     )
 
 
 def get_or_create_member(
     session: Session,
     workspace: Workspace,
-    slack_user_id: str,
+    user_id: str,
     *,
     now: datetime,
     profile: Profile | None,
     default_tz: str,
     default_locale: str,
 ) -> Member:
-    """The member ``slack_user_id``, learnt from ``profile`` (time zone, language) on first use."""
+    """The member ``user_id``, learnt from ``profile`` (time zone, language) on first use."""
     from bot.messages import normalize_locale  # the catalogue decides which locales exist
 
-    member = find_member(session, workspace.id, slack_user_id)
+    member = find_member(session, workspace.id, user_id)
     if member is not None:
         return member
     profile = profile or Profile()
@@ -87,8 +87,8 @@ def get_or_create_member(
         with session.begin_nested():
             member = Member(
                 workspace_id=workspace.id,
-                slack_user_id=slack_user_id,
-                display_name=profile.display_name or slack_user_id,
+                slack_user_id=user_id,
+                display_name=profile.display_name or user_id,
                 role="admin" if first else "rep",
                 locale=locale,
                 tz=tz,
@@ -97,7 +97,7 @@ def get_or_create_member(
             )
             session.add(member)
     except IntegrityError:
-        member = find_member(session, workspace.id, slack_user_id)
+        member = find_member(session, workspace.id, user_id)
         assert member is not None
     return member
 
@@ -105,7 +105,7 @@ def get_or_create_member(
 def learn_profile(
     session: Session,
     workspace_id: int,
-    slack_user_id: str,
+    user_id: str,
     profile: Profile,
     *,
     default_tz: str,
@@ -117,11 +117,11 @@ def learn_profile(
     the meantime (``/carnet team``) wins. True when something changed."""
     from bot.messages import normalize_locale
 
-    member = find_member(session, workspace_id, slack_user_id)
+    member = find_member(session, workspace_id, user_id)
     if member is None:
         return False
     changed = False
-    if profile.display_name and member.display_name == slack_user_id:
+    if profile.display_name and member.display_name == user_id:
         member.display_name = profile.display_name
         changed = True
     if valid_tz(profile.tz) and member.tz == default_tz and profile.tz != member.tz:

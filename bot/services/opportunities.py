@@ -14,8 +14,10 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services.workspace_settings import OPEN_STAGES, WorkspaceSettings
+from bot.services.stages import OPEN_STAGES
+from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Member, Opportunity, OpportunityStageChange
+from storage.queries.deals import open_deals_at
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_TITLE_LENGTH = 200
@@ -59,18 +61,7 @@ def check_probability(probability: int) -> None:
 
 def open_opportunities(session: Session, member: Member, account: Account) -> list[Opportunity]:
     """The member's open deals at ``account``, newest first."""
-    return list(
-        session.scalars(
-            select(Opportunity)
-            .where(
-                Opportunity.workspace_id == member.workspace_id,
-                Opportunity.account_id == account.id,
-                Opportunity.member_id == member.id,
-                Opportunity.status == "open",
-            )
-            .order_by(Opportunity.created_at.desc(), Opportunity.id.desc())
-        )
-    )
+    return open_deals_at(session, member, account.id)
 
 
 def get_opportunity(session: Session, workspace_id: int, opportunity_id: int) -> Opportunity | None:

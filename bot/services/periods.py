@@ -1,8 +1,11 @@
-"""Periods (week, month, quarter) computed in the member's own calendar."""
+"""Periods (week, month, quarter) computed in the member's own calendar, and calendar arithmetic."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
 
 PERIODS = ("week", "month", "quarter")
 
@@ -23,3 +26,20 @@ def period_bounds(period: str, day: date) -> tuple[date, date]:
         raise ValueError(f"unknown period {period!r}")
     next_month_first = date(day.year + (end_month // 12), end_month % 12 + 1, 1)
     return start, next_month_first - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, kept within the month (31 January + 1 → 28 or 29
+    February); raises ``ValueError`` beyond the calendar (before year 1 or after 9999)."""
+    try:
+        return day + relativedelta(months=months)
+    except OverflowError as error:  # relativedelta's own arithmetic overflowed: far beyond year 9999
+        raise ValueError(f"{day} + {months} months is beyond the calendar") from error
+
+
+def utc_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local days from ``first_day`` to ``last_day`` in ``zone`` as a half-open UTC interval
+    [first day 00:00 local, the day after the last 00:00 local), to compare with UTC instants."""
+    start = datetime.combine(first_day, time.min, tzinfo=zone).astimezone(timezone.utc)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
+    return start, end

@@ -16,10 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from bot.services.periods import add_months
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.locks import serialize
 from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
+from storage.queries.plans import plans_between  # noqa: F401 (the agenda's read, still imported from here)
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
@@ -249,17 +251,6 @@ def _insert_auto_relance(session: Session, member: Member, action: Action, *, du
     return session.get(Plan, plan_id) if plan_id is not None else None
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 def ensure_segment_visits(session: Session, workspace_id: int, settings: WorkspaceSettings, *, now: datetime) -> int:
     """Give each key account (by segment) its next visit, from its last one and the segment's rhythm.
 
@@ -306,7 +297,7 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
         if zone is None:  # the owner's day is unknown: their visits wait until their time zone is fixed
             continue
         today = now.astimezone(zone).date()
-        due_day = _add_months(last_day, months) if last_day else today
+        due_day = add_months(last_day, months) if last_day else today
         due_day = next_workday(max(due_day, today + timedelta(days=1)))  # always after now, as create_plan wants
         visits.append(dict(
             workspace_id=workspace_id, member_id=owner.id, account_id=account.id, action_type="visit",
@@ -353,23 +344,6 @@ class DayPlans:
 
     today: list[Plan]
     missed: list[Plan]
-
-
-def plans_between(session: Session, member: Member, start: datetime, end: datetime) -> list[Plan]:
-    """The member's planned items due in ``[start, end)``, soonest first."""
-    return list(
-        session.scalars(
-            select(Plan)
-            .where(
-                Plan.workspace_id == member.workspace_id,
-                Plan.member_id == member.id,
-                Plan.status == "planned",
-                Plan.due_at >= start,
-                Plan.due_at < end,
-            )
-            .order_by(Plan.due_at, Plan.id)
-        )
-    )
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

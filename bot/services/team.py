@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
 from storage.models import Member
+from storage.queries.members import workspace_members
 
-# Slack sends mentions as <@U123|name> (or <@U123>); people also type @U123 or @name.
-_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+# How a command names a member: the chat's mention as the door passes it on ("@U123", or
+# "@U123|bob" with the name the chat showed), or typed: "@U123", "U123", "@Bob Martin", "bob martin".
+_MENTION = re.compile(r"^@([A-Z0-9]+)\|(.*)$")
 
 
 @lru_cache(maxsize=1024)
@@ -51,17 +53,25 @@ def team_of(session: Session, viewer: Member) -> list[Member]:
     )
 
 
-def find_member_by_mention(session: Session, workspace_id: int, text: str) -> Member | None:
-    """The member a user named: ``<@U123|bob>``, ``@U123``, ``U123``, ``@Bob Martin`` or ``bob martin``."""
+def mentioned(text: str) -> tuple[str, str | None]:
+    """Who ``text`` names: (a user id or a typed name, the name the chat's mention showed or None).
+
+    ``@U123|bob`` → ("U123", "bob"); ``@U123`` → ("U123", None); ``@Bob Martin`` → ("Bob Martin", None)."""
     text = text.strip()
     match = _MENTION.match(text)
-    user_id = match.group(1) if match else text.lstrip("@").strip()
+    if match:
+        return match.group(1), match.group(2) or None
+    return text.lstrip("@").strip(), None
+
+
+def find_member_by_mention(session: Session, workspace_id: int, text: str) -> Member | None:
+    """The member a user named: ``@U123|bob``, ``@U123``, ``U123``, ``@Bob Martin`` or ``bob martin``."""
+    user_id, _shown = mentioned(text)
     member = session.scalar(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == user_id))
     if member is not None:
         return member
     wanted = fold(user_id)
     if not wanted:
         return None
-    candidates = session.scalars(select(Member).where(Member.workspace_id == workspace_id)).all()
-    named = [m for m in candidates if fold(m.display_name) == wanted]
+    named = [m for m in workspace_members(session, workspace_id) if fold(m.display_name) == wanted]
     return named[0] if len(named) == 1 else None

@@ -31,9 +31,9 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 class MemberSetup:
     """One member's set-up as asked; None leaves a field as it is (or at its default for a new member)."""
 
-    slack_user_id: str
+    user_id: str  # the chat's id of the member
     role: str | None = None
-    manager: str | None = None  # the manager's Slack id; "" removes the manager
+    manager: str | None = None  # the manager's user id; "" removes the manager
     locale: str | None = None
     tz: str | None = None
     period: str | None = None
@@ -79,7 +79,7 @@ def parse_csv(text: str) -> tuple[list[tuple[int, MemberSetup]], list[SetupProbl
             (
                 number,
                 MemberSetup(
-                    slack_user_id=row["slack_user_id"],
+                    user_id=row["slack_user_id"],
                     role=row["role"].lower() or None,
                     manager=row["manager"],
                     locale=row["locale"].lower() or None,
@@ -105,7 +105,7 @@ def check(
     existing = {m.slack_user_id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace.id))}
     asked: dict[str, MemberSetup] = {}
     for line, setup in rows:
-        uid = setup.slack_user_id
+        uid = setup.user_id
         if uid not in existing and not _USER_ID.match(uid):  # a member Carnet knows has a real id
             problems.append(SetupProblem(line, "bad_user_id", uid))
             continue
@@ -125,7 +125,7 @@ def check(
         if setup.manager:
             if setup.manager == uid:
                 problems.append(SetupProblem(line, "own_manager", uid))
-            elif setup.manager not in existing and not any(s.slack_user_id == setup.manager for _l, s in rows):
+            elif setup.manager not in existing and not any(s.user_id == setup.manager for _l, s in rows):
                 problems.append(SetupProblem(line, "unknown_manager", setup.manager))
     # Who would manage whom afterwards, then look for a loop.
     manager_of: dict[str, str | None] = {}
@@ -135,7 +135,7 @@ def check(
     for uid, setup in asked.items():
         if setup.manager is not None:
             manager_of[uid] = setup.manager or None
-    lines = {setup.slack_user_id: line for line, setup in rows}
+    lines = {setup.user_id: line for line, setup in rows}
     reported: set[frozenset[str]] = set()
     for start in manager_of:
         seen: list[str] = []
@@ -171,11 +171,11 @@ def apply(
     result = SetupResult()
     members = {m.slack_user_id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace.id))}
     for _line, setup in rows:  # create first, so managers named later in the file exist
-        if setup.slack_user_id not in members:
+        if setup.user_id not in members:
             member = Member(
                 workspace_id=workspace.id,
-                slack_user_id=setup.slack_user_id,
-                display_name=setup.display_name or setup.slack_user_id,
+                slack_user_id=setup.user_id,
+                display_name=setup.display_name or setup.user_id,
                 role="rep",
                 locale=default_locale,
                 tz=default_tz,
@@ -183,13 +183,13 @@ def apply(
                 created_at=now,
             )
             session.add(member)
-            members[setup.slack_user_id] = member
-            result.created.append(setup.slack_user_id)
+            members[setup.user_id] = member
+            result.created.append(setup.user_id)
         else:
-            result.updated.append(setup.slack_user_id)
+            result.updated.append(setup.user_id)
     session.flush()
     for _line, setup in rows:
-        member = members[setup.slack_user_id]
+        member = members[setup.user_id]
         if setup.role:
             member.role = setup.role
         if setup.locale:

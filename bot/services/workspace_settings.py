@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from bot.services.stages import STAGES
 from storage.models import Workspace
 
-STAGES = ("lead", "qualification", "proposal", "negotiation", "closing", "won", "lost")
-OPEN_STAGES = STAGES[:5]
 DEFAULT_STAGE_PROBABILITIES = {
     "lead": 10,
     "qualification": 20,

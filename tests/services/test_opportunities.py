@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from bot.handlers.commands import neutral_text
 from bot.services import workspace_settings
 from bot.services.accounts import create_account
 from bot.services.opportunities import (
@@ -380,5 +381,6 @@ def test_team_of(session_factory, team):
 )
 def test_find_member_by_mention(session_factory, team, typed, expected):
     with session_factory() as s:
-        found = find_member_by_mention(s, team["T1"], typed)
+        # As a user types it in the chat: the door hands the chat's mentions on in their neutral form.
+        found = find_member_by_mention(s, team["T1"], neutral_text(typed))
         assert (found.id if found else None) == (team[expected] if expected else None)

@@ -1,4 +1,4 @@
-"""Reads shared by reports, exports and services; aggregates are computed in SQL."""
+"""The exports (``carnet export``): every action and every deal of a workspace, streamed as rows."""
 
 from __future__ import annotations
 
