@@ -139,7 +139,7 @@ def test_did_you_mean_pick_a_suggestion_by_number(rt):
     session = terminal(rt)
     out = session.type("/log visite Gama Industries proposition hier")
 
-    assert console_line("log.ask_account", typed='Gama Industries') in out
+    assert console_line("ask.account", typed='Gama Industries') in out
     assert "  [1] Gamma Industries" in out.splitlines()  # the closest name comes first
     create = session.number_of("Créer « Gama Industries »", out, item=-1)
     cancel = session.number_of("Annuler", out, item=-1)
@@ -251,7 +251,7 @@ def test_unknown_action_type_suggests_the_nearest_and_stores_nothing(rt):
     assert console_line("log.error.unknown_type", word='vizite') in lines
     assert console_line("log.error.suggest", suggestion=word("action_type.visit")) in lines
     assert any(line.startswith("Types d'action : visite, appel") for line in lines)
-    assert console_line("log.error.nothing_stored") in lines
+    assert console_line("error.nothing_stored") in lines
     assert console_line("log.example") in lines
     assert "Traceback" not in out
     assert_nothing_stored(rt)
@@ -270,7 +270,7 @@ def test_parse_errors_say_what_went_wrong_and_store_nothing(rt, text, expected):
     out = terminal(rt).type(f"/log {text}")
 
     assert expected in out
-    assert console_line("log.error.nothing_stored") in out
+    assert console_line("error.nothing_stored") in out
     assert_nothing_stored(rt)
     assert count_rows(rt.session_factory, PendingCommand) == 0
 
@@ -517,14 +517,14 @@ def test_english_member_is_answered_in_english(rt_en):
     assert re.search(r"^  Date +: Nov 22, 2026$", transcript, re.M)
     assert re.search(r"^  Account +: Gamma Industries$", transcript, re.M)
     assert "  [1] Undo" in lines
-    assert console_line("log.ask_account", "en", typed='Gama Industries') in lines
+    assert console_line("ask.account", "en", typed='Gama Industries') in lines
     assert "  [1] Gamma Industries" in lines
     assert any(re.fullmatch(r"  \[\d\] Create “Gama Industries”", line) for line in lines)
     assert any(re.fullmatch(r"  \[\d\] Cancel", line) for line in lines)
     assert console_line("log.saved", "en", action_type=word("action_type.call", "en"), account='Gamma Industries') in lines
     assert console_line("log.error.unknown_type", "en", word='vizit') in lines
     assert console_line("log.error.suggest", "en", suggestion=word("action_type.visit", "en")) in lines
-    assert console_line("log.error.nothing_stored", "en") in lines
+    assert console_line("error.nothing_stored", "en") in lines
     assert lines[-1] == "Bye!"
     for french in ("Noté", "Société", "Annuler", "Rien n'a été"):
         assert french not in transcript

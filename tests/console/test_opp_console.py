@@ -205,7 +205,7 @@ def test_bad_input_gets_a_clear_answer_and_stores_nothing(rt):
     ]:
         out = camille.type(text)
         assert said in out, (text, out)
-        assert console_line("log.error.nothing_stored") in out
+        assert console_line("error.nothing_stored") in out
     out = camille.type("/opp Gamma gagné")
     assert console_line("opp.none_open", account='Gamma') in out
     assert camille.choices(out) == ["Créer une affaire"]

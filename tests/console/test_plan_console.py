@@ -102,7 +102,7 @@ def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
 def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
     camille = Terminal(rt)
     out = camille.type("/plan visite Beta hier")
-    assert says(out, "plan.error.past_when", console=True, word="hier") and console_line("log.error.nothing_stored") in out
+    assert says(out, "plan.error.past_when", console=True, word="hier") and console_line("error.nothing_stored") in out
     out = camille.type("/plan visite Beta 15/03/2028")
     assert (
         console_line("plan.ask_far", when='mercredi 15 mars 2028') in out

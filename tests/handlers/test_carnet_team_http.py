@@ -157,7 +157,7 @@ def test_a_negative_objective_is_refused_and_nothing_is_stored(runtime, slack, t
         _body, shown = say(slack, words, user="U3", command="/carnet")
 
         assert says(shown, "goals.error.negative"), words
-        assert says(shown, "log.error.nothing_stored")
+        assert says(shown, "error.nothing_stored")
         assert not says(shown, "goals.saved")
         assert table(runtime, "objective") == []
 

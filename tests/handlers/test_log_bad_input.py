@@ -13,7 +13,7 @@ from bot.messages import translate
 from tests.handlers.conftest import ack, add_account, button, buttons, message_text, rows, snapshot
 from tests.support.messages import says, word
 
-NOTHING_STORED = translate("fr", "log.error.nothing_stored")
+NOTHING_STORED = translate("fr", "error.nothing_stored")
 
 
 def test_log_alone_opens_the_form_through_views_open(runtime, slack, fake_slack):
@@ -69,7 +69,7 @@ def test_missing_account(runtime, slack):
     for words in ("visite", "visite hier", "appel avec Mr. X"):
         text = message_text(ack(slack, "/log", words))
         assert says(text, "log.error.missing_account"), words
-        assert says(text, "log.understood", understood=re.compile(re.escape(word("understood.action_type")) + " = ")), words
+        assert says(text, "understood.intro", understood=re.compile(re.escape(word("understood.action_type")) + " = ")), words
         assert NOTHING_STORED in text, words
     assert snapshot(runtime) == before
 
@@ -79,7 +79,7 @@ def test_unreadable_date(runtime, slack, gamma):
     for when in ("32/13", "2026-13-45", "31 février"):
         text = message_text(ack(slack, "/log", f"visite Gamma {when}"))
         assert says(text, "log.error.bad_date", word=when), text
-        assert says(text, "log.understood", understood=re.compile(f".*{word('understood.account')} = Gamma")), text
+        assert says(text, "understood.intro", understood=re.compile(f".*{word('understood.account')} = Gamma")), text
         assert NOTHING_STORED in text
     assert snapshot(runtime) == before
 

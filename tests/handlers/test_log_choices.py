@@ -31,7 +31,7 @@ def gamma(runtime) -> int:
 def test_unknown_account_offers_the_nearest_and_stores_nothing(runtime, slack, gamma):
     before = snapshot(runtime)
     body = ask_about_gama(slack)
-    assert says(message_text(body), "log.ask_account", typed="Gama")
+    assert says(message_text(body), "ask.account", typed="Gama")
     labels = [b["text"]["text"] for b in buttons(body)]
     assert labels == ["Gamma", translate("fr", "choice.create_account", name="Gama"), translate("fr", "choice.cancel")]
     pick, create, cancel = buttons(body)

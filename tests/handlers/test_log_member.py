@@ -54,7 +54,7 @@ def test_english_errors_and_today_in_new_york(runtime, slack, fake_slack):
     add_account(runtime, "Gamma")
     # 2026-11-23 is today in Paris but tomorrow in New York
     text = message_text(slack.command("/log", "visit Gamma 2026-11-23", user_id="U5").json())
-    assert says(text, "log.error.future_date", "en", word="2026-11-23") and says(text, "log.error.nothing_stored", "en")
+    assert says(text, "log.error.future_date", "en", word="2026-11-23") and says(text, "error.nothing_stored", "en")
     text = message_text(slack.command("/log", "vissit Gamma", user_id="U5").json())
     assert says(text, "log.error.suggest", "en", suggestion=re.compile("visite?"))
     assert rows(runtime, "action") == []

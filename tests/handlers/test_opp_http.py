@@ -279,7 +279,7 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(runtime, slack, carn
 
         for fragment in expected:
             assert fragment.search(shown), (words, fragment, shown)
-        assert says(shown, "log.error.nothing_stored"), words
+        assert says(shown, "error.nothing_stored"), words
         assert "Traceback" not in shown and "error" not in shown.lower(), words
         assert guarded(runtime) == before, words
         assert not [b for b in buttons(body) if b["value"].startswith(("opp.pick", "opp.won"))], words

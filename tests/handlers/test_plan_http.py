@@ -170,7 +170,7 @@ def test_a_bad_line_says_why_and_stores_nothing(
     said = message_text(body)
     key, values = expected
     assert says(said, key, **values)
-    assert says(said, "log.error.nothing_stored") and says(said, "plan.usage")  # and an example
+    assert says(said, "error.nothing_stored") and says(said, "plan.usage")  # and an example
     assert buttons(body) == []
     assert (count_rows(runtime.session_factory, Plan), count_rows(runtime.session_factory, PendingCommand)) == (0, 0)
 
@@ -205,7 +205,7 @@ def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_
     runtime, slack, team, clicks
 ):
     body = ack(slack, "/plan", "visite Betta mardi 10h")
-    assert says(message_text(body), "log.ask_account", typed="Betta")
+    assert says(message_text(body), "ask.account", typed="Betta")
     assert [b["text"]["text"] for b in buttons(body)] == [
         "Beta",
         translate("fr", "choice.create_account", name="Betta"),
