@@ -29,36 +29,29 @@ Exit status: 0 when every scenario met its target and delivered each row exactly
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import queue
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
+import harness  # first: puts the checkout on sys.path
+from harness import BOT_TOKEN, FakeSlack, add_database_options, bench_database, open_outbox_rows
+from slack_sdk import WebClient
+from sqlalchemy import delete, select
 
-from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import delete, func, select  # noqa: E402
-
-from bot.clock import SystemClock  # noqa: E402
-from bot.core import Reply, Text  # noqa: E402
-from bot.jobs.delivery import OutboxDelivery  # noqa: E402
-from bot.services import outbox  # noqa: E402
-from storage.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from storage.models import OutboxMessage, Workspace  # noqa: E402
-from tests.support.fake_slack import FakeSlack  # noqa: E402
+from bot.clock import SystemClock
+from bot.core import Reply, Text
+from bot.jobs.delivery import OutboxDelivery
+from bot.services import outbox
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import OutboxMessage, Workspace
 
 TEAM_ID = "TBENCHDLV"
-TOKEN = "xoxb-bench"
 SCENARIOS = ("manager", "manager-unpaced", "channels", "processes")
 
 
@@ -109,22 +102,13 @@ def _seed(factory, workspace_id: int, rows: list[tuple[str, dict[str, str]]]) ->
         ], now=now)
 
 
-def _open_rows(factory, workspace_id: int) -> int:
-    with factory() as session:
-        return session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.workspace_id == workspace_id, OutboxMessage.status.in_(("pending", "claimed"))
-            )
-        ) or 0
-
-
 def _drain_on_real_clock(delivery: OutboxDelivery, factory, workspace_id: int, give_up: float) -> int:
     """Drain, sleeping until the next due row, until nothing is open; returns the rows failed."""
     failed = 0
     began = time.monotonic()
     while True:
         failed += delivery.drain(max_rounds=1000).failed
-        if _open_rows(factory, workspace_id) == 0:
+        if open_outbox_rows(factory, workspace_id) == 0:
             return failed
         if time.monotonic() - began > give_up:
             raise RuntimeError(f"gave up after {give_up:.0f} s")
@@ -145,7 +129,7 @@ def _one_worker(name: str, factory, workspace_id: int, rows, *, paced: bool, tar
     with FakeSlack(rate_limit_per_channel=1.0 if limited else None, burst=3) as fake:
         _seed(factory, workspace_id, rows)
         delivery = OutboxDelivery(
-            factory, WebClient(token=TOKEN, base_url=fake.api_url, timeout=10), SystemClock(),
+            factory, WebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=10), SystemClock(),
             worker_id=f"bench-{name}", paced=paced,
         )
         began = time.monotonic()
@@ -194,7 +178,7 @@ def _process_worker(url: str, api_url: str, worker_id: str, workspace_id: int, s
     engine = make_engine(url)
     try:
         factory = make_session_factory(engine)
-        delivery = OutboxDelivery(factory, WebClient(token=TOKEN, base_url=api_url, timeout=10), SystemClock(),
+        delivery = OutboxDelivery(factory, WebClient(token=BOT_TOKEN, base_url=api_url, timeout=10), SystemClock(),
                                   worker_id=worker_id)
         start.wait(60)
         failed = _drain_on_real_clock(delivery, factory, workspace_id, give_up=120)
@@ -259,38 +243,32 @@ def processes(factory, workspace_id: int, args, url: str) -> Result | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
+    parser = harness.parser(__doc__)
+    add_database_options(parser)
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
     parser.add_argument("--dms", type=int, default=40, help="DMs to the one manager (default 40)")
     parser.add_argument("--per-channel", type=int, default=10, help="messages per channel in 'channels' (default 10)")
     args = parser.parse_args(argv)
-    tmp = None
-    url = args.db_url
-    if url is None:
-        tmp = tempfile.TemporaryDirectory(prefix="carnet-bench-delivery-")
-        url = f"sqlite:///{tmp.name}/bench.db"
-    engine = make_engine(url)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    print(f"database: {engine.dialect.name}; fake Slack limit: chat.postMessage 1/s per channel, burst 3")
-    results: list[Result] = []
-    try:
-        for name in args.scenario or SCENARIOS:
-            workspace_id = _workspace(factory)
-            if name == "processes":
-                result = processes(factory, workspace_id, args, engine.url.render_as_string(hide_password=False))
-            else:
-                result = {"manager": manager, "manager-unpaced": manager_unpaced, "channels": channels}[name](
-                    factory, workspace_id, args)
-            for one in result if isinstance(result, list) else [result] if result is not None else []:
-                print(one.line(), flush=True)
-                results.append(one)
-        _workspace(factory)  # leave no rows behind
-    finally:
-        engine.dispose()
-        if tmp is not None:
-            tmp.cleanup()
+    with bench_database(args) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        print(f"database: {engine.dialect.name}; fake Slack limit: chat.postMessage 1/s per channel, burst 3")
+        results: list[Result] = []
+        try:
+            for name in args.scenario or SCENARIOS:
+                workspace_id = _workspace(factory)
+                if name == "processes":
+                    result = processes(factory, workspace_id, args, engine.url.render_as_string(hide_password=False))
+                else:
+                    result = {"manager": manager, "manager-unpaced": manager_unpaced, "channels": channels}[name](
+                        factory, workspace_id, args)
+                for one in result if isinstance(result, list) else [result] if result is not None else []:
+                    print(one.line(), flush=True)
+                    results.append(one)
+            _workspace(factory)  # leave no rows behind
+        finally:
+            engine.dispose()
     return 0 if all(r.met for r in results) else 1
 
 

@@ -37,53 +37,35 @@ under 500 MB, pandas figures equal to the digests'), 1 otherwise.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import gc
 import multiprocessing
 import pstats
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:  # run as a script from anywhere
-        sys.path.insert(0, str(path))
+import harness  # first: puts the checkout on sys.path
+from harness import StatementTimer, add_database_options, bench_database, percentile, report_checks
+from sqlalchemy import delete, func, insert, select, text, update
 
-from sqlalchemy import delete, event, func, insert, select, text, update  # noqa: E402
-
-from bot.demo import SIZES, seed_demo  # noqa: E402
-from bot.jobs.scheduler import managers_with_teams  # noqa: E402
-from bot.reports import kpis  # noqa: E402
-from bot.reports.coaching import last_week, weekly_digest, weekly_digests  # noqa: E402
-from bot.reports.kpis import KpiScope  # noqa: E402
-from bot.services import workspace_settings  # noqa: E402
-from bot.services.periods import period_bounds  # noqa: E402
-from bot.services.plans import IN_PERSON  # noqa: E402
-from storage.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
-    Account,
-    Action,
-    Contact,
-    Member,
-    Objective,
-    Opportunity,
-    OpportunityStageChange,
-    OutboxMessage,
-    Plan,
-    Workspace,
-)
+from bot.demo import SIZES, seed_demo
+from bot.jobs.scheduler import managers_with_teams
+from bot.reports import kpis
+from bot.reports.coaching import last_week, weekly_digest, weekly_digests
+from bot.reports.kpis import KpiScope
+from bot.services import workspace_settings
+from bot.services.periods import period_bounds
+from bot.services.plans import IN_PERSON
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Account, Action, Member, Objective, Opportunity, Plan, Workspace
 
 TEAM_ID = "TBENCHDIG"
 TARGET_S = 5.0
@@ -174,24 +156,6 @@ def seed(db_url: str, size: str, managers: int, now: datetime) -> None:
     print(f"  workspace {TEAM_ID} ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def drop_workspace(db_url: str) -> None:
-    """Children first: one cascading delete of a million actions checks each against every table
-    that references it (see the reminders benchmark)."""
-    engine = make_engine(db_url)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        wid = session.scalar(select(Workspace.id).where(Workspace.team_id == TEAM_ID))
-    if wid is not None:
-        for model in (OutboxMessage, Plan, Objective, OpportunityStageChange, Opportunity, Action, Contact, Account,
-                      Member, Workspace):
-            column = model.id if model is Workspace else model.workspace_id
-            with factory() as session, session.begin():
-                if model is Member:
-                    session.execute(update(Member).where(Member.workspace_id == wid).values(manager_id=None))
-                session.execute(delete(model).where(column == wid))
-    engine.dispose()
-
-
 def describe(factory: Any) -> dict[str, int]:
     with factory() as session:
         wid = session.scalar(select(Workspace.id).where(Workspace.team_id == TEAM_ID))
@@ -214,21 +178,6 @@ def describe(factory: Any) -> dict[str, int]:
 # --------------------------------------------------------------------------- Carnet's digests
 
 
-class StatementCounter:
-    def __init__(self, engine: Any) -> None:
-        self.engine, self.count = engine, 0
-
-    def _on(self, *_args: Any) -> None:
-        self.count += 1
-
-    def __enter__(self) -> "StatementCounter":
-        event.listen(self.engine, "before_cursor_execute", self._on)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._on)
-
-
 @dataclass
 class Round:
     total: float  # seconds, teams included
@@ -240,7 +189,7 @@ class Round:
 
 def all_digests(factory: Any, engine: Any, now: datetime) -> Round:
     """What ``_queue_digests`` computes on a Monday at the digest time, without the replies and charts."""
-    with StatementCounter(engine) as counter, factory() as session:
+    with StatementTimer(engine) as counter, factory() as session:
         started = time.perf_counter()
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         settings = workspace_settings.load(workspace)
@@ -318,15 +267,11 @@ def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, fl
 
 def explain_one(factory: Any, engine: Any, now: datetime) -> None:
     """Every statement of one manager's digest, replayed alone, slowest first, with its plan."""
-    from types import SimpleNamespace
-
-    from pipeline import trace  # the pipeline benchmark's statement tracer
-
     with factory() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == TEAM_ID))
         settings = workspace_settings.load(workspace)
         manager, team = managers_with_teams(session, workspace.id)[0]
-        trace(SimpleNamespace(engine=engine), f"one weekly digest ({manager.display_name}, {len(team)} reps)",
+        harness.trace(engine, f"one weekly digest ({manager.display_name}, {len(team)} reps)",
               lambda: weekly_digest(session, manager, team, now=now, settings=settings), explain=True, min_ms=2.0)
         session.rollback()
 
@@ -401,25 +346,13 @@ def compare(name: str, expected: dict[int, tuple], got: dict[int, tuple]) -> lis
 # --------------------------------------------------------------------------- main
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * pct / 100
-    low = int(k)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
-
-
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
-    parser.add_argument("--db-file", default=None, help="a SQLite file to seed once and reuse (implies --keep-db)")
-    parser.add_argument("--keep-db", action="store_true", help="keep the database (and the seeded workspace) afterwards")
+    parser = harness.parser(__doc__)
+    add_database_options(parser, db_file=True)
     parser.add_argument("--size", choices=sorted(SIZES), default="large", help="demo size to seed (default large)")
     parser.add_argument("--managers", type=int, default=50, help="managers sharing the reps (default 50: 20 reps each)")
     parser.add_argument("--now", type=datetime.fromisoformat, default=DEFAULT_NOW,
@@ -430,14 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true", help="statements of one digest over 2 ms, with their plans")
     args = parser.parse_args(argv)
 
-    tmpdir = None
-    if args.db_url:
-        db_url = args.db_url
-    elif args.db_file:
-        db_url, args.keep_db = f"sqlite:///{Path(args.db_file).resolve()}", True
-    else:
-        tmpdir = Path(tempfile.mkdtemp(prefix="carnet-bench-"))
-        db_url = f"sqlite:///{tmpdir / 'digest.db'}"
+    with bench_database(args, "digest.db") as db_url:
+        return measure(args, db_url)
+
+
+def measure(args: Any, db_url: str) -> int:
+    """Seed (a child process), time the digests, compare with pandas and kpis, check the targets."""
     now = args.now.astimezone(timezone.utc)
     engine = make_engine(db_url)
     dialect = engine.dialect.name
@@ -516,10 +447,7 @@ def main(argv: list[str] | None = None) -> int:
             (f"managers: {managers} == {args.managers}", managers == args.managers),
             ("pandas and kpis figures equal the digests'", not problems),
         ]
-        print()
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        exit_status = 0 if all(ok for _, ok in checks) else 1
+        exit_status = report_checks(checks)
 
         if args.profile:
             profiler = cProfile.Profile()
@@ -532,13 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.explain:
             explain_one(factory, engine, now)
     finally:
-        engine.dispose()
         if args.db_url and not args.keep_db:
-            drop_workspace(db_url)
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
-        elif args.keep_db and not args.db_url:
-            print(f"\ndatabase kept: {db_url}")
+            harness.drop_workspace(engine, TEAM_ID)
+        engine.dispose()
     return exit_status
 
 

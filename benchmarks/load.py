@@ -35,29 +35,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
+import harness  # first: puts the checkout on sys.path
 import httpx
+from harness import BOT_TOKEN, ROOT, SIGNING_SECRET, FakeSlack, free_port, percentile, signed_command
 from sqlalchemy import text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.support.fake_slack import FakeSlack  # noqa: E402
-from tests.support.slack_requests import new_trigger_id, sign, slash_command_body  # noqa: E402
-
-SECRET = "bench-signing-secret"
 ACK_LIMIT = 3.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def seed(db_url: str, size: str) -> tuple[str, list[str], str, list[str]]:
@@ -83,14 +70,6 @@ def seed(db_url: str, size: str) -> tuple[str, list[str], str, list[str]]:
             "SELECT name FROM account WHERE workspace_id = :w ORDER BY id LIMIT 60"), {"w": workspace.id})]
     engine.dispose()
     return LOCAL_TEAM_ID, reps, DEMO_MANAGER_ID, accounts
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -138,9 +117,7 @@ async def client_loop(i: int, url: str, team: str, users: list[str], manager: st
                 command, words = "/opp", ""
             else:
                 command, words = "/pipeline", ""
-            body = slash_command_body(command, words, team_id=team, user_id=user, trigger_id=new_trigger_id(),
-                                      response_url="http://127.0.0.1:9/response/none")
-            headers = sign(body, SECRET, int(time.time()))
+            body, headers = signed_command(command, words, team_id=team, user_id=user)
             sent = time.monotonic()
             shown = ""
             try:
@@ -213,7 +190,7 @@ async def main_async(args: argparse.Namespace) -> int:
     team, reps, manager, accounts = seed(db_url, args.size)
     run = f"lb{uuid.uuid4().hex[:8]}"
     with FakeSlack() as fake:
-        env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+        env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                "SLACK_API_URL": fake.api_url, "CARNET_DEFAULT_TZ": "Europe/Paris", "CARNET_DEFAULT_LOCALE": "fr"}
         env.pop("SLACK_APP_TOKEN", None)
         port = free_port()
@@ -281,8 +258,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db-url", default=None, help="default: a SQLite file in a temp dir")
+    parser = harness.parser(__doc__)
+    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir, kept with the logs)")
     parser.add_argument("--size", choices=["small", "medium", "large"], default="small",
                         help="demo size seeded when the database does not hold the demo workspace")
     parser.add_argument("--clients", type=int, default=50)

@@ -27,168 +27,42 @@ The latency is measured on the client: from just before the POST to the end of t
 
 from __future__ import annotations
 
-import argparse
 import cProfile
-import hashlib
-import hmac
-import itertools
-import os
 import random
-import shutil
-import socket
-import statistics
 import sys
-import tempfile
-import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
+import harness  # first: puts the checkout on sys.path
+import httpx
+from harness import (
+    SIGNING_SECRET,
+    FakeSlack,
+    ServedApp,
+    add_database_options,
+    bench_database,
+    print_table,
+    report_checks,
+    serving_runtime,
+    signed_command,
+    summary,
+)
+from slack_bolt import App
+from slack_bolt.adapter.starlette import SlackRequestHandler
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
 
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-from slack_bolt import App  # noqa: E402
-from slack_bolt.adapter.starlette import SlackRequestHandler  # noqa: E402
-from sqlalchemy import delete, func, select  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.routing import Route  # noqa: E402
+from bot.demo import SIZES, _account_names, seed_demo
+from bot.runtime import Runtime, prepare_to_serve
+from storage.models import Account, Action, Workspace
 
-from bot.demo import SIZES, _account_names, seed_demo  # noqa: E402
-from bot.runtime import Runtime, build_runtime, prepare_to_serve  # noqa: E402
-from bot.services.members import Profile  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.models import Account, Action, Workspace  # noqa: E402
-
-SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "TBENCH"
 TARGET_P99_MS = 100.0
 TARGET_RATIO = 3.0
-
-
-# --------------------------------------------------------------------------- HTTP plumbing
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServedApp:
-    """An ASGI app run by a real uvicorn server in a thread (as tests/conftest.py does)."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = _free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "ServedApp":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-class FakeWebApi:
-    """A stand-in for Slack's Web API on 127.0.0.1: every method answers ``ok``.
-
-    Bolt (single-workspace mode, no token check at start-up) calls ``auth.test`` on the first
-    request and caches the answer; both apps get it from here, so nothing leaves the machine.
-    """
-
-    def __init__(self) -> None:
-        import json
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        calls = self.calls = defaultdict(int)
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                method = self.path.rsplit("/", 1)[-1]
-                calls[method] += 1
-                payload = json.dumps({"ok": True, "url": "https://bench.slack.com/", "team": "bench", "user": "carnet",
-                                      "team_id": TEAM_ID, "user_id": "UBOT", "bot_id": "BBOT"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-
-    def __enter__(self) -> "FakeWebApi":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-_trigger_seq = itertools.count(1)
-
-
-def slash_command_body(text: str, *, team_id: str, user_id: str) -> str:
-    """A ``/log`` form body shaped like Slack's (fields in Slack's order, a unique trigger_id)."""
-    n = next(_trigger_seq)
-    return urlencode([
-        ("token", "verification-token"),
-        ("team_id", team_id),
-        ("team_domain", "bench"),
-        ("channel_id", "CBENCH"),
-        ("channel_name", "ventes"),
-        ("user_id", user_id),
-        ("user_name", user_id.lower()),
-        ("command", "/log"),
-        ("text", text),
-        ("api_app_id", "ABENCH"),
-        ("is_enterprise_install", "false"),
-        ("response_url", "http://127.0.0.1:9/response/bench"),
-        ("trigger_id", f"{int(time.time() * 1000)}{n:05d}.{1379717998065 + n}.{os.urandom(16).hex()}"),
-    ])
-
-
-def signed_headers(body: str, secret: str) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
 
 
 # --------------------------------------------------------------------------- the workload
@@ -271,40 +145,12 @@ def send_all(base_url: str, commands: list[Command], *, team_id: str, secret: st
     samples = []
     with httpx.Client(base_url=base_url, timeout=30) as client:
         for command in commands:
-            body = slash_command_body(command.text, team_id=team_id, user_id=command.user_id)
-            headers = signed_headers(body, secret)
+            body, headers = signed_command("/log", command.text, team_id=team_id, user_id=command.user_id, secret=secret)
             start = time.perf_counter()
             response = client.post("/slack/events", content=body.encode(), headers=headers)
             elapsed = (time.perf_counter() - start) * 1000
             samples.append(Sample(command.kind, elapsed, response.status_code, response.text))
     return samples
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank), p in [0, 100]."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50": percentile(values, 50),
-        "p95": percentile(values, 95),
-        "p99": percentile(values, 99),
-        "max": max(values) if values else float("nan"),
-        "mean": statistics.fmean(values) if values else float("nan"),
-    }
-
-
-def print_table(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
-    print(f"\n{title}")
-    print(f"  {'':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'mean ms':>10}")
-    for name, s in rows:
-        print(f"  {name:<22}{int(s['n']):>6}{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p99']:>10.2f}{s['max']:>10.2f}{s['mean']:>10.2f}")
 
 
 # --------------------------------------------------------------------------- the two apps
@@ -314,7 +160,7 @@ def bare_app(secret: str, api_url: str) -> Starlette:
     """The floor: Bolt with signature checks, a /log listener that only acks."""
     from slack_sdk import WebClient
 
-    app = App(signing_secret=secret, client=WebClient(token="xoxb-bench", base_url=api_url),
+    app = App(signing_secret=secret, client=WebClient(token=harness.BOT_TOKEN, base_url=api_url),
               token_verification_enabled=False, request_verification_enabled=True)
 
     @app.command("/log")
@@ -411,11 +257,6 @@ def confirmed(sample: Sample) -> bool:
     return "Noté :" in text or "Logged:" in text
 
 
-def drop_workspace(runtime: Runtime) -> None:
-    with runtime.session_factory() as session, session.begin():
-        session.execute(delete(Workspace).where(Workspace.team_id == TEAM_ID))
-
-
 def check_replies(samples: list[Sample]) -> list[str]:
     """Every request answered 200, and in the way its kind calls for."""
     problems = []
@@ -429,11 +270,10 @@ def check_replies(samples: list[Sample]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--requests", type=int, default=1000, help="signed /log requests per app (default 1000)")
     parser.add_argument("--warmup", type=int, default=50, help="requests sent first and not measured (default 50)")
-    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
-    parser.add_argument("--keep-db", action="store_true", help="keep the database (and the seeded workspace) afterwards")
+    add_database_options(parser)
     parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="demo size to seed (default medium)")
     parser.add_argument("--profile", metavar="FILE", default=None,
                         help="write a cProfile of Carnet's work behind each ack (Conversation.handle) to FILE")
@@ -444,99 +284,79 @@ def main(argv: list[str] | None = None) -> int:
                         help="warm up without freezing the start-up heap (how `carnet serve` started before)")
     args = parser.parse_args(argv)
 
-    tmpdir = None
-    if args.db_url:
-        db_url = args.db_url
+    with bench_database(args) as db_url, FakeSlack(team_id=TEAM_ID) as fake_api:
+        print(f"database: {db_url.split('@')[-1]}")
+        runtime = serving_runtime(db_url, fake_api.api_url)
+        try:
+            return measure(args, db_url, runtime, fake_api)
+        finally:
+            if not args.keep_db and args.db_url:
+                harness.drop_workspace(runtime.engine, TEAM_ID)
+            runtime.close()
+
+
+def measure(args: Any, db_url: str, runtime: Runtime, fake_api: FakeSlack) -> int:
+    """Both apps over HTTP, the figures, and the targets' checks (the exit status)."""
+    names, users = seed(runtime, args.size, args.accounts)
+    from bot.grammar.when import warm_up
+
+    if args.no_gc_freeze:
+        warm_up()
     else:
-        tmpdir = Path(tempfile.mkdtemp(prefix="carnet-bench-"))
-        db_url = f"sqlite:///{tmpdir / 'bench.db'}"
-    print(f"database: {db_url.split('@')[-1]}")
-    fake_api = FakeWebApi().__enter__()
-    settings = Settings(
-        database_url=db_url,
-        slack_bot_token="xoxb-bench",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_api.api_url,  # no call may leave the machine
-        default_tz="Europe/Paris",
-        default_locale="fr",
-    )
-    profile = Profile(display_name="bench", tz="Europe/Paris", locale="fr")
-    runtime = build_runtime(settings, profiles=lambda _user: profile)
-    exit_status = 0
-    try:
-        names, users = seed(runtime, args.size, args.accounts)
-        from bot.grammar.when import warm_up
+        prepare_to_serve()  # as `carnet serve` does
+    warm = workload(args.warmup, accounts=names, users=users, seed=args.seed + 1)
+    measured = workload(args.requests, accounts=names, users=users, seed=args.seed)
+    kinds = defaultdict(int)
+    for command in measured:
+        kinds[command.kind] += 1
+    print("texts: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + "; e.g.")
+    for kind in ("known", "typo", "unknown", "error"):
+        example = next((c.text for c in measured if c.kind == kind), None)
+        if example:
+            print(f"  /log {example}")
 
-        if args.no_gc_freeze:
-            warm_up()
-        else:
-            prepare_to_serve()  # as `carnet serve` does
-        warm = workload(args.warmup, accounts=names, users=users, seed=args.seed + 1)
-        measured = workload(args.requests, accounts=names, users=users, seed=args.seed)
-        kinds = defaultdict(int)
-        for command in measured:
-            kinds[command.kind] += 1
-        print("texts: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + "; e.g.")
-        for kind in ("known", "typo", "unknown", "error"):
-            example = next((c.text for c in measured if c.kind == kind), None)
-            if example:
-                print(f"  /log {example}")
+    # The bare app first, then Carnet: same client, same process, same uvicorn set-up.
+    with ServedApp(bare_app(SIGNING_SECRET, fake_api.api_url)) as served:
+        send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
+        bare = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
+    with ServedApp(runtime.web_app()) as served:
+        send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
+        before = count_actions(runtime)
+        profiler = profile_conversation(runtime) if args.profile else None
+        carnet = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
+    after = count_actions(runtime)
 
-        # The bare app first, then Carnet: same client, same process, same uvicorn set-up.
-        with ServedApp(bare_app(SIGNING_SECRET, fake_api.api_url)) as served:
-            send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
-            bare = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
-        with ServedApp(runtime.web_app()) as served:
-            send_all(served.url, warm, team_id=TEAM_ID, secret=SIGNING_SECRET)
-            before = count_actions(runtime)
-            profiler = profile_conversation(runtime) if args.profile else None
-            carnet = send_all(served.url, measured, team_id=TEAM_ID, secret=SIGNING_SECRET)
-        after = count_actions(runtime)
+    carnet_ms = [s.ms for s in carnet]
+    bare_ms = [s.ms for s in bare]
+    rows = [("bare Bolt ack", summary(bare_ms)), ("Carnet /log (all)", summary(carnet_ms))]
+    for kind in ("known", "typo", "unknown", "error"):
+        values = [s.ms for s in carnet if s.kind == kind]
+        if values:
+            rows.append((f"  {kind}", summary(values)))
+    print_table(f"ack latency, {args.requests} sequential signed /log requests over HTTP", rows)
+    stored_known = sum(1 for s in carnet if s.kind == "known" and confirmed(s))
+    print(f"\nactions stored during the run: {after - before} (known-account texts confirmed: {stored_known}); "
+          f"Web API calls: {dict(Counter(fake_api.methods()))}")
 
-        carnet_ms = [s.ms for s in carnet]
-        bare_ms = [s.ms for s in bare]
-        rows = [("bare Bolt ack", summary(bare_ms)), ("Carnet /log (all)", summary(carnet_ms))]
-        for kind in ("known", "typo", "unknown", "error"):
-            values = [s.ms for s in carnet if s.kind == kind]
-            if values:
-                rows.append((f"  {kind}", summary(values)))
-        print_table(f"ack latency, {args.requests} sequential signed /log requests over HTTP", rows)
-        stored_known = sum(1 for s in carnet if s.kind == "known" and confirmed(s))
-        print(f"\nactions stored during the run: {after - before} (known-account texts confirmed: {stored_known}); "
-              f"Web API calls: {dict(fake_api.calls)}")
+    c, b = summary(carnet_ms), summary(bare_ms)
+    ratio_p99 = c["p99"] / b["p99"]
+    ratio_p50 = c["p50"] / b["p50"]
+    print(f"Carnet / bare: p50 x{ratio_p50:.1f}, p99 x{ratio_p99:.1f}")
+    sqlite = db_url.startswith("sqlite")
+    checks = []
+    if sqlite:
+        checks.append((f"p99 {c['p99']:.1f} ms < {TARGET_P99_MS:.0f} ms", c["p99"] < TARGET_P99_MS))
+    checks.append((f"p99 within {TARGET_RATIO:.0f}x of the bare app (x{ratio_p99:.1f})", ratio_p99 <= TARGET_RATIO))
+    for problem in check_replies(carnet):
+        checks.append((problem, False))
+    exit_status = report_checks(checks)
 
-        c, b = summary(carnet_ms), summary(bare_ms)
-        ratio_p99 = c["p99"] / b["p99"]
-        ratio_p50 = c["p50"] / b["p50"]
-        print(f"Carnet / bare: p50 x{ratio_p50:.1f}, p99 x{ratio_p99:.1f}")
-        sqlite = db_url.startswith("sqlite")
-        checks = []
-        if sqlite:
-            checks.append((f"p99 {c['p99']:.1f} ms < {TARGET_P99_MS:.0f} ms", c["p99"] < TARGET_P99_MS))
-        checks.append((f"p99 within {TARGET_RATIO:.0f}x of the bare app (x{ratio_p99:.1f})", ratio_p99 <= TARGET_RATIO))
-        for problem in check_replies(carnet):
-            checks.append((problem, False))
-        print()
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        exit_status = 0 if all(ok for _, ok in checks) else 1
+    if profiler is not None and args.profile:
+        import pstats
 
-        if profiler is not None and args.profile:
-            import pstats
-
-            profiler.dump_stats(args.profile)
-            print(f"\nprofile of Conversation.handle written to {args.profile}; top 30 by cumulative time:")
-            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(30)
-    finally:
-        if not args.keep_db and args.db_url:
-            drop_workspace(runtime)
-        runtime.close()
-        fake_api.__exit__()
-        if tmpdir is not None:
-            if args.keep_db:
-                print(f"\ndatabase kept: {db_url}")
-            else:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+        profiler.dump_stats(args.profile)
+        print(f"\nprofile of Conversation.handle written to {args.profile}; top 30 by cumulative time:")
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(30)
     return exit_status
 
 

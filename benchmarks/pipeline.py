@@ -31,38 +31,36 @@ Exit status: 0 when the target is met (at 20,000 on PostgreSQL the figures are i
 
 from __future__ import annotations
 
-import argparse
 import cProfile
-import itertools
 import json
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlencode
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:  # run as a script from anywhere
-        sys.path.insert(0, str(path))
+import harness  # first: puts the checkout on sys.path
+import httpx
+from harness import (
+    FakeSlack,
+    ServedApp,
+    add_database_options,
+    bench_database,
+    print_table,
+    report_checks,
+    serving_runtime,
+    signed_command,
+    summary,
+    trace,
+)
+from sqlalchemy import func, insert, select, text, update
 
-import httpx  # noqa: E402
-from log_latency import FakeWebApi, ServedApp, print_table, signed_headers, summary  # noqa: E402
-from sqlalchemy import delete, event, func, insert, select, text, update  # noqa: E402
-
-from bot.core import Request  # noqa: E402
-from bot.demo import DEMO_MANAGER_ID, SIZES, seed_demo  # noqa: E402
-from bot.runtime import Runtime, build_runtime  # noqa: E402
-from bot.services.members import Profile  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.models import (  # noqa: E402
+from bot.core import Request
+from bot.demo import DEMO_MANAGER_ID, SIZES, seed_demo
+from bot.runtime import Runtime
+from storage.models import (
     Account,
     Action,
     Member,
@@ -71,7 +69,6 @@ from storage.models import (  # noqa: E402
     Workspace,
 )
 
-SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "TBENCHPIPE"
 TARGET_P99_MS = 300.0  # SQLite, at OPEN_TARGET open deals (issue 4)
 SCALE_TARGET_P99_MS = 500.0  # both databases, above OPEN_TARGET (issue 11)
@@ -170,34 +167,13 @@ def _top_up(session: Any, workspace_id: int, count: int, now: datetime, rng: ran
     print(f"topped up with {count:,} open opportunities")
 
 
-def drop_workspace(runtime: Runtime) -> None:
-    with runtime.session_factory() as session, session.begin():
-        session.execute(delete(Workspace).where(Workspace.team_id == TEAM_ID))
-
-
 # --------------------------------------------------------------------------- measuring
-
-_trigger_seq = itertools.count(1)
-
-
-def pipeline_body(text_: str, user_id: str) -> str:
-    """A ``/pipeline`` slash command shaped like Slack's (a unique trigger_id each time)."""
-    n = next(_trigger_seq)
-    return urlencode([
-        ("token", "verification-token"), ("team_id", TEAM_ID), ("team_domain", "bench"), ("channel_id", "CBENCH"),
-        ("channel_name", "ventes"), ("user_id", user_id), ("user_name", user_id.lower()), ("command", "/pipeline"),
-        ("text", text_), ("api_app_id", "ABENCH"), ("is_enterprise_install", "false"),
-        ("response_url", "http://127.0.0.1:9/response/bench"),
-        ("trigger_id", f"{int(time.time() * 1000)}{n:05d}.{1379717998065 + n}.{os.urandom(16).hex()}"),
-    ])
-
 
 def time_pipeline_team(base_url: str, iterations: int, team_size: int) -> tuple[list[float], list[str]]:
     samples, problems = [], []
     with httpx.Client(base_url=base_url, timeout=30) as client:
         for _ in range(iterations):
-            body = pipeline_body("team", DEMO_MANAGER_ID)
-            headers = signed_headers(body, SIGNING_SECRET)
+            body, headers = signed_command("/pipeline", "team", team_id=TEAM_ID, user_id=DEMO_MANAGER_ID)
             start = time.perf_counter()
             response = client.post("/slack/events", content=body.encode(), headers=headers)
             samples.append((time.perf_counter() - start) * 1000)
@@ -219,181 +195,98 @@ def time_home(runtime: Runtime, reps: list[str], iterations: int) -> tuple[list[
     return samples, problems
 
 
-class StatementTimer:
-    """Every SQL statement the engine runs while active, with its time and parameters."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.statements: list[tuple[str, Any, float]] = []
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        conn.info["bench_started"] = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        started = conn.info.pop("bench_started", None)
-        if started is None:  # a statement begun before the timer (a listener thread still running): not ours
-            return
-        self.statements.append((statement, parameters, (time.perf_counter() - started) * 1000))
-
-    def __enter__(self) -> "StatementTimer":
-        event.listen(self.engine, "before_cursor_execute", self._before)
-        event.listen(self.engine, "after_cursor_execute", self._after)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
-
-
-def trace(runtime: Runtime, title: str, run: Callable[[], Any], *, explain: bool, min_ms: float = 1.0) -> None:
-    """Every statement of one run of ``run``, replayed alone with all its rows fetched and timed
-    (SQLite does most of a query's work while rows are fetched, after the execute hook fires);
-    with ``explain``, the plans of those over ``min_ms``."""
-    # The conversation runs on the serving engine (short timeouts) when there is one.
-    engine = getattr(runtime, "serve_engine", None) or runtime.engine
-    run()  # warm caches first
-    with StatementTimer(engine) as timer:
-        start = time.perf_counter()
-        run()
-        total = (time.perf_counter() - start) * 1000
-    timed = []
-    with runtime.engine.connect() as conn:  # the worker's engine: no statement timeout cuts a replay
-        for statement, parameters, _ms in timer.statements:
-            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                continue
-            best = float("inf")
-            for _ in range(3):
-                started = time.perf_counter()
-                conn.exec_driver_sql(statement, parameters).all()
-                best = min(best, (time.perf_counter() - started) * 1000)
-            timed.append((statement, parameters, best))
-        conn.rollback()
-    sql_ms = sum(ms for *_s, ms in timed)
-    print(f"\n{title}: {total:.1f} ms in all; its {len(timed)} SELECTs replayed alone: {sql_ms:.1f} ms (best of 3 each)")
-    for statement, parameters, ms in sorted(timed, key=lambda s: -s[2]):
-        if ms < min_ms:
-            continue
-        first = " ".join(statement.split())
-        print(f"  {ms:8.1f} ms  {first[:150]}{'…' if len(first) > 150 else ''}")
-        if explain:
-            _explain(runtime, statement, parameters)
-
-
-def _explain(runtime: Runtime, statement: str, parameters: Any) -> None:
-    sqlite = runtime.engine.dialect.name == "sqlite"
-    prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
-    with runtime.engine.connect() as conn:
-        rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-    for row in rows:
-        line = row[-1] if sqlite else row[0]
-        print(f"              | {line}")
-
-
 # --------------------------------------------------------------------------- main
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--iterations", type=int, default=200, help="measured /pipeline team and home renders (default 200 each)")
     parser.add_argument("--warmup", type=int, default=10, help="runs of each first, not measured (default 10)")
-    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
-    parser.add_argument("--keep-db", action="store_true", help="keep the database (and the seeded workspace) afterwards")
+    add_database_options(parser)
     parser.add_argument("--size", choices=sorted(SIZES), default="medium", help="demo size to seed (default medium)")
     parser.add_argument("--open", type=int, default=OPEN_TARGET, help="open opportunities to reach (default 20,000)")
     parser.add_argument("--explain", action="store_true", help="print the plan of every statement over 1 ms")
     parser.add_argument("--profile", metavar="FILE", default=None, help="cProfile of the measured home renders to FILE")
     args = parser.parse_args(argv)
 
-    tmpdir = None
-    if args.db_url:
-        db_url = args.db_url
-    else:
-        tmpdir = Path(tempfile.mkdtemp(prefix="carnet-bench-"))
-        db_url = f"sqlite:///{tmpdir / 'bench.db'}"
-    print(f"database: {db_url.split('@')[-1]}")
-    fake_api = FakeWebApi().__enter__()
-    settings = Settings(
-        database_url=db_url, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_api.api_url, default_tz="Europe/Paris", default_locale="fr",
-    )
-    profile = Profile(display_name="bench", tz="Europe/Paris", locale="fr")
-    runtime = build_runtime(settings, profiles=lambda _user: profile)
-    exit_status = 0
-    try:
-        seeded = seed(runtime, args.size, args.open)
+    with bench_database(args) as db_url, FakeSlack(team_id=TEAM_ID) as fake_api:
+        print(f"database: {db_url.split('@')[-1]}")
+        runtime = serving_runtime(db_url, fake_api.api_url)
         try:
-            from bot.runtime import prepare_to_serve
+            return measure(args, db_url, runtime)
+        finally:
+            if not args.keep_db and args.db_url:
+                harness.drop_workspace(runtime.engine, TEAM_ID)
+            runtime.close()
 
-            prepare_to_serve()  # as `carnet serve` does
-        except ImportError:
-            from bot.grammar.when import warm_up
 
-            warm_up()
-        problems: list[str] = []
-        with ServedApp(runtime.web_app()) as served:
-            time_pipeline_team(served.url, args.warmup, len(seeded.rep_user_ids))
-            team_ms, team_problems = time_pipeline_team(served.url, args.iterations, len(seeded.rep_user_ids))
-            problems += team_problems
-        time_home(runtime, seeded.rep_user_ids, args.warmup)
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler:
-            profiler.enable()
-        home_ms, home_problems = time_home(runtime, seeded.rep_user_ids, args.iterations)
-        if profiler:
-            profiler.disable()
-        problems += home_problems
-        manager_home_ms, _ = time_home(runtime, [DEMO_MANAGER_ID], max(20, args.iterations // 10))
+def measure(args: Any, db_url: str, runtime: Runtime) -> int:
+    """/pipeline team over HTTP, the homes through the core, their statements, and the targets' checks."""
+    seeded = seed(runtime, args.size, args.open)
+    try:
+        from bot.runtime import prepare_to_serve
 
-        print_table(
-            f"latency, {args.iterations} sequential runs each",
-            [
-                ("/pipeline team (HTTP)", summary(team_ms)),
-                (f"home, {len(seeded.rep_user_ids)} reps", summary(home_ms)),
-                ("home, the manager", summary(manager_home_ms)),
-            ],
-        )
+        prepare_to_serve()  # as `carnet serve` does
+    except ImportError:
+        from bot.grammar.when import warm_up
 
-        conv = runtime.conversation
-        trace(runtime, "one /pipeline team (Conversation.handle)",
-              lambda: conv.handle(Request(TEAM_ID, DEMO_MANAGER_ID, command="pipeline", text="team")),
-              explain=args.explain)
-        trace(runtime, f"one home ({seeded.rep_user_ids[0]})",
-              lambda: conv.handle(Request(TEAM_ID, seeded.rep_user_ids[0], command="home")), explain=args.explain)
+        warm_up()
+    problems: list[str] = []
+    with ServedApp(runtime.web_app()) as served:
+        time_pipeline_team(served.url, args.warmup, len(seeded.rep_user_ids))
+        team_ms, team_problems = time_pipeline_team(served.url, args.iterations, len(seeded.rep_user_ids))
+        problems += team_problems
+    time_home(runtime, seeded.rep_user_ids, args.warmup)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    home_ms, home_problems = time_home(runtime, seeded.rep_user_ids, args.iterations)
+    if profiler:
+        profiler.disable()
+    problems += home_problems
+    manager_home_ms, _ = time_home(runtime, [DEMO_MANAGER_ID], max(20, args.iterations // 10))
 
-        sqlite = db_url.startswith("sqlite")
-        checks = [(problem, False) for problem in problems[:5]]
-        checks.append((f"{seeded.counts['open opportunities']:,} open opportunities >= {args.open:,}",
-                       seeded.counts["open opportunities"] >= args.open))
-        checks.append((f"the manager manages {seeded.counts['reps managed']} reps", seeded.counts["reps managed"] == len(seeded.rep_user_ids)))
-        at_scale = args.open > OPEN_TARGET
-        target = SCALE_TARGET_P99_MS if at_scale else TARGET_P99_MS
-        for name, values in (("/pipeline team", team_ms), ("home", home_ms)):
-            p99 = summary(values)["p99"]
-            if sqlite or at_scale:
-                checks.append((f"{name}: p99 {p99:.1f} ms < {target:.0f} ms", p99 < target))
-            else:
-                print(f"  {name}: p99 {p99:.1f} ms (the {TARGET_P99_MS:.0f} ms target is set for SQLite)")
-        print()
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        exit_status = 0 if all(ok for _, ok in checks) else 1
+    print_table(
+        f"latency, {args.iterations} sequential runs each",
+        [
+            ("/pipeline team (HTTP)", summary(team_ms)),
+            (f"home, {len(seeded.rep_user_ids)} reps", summary(home_ms)),
+            ("home, the manager", summary(manager_home_ms)),
+        ],
+    )
 
-        if profiler is not None:
-            import pstats
+    conv = runtime.conversation
+    # The conversation runs on the serving engine (short timeouts); statements are replayed on the
+    # worker's engine (no statement timeout cuts a replay).
+    engine = getattr(runtime, "serve_engine", None) or runtime.engine
+    trace(engine, "one /pipeline team (Conversation.handle)",
+          lambda: conv.handle(Request(TEAM_ID, DEMO_MANAGER_ID, command="pipeline", text="team")),
+          explain=args.explain, replay=runtime.engine)
+    trace(engine, f"one home ({seeded.rep_user_ids[0]})",
+          lambda: conv.handle(Request(TEAM_ID, seeded.rep_user_ids[0], command="home")), explain=args.explain,
+          replay=runtime.engine)
 
-            profiler.dump_stats(args.profile)
-            print(f"\nprofile written to {args.profile}; top 25 by cumulative time:")
-            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
-    finally:
-        if not args.keep_db and args.db_url:
-            drop_workspace(runtime)
-        runtime.close()
-        fake_api.__exit__()
-        if tmpdir is not None:
-            if args.keep_db:
-                print(f"\ndatabase kept: {db_url}")
-            else:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+    sqlite = db_url.startswith("sqlite")
+    checks = [(problem, False) for problem in problems[:5]]
+    checks.append((f"{seeded.counts['open opportunities']:,} open opportunities >= {args.open:,}",
+                   seeded.counts["open opportunities"] >= args.open))
+    checks.append((f"the manager manages {seeded.counts['reps managed']} reps", seeded.counts["reps managed"] == len(seeded.rep_user_ids)))
+    at_scale = args.open > OPEN_TARGET
+    target = SCALE_TARGET_P99_MS if at_scale else TARGET_P99_MS
+    for name, values in (("/pipeline team", team_ms), ("home", home_ms)):
+        p99 = summary(values)["p99"]
+        if sqlite or at_scale:
+            checks.append((f"{name}: p99 {p99:.1f} ms < {target:.0f} ms", p99 < target))
+        else:
+            print(f"  {name}: p99 {p99:.1f} ms (the {TARGET_P99_MS:.0f} ms target is set for SQLite)")
+    exit_status = report_checks(checks)
+
+    if profiler is not None:
+        import pstats
+
+        profiler.dump_stats(args.profile)
+        print(f"\nprofile written to {args.profile}; top 25 by cumulative time:")
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
     return exit_status
 
 

@@ -32,41 +32,41 @@ Exit status: 0 when both scans are under 1 s and every row was delivered exactly
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import multiprocessing
 import pstats
 import queue
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as wall_time, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
+import harness  # first: puts the checkout on sys.path
+from harness import (
+    BOT_TOKEN,
+    FakeSlack,
+    StatementTimer,
+    add_database_options,
+    bench_database,
+    open_outbox_rows,
+    report_checks,
+)
+from sqlalchemy import func, insert, select, text
 
-from sqlalchemy import Engine, delete, event, func, insert, select, text  # noqa: E402
-
-from bot.core import Reply  # noqa: E402
-from bot.jobs.scheduler import run_due  # noqa: E402
-from bot.render.blocks import fallback_text  # noqa: E402
-from bot.services.actions import CHANNEL_OF_TYPE  # noqa: E402
-from bot.services.plans import local_to_utc  # noqa: E402
-from storage.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from storage.models import Account, Action, Member, OutboxMessage, Plan, Workspace  # noqa: E402
-from tests.support.fake_slack import FakeSlack  # noqa: E402
+from bot.core import Reply
+from bot.jobs.scheduler import run_due
+from bot.render.blocks import fallback_text
+from bot.services.actions import CHANNEL_OF_TYPE
+from bot.services.plans import local_to_utc
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Account, Action, Member, OutboxMessage, Plan, Workspace
 
 TEAM_ID = "TBENCHREM"
-TOKEN = "xoxb-bench"
 TARGET_SCAN_S = 1.0
 PARIS = ZoneInfo("Europe/Paris")
 AGENDA_TIME = wall_time(8, 30)  # the default agenda time
@@ -98,28 +98,6 @@ def _workday(day: date) -> date:
 class Seeded:
     workspace_id: int
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def drop_workspace(engine: Engine, factory: Any) -> float:
-    """Delete the benchmark's workspace, children first; returns the seconds it took.
-
-    Not one cascading ``DELETE`` of the workspace: PostgreSQL checks each deleted action, account
-    and member against the tables that reference them, and with no index on those columns
-    (``plan.origin_action_id`` for one) each check reads the whole table, dead rows included,
-    which took minutes. Each table is emptied of the workspace's rows, then vacuumed."""
-    started = time.perf_counter()
-    with factory() as session:
-        workspace_id = session.scalar(select(Workspace.id).where(Workspace.team_id == TEAM_ID))
-    if workspace_id is None:
-        return 0.0
-    for model in (OutboxMessage, Plan, Action, Account, Member, Workspace):
-        column = model.id if model is Workspace else model.workspace_id
-        with factory() as session, session.begin():
-            session.execute(delete(model).where(column == workspace_id))
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f'VACUUM "{model.__tablename__}"'))
-    return time.perf_counter() - started
 
 
 def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, past: int, rng: random.Random) -> Seeded:
@@ -206,6 +184,7 @@ def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, pa
                 row["recurrence_months"] = 4 if segment == "gold" else 6
                 plan_rows.append(row)
         soon = plans // 100  # timed within the next hour: their reminders are due now
+        relanced: set[tuple[int, int]] = set()  # one open automatic relance per rep and account (uq_plan_open_auto_relance)
         for i in range(plans - len(plan_rows)):
             account_id, owner_id, _segment = rng.choice(accounts)
             if i < soon:
@@ -214,8 +193,11 @@ def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, pa
             else:
                 due_at, timed = future_due(owner_id)
                 action_type = rng.choice(PLAN_TYPES)
-            plan_rows.append(plan_row(owner_id, account_id, action_type, due_at, timed,
-                                      source=rng.choice(["manual", "manual", "auto_relance"])))
+            source = rng.choice(["manual", "manual", "auto_relance"])
+            if source == "auto_relance":
+                source = "manual" if (owner_id, account_id) in relanced else source
+                relanced.add((owner_id, account_id))
+            plan_rows.append(plan_row(owner_id, account_id, action_type, due_at, timed, source=source))
         for _ in range(past):  # the last two weeks: not logged yet, already missed, or done
             account_id, owner_id, _segment = rng.choice(accounts)
             zone = zone_of[owner_id]
@@ -248,29 +230,6 @@ def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, pa
 # --------------------------------------------------------------------------- the scan
 
 
-class StatementTimer:
-    """Counts the SQL statements an engine executes and the time spent in them."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine, self.count, self.seconds, self._started = engine, 0, 0.0, {}
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        self._started[id(cursor)] = time.perf_counter()
-
-    def _after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        self.count += 1
-        self.seconds += time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
-
-    def reset(self) -> None:
-        self.count, self.seconds = 0, 0.0
-
-    def close(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
-
-
 def timed_run_due(factory: Any, now: datetime, timer: StatementTimer, label: str,
                   profiler: cProfile.Profile | None = None) -> float:
     timer.reset()
@@ -299,15 +258,6 @@ class ShiftedClock:
         return datetime.now(timezone.utc) + self.offset
 
 
-def open_rows(factory: Any, workspace_id: int) -> int:
-    with factory() as session:
-        return session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.workspace_id == workspace_id, OutboxMessage.status.in_(("pending", "claimed"))
-            )
-        ) or 0
-
-
 def deliver_until_empty(factory: Any, api_url: str, worker_id: str, offset_seconds: float, workspace_id: int,
                         give_up_s: float) -> dict[str, Any]:
     """One worker: drain, wait while rows wait for their retry time, stop when the outbox is empty."""
@@ -315,14 +265,14 @@ def deliver_until_empty(factory: Any, api_url: str, worker_id: str, offset_secon
 
     from bot.jobs.delivery import OutboxDelivery
 
-    delivery = OutboxDelivery(factory, WebClient(token=TOKEN, base_url=api_url, timeout=10),
+    delivery = OutboxDelivery(factory, WebClient(token=BOT_TOKEN, base_url=api_url, timeout=10),
                               ShiftedClock(offset_seconds), worker_id=worker_id, http_timeout=10)
     totals: Counter = Counter()
     began = time.monotonic()
     while time.monotonic() - began < give_up_s:
         report = delivery.drain(max_rounds=1000)
         totals.update(sent=report.sent, retried=report.retried, failed=report.failed, dropped=report.dropped)
-        if open_rows(factory, workspace_id) == 0:
+        if open_outbox_rows(factory, workspace_id) == 0:
             break
         if report.sent + report.failed + report.dropped == 0:
             time.sleep(0.02)
@@ -426,8 +376,8 @@ def check_exactly_once(factory: Any, workspace_id: int, fake: FakeSlack) -> tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db-url", default=None, help="database URL (default: a SQLite file in a temp dir)")
+    parser = harness.parser(__doc__)
+    add_database_options(parser)
     parser.add_argument("--reps", type=int, default=2000, help="reps (default 2,000)")
     parser.add_argument("--plans", type=int, default=50_000, help="planned items over the next 60 days (default 50,000)")
     parser.add_argument("--actions", type=int, default=100_000, help="logged actions of the past year (default 100,000)")
@@ -441,16 +391,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit-every", type=int, default=250,
                         help="two 429 (Retry-After: 1) after every N delivered messages (default 250)")
     parser.add_argument("--profile", metavar="FILE", default=None, help="cProfile of the first run_due to FILE and of the second to FILE.second (top 25 printed)")
-    parser.add_argument("--keep-db", action="store_true", help="keep the database and the workspace afterwards")
     parser.add_argument("--seed", type=int, default=5, help="random seed")
     args = parser.parse_args(argv)
+    with bench_database(args, "reminders.db") as db_url:
+        return measure(args, db_url)
 
-    tmpdir = None
-    if args.db_url:
-        db_url = args.db_url
-    else:
-        tmpdir = Path(tempfile.mkdtemp(prefix="carnet-bench-"))
-        db_url = f"sqlite:///{tmpdir / 'reminders.db'}"
+
+def measure(args: Any, db_url: str) -> int:
+    """Seed, time the scans, drain the outbox, and check the targets (the exit status)."""
     engine = make_engine(db_url)
     dialect = engine.dialect.name
     mode = args.mode if args.mode != "auto" else ("processes" if dialect == "postgresql" else "threads")
@@ -464,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[tuple[str, bool]] = []
     seeded: Seeded | None = None
     try:
-        if drop_workspace(engine, factory):  # a fresh workspace every run
+        if harness.drop_workspace(engine, TEAM_ID, vacuum=True):  # a fresh workspace every run
             print(f"previous {TEAM_ID} workspace deleted")
         seeded = seed(factory, now, reps=args.reps, plans=args.plans, actions=args.actions, past=args.past,
                       rng=random.Random(args.seed))
@@ -474,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.commit()
 
         print("\nrun_due (the due-work scan):")
-        timer = StatementTimer(engine)
+        timer = StatementTimer(engine).attach()
         profiler = cProfile.Profile() if args.profile else None
         first = timed_run_due(factory, now, timer, "first run (queues the work)", profiler)
         second_profiler = cProfile.Profile() if args.profile else None
@@ -516,8 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             spread = Counter(per_key.values())
             print(f"  rows: {dict(statuses)}; delivered messages per dedupe key: "
                   + ", ".join(f"{n} → {k:,} key(s)" for n, k in sorted(spread.items())))
-            third = timed_run_due(factory, now + timedelta(minutes=2), StatementTimer(engine), "after delivery, run again")
-            del third
+            with StatementTimer(engine) as again:
+                timed_run_due(factory, now + timedelta(minutes=2), again, "after delivery, run again")
             with factory() as session:
                 after = session.scalar(select(func.count(OutboxMessage.id)).where(
                     OutboxMessage.workspace_id == seeded.workspace_id)) or 0
@@ -530,19 +478,11 @@ def main(argv: list[str] | None = None) -> int:
         checks.append((f"nothing queued again after delivery ({after:,} rows)", after == total))
         for problem in problems:
             checks.append((problem, False))
-        print()
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
     finally:
         if seeded is not None and not args.keep_db and args.db_url:
-            print(f"\nworkspace {TEAM_ID} deleted in {drop_workspace(engine, factory):.1f} s")
+            print(f"\nworkspace {TEAM_ID} deleted in {harness.drop_workspace(engine, TEAM_ID, vacuum=True):.1f} s")
         engine.dispose()
-        if tmpdir is not None:
-            if args.keep_db:
-                print(f"\ndatabase kept: {db_url}")
-            else:
-                shutil.rmtree(tmpdir, ignore_errors=True)
-    return 0 if all(ok for _, ok in checks) else 1
+    return report_checks(checks)
 
 
 if __name__ == "__main__":

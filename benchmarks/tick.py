@@ -30,9 +30,7 @@ then run with ``--no-prepare``.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
-import statistics
 import sys
 import threading
 import time
@@ -42,7 +40,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
+import harness  # first: puts this checkout on sys.path (for tests/support and, without --code, bot/)
+from sqlalchemy import delete, event, insert, select, text, update
 
 
 def _code_dir(argv: list[str]) -> Path | None:
@@ -52,11 +51,8 @@ def _code_dir(argv: list[str]) -> Path | None:
 
 
 CODE = _code_dir(sys.argv)
-for path in (ROOT / "benchmarks", CODE or ROOT):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-from sqlalchemy import delete, event, insert, select, text, update  # noqa: E402
+if CODE is not None:  # another checkout's bot/ comes first; nothing of bot/ is imported yet
+    sys.path.insert(0, str(CODE))
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 11, 23, 8, 30, tzinfo=PARIS)
@@ -231,8 +227,8 @@ def show(ticks: list[Tick]) -> None:
     for t in ticks:
         longest = max(t.spans.transactions, default=0.0)
         write = max(t.spans.writes, default=(0.0, ""))[0]
-        waits = sorted(t.probe.waits) if t.probe else []
-        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else float("nan")
+        waits = t.probe.waits if t.probe else []
+        p99 = harness.percentile(waits, 99)
         print(f"  {t.label:<38}{t.seconds:>9.2f}{t.spans.statements:>12,}{len(t.spans.transactions):>6}{longest:>15.2f}"
               f"{write:>17.3f}{(max(waits) if waits else float('nan')):>13.3f}{p99:>13.3f}")
     for t in ticks:
@@ -247,7 +243,7 @@ def show(ticks: list[Tick]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--db-url", default=None, help="database URL")
     parser.add_argument("--db-file", default=None, help="a SQLite file, seeded once and reused")
     parser.add_argument("--keep-db", action="store_true", help="kept anyway: the seeded workspace is reused by later runs")

@@ -6,12 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -19,38 +16,12 @@ from typing import Iterator
 import pytest
 
 from bot.cli import main
+from tests.support.fixtures import run_carnet
 
-REPO = Path(__file__).resolve().parents[2]
 EN_HEADER = ["Date", "Rep", "Account", "Contact", "Function", "Action", "Result", "Channel", "Note"]
 FR_HEADER = ["Date", "Commercial", "Société", "Interlocuteur", "Fonction", "Action", "Résultat", "Canal", "Note"]
 EN_TYPES = {"visit", "call", "email", "meeting", "video call", "demo", "negotiation", "follow-up"}
 FR_TYPES = {"visite", "appel", "e-mail", "rendez-vous", "visio", "démo", "négociation", "relance"}
-
-
-def _env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CARNET_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=database_url,
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-        PYTHONIOENCODING="utf-8",
-        SLACK_API_URL="http://127.0.0.1:9/api/",  # never the real Slack
-    )
-    env.update(extra)
-    return env
-
-
-def carnet(*args: str, db: str, stdin: str = "", timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot.cli ARGS`` (what the ``carnet`` script runs) in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=_env(db, **env),
-        cwd=REPO,
-        timeout=timeout,
-    )
 
 
 def run_main(monkeypatch, capsys, db: str, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
@@ -96,7 +67,7 @@ def copy_db(src: Path, dst_dir: Path) -> Path:
 def demo_db(tmp_path_factory) -> Path:
     """``carnet demo`` once for the module (tests that write copy it first)."""
     path = tmp_path_factory.mktemp("demo") / "carnet.db"
-    result = carnet("demo", db=f"sqlite:///{path}")
+    result = run_carnet("demo", db=f"sqlite:///{path}")
     assert result.returncode == 0, result.stderr
     assert re.match(r"Demo workspace TLOCAL: \d+ members, 60 accounts, 120 contacts, 3000 actions\b", result.stdout)
     assert result.stderr == ""
@@ -135,7 +106,7 @@ def test_console_script_through_a_real_process(demo_copy):
         "quit",
     ]) + "\n"
 
-    result = carnet("console", "--script", db=f"sqlite:///{demo_copy}", stdin=commands)
+    result = run_carnet("console", "--script", db=f"sqlite:///{demo_copy}", stdin=commands)
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -192,7 +163,7 @@ def test_export_actions_csv_in_english_between_two_days(demo_db):
     expected = sum(1 for d in days if since <= d <= until)
     assert 0 < expected < len(days)
 
-    result = carnet(
+    result = run_carnet(
         "export", "actions", "--format", "csv", "--lang", "en", "--since", since.isoformat(), "--until", until.isoformat(),
         db=f"sqlite:///{demo_db}",
     )
@@ -243,7 +214,7 @@ def test_export_needs_team_when_the_database_holds_several_workspaces(monkeypatc
     assert status == 0
     assert db_rows(demo_copy, "SELECT team_id FROM workspace ORDER BY id") == [("TLOCAL",), ("TOTHER",)]
 
-    result = carnet("export", "actions", db=url)
+    result = run_carnet("export", "actions", db=url)
     assert result.returncode == 2
     assert result.stdout == ""
     assert "several workspaces (TLOCAL, TOTHER)" in result.stderr
@@ -303,8 +274,8 @@ def test_db_upgrade_prints_the_revision_and_is_idempotent(tmp_path):
     url = f"sqlite:///{path}"
     head = _head_revision()
 
-    first = carnet("db", "upgrade", db=url)
-    second = carnet("db", "upgrade", db=url)
+    first = run_carnet("db", "upgrade", db=url)
+    second = run_carnet("db", "upgrade", db=url)
 
     for result in (first, second):
         assert result.returncode == 0, result.stderr
@@ -335,7 +306,7 @@ def _check_manifest(manifest: dict) -> None:
 
 
 def test_manifest_http_mode_through_a_real_process(tmp_path):
-    result = carnet("manifest", "--url", "https://x.example/", db=f"sqlite:///{tmp_path / 'unused.db'}")
+    result = run_carnet("manifest", "--url", "https://x.example/", db=f"sqlite:///{tmp_path / 'unused.db'}")
 
     assert result.returncode == 0, result.stderr
     manifest = json.loads(result.stdout)
@@ -377,7 +348,7 @@ def test_manifest_needs_a_url_or_socket_mode(monkeypatch, capsys, tmp_path):
 
 
 def test_serve_without_a_bot_token_exits_2_with_a_clear_message(tmp_path):
-    result = carnet("serve", "--port", "0", db=f"sqlite:///{tmp_path / 'serve.db'}", timeout=30,
+    result = run_carnet("serve", "--port", "0", db=f"sqlite:///{tmp_path / 'serve.db'}", timeout=30,
                     SLACK_SIGNING_SECRET="secret")
 
     assert result.returncode == 2

@@ -4,11 +4,8 @@ what is due is sent once, and running the same command again sends nothing more.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,36 +16,13 @@ from bot.services.accounts import create_account
 from bot.services.members import Profile, get_or_create_member, get_or_create_workspace
 from bot.services.plans import create_plan
 from storage.models import OutboxMessage, Plan
-from tests.conftest import BOT_TOKEN, TEST_NOW, make_settings
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW, make_settings, run_carnet
 
 
-def run_due(
-    database_url: str, now: str, api_url: str
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "CARNET_", "DATABASE_URL"))
-    }
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=api_url,
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-        PYTHONIOENCODING="utf-8",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "jobs", "run-due", "--now", now],
-        check=False,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=REPO,
-        timeout=60,
-    )
+
+def run_due(database_url: str, now: str, api_url: str) -> subprocess.CompletedProcess[str]:
+    """``carnet jobs run-due --now NOW`` in a fresh process, delivering through ``api_url``."""
+    return run_carnet("jobs", "run-due", "--now", now, db=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=api_url)
 
 
 @pytest.fixture

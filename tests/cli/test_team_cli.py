@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import carnet
-from tests.conftest import BOT_TOKEN
+from tests.support.fixtures import BOT_TOKEN, run_carnet
 from tests.support.fake_slack import FakeSlack
 
 HEADER = "slack_user_id,role,manager,locale,timezone,period,name\n"
@@ -62,7 +61,7 @@ def raw_members(db: Path) -> list[tuple]:
 def team_import(tmp_path: Path, db: Path, content: str, fake: FakeSlack, **env: str):
     csv_file = tmp_path / "team.csv"
     csv_file.write_text(content, encoding="utf-8")
-    return carnet(
+    return run_carnet(
         "team", "import", str(csv_file), "--team", "T1", db=f"sqlite:///{db}",
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.api_url, **env,
     )

@@ -3,20 +3,16 @@ buttons shown as numbered choices. Each test reads the transcript and checks the
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.clock import FixedClock
-from bot.console import ConsoleDoor
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.services.accounts import create_account
-from bot.services.members import Profile
 from storage.models import (
     Account,
     Member,
@@ -26,7 +22,9 @@ from storage.models import (
     PendingCommand,
     Workspace,
 )
-from tests.conftest import TEST_NOW, make_settings
+from tests.console.conftest import Terminal
+from tests.support.fixtures import TEST_NOW, console_runtime, count_rows
+from tests.support.messages import console_line, says, sentence, word
 
 TEAM = "T1"
 D = Decimal
@@ -35,57 +33,24 @@ D = Decimal
 @pytest.fixture
 def rt(database_url) -> Iterator[Runtime]:
     """A team in Paris and New York: a manager, Camille (fr) and Jordan (en), two accounts, a team channel."""
-    runtime = build_runtime(
-        make_settings(database_url),
-        clock=FixedClock(TEST_NOW),  # Monday 23 November 2026, 10:00 in Paris
-        profiles=lambda _user: Profile(display_name="Newcomer", tz="Europe/Paris", locale="fr"),
-    )
-    with runtime.session_factory() as s, s.begin():
-        ws = Workspace(team_id=TEAM, name="", settings={"team_channel": "CVENTES"}, created_at=TEST_NOW)
-        s.add(ws)
-        s.flush()
-        boss = Member(workspace_id=ws.id, slack_user_id="UMGR", display_name="Nathalie Garnier", role="manager",
-                      locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
-        s.add(boss)
-        s.flush()
-        s.add_all([
-            Member(workspace_id=ws.id, slack_user_id="U1", display_name="Camille Martin", role="rep", manager_id=boss.id,
-                   locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW),
-            Member(workspace_id=ws.id, slack_user_id="U2", display_name="Jordan Smith", role="rep", manager_id=boss.id,
-                   locale="en", tz="America/New_York", period="month", created_at=TEST_NOW),
-        ])
-        for name in ("Gamma", "Alpha Industries"):
-            create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
-    try:
+    with console_runtime(database_url, name="Newcomer") as runtime:  # Monday 23 November 2026, 10:00 in Paris
+        with runtime.session_factory() as s, s.begin():
+            ws = Workspace(team_id=TEAM, name="", settings={"team_channel": "CVENTES"}, created_at=TEST_NOW)
+            s.add(ws)
+            s.flush()
+            boss = Member(workspace_id=ws.id, slack_user_id="UMGR", display_name="Nathalie Garnier", role="manager",
+                          locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
+            s.add(boss)
+            s.flush()
+            s.add_all([
+                Member(workspace_id=ws.id, slack_user_id="U1", display_name="Camille Martin", role="rep", manager_id=boss.id,
+                       locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW),
+                Member(workspace_id=ws.id, slack_user_id="U2", display_name="Jordan Smith", role="rep", manager_id=boss.id,
+                       locale="en", tz="America/New_York", period="month", created_at=TEST_NOW),
+            ])
+            for name in ("Gamma", "Alpha Industries"):
+                create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
         yield runtime
-    finally:
-        runtime.close()
-
-
-class Terminal:
-    """One person at the console: type lines (form answers included), read what came out."""
-
-    def __init__(self, runtime: Runtime, user: str) -> None:
-        self.out = io.StringIO()
-        self.door = ConsoleDoor(runtime.conversation, team_id=TEAM, user_id=user, out=self.out)
-
-    def type(self, *lines: str) -> str:
-        start = len(self.out.getvalue())
-        feed = iter(lines)
-        for line in feed:
-            self.door.handle_line(line, feed)
-        # Amounts are typeset with (narrow) no-break spaces: read them as the spaces they look like.
-        return self.out.getvalue()[start:].replace("\u202f", " ").replace("\xa0", " ")
-
-    @staticmethod
-    def number_of(label: str, output: str) -> str:
-        found = re.findall(rf"^  \[(\d+)\] {re.escape(label)}$", output, flags=re.M)
-        assert len(found) == 1, f"no single choice {label!r} in:\n{output}"
-        return found[0]
-
-    @staticmethod
-    def choices(output: str) -> list[str]:
-        return re.findall(r"^  \[\d+\] (.*)$", output, flags=re.M)
 
 
 def deals(rt: Runtime) -> list[tuple]:
@@ -111,11 +76,6 @@ def history(rt: Runtime, title: str) -> list[tuple]:
         )]
 
 
-def count(rt: Runtime, model: type) -> int:
-    with rt.session_factory() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
-
-
 def celebrations(rt: Runtime) -> list[str]:
     with rt.session_factory() as s:
         return [m.dedupe_key for m in s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("celebration:%")))]
@@ -128,7 +88,7 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
     camille = Terminal(rt, "U1")
 
     out = camille.type('/opp new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
-    assert "Nouvelle affaire chez Gamma : Contrat maintenance." in out
+    assert says(out, "opp.created", console=True, account="Gamma", title="Contrat maintenance")
     assert re.search(r"Montant\s+: 12 000 €", out) and re.search(r"Pondéré\s+: 3 600 €", out)
     assert "15 déc. 2026" in out
     out = camille.type('/opp new Gamma "Audit énergie" $8,500 négociation')
@@ -140,16 +100,16 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
 
     # Two open deals at Gamma: Carnet asks which one, with numbered buttons, and changes nothing yet.
     out = camille.type("/opp Gamma gagné")
-    assert "Vous avez plusieurs affaires en cours chez Gamma. Laquelle ?" in out
+    assert console_line("opp.ask_which", account='Gamma') in out
     assert camille.choices(out) == ["Audit énergie (8 500 $US)", "Contrat maintenance (12 000 €)", "Annuler"]
     assert [d[7] for d in deals(rt)] == ["open", "open"]
-    assert count(rt, PendingCommand) == 1 and celebrations(rt) == []
+    assert count_rows(rt.session_factory, PendingCommand) == 1 and celebrations(rt) == []
 
     out = camille.type(camille.number_of("Contrat maintenance (12 000 €)", out))
-    assert "Bravo ! Contrat maintenance chez Gamma est gagnée (12 000 €)." in out
+    assert says(out, "opp.won", console=True, title="Contrat maintenance", account="Gamma", amount="12 000 €")
     assert [d[6:8] for d in deals(rt)] == [("won", "won"), ("negotiation", "open")]
     assert history(rt, "Contrat maintenance") == [(None, "proposal", 30, D("12000.00")), ("proposal", "won", 100, D("12000.00"))]
-    assert count(rt, PendingCommand) == 0
+    assert count_rows(rt.session_factory, PendingCommand) == 0
     with rt.session_factory() as s:
         won_id = s.scalar(select(Opportunity.id).where(Opportunity.status == "won"))
         assert s.scalar(select(Opportunity.closed_at).where(Opportunity.id == won_id)) == TEST_NOW
@@ -157,10 +117,10 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
 
     # Only one open deal is left at Gamma: no question. A new close date is a change, not "nothing changed".
     out = camille.type("/opp Gamma close 20/12")
-    assert "Affaire mise à jour chez Gamma : Audit énergie." in out and "20 déc. 2026" in out
+    assert console_line("plan.when_time", day='Affaire mise', time='jour chez Gamma : Audit énergie.') in out and "20 déc. 2026" in out
     assert deals(rt)[1][8] == date(2026, 12, 20)
     out = camille.type("/opp Gamma 60%")
-    assert "Rien n'a changé pour Audit énergie chez Gamma." in out
+    assert console_line("opp.unchanged", title='Audit énergie', account='Gamma') in out
     assert len(history(rt, "Audit énergie")) == 1
 
     out = camille.type("/pipeline")
@@ -190,7 +150,7 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
 def test_the_deal_form_from_the_list_and_from_home(rt):
     camille = Terminal(rt, "U1")
     out = camille.type("/opp")
-    assert out.splitlines()[0] == "Aucune affaire en cours. Ajoutez-en une avec /opp new <société> <montant>."
+    assert out.splitlines()[0] == console_line("opp.list_empty")
     assert camille.choices(out) == ["Créer une affaire"]
 
     # The form: every field asked once; wrong ones are shown and asked again; nothing stored meanwhile.
@@ -205,11 +165,12 @@ def test_the_deal_form_from_the_list_and_from_home(rt):
         "+Delta Énergie",  # account again: "+" creates it
         "5 000",  # amount again
     )
-    assert "Affaire — Entrée pour passer un champ facultatif." in out
-    assert "  ! account: Pas de société « Gama ». Vouliez-vous dire Gamma ?" in out
+    assert console_line("console.form_intro", title=word("form.opp.title")) in out
+    unknown = sentence("form.error.unknown_account_suggest", console=True, typed="Gama", candidates="Gamma")
+    assert re.search(f"^  ! account: {unknown.pattern}", out, flags=re.M)
     assert re.search(r"^  ! amount: ", out, flags=re.M)
     assert re.findall(r"^(\w[^:\n]*): ", out, flags=re.M)[-2:] == ["Société", "Montant"]  # only those asked again
-    assert "Nouvelle affaire chez Delta Énergie : Pilote automatisation." in out
+    assert says(out, "opp.created", console=True, account="Delta Énergie", title="Pilote automatisation")
     assert deals(rt) == [("U1", "Delta Énergie", "Pilote automatisation", D("5000.00"), "EUR", 40, "proposal", "open", None)]
     with rt.session_factory() as s:
         delta = s.scalar(select(Account).where(Account.name == "Delta Énergie"))
@@ -221,16 +182,16 @@ def test_the_deal_form_from_the_list_and_from_home(rt):
     out = camille.type(
         camille.number_of("Ajouter une affaire", out), "alpha industries", "Audit", "3k", "25", "2", "2026-11-27"
     )
-    assert "Nouvelle affaire chez Alpha Industries : Audit." in out
+    assert says(out, "opp.created", console=True, account="Alpha Industries", title="Audit")
     assert re.search(r"Pondéré\s+: 750 €", out)
     assert deals(rt)[-1] == ("U1", "Alpha Industries", "Audit", D("3000.00"), "EUR", 25, "qualification", "open",
                              date(2026, 11, 27))
-    assert count(rt, Account) == 3  # Gamma, Alpha Industries, Delta Énergie: no duplicate
+    assert count_rows(rt.session_factory, Account) == 3  # Gamma, Alpha Industries, Delta Énergie: no duplicate
 
     out = camille.type("/opp")
-    assert out.splitlines()[0] == "Mes affaires en cours (2)"
-    assert "• Alpha Industries — Audit : qualification, 3 000 € à 25 % (pondéré 750 €), conclusion prévue le 27 nov. 2026" in out
-    assert "• Delta Énergie — Pilote automatisation : proposition, 5 000 € à 40 % (pondéré 2 000 €)" in out
+    assert out.splitlines()[0] == console_line("opp.list_title", count='2')
+    assert console_line("opp.list_line", account='Alpha Industries', title='Audit', stage=word("stage.qualification"), amount='3 000 €', probability='25 %', weighted='750 €', close=', conclusion prévue le 27 nov. 2026') in out
+    assert console_line("goals.line", metric='Delta Énergie — Pilote automatisation', value='proposition, 5 000 € à 40 % (pondéré 2 000 €)') in out
 
 
 def test_bad_input_gets_a_clear_answer_and_stores_nothing(rt):
@@ -244,22 +205,22 @@ def test_bad_input_gets_a_clear_answer_and_stores_nothing(rt):
     ]:
         out = camille.type(text)
         assert said in out, (text, out)
-        assert "Rien n'a été enregistré." in out
+        assert console_line("error.nothing_stored") in out
     out = camille.type("/opp Gamma gagné")
-    assert "Aucune affaire en cours chez Gamma. En créer une ?" in out
+    assert console_line("opp.none_open", account='Gamma') in out
     assert camille.choices(out) == ["Créer une affaire"]
-    assert (count(rt, Opportunity), count(rt, OpportunityStageChange), count(rt, PendingCommand)) == (0, 0, 0)
+    assert (count_rows(rt.session_factory, Opportunity), count_rows(rt.session_factory, OpportunityStageChange), count_rows(rt.session_factory, PendingCommand)) == (0, 0, 0)
 
     # An unknown account: create it with one button; a lost deal then cannot be won.
     out = camille.type("/opp new Zeta 5k")
     assert camille.choices(out) == ["Créer « Zeta »", "Annuler"]
-    assert count(rt, Account) == 2
+    assert count_rows(rt.session_factory, Account) == 2
     out = camille.type(camille.number_of("Créer « Zeta »", out))
-    assert "Nouvelle affaire chez Zeta : Zeta." in out
+    assert says(out, "opp.created", console=True, account="Zeta", title="Zeta")
     out = camille.type("/opp Zeta perdu prix")
-    assert "Affaire perdue chez Zeta : Zeta. Raison : prix." in out
+    assert console_line("opp.lost", account='Zeta', title='Zeta', reason='prix') in out
     out = camille.type("/opp Zeta gagné")
-    assert "Aucune affaire en cours chez Zeta." in out
+    assert says(out, "opp.none_open", console=True, account="Zeta")
     assert deals(rt) == [("U1", "Zeta", "Zeta", D("5000.00"), "EUR", 0, "lost", "lost", None)]
     assert celebrations(rt) == []  # a loss is never posted
 
@@ -272,7 +233,7 @@ def test_team_pipeline_and_who_may_see_what(rt):
     camille.type('/opp new Gamma "Contrat" 12k 30% close 30/11', '/opp new "Alpha Industries" "Pièces" 4k qualification')
     out = jordan.type('/opp new "Alpha Industries" "Audit" $2,000 qualification close 11/28',
                       '/opp new Gamma "Service" $10,000 closing', '/opp Gamma won')
-    assert "New deal at Alpha Industries: Audit." in out and "Congratulations! Service at Gamma is won ($10,000)." in out
+    assert console_line("plan.when_time", "en", day='New deal', time='Alpha Industries: Audit.') in out and console_line("plan.when_time", "en", day='Congratulations! Service', time='Gamma is won ($10,000).') in out
 
     out = jordan.type("/home")
     assert out.splitlines()[:2] == [
@@ -293,18 +254,18 @@ def test_team_pipeline_and_who_may_see_what(rt):
         "• Jordan Smith : 1 en cours, pondéré 400 $US, à conclure 400 $US, gagné 10 000 $US",
     ]
     out = boss.type("/pipeline <@U1|camille>")
-    assert out.splitlines()[0] == "Pipeline — Camille Martin (1 nov. 2026 → 30 nov. 2026)"
-    assert "• proposition : 1 affaire(s) · 12 000 € · pondéré 3 600 €" in out and "$US" not in out
+    assert out.splitlines()[0] == console_line("pipeline.title", name='Camille Martin', start='1 nov. 2026', end='30 nov. 2026')
+    assert console_line("pipeline.stage_line", stage=word("stage.proposal"), deals='1', amount='12 000 €', weighted='3 600 €') in out and "$US" not in out
     out = boss.type("/pipeline jordan smith")
-    assert out.splitlines()[0] == "Pipeline — Jordan Smith (1 nov. 2026 → 30 nov. 2026)"
-    assert "🏆 Gagné cette période : 10 000 $US (1 affaire(s))" in out
+    assert out.splitlines()[0] == console_line("pipeline.title", name='Jordan Smith', start='1 nov. 2026', end='30 nov. 2026')
+    assert console_line("pipeline.won", amount='10 000 $US', deals='1') in out
 
     # A rep sees their own pipeline only, and the answer says why.
-    assert "Seuls Jordan Smith, son manager ou un admin peuvent voir le pipeline de Jordan Smith." in camille.type("/pipeline @U2")
-    assert "Le pipeline d'équipe est réservé aux managers." in camille.type("/pipeline équipe")
+    assert console_line("pipeline.refused", name='Jordan Smith') in camille.type("/pipeline @U2")
+    assert says(camille.type("/pipeline équipe"), "pipeline.team_refused", console=True)
     out = jordan.type("/pipeline @Nobody")
-    assert "I don't know “@Nobody” in this workspace." in out
-    assert count(rt, Opportunity) == 4
+    assert console_line("pipeline.unknown_member", "en", name='@Nobody') in out
+    assert count_rows(rt.session_factory, Opportunity) == 4
 
 
 def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
@@ -313,11 +274,11 @@ def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
 
     out = boss.type("/carnet digest")
     lines = out.splitlines()
-    assert lines[0] == "⏳ Je prépare le digest de votre équipe (2 commercial(aux))… il arrive dans un instant."
-    assert lines[1] == "📊 Digest de la semaine — 16 nov. 2026 → 22 nov. 2026"
-    assert "• Camille Martin : 0 · 0/— · 3 600 € · 0 € · —" in lines
+    assert lines[0] == console_line("digest.preparing", count='2')
+    assert lines[1] == console_line("digest.title", start='16 nov. 2026', end='22 nov. 2026')
+    assert console_line("digest.rep_line", name='Camille Martin', actions='0', visits='0', planned='—', pipeline='3 600 €', won='0 €', attainment='—') in lines
     # No Slack at the console: nothing is queued, not even the chart.
-    assert count(rt, OutboxMessage) == 0
+    assert count_rows(rt.session_factory, OutboxMessage) == 0
 
-    assert "Le digest est réservé aux managers" in camille.type("/carnet digest")
+    assert says(camille.type("/carnet digest"), "digest.refused", console=True)
     assert "Je prépare" not in camille.type("/carnet digest")

@@ -4,71 +4,28 @@ Monday 23 November 2026, 10:00 in Paris."""
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FixedClock
-from bot.console import ConsoleDoor
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.services.accounts import create_account
-from bot.services.members import Profile, get_or_create_workspace
+from bot.services.members import get_or_create_workspace
 from storage.models import Action, Plan
-from tests.conftest import TEST_NOW, make_settings
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tests.console.conftest import Terminal
+from tests.support.fixtures import TEST_NOW, Z, console_runtime
+from tests.support.messages import console_line, says, word
 
 
 @pytest.fixture
 def rt(database_url) -> Iterator[Runtime]:
-    runtime = build_runtime(
-        make_settings(database_url),
-        clock=FixedClock(TEST_NOW),
-        profiles=lambda _user: Profile(
-            display_name="Camille Martin", tz="Europe/Paris", locale="fr"
-        ),
-    )
-    with runtime.session_factory() as s, s.begin():
-        ws = get_or_create_workspace(s, "T1", now=TEST_NOW)
-        for name in ("Beta", "Gamma"):
-            create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
-    try:
+    with console_runtime(database_url) as runtime:
+        with runtime.session_factory() as s, s.begin():
+            ws = get_or_create_workspace(s, "T1", now=TEST_NOW)
+            for name in ("Beta", "Gamma"):
+                create_account(s, ws.id, name, owner_id=None, now=TEST_NOW)
         yield runtime
-    finally:
-        runtime.close()
-
-
-class Terminal:
-    def __init__(self, runtime: Runtime, user: str = "U1") -> None:
-        self.out = io.StringIO()
-        self.door = ConsoleDoor(
-            runtime.conversation, team_id="T1", user_id=user, out=self.out
-        )
-
-    def type(self, *lines: str) -> str:
-        start = len(self.out.getvalue())
-        feed = iter(lines)
-        for line in feed:
-            self.door.handle_line(line, feed)
-        return self.out.getvalue()[start:].replace("\u202f", " ").replace("\xa0", " ")
-
-    @staticmethod
-    def number_of(label: str, output: str, item: int = 0) -> str:
-        """The number typed to click ``label`` under the ``item``-th item (or among the choices)."""
-        rows = [line for line in output.splitlines() if re.search(r"\[\d+\] ", line)]
-        found = re.findall(
-            rf"\[(\d+)\] {re.escape(label)}(?:  |$)",
-            "\n".join(rows),
-            flags=re.MULTILINE,
-        )
-        assert len(found) > item, f"no choice {label!r} in:\n{output}"
-        return found[item]
 
 
 def plans(rt: Runtime) -> list[tuple]:
@@ -87,8 +44,8 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
         "• mardi 24 nov. à 10:00 — visite — Beta",
         "    [1] Fait  [2] +1 h  [3] Demain  [4] Déplacer  [5] Annuler",
     ]
-    out = camille.type(camille.number_of("+1 h", out))
-    assert "💤 visite chez Beta repoussé à mardi 24 nov. à 11:00" in out
+    out = camille.type(camille.number_of("+1 h", out, item=0))
+    assert console_line("plan.snoozed", action_type=word("action_type.visit"), account='Beta', when='mardi 24 nov. à 11:00') in out
     assert plans(rt) == [("visit", Z(2026, 11, 24, 10, 0), True, "planned")]
 
     out = camille.type("/relance Gamma jeudi")
@@ -104,20 +61,20 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
     ]
     # Reschedule the visit: a day in the past is refused and asked again; the hour is kept.
     out = camille.type(
-        camille.number_of("Déplacer", out), "2026-11-20", "14h30", "2026-11-27"
+        camille.number_of("Déplacer", out, item=0), "2026-11-20", "14h30", "2026-11-27"
     )
     assert "Nouveau jour [2026-11-24]: 2026-11-20" in out
     assert "Heure (facultative, ex. 14h30) (facultatif) [11:00]: 14h30" in out
-    assert "! new_date: Ce moment est passé." in out
+    assert f"! new_date: {console_line('form.error.past')}" in out
     assert "Nouveau jour [2026-11-24]: 2026-11-27" in out
-    assert "📅 visite chez Beta déplacé à vendredi 27 nov. à 14:30" in out
+    assert console_line("plan.rescheduled", action_type=word("action_type.visit"), account='Beta', when='vendredi 27 nov. à 14:30') in out
     assert plans(rt)[0] == ("visit", Z(2026, 11, 27, 13, 30), True, "planned")
 
     out = camille.type("/plan")
     out = camille.type(
         camille.number_of("Annuler", out, item=0)
     )  # the relance comes first now
-    assert "Annulé : relance chez Gamma (jeudi 26 nov.)." in out
+    assert console_line("plan.cancelled", action_type=word("action_type.follow_up"), account='Gamma', when='jeudi 26 nov.') in out
     assert [p[3] for p in plans(rt)] == ["planned", "cancelled"]
 
 
@@ -127,10 +84,10 @@ def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
         "/plan visite Beta jeudi 10h"
     )  # Thursday: only the Done button can complete it today
     # The form's defaults are the plan's: Enter keeps each one.
-    out = camille.type(camille.number_of("Fait", out), "", "", "", "", "", "", "")
+    out = camille.type(camille.number_of("Fait", out, item=0), "", "", "", "", "", "", "")
     assert "Type d'action [visite]: " in out and "Société [Beta]: " in out
-    assert "Noté : visite — Beta" in out
-    assert "Élément prévu marqué fait : visite chez Beta." in out
+    assert says(out, "log.saved", console=True, action_type=word("action_type.visit"), account="Beta")
+    assert console_line("plan.done_via_log", action_type=word("action_type.visit"), account='Beta') in out
     with rt.session_factory() as s:
         plan = s.scalars(select(Plan)).one()
         action = s.scalars(select(Action)).one()
@@ -145,14 +102,15 @@ def test_done_fills_the_log_form_and_marks_the_plan_done(rt):
 def test_far_ahead_asks_to_confirm_and_a_bad_line_stores_nothing(rt):
     camille = Terminal(rt)
     out = camille.type("/plan visite Beta hier")
-    assert "« hier » est passé" in out and "Rien n'a été enregistré." in out
+    assert says(out, "plan.error.past_when", console=True, word="hier") and console_line("error.nothing_stored") in out
     out = camille.type("/plan visite Beta 15/03/2028")
     assert (
-        "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in out
+        console_line("plan.ask_far", when='mercredi 15 mars 2028') in out
     )
     assert plans(rt) == []
-    out = camille.type(camille.number_of("Oui, le prévoir", out))
-    assert "Prévu : visite chez Beta, mercredi 15 mars 2028" in out
+    out = camille.type(camille.number_of("Oui, le prévoir", out, item=0))
+    assert says(out, "plan.created", console=True, action_type=word("action_type.visit"), account="Beta",
+                when="mercredi 15 mars 2028")
     assert plans(rt) == [("visit", Z(2028, 3, 15, 8, 0), False, "planned")]
     with rt.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Action)) == 0

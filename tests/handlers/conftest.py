@@ -1,7 +1,8 @@
-"""Helpers for the handler tests: read Slack messages back, seed accounts, snapshot the tables.
+"""Helpers for the handler tests: send slash commands, read Slack messages back, seed accounts and
+people, snapshot the tables.
 
-Everything goes through the served app (``slack``/``served`` fixtures of tests/conftest.py);
-these helpers only read what came back and what the database holds.
+Everything goes through the served app (``slack``/``served`` fixtures of tests/support/fixtures.py);
+these helpers only send what Slack sends, read what came back and what the database holds.
 """
 
 from __future__ import annotations
@@ -10,13 +11,36 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from bot.render.blocks import CHOICE_ACTION_PREFIX
 from bot.services.accounts import create_account
 from bot.services.members import get_or_create_workspace
-from bot.render.blocks import CHOICE_ACTION_PREFIX
+from storage.models import Member, Opportunity
+from tests.support.messages import flat
 
 STORED_TABLES = ("action", "account", "contact")
+# Who is who in the /opp, /pipeline and App Home tests (users.info of the fake tells Carnet their names).
+# The "preparing" acks of slow team-wide replies (their full answer follows through the response_url).
+PREPARING = ("pipeline.preparing", "team.preparing", "digest.preparing")
+PEOPLE = {"UBOSS": "boss", "U1": "alice", "U2": "bob", "U3": "carol", "UM1": "mia", "UM2": "max"}
+
+
+def ack(slack, command: str, text: str = "", *, user: str = "U1", **fields: Any) -> dict[str, Any]:
+    """Send the slash command ``command text`` as ``user``; returns the ack's body, which came in
+    Slack's 3 seconds and is shown to the member alone (ephemeral)."""
+    response = slack.command(command, text, user_id=user, **fields)
+    assert response.status_code == 200, response.text
+    assert response.elapsed.total_seconds() < 3
+    body = response.json()
+    assert body["response_type"] == "ephemeral"  # only the member sees the answer
+    return body
+
+
+def say(slack, text_: str = "", *, user: str = "U1", command: str = "/opp") -> tuple[dict[str, Any], str]:
+    """Send a slash command and return (ack body, everything it shows as flat text)."""
+    body = ack(slack, command, text_, user=user)
+    return body, flat(message_text(body))
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -50,10 +74,15 @@ def button(message: dict[str, Any], value_prefix: str) -> dict[str, Any]:
     return found[0]
 
 
-def snapshot(runtime) -> dict[str, list[tuple]]:
-    """Every row of the tables a /log may write to (compare before/after)."""
+def table(runtime, name: str) -> list[tuple]:
+    """Every row of the table ``name``, in id order."""
     with runtime.engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in STORED_TABLES}
+        return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY id"))]
+
+
+def snapshot(runtime, tables: tuple[str, ...] = STORED_TABLES) -> dict[str, list[tuple]]:
+    """Every row of ``tables`` (by default those a /log may write to), to compare before/after."""
+    return {name: table(runtime, name) for name in tables}
 
 
 def rows(runtime, table: str) -> list[dict[str, Any]]:
@@ -65,6 +94,48 @@ def add_account(runtime, name: str, team_id: str = "T1") -> int:
     with runtime.session_factory() as session, session.begin():
         workspace = get_or_create_workspace(session, team_id, now=runtime.clock.now())
         return create_account(session, workspace.id, name, owner_id=None, now=runtime.clock.now()).id
+
+
+def register_people(fake_slack, slack) -> None:
+    """Give the fake Slack the users' profiles (PEOPLE); UBOSS speaks first, so it is the workspace admin."""
+    for user_id, name in PEOPLE.items():
+        fake_slack.add_user(user_id, name=name, tz="Europe/Paris", locale="fr-FR")
+    response = slack.command("/carnet", "help", user_id="UBOSS")
+    assert response.status_code == 200
+
+
+def set_member(runtime, user_id: str, **values: Any) -> None:
+    """Test set-up only: change a member row (role, manager) as an admin tool would."""
+    with runtime.session_factory() as session, session.begin():
+        member = session.scalar(select(Member).where(Member.slack_user_id == user_id))
+        assert member is not None, f"{user_id} never used Carnet"
+        for name, value in values.items():
+            if name == "manager":
+                value = session.scalar(select(Member.id).where(Member.slack_user_id == value))
+                name = "manager_id"
+            setattr(member, name, value)
+
+
+def deals(runtime, **where: Any) -> list[Opportunity]:
+    """The opportunities (matching ``where``: column = value), in id order."""
+    with runtime.session_factory() as session:
+        stmt = select(Opportunity).order_by(Opportunity.id)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(Opportunity, name) == value)
+        found = list(session.scalars(stmt))
+        session.expunge_all()
+        return found
+
+
+@pytest.fixture
+def people(fake_slack, slack) -> None:
+    register_people(fake_slack, slack)
+
+
+@pytest.fixture
+def gamma(runtime) -> int:
+    """The account Gamma, known to the workspace T1."""
+    return add_account(runtime, "Gamma")
 
 
 class Clicks:

@@ -11,19 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from storage.models import Member, Objective
-from tests.handlers.conftest import message_text, rows
-from tests.handlers.test_opp_http import flat, say, set_member
+from tests.handlers.conftest import PREPARING, message_text, rows, say, set_member, table
+from tests.support.messages import flat, says, sentence, word
 
 PEOPLE = {"UBOSS": "boss", "U2": "bob", "U3": "alice", "U4": "carol", "U5": "dan"}
 TEAM_SETUP = "team <@U2|bob> role manager manager <@U3|alice> period quarter tz America/New_York locale en"
-
-
-def table(runtime, name: str) -> list[tuple]:
-    with runtime.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY id"))]
 
 
 def member(runtime, user_id: str) -> dict[str, Any]:
@@ -70,8 +65,9 @@ def test_the_first_member_of_a_workspace_is_its_admin(runtime, people):
 def test_an_admin_sets_up_a_member_in_one_command(runtime, slack, people):
     _body, shown = say(slack, TEAM_SETUP, user="UBOSS", command="/carnet")
 
-    assert "Équipe mise à jour." in shown
-    assert "• *bob* (U2) — manager, manager : alice, en, America/New_York, période : trimestre" in shown
+    assert says(shown, "team.saved")
+    assert says(shown, "team.line", name="bob", user="U2", role=word("team.role.manager"), manager="alice", locale="en",
+                tz="America/New_York", period=word("team.period.quarter"))
     bob, alice = member(runtime, "U2"), member(runtime, "U3")
     assert (bob["role"], bob["manager_id"], bob["period"], bob["tz"], bob["locale"]) == (
         "manager", alice["id"], "quarter", "America/New_York", "en"
@@ -83,19 +79,19 @@ def test_a_rep_cannot_set_up_the_team(runtime, slack, people):
     before = table(runtime, "member")
     _body, shown = say(slack, TEAM_SETUP, user="U4", command="/carnet")
 
-    assert "La mise en place de l'équipe est réservée aux admins" in shown
+    assert says(shown, "team.admins_only")
     assert table(runtime, "member") == before
 
 
 BAD_SETTINGS = [
-    ("team <@U2|bob> manager <@U9|nobody>", "Le manager U9 n'est ni dans le fichier ni dans Carnet."),
-    ("team <@U2|bob> tz Mars/Olympus", "« Mars/Olympus » n'est pas un fuseau horaire (ex. Europe/Paris)."),
-    ("team <@U2|bob> period fortnight", "« fortnight » n'est pas une période (week, month, quarter)."),
-    ("team <@U2|bob> role chief", "« chief » n'est pas un rôle (rep, manager, admin)."),
-    ("team <@U2|bob> locale de", "« de » n'est pas une langue (fr, en)."),
-    ("team <@U2|bob> manager <@U2|bob>", "U2 ne peut pas être son propre manager."),
-    ("team <@U2|bob> colour blue", "Je ne connais pas le réglage « colour » (role, manager, period, tz, locale)."),
-    ("team <@U2|bob> period week tz Mars/Olympus", "« Mars/Olympus » n'est pas un fuseau horaire"),  # the good half waits too
+    ("team <@U2|bob> manager <@U9|nobody>", ("team.error.unknown_manager", "U9")),
+    ("team <@U2|bob> tz Mars/Olympus", ("team.error.bad_tz", "Mars/Olympus")),
+    ("team <@U2|bob> period fortnight", ("team.error.bad_period", "fortnight")),
+    ("team <@U2|bob> role chief", ("team.error.bad_role", "chief")),
+    ("team <@U2|bob> locale de", ("team.error.bad_locale", "de")),
+    ("team <@U2|bob> manager <@U2|bob>", ("team.error.own_manager", "U2")),
+    ("team <@U2|bob> colour blue", ("team.error.unknown_field", "colour")),
+    ("team <@U2|bob> period week tz Mars/Olympus", ("team.error.bad_tz", "Mars/Olympus")),  # the good half waits too
 ]
 
 
@@ -104,19 +100,20 @@ def test_a_bad_setting_gets_a_clear_answer_and_changes_nothing(runtime, slack, p
     for words, answer in BAD_SETTINGS:
         _body, shown = say(slack, words, user="UBOSS", command="/carnet")
 
-        assert answer in shown, words
-        assert "Équipe mise à jour." not in shown
+        key, value = answer
+        assert says(shown, key, value=value), words
+        assert not says(shown, "team.saved")
         assert table(runtime, "member") == before, words
 
 
 def test_a_manager_cycle_from_slack_is_refused(runtime, slack, people):
-    assert "Équipe mise à jour." in say(slack, "team <@U3|alice> role manager manager <@U2|bob>",
-                                        user="UBOSS", command="/carnet")[1]
+    assert says(say(slack, "team <@U3|alice> role manager manager <@U2|bob>", user="UBOSS", command="/carnet")[1],
+                "team.saved")
     before = table(runtime, "member")
 
     _body, shown = say(slack, "team <@U2|bob> role manager manager <@U3|alice>", user="UBOSS", command="/carnet")
 
-    assert "Les managers tourneraient en rond" in shown and "Équipe mise à jour." not in shown
+    assert says(shown, "team.error.manager_cycle") and not says(shown, "team.saved")
     assert table(runtime, "member") == before
 
 
@@ -134,9 +131,9 @@ def test_a_manager_cycle_from_slack_is_refused(runtime, slack, people):
 def test_a_manager_sets_a_reps_objective_for_the_reps_own_period(runtime, slack, team, user, name, period, start, end):
     _body, shown = say(slack, f"goals <@{user}|{name}> revenue 50k", user="U3", command="/carnet")
 
-    assert "Objectif enregistré." in shown
-    assert f"*Objectifs — {name}* ({start.day} " in shown
-    assert "• chiffre d'affaires gagné : 50 000 €" in shown
+    assert says(shown, "goals.saved")
+    assert says(shown, "goals.title", name=name, start=re.compile(f"{start.day} .*"))
+    assert says(shown, "goals.line", metric=word("goals.metric.revenue"), value="50 000 €")
     assert objectives(runtime) == [(user, False, "revenue", period, start, end, Decimal("50000.00"))]
 
 
@@ -149,9 +146,9 @@ def test_setting_an_objective_again_replaces_it(runtime, slack, team):
 def test_a_manager_sets_the_teams_objective_for_their_own_period(runtime, slack, team):
     _body, shown = say(slack, "goals team visits 120", user="U3", command="/carnet")
 
-    assert "Objectif enregistré." in shown
-    assert "*Objectifs d'équipe — équipe de alice* (1 nov. 2026 → 30 nov. 2026)" in shown
-    assert "• visites : 120" in shown
+    assert says(shown, "goals.saved")
+    assert says(shown, "goals.team_title", name="alice", start="1 nov. 2026", end="30 nov. 2026")
+    assert says(shown, "goals.line", metric=word("goals.metric.visits"), value=120)
     assert objectives(runtime) == [("U3", True, "visits", "month", date(2026, 11, 1), date(2026, 11, 30), Decimal(120))]
 
 
@@ -159,36 +156,36 @@ def test_a_negative_objective_is_refused_and_nothing_is_stored(runtime, slack, t
     for words in ("goals <@U2|bob> revenue -5k", "goals <@U2|bob> visits -3", "goals team won -1"):
         _body, shown = say(slack, words, user="U3", command="/carnet")
 
-        assert "Un objectif ne peut pas être négatif." in shown, words
-        assert "Rien n'a été enregistré." in shown
-        assert "Objectif enregistré." not in shown
+        assert says(shown, "goals.error.negative"), words
+        assert says(shown, "error.nothing_stored")
+        assert not says(shown, "goals.saved")
         assert table(runtime, "objective") == []
 
 
 def test_a_rep_cannot_set_objectives(runtime, slack, team):
     for words, answer in (
-        ("goals <@U5|dan> revenue 10k", "Seuls le manager de dan ou un admin peuvent fixer les objectifs de dan."),
-        ("goals <@U4|carol> revenue 1", "Seuls le manager de carol ou un admin peuvent fixer les objectifs de carol."),
-        ("goals team visits 10", "Les objectifs d'équipe sont fixés par les managers."),
+        ("goals <@U5|dan> revenue 10k", sentence("goals.set_refused", name="dan")),
+        ("goals <@U4|carol> revenue 1", sentence("goals.set_refused", name="carol")),
+        ("goals team visits 10", sentence("goals.team_refused")),
     ):
         _body, shown = say(slack, words, user="U4", command="/carnet")
 
-        assert answer in shown, words
+        assert answer.search(shown), words
         assert table(runtime, "objective") == []
 
 
 def test_a_manager_cannot_set_another_managers_reps_objective(runtime, slack, team):
     set_member(runtime, "UBOSS", role="manager")  # not bob's manager, and no longer admin
     _body, shown = say(slack, "goals <@U2|bob> revenue 10k", user="UBOSS", command="/carnet")
-    assert "Seuls le manager de bob ou un admin peuvent fixer les objectifs de bob." in shown
+    assert says(shown, "goals.set_refused", name="bob")
     assert table(runtime, "objective") == []
 
 
 def test_a_rep_sees_their_own_objectives(runtime, slack, team):
     say(slack, "goals <@U4|carol> revenue 50k", user="U3", command="/carnet")
     _body, shown = say(slack, "goals", user="U4", command="/carnet")
-    assert "*Objectifs — carol* (1 nov. 2026 → 30 nov. 2026)" in shown
-    assert "• chiffre d'affaires gagné : 50 000 €" in shown
+    assert says(shown, "goals.title", name="carol", start="1 nov. 2026", end="30 nov. 2026")
+    assert says(shown, "goals.line", metric=word("goals.metric.revenue"), value="50 000 €")
 
 
 # --------------------------------------------------------------------------- /carnet digest
@@ -197,8 +194,8 @@ def test_a_rep_sees_their_own_objectives(runtime, slack, team):
 def test_a_rep_asking_for_the_team_digest_is_refused(runtime, slack, team):
     _body, shown = say(slack, "digest", user="U4", command="/carnet")
 
-    assert "Le digest est réservé aux managers" in shown
-    assert "Digest de la semaine" not in shown and not re.search(r"\d[\d ]* €", shown)
+    assert says(shown, "digest.refused")
+    assert not says(shown, "digest.title") and not re.search(r"\d[\d ]* €", shown)
 
 
 def test_a_manager_previews_their_digest_after_the_ack_with_its_chart_in_their_dm(runtime, slack, team, fake_slack):
@@ -207,15 +204,16 @@ def test_a_manager_previews_their_digest_after_the_ack_with_its_chart_in_their_d
     response = slack.command("/carnet", "digest", user_id="U3", response_url=fake_slack.response_url("digest"), trigger_id="T-DIGEST")
     assert response.status_code == 200
     ack = flat(message_text(response.json()))
-    assert "Je prépare le digest de votre équipe (3 commercial(aux))" in ack
-    assert "Digest de la semaine" not in ack
+    assert says(ack, "digest.preparing", count=3)
+    assert not says(ack, "digest.title")
 
     fake_slack.wait_for("response_url")
     [answer] = fake_slack.responses("digest")
     shown = flat(message_text(answer))
-    assert "Digest de la semaine* — 16 nov. 2026 → 22 nov. 2026" in shown
+    assert says(shown, "digest.title", start="16 nov. 2026", end="22 nov. 2026")
     for name in ("bob", "carol", "dan"):
-        assert f"• *{name}* : 0 · 0/— · 0 € · 0 € · —" in shown
+        assert says(shown, "digest.rep_line", name=name, actions=0, visits=0, planned="—", pipeline="0 €", won="0 €",
+                    attainment="—")
     assert "boss" not in shown  # not in alice's team
     fake_slack.wait_for("files.completeUploadExternal")
     [chart] = fake_slack.uploads(completed_only=True)
@@ -225,7 +223,7 @@ def test_a_manager_previews_their_digest_after_the_ack_with_its_chart_in_their_d
 
     # Slack retries the same command: the ack is replayed, nothing is built or sent again.
     retry = slack.command("/carnet", "digest", user_id="U3", response_url=fake_slack.response_url("digest"), trigger_id="T-DIGEST", retry_num=1)
-    assert "Je prépare le digest" in flat(message_text(retry.json()))
+    assert says(flat(message_text(retry.json())), "digest.preparing")
     time.sleep(0.5)
     assert len(fake_slack.responses("digest")) == 1
     assert len(fake_slack.uploads()) == 1
@@ -235,7 +233,7 @@ def test_no_digest_to_prepare_for_a_rep_or_a_manager_without_a_team(runtime, sla
     set_member(runtime, "U3", role="manager")  # alice manages nobody yet
     for user in ("U3", "U4"):
         response = slack.command("/carnet", "digest", user_id=user, response_url=fake_slack.response_url(user))
-        assert "Je prépare" not in flat(message_text(response.json()))
+        assert not any(says(flat(message_text(response.json())), key) for key in PREPARING)
     time.sleep(0.3)
     assert fake_slack.responses() == [] and fake_slack.uploads() == []
     assert [r for r in rows(runtime, "outbox") if r["kind"] == "file"] == []
@@ -250,5 +248,5 @@ def test_the_objective_lands_in_the_reps_period_in_the_reps_time_zone(runtime, s
     clock.set(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
     _body, shown = say(slack, "goals <@U2|bob> revenue 50k", user="U3", command="/carnet")
 
-    assert "*Objectifs — bob* (1 nov. 2026 → 30 nov. 2026)" in shown
+    assert says(shown, "goals.title", name="bob", start="1 nov. 2026", end="30 nov. 2026")
     assert objectives(runtime) == [("U2", False, "revenue", "month", date(2026, 11, 1), date(2026, 11, 30), Decimal("50000.00"))]

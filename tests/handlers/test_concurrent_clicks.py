@@ -17,13 +17,14 @@ import httpx
 import pytest
 
 from bot.runtime import Runtime
-from tests.conftest import SIGNING_SECRET, carnet_runtime
+from tests.support.fixtures import SIGNING_SECRET, carnet_runtime
 from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
+from tests.support.messages import says, sentence, word
 from tests.support.slack_requests import SlackClient
 
-CONFIRMED = "Noté : visite"
+CONFIRMED = sentence("log.saved", action_type=word("action_type.visit"))
 _TLS = ssl.create_default_context()
-LOST = ("Ce choix vient d'être traité par un autre clic", "Ce choix a expiré")
+LOST = (sentence("choice.already_done"), sentence("choice.expired"))
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def click_at_once(served, fake_slack, btn: dict[str, Any], count: int, prefix: s
 def confirmation_at(fake_slack, name: str, timeout: float = 30.0) -> str:
     """The text answered at response_url ``name``, once it holds a confirmation (polled)."""
     deadline = time.monotonic() + timeout
-    while not any("Noté" in message_text(a) for a in fake_slack.responses(name)):
+    while not any(says(message_text(a), "log.saved") for a in fake_slack.responses(name)):
         assert time.monotonic() < deadline, f"no confirmation at {name}: {fake_slack.responses(name)}"
         time.sleep(0.02)
     return "\n".join(message_text(a) for a in fake_slack.responses(name))
@@ -93,7 +94,7 @@ def ask_about_gama(slack) -> dict[str, Any]:
 
 
 def confirmations(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [a for a in answers if CONFIRMED in message_text(a)]
+    return [a for a in answers if CONFIRMED.search(message_text(a))]
 
 
 def assert_one_did_the_work(answers: list[dict[str, Any]]) -> None:
@@ -102,8 +103,8 @@ def assert_one_did_the_work(answers: list[dict[str, Any]]) -> None:
     for answer in answers:
         if answer is not confirmed:
             text = message_text(answer)
-            assert any(sentence in text for sentence in LOST), text
-            assert CONFIRMED not in text
+            assert any(lost.search(text) for lost in LOST), text
+            assert not CONFIRMED.search(text)
 
 
 @pytest.mark.parametrize("count", [2, 10])
@@ -151,9 +152,9 @@ def test_cancel_and_create_clicked_at_once_do_one_of_the_two(runtime, served, sl
     at_once(served, 6, send)
     fake_slack.wait_for("response_url", count=before_answers + 6, timeout=30)
     texts = [message_text(fake_slack.responses(f"mixed{i}")[0]) for i in range(6)]
-    done = [t for t in texts if CONFIRMED in t or "Annulé — rien n'a été noté." in t]
+    done = [t for t in texts if CONFIRMED.search(t) or says(t, "log.cancelled")]
     assert len(done) == 1, texts
-    if CONFIRMED in done[0]:
+    if CONFIRMED.search(done[0]):
         assert len(rows(runtime, "action")) == 1
     else:
         assert snapshot(runtime) == before
@@ -165,11 +166,11 @@ def test_a_plan_choice_clicked_at_once_plans_once(runtime, served, slack, fake_s
     assert response.status_code == 200
     body = response.json()
     answers = click_at_once(served, fake_slack, button(body, "plan.create_account:"), 10, "plan")
-    planned = [a for a in answers if "Prévu : visite chez *Gama*" in message_text(a)]
+    planned = [a for a in answers if says(message_text(a), "plan.created", action_type=word("action_type.visit"), account="Gama")]
     assert len(planned) == 1, [message_text(a) for a in answers]
     for answer in answers:
         if answer is not planned[0]:
-            assert any(sentence in message_text(answer) for sentence in LOST), message_text(answer)
+            assert any(lost.search(message_text(answer)) for lost in LOST), message_text(answer)
     [plan] = rows(runtime, "plan")
     assert (plan["action_type"], plan["source"]) == ("visit", "manual")
     assert sorted(a["name"] for a in rows(runtime, "account")) == ["Gama", "Gamma"]
@@ -190,11 +191,11 @@ def test_ten_proposals_at_once_at_one_account_plan_one_relance(runtime, served, 
     for i, response in enumerate(responses):
         assert response.status_code == 200
         text = message_text(response.json()) if response.content else ""
-        if "Noté" not in text:  # answered after the ack, through the response_url
+        if not says(text, "log.saved"):  # answered after the ack, through the response_url
             text = confirmation_at(fake_slack, f"log{i}")
         texts.append(text)
-    assert all("Noté : visite — *Gamma*" in t for t in texts), texts
-    assert sum("J'ai prévu une relance chez *Gamma*" in t for t in texts) == 1, texts
+    assert all(says(t, "log.saved", action_type=word("action_type.visit"), account="Gamma") for t in texts), texts
+    assert sum(says(t, "plan.auto_relance", account="Gamma") for t in texts) == 1, texts
     assert len(rows(runtime, "action")) == 10
     [relance] = rows(runtime, "plan")
     assert (relance["action_type"], relance["status"], relance["source"]) == ("follow_up", "planned", "auto_relance")
@@ -208,8 +209,8 @@ def test_ten_wins_at_once_close_the_deal_once(runtime, served, slack, fake_slack
         return client.command("/opp", "Gamma won", response_url=fake_slack.response_url(f"won{i}"))
 
     texts = [message_text(r.json()) for r in at_once(served, 10, send)]
-    assert sum("Bravo" in t for t in texts) == 1, texts
-    assert sum("déjà gagnée" in t for t in texts) == 9, texts
+    assert sum(says(t, "opp.won", account="Gamma") for t in texts) == 1, texts
+    assert sum(says(t, "opp.already_won", account="Gamma") for t in texts) == 9, texts
     changes = [c["to_stage"] for c in rows(runtime, "opportunity_stage_change")]
     assert changes.count("won") == 1, changes
 
@@ -222,8 +223,8 @@ def test_one_stage_change_sent_ten_times_at_once_is_one_history_row(runtime, ser
         return client.command("/opp", "Gamma negotiation", response_url=fake_slack.response_url(f"stage{i}"))
 
     texts = [message_text(r.json()) for r in at_once(served, 10, send)]
-    assert sum("mise à jour" in t for t in texts) == 1, texts
-    assert sum("Rien n'a changé" in t for t in texts) == 9, texts
+    assert sum(says(t, "opp.updated", account="Gamma") for t in texts) == 1, texts
+    assert sum(says(t, "opp.unchanged", account="Gamma") for t in texts) == 9, texts
     changes = [(c["from_stage"], c["to_stage"]) for c in rows(runtime, "opportunity_stage_change")]
     assert changes == [(None, "proposal"), ("proposal", "negotiation")]
 
@@ -237,8 +238,8 @@ def test_undo_clicked_at_once_removes_the_action_once_and_says_so_once(runtime, 
     assert len(rows(runtime, "action")) == 1
     answers = click_at_once(served, fake_slack, undo, count, "undo")
     texts = [message_text(a) for a in answers]
-    assert sum("Annulé — l'action visite chez *Gamma*" in t for t in texts) == 1, texts
-    assert sum("Cette action a déjà été supprimée." in t for t in texts) == count - 1, texts
+    assert sum(says(t, "log.undone", action_type=word("action_type.visit"), account="Gamma") for t in texts) == 1, texts
+    assert sum(says(t, "log.already_undone") for t in texts) == count - 1, texts
     assert rows(runtime, "action") == []
 
 
@@ -250,7 +251,7 @@ def test_ten_logs_at_once_naming_a_new_contact_store_ten_actions_and_one_contact
         return client.command("/log", "visite Gamma avec Mme Roux (acheteur)", response_url=fake_slack.response_url(f"c{i}"))
 
     texts = [message_text(r.json()) for r in at_once(served, 10, send)]
-    assert all("Noté : visite — *Gamma*" in t for t in texts), texts
+    assert all(says(t, "log.saved", action_type=word("action_type.visit"), account="Gamma") for t in texts), texts
     assert len(rows(runtime, "action")) == 10
     [contact] = rows(runtime, "contact")
     assert {a["contact_id"] for a in rows(runtime, "action")} == {contact["id"]}

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import select
 
 from storage.models import OutboxMessage
-from tests.handlers.conftest import add_account, message_text
-from tests.handlers.test_opp_http import deals, flat, register_people, say
+from tests.handlers.conftest import add_account, deals, message_text, say
+from tests.support.messages import flat, says, word
 from tests.support.slack_requests import app_home_opened_event, modal_view
-
-
-@pytest.fixture
-def people(fake_slack, slack) -> None:
-    register_people(fake_slack, slack)
 
 
 def publishes(fake_slack, user_id: str) -> list:
@@ -43,11 +37,11 @@ def test_opening_the_home_tab_publishes_my_deals_once_even_when_slack_retries(ru
     view = published.params["view"]
     assert view["type"] == "home"
     shown = flat(message_text(view))
-    assert "Carnet — alice" in shown
-    assert "Mes affaires en cours par étape" in shown
-    assert "• *proposition* : 1 affaire(s) · 12 000 € · pondéré 3 600 €" in shown
-    assert "pipeline pondéré 3 600 €" in shown and "1 action(s) notée(s)" in shown
-    assert "visite — Gamma" in shown  # today's activity
+    assert says(shown, "home.title", name="alice")
+    assert says(shown, "home.deals")
+    assert says(shown, "pipeline.stage_line", stage=word("stage.proposal"), deals=1, amount="12 000 €", weighted="3 600 €")
+    assert says(shown, "home.progress", weighted="3 600 €", actions=1)
+    assert f"{word('action_type.visit')} — Gamma" in shown  # today's activity
     assert "Omega" not in shown and "99 000" not in shown  # bob's deal
     values = [e["value"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert values == ["log.open_form", "opp.open_form"]
@@ -61,7 +55,7 @@ def test_opening_the_home_tab_publishes_my_deals_once_even_when_slack_retries(ru
     time.sleep(0.2)
     assert len(publishes(fake_slack, "U1")) == 1
     assert len(publishes(fake_slack, "U2")) == 1
-    assert "Carnet — bob" in flat(message_text(publishes(fake_slack, "U2")[0].params["view"]))
+    assert says(flat(message_text(publishes(fake_slack, "U2")[0].params["view"])), "home.title", name="bob")
     assert "99 000 €" in flat(message_text(publishes(fake_slack, "U2")[0].params["view"]))
     assert [p["destination"]["user"] for p in home_outbox(runtime)] == ["U1", "U2"]
 

@@ -11,7 +11,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.messages import translate
 from tests.handlers.conftest import add_account, button, buttons, message_text, rows, snapshot
+from tests.support.messages import says, word
 
 
 def ask_about_gama(slack, **kwargs) -> dict:
@@ -29,9 +31,9 @@ def gamma(runtime) -> int:
 def test_unknown_account_offers_the_nearest_and_stores_nothing(runtime, slack, gamma):
     before = snapshot(runtime)
     body = ask_about_gama(slack)
-    assert "Pas de société « Gama ». Vouliez-vous dire l'une de celles-ci ?" in message_text(body)
+    assert says(message_text(body), "ask.account", typed="Gama")
     labels = [b["text"]["text"] for b in buttons(body)]
-    assert labels == ["Gamma", "Créer « Gama »", "Annuler"]
+    assert labels == ["Gamma", translate("fr", "choice.create_account", name="Gama"), translate("fr", "choice.cancel")]
     pick, create, cancel = buttons(body)
     assert pick["value"].startswith("log.pick_account:") and pick["value"].endswith(f":{gamma}")
     assert create["style"] == "primary" and cancel["style"] == "danger"
@@ -44,7 +46,8 @@ def test_pick_the_suggestion_stores_the_whole_line(runtime, slack, gamma, clicks
     answer = clicks.click(button(body, "log.pick_account:"))
     assert answer["replace_original"] is True  # the question is replaced by the confirmation
     text = message_text(answer)
-    assert "Noté : visite — *Gamma*" in text and "22 nov. 2026" in text and "Mme Roux (acheteur)" in text
+    assert says(text, "log.saved", action_type=word("action_type.visit"), account="Gamma")
+    assert "22 nov. 2026" in text and "Mme Roux (acheteur)" in text
     assert button(answer, "log.undo:")
 
     [action] = rows(runtime, "action")
@@ -60,7 +63,8 @@ def test_create_makes_the_typed_account(runtime, slack, gamma, clicks):
     body = ask_about_gama(slack)
     answer = clicks.click(button(body, "log.create_account:"))
     text = message_text(answer)
-    assert "Noté : visite — *Gama*" in text and "Nouvelle société créée : *Gama*" in text
+    assert says(text, "log.saved", action_type=word("action_type.visit"), account="Gama")
+    assert says(text, "log.saved_new_account", account="Gama")
     accounts = {a["name"]: a for a in rows(runtime, "account")}
     assert set(accounts) == {"Alpha Industries", "Gamma", "Gama"}
     assert accounts["Gama"]["status"] == "prospect"
@@ -75,7 +79,7 @@ def test_cancel_stores_nothing(runtime, slack, gamma, clicks):
     body = ask_about_gama(slack)
     answer = clicks.click(button(body, "log.cancel:"))
     assert answer["replace_original"] is True
-    assert "Annulé — rien n'a été noté." in message_text(answer)
+    assert says(message_text(answer), "log.cancelled")
     assert buttons(answer) == []
     assert snapshot(runtime) == before
 
@@ -86,7 +90,7 @@ def test_a_consumed_choice_has_expired(runtime, slack, gamma, clicks):
         clicks.click(button(body, f"log.{first}:"))
         after_first = snapshot(runtime)
         answer = clicks.click(button(body, f"log.{second}:"))
-        assert "Ce choix a expiré — retapez la commande." in message_text(answer), (first, second)
+        assert says(message_text(answer), "choice.expired"), (first, second)
         assert snapshot(runtime) == after_first, (first, second)
 
 
@@ -95,7 +99,7 @@ def test_a_question_expires_after_an_hour(runtime, slack, gamma, clicks):
     body = ask_about_gama(slack)
     runtime.clock.advance(timedelta(hours=1, minutes=1))
     answer = clicks.click(button(body, "log.pick_account:"))
-    assert "Ce choix a expiré" in message_text(answer)
+    assert says(message_text(answer), "choice.expired")
     assert snapshot(runtime) == before
 
 
@@ -103,7 +107,7 @@ def test_another_users_click_is_refused_and_the_owner_can_still_choose(runtime, 
     before = snapshot(runtime)
     body = ask_about_gama(slack, user_id="U1")
     refused = clicks.click(button(body, "log.pick_account:"), user_id="U2", user_name="bob")
-    assert "Ce bouton appartient à quelqu'un d'autre." in message_text(refused)
+    assert says(message_text(refused), "choice.not_yours")
     assert refused.get("replace_original") is not True  # the owner's question stays
     assert snapshot(runtime) == before
 
@@ -118,8 +122,8 @@ def test_forged_choice_values_are_answered_and_store_nothing(runtime, slack, gam
     for value in ("log.pick_account:abc:1", f"log.pick_account:{pending}:999999", "nope.x:1", "log.undo:zz", "log.fly:1"):
         answer = clicks.click({"action_id": "carnet.choice.0", "value": value})
         text = message_text(answer)
-        assert "Un problème est survenu" not in text
-        assert "expiré" in text or "Je ne comprends pas ce choix" in text, (value, text)
+        assert not says(text, "error.internal")
+        assert says(text, "choice.expired") or says(text, "choice.unknown"), (value, text)
     assert snapshot(runtime) == before
 
 
@@ -130,7 +134,7 @@ def log_gamma(slack) -> dict:
     response = slack.command("/log", "visite Gamma proposition")
     assert response.status_code == 200
     body = response.json()
-    assert "Noté : visite — *Gamma*" in message_text(body)
+    assert says(message_text(body), "log.saved", action_type=word("action_type.visit"), account="Gamma")
     return body
 
 
@@ -143,11 +147,11 @@ def test_undo_within_ten_minutes_removes_the_action(runtime, slack, gamma, click
     runtime.clock.advance(timedelta(minutes=9, seconds=59))
     answer = clicks.click(undo)
     assert answer["replace_original"] is True
-    assert "Annulé — l'action visite chez *Gamma* a été supprimée." in message_text(answer)
+    assert says(message_text(answer), "log.undone", action_type=word("action_type.visit"), account="Gamma")
     assert rows(runtime, "action") == []
 
     again = clicks.click(undo)
-    assert "Cette action a déjà été supprimée." in message_text(again)
+    assert says(message_text(again), "log.already_undone")
 
 
 def test_undo_after_ten_minutes_is_refused_and_the_action_remains(runtime, slack, gamma, clicks):
@@ -155,7 +159,7 @@ def test_undo_after_ten_minutes_is_refused_and_the_action_remains(runtime, slack
     before = snapshot(runtime)
     runtime.clock.advance(timedelta(minutes=11))
     answer = clicks.click(button(body, "log.undo:"))
-    assert "Trop tard pour annuler : les 10 minutes sont passées." in message_text(answer)
+    assert says(message_text(answer), "log.undo_expired")
     assert answer.get("replace_original") is not True  # the confirmation stays in place
     assert snapshot(runtime) == before
 
@@ -164,7 +168,7 @@ def test_undo_by_another_user_is_refused(runtime, slack, gamma, clicks):
     body = log_gamma(slack)
     before = snapshot(runtime)
     answer = clicks.click(button(body, "log.undo:"), user_id="U2", user_name="bob")
-    assert "Ce bouton appartient à quelqu'un d'autre." in message_text(answer)
+    assert says(message_text(answer), "choice.not_yours")
     assert snapshot(runtime) == before
 
 
@@ -173,7 +177,7 @@ def test_a_repeated_click_is_done_once(runtime, slack, fake_slack, gamma, clicks
     body = ask_about_gama(slack)
     pick = button(body, "log.pick_account:")
     first = clicks.click(pick, trigger_id="9.9.same")
-    assert "Noté" in message_text(first)
+    assert says(message_text(first), "log.saved", account="Gamma")
     response = slack.action(
         action_id=pick["action_id"], block_id="carnet.choices", value=pick["value"], trigger_id="9.9.same",
         response_url=fake_slack.response_url("again"), retry_num=1,

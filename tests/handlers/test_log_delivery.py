@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 from tests.handlers.conftest import add_account, button, message_text, rows
+from tests.support.messages import says, word
 
 
 def test_response_url_failing_once_delivers_exactly_one_message(runtime, slack, fake_slack):
@@ -38,7 +39,7 @@ def test_response_url_failing_once_delivers_exactly_one_message(runtime, slack, 
     time.sleep(0.3)  # give a duplicate every chance to show up
     assert [c.status for c in fake_slack.calls("response_url")] == [500, 200]
     [answer] = fake_slack.responses("flaky")
-    assert "Noté : visite — *Gamma*" in message_text(answer)
+    assert says(message_text(answer), "log.saved", action_type=word("action_type.visit"), account="Gamma")
     [row] = rows(runtime, "outbox")
     assert row["status"] == "sent"
 

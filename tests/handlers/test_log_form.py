@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 
-from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
+from tests.handlers.conftest import button, message_text, rows, snapshot
+from tests.support.messages import says, word
 from tests.support.slack_requests import date_value, external_select_value, select_value, text_value
 
 METADATA = json.dumps({"channel": "C42"})
@@ -35,11 +35,6 @@ def submit(slack, **overrides):
     return slack.submit(callback_id="log.form", values=values(**overrides), private_metadata=METADATA)
 
 
-@pytest.fixture
-def gamma(runtime) -> int:
-    return add_account(runtime, "Gamma")
-
-
 def test_valid_form_closes_and_confirms_in_the_channel(runtime, slack, fake_slack, gamma):
     response = submit(slack)
     assert response.status_code == 200
@@ -49,7 +44,8 @@ def test_valid_form_closes_and_confirms_in_the_channel(runtime, slack, fake_slac
     assert (post.params["channel"], post.params["user"]) == ("C42", "U1")
     assert post.token == "xoxb-test-token"
     text = message_text(post.params)
-    assert "Noté : visite — *Gamma*" in text and "20 nov. 2026" in text and "prix validé" in text
+    assert says(text, "log.saved", action_type=word("action_type.visit"), account="Gamma")
+    assert "20 nov. 2026" in text and "prix validé" in text
     assert button(post.params, "log.undo:")
 
     [action] = rows(runtime, "action")
@@ -63,7 +59,7 @@ def test_form_without_metadata_confirms_by_direct_message(runtime, slack, fake_s
     assert response.status_code == 200 and response.content == b""
     [post] = fake_slack.wait_for("chat.postMessage")
     assert post.params["channel"] == "U1"
-    assert "Noté" in message_text(post.params)
+    assert says(message_text(post.params), "log.saved", account="Gamma")
 
 
 def test_the_type_ahead_pick_of_a_known_account(runtime, slack, fake_slack, gamma):
@@ -79,7 +75,7 @@ def test_the_create_option_creates_the_account(runtime, slack, fake_slack, gamma
     response = submit(slack, account=external_select_value("new:Gama", "➕ Créer « Gama »"))
     assert response.status_code == 200 and response.content == b""
     [post] = fake_slack.wait_for("chat.postEphemeral")
-    assert "Nouvelle société créée : *Gama*" in message_text(post.params)
+    assert says(message_text(post.params), "log.saved_new_account", account="Gama")
     assert sorted(a["name"] for a in rows(runtime, "account")) == ["Gama", "Gamma"]
 
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.models import Account, Action
-
-
-def count_actions(runtime) -> int:
-    with runtime.session_factory() as session:
-        return session.scalar(select(func.count(Action.id))) or 0
+from tests.support.messages import says
 
 
 def test_log_known_account_is_stored_and_confirmed_in_the_ack(runtime, slack, fake_slack):
@@ -26,7 +22,7 @@ def test_log_known_account_is_stored_and_confirmed_in_the_ack(runtime, slack, fa
     body = response.json()
     assert body["response_type"] == "ephemeral"
     text = body["blocks"][0]["text"]["text"]
-    assert "Noté" in text and "Gamma" in text
+    assert says(text, "log.saved", account="Gamma")
     with runtime.session_factory() as session:
         action = session.scalars(select(Action)).one()
         assert action.action_type == "visit"

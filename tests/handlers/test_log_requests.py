@@ -7,6 +7,7 @@ import time
 
 import httpx
 from tests.handlers.conftest import add_account, button, message_text, rows, snapshot
+from tests.support.messages import says, word
 from tests.support.slack_requests import FORM, SlackClient, block_actions_body, sign, slash_command_body
 
 SECRET = "test-signing-secret"  # tests/conftest.py's SIGNING_SECRET
@@ -88,7 +89,7 @@ def test_a_retried_command_is_stored_once_and_answered_the_same(runtime, slack):
     again = slack.command("/log", "visite Gamma proposition hier", trigger_id="1.2.retry", retry_num=2)
     assert first.status_code == retried.status_code == again.status_code == 200
     assert retried.json() == first.json() == again.json()
-    assert "Noté : visite — *Gamma*" in message_text(first.json())
+    assert says(message_text(first.json()), "log.saved", action_type=word("action_type.visit"), account="Gamma")
     assert len(rows(runtime, "action")) == 1
 
 
@@ -119,9 +120,9 @@ def test_another_workspace_cannot_use_our_buttons(runtime, slack, clicks):
 
     for value_prefix in ("log.pick_account:", "log.create_account:", "log.cancel:"):
         answer = clicks.click(button(asked, value_prefix), team_id="T2", user_id="U1")
-        assert "Ce choix a expiré" in message_text(answer), value_prefix
+        assert says(message_text(answer), "choice.expired"), value_prefix
     answer = clicks.click(button(logged, "log.undo:"), team_id="T2", user_id="U1")
-    assert "supprimée" not in message_text(answer) or "déjà" in message_text(answer)
+    assert not says(message_text(answer), "log.undone")
     assert snapshot(runtime) == before
 
     # T1's rep still has their question and their action
@@ -137,7 +138,7 @@ def test_another_workspace_cannot_pick_our_account(runtime, slack, clicks):
     before = snapshot(runtime)
     forged = {"action_id": "carnet.choice.0", "value": f"log.pick_account:{pending}:{gamma_t1}"}
     answer = clicks.click(forged, team_id="T2", user_id="U7")
-    assert "Ce choix a expiré" in message_text(answer)
+    assert says(message_text(answer), "choice.expired")
     assert snapshot(runtime) == before
 
 
@@ -217,5 +218,5 @@ def test_concurrent_copies_of_one_command_store_once(runtime, slack):
     assert [a.status_code for a in answers] == [200] * 4
     texts = {message_text(a.json()) for a in answers}
     assert len(texts) == 1, texts
-    assert "Noté : visite — *Gamma*" in texts.pop()
+    assert says(texts.pop(), "log.saved", action_type=word("action_type.visit"), account="Gamma")
     assert [a["action_type"] for a in rows(runtime, "action")] == ["call", "visit"]

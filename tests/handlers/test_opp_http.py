@@ -7,6 +7,7 @@ chat.postMessage). The database is only read, to check what was (not) stored.
 
 from __future__ import annotations
 
+import re
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -16,15 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from storage.models import (
-    Member,
-    Opportunity,
-    OpportunityStageChange,
-    OutboxMessage,
-    Workspace,
-)
-from tests.conftest import TEST_NOW
-from tests.handlers.conftest import add_account, button, buttons, message_text
+from bot.messages import translate
+from storage.models import Member, OpportunityStageChange, OutboxMessage, Workspace
+from tests.support.fixtures import TEST_NOW
+from tests.handlers.conftest import add_account, button, buttons, deals, message_text, say, snapshot
+from tests.support.messages import flat, says, sentence, word
 from tests.support.slack_requests import (
     date_value,
     external_select_value,
@@ -32,52 +29,15 @@ from tests.support.slack_requests import (
     text_value,
 )
 
-# Who is who in these tests (users.info of the fake tells Carnet their names).
-PEOPLE = {"UBOSS": "boss", "U1": "alice", "U2": "bob", "U3": "carol", "UM1": "mia", "UM2": "max"}
 # What a refused /opp must leave untouched.
 GUARDED_TABLES = ("opportunity", "opportunity_stage_change", "account", "pending_command")
 
 
-# --------------------------------------------------------------------------- helpers (also used by
-# test_pipeline_http.py and test_home_http.py)
-
-
-def flat(value: str) -> str:
-    """Babel's French amounts use (narrow) no-break spaces: compare them as plain spaces."""
-    return value.replace("\u202f", " ").replace("\u00a0", " ")
-
-
-def register_people(fake_slack, slack) -> None:
-    """Give the fake Slack the users' profiles; UBOSS speaks first, so it is the workspace admin."""
-    for user_id, name in PEOPLE.items():
-        fake_slack.add_user(user_id, name=name, tz="Europe/Paris", locale="fr-FR")
-    response = slack.command("/carnet", "help", user_id="UBOSS")
-    assert response.status_code == 200
-
-
-def say(slack, text_: str = "", *, user: str = "U1", command: str = "/opp") -> tuple[dict[str, Any], str]:
-    """Send a slash command and return (ack body, everything it shows as flat text)."""
-    response = slack.command(command, text_, user_id=user)
-    assert response.status_code == 200, response.text
-    assert response.elapsed.total_seconds() < 3
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    return body, flat(message_text(body))
+# --------------------------------------------------------------------------- helpers
 
 
 def guarded(runtime) -> dict[str, list[tuple]]:
-    with runtime.engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in GUARDED_TABLES}
-
-
-def deals(runtime, **where: Any) -> list[Opportunity]:
-    with runtime.session_factory() as session:
-        stmt = select(Opportunity).order_by(Opportunity.id)
-        for name, value in where.items():
-            stmt = stmt.where(getattr(Opportunity, name) == value)
-        found = list(session.scalars(stmt))
-        session.expunge_all()
-        return found
+    return snapshot(runtime, GUARDED_TABLES)
 
 
 def history(runtime, opportunity_id: int) -> list[tuple]:
@@ -89,18 +49,6 @@ def history(runtime, opportunity_id: int) -> list[tuple]:
             .order_by(OpportunityStageChange.id)
         )
         return [(c.from_stage, c.to_stage, c.probability, c.amount, c.changed_at.astimezone(UTC)) for c in changes]
-
-
-def set_member(runtime, user_id: str, **values: Any) -> None:
-    """Test set-up only: change a member row (role, manager) as an admin tool would."""
-    with runtime.session_factory() as session, session.begin():
-        member = session.scalar(select(Member).where(Member.slack_user_id == user_id))
-        assert member is not None, f"{user_id} never used Carnet"
-        for name, value in values.items():
-            if name == "manager":
-                value = session.scalar(select(Member.id).where(Member.slack_user_id == value))
-                name = "manager_id"
-            setattr(member, name, value)
 
 
 def workspace_settings_row(runtime) -> dict[str, Any]:
@@ -137,11 +85,6 @@ def post_text(call) -> str:
 
 
 @pytest.fixture
-def people(fake_slack, slack) -> None:
-    register_people(fake_slack, slack)
-
-
-@pytest.fixture
 def gamma(runtime, people) -> int:
     return add_account(runtime, "Gamma")
 
@@ -152,8 +95,8 @@ def gamma(runtime, people) -> int:
 def test_new_deal_is_stored_with_its_close_date_read_on_the_injected_clock(runtime, slack, gamma):
     _body, shown = say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
 
-    assert "Nouvelle affaire chez *Gamma* : Contrat maintenance" in shown
-    assert "12 000 €" in shown and "30 %" in shown and "proposition" in shown
+    assert says(shown, "opp.created", account="Gamma", title="Contrat maintenance")
+    assert "12 000 €" in shown and "30 %" in shown and word("stage.proposal") in shown
     assert "15 déc. 2026" in shown  # the close date as read on Monday 23 November 2026
     assert "3 600 €" in shown  # weighted: 12 000 × 30 %
     [deal] = deals(runtime)
@@ -205,7 +148,7 @@ def test_an_update_that_changes_nothing_writes_no_history(runtime, slack, gamma)
     say(slack, 'new Gamma "Contrat" 12k 30%')
     before = guarded(runtime)
     _body, shown = say(slack, "Gamma 30%")
-    assert "Rien n'a changé" in shown
+    assert says(shown, "opp.unchanged", account="Gamma")
     assert guarded(runtime) == before
 
 
@@ -217,7 +160,7 @@ def test_several_open_deals_ask_which_one_and_the_click_applies_the_change(runti
 
     body, shown = say(slack, "Gamma 50%")
 
-    assert "plusieurs affaires en cours chez *Gamma*. Laquelle ?" in shown
+    assert says(shown, "opp.ask_which", account="Gamma")
     labels = {flat(x["text"]["text"]): x["value"] for x in buttons(body)}
     assert labels["Contrat A (10 000 €)"].startswith("opp.pick:") and labels["Contrat A (10 000 €)"].endswith(f":{a.id}")
     assert labels["Contrat B (20 000 €)"].endswith(f":{b.id}")
@@ -230,7 +173,7 @@ def test_several_open_deals_ask_which_one_and_the_click_applies_the_change(runti
     answer = clicks.click(button(body, labels["Contrat B (20 000 €)"]))
 
     assert answer["replace_original"] is True
-    assert "Affaire mise à jour chez *Gamma* : Contrat B" in flat(message_text(answer))
+    assert says(flat(message_text(answer)), "opp.updated", account="Gamma", title="Contrat B")
     a_now, b_now = deals(runtime)
     assert (a_now.probability, b_now.probability) == (40, 50)
     assert [h[:4] for h in history(runtime, b.id)] == [
@@ -241,7 +184,7 @@ def test_several_open_deals_ask_which_one_and_the_click_applies_the_change(runti
 
     # The question is answered once: the same button again changes nothing.
     again = clicks.click(button(body, labels["Contrat A (10 000 €)"]))
-    assert "expiré" in flat(message_text(again))
+    assert says(flat(message_text(again)), "choice.expired")
     assert deals(runtime)[0].probability == 40
     assert len(history(runtime, a.id)) == 1
 
@@ -259,10 +202,11 @@ def test_opp_alone_lists_my_open_deals_only(runtime, slack, people):
 
     body, shown = say(slack, "")
 
-    assert "Mes affaires en cours* (2)" in shown
-    assert "*Gamma* — Contrat maintenance : proposition, 12 000 € à 30 % (pondéré 3 600 €)" in shown
-    assert "conclusion prévue le 15 déc. 2026" in shown
-    assert "*Delta* — Audit" in shown
+    assert says(shown, "opp.list_title", count=2)
+    assert says(shown, "opp.list_line", account="Gamma", title="Contrat maintenance", stage=word("stage.proposal"),
+                amount="12 000 €", probability="30 %", weighted="3 600 €",
+                close=translate("fr", "opp.list_close", date="15 déc. 2026"))
+    assert says(shown, "opp.list_line", account="Delta", title="Audit")
     assert "Omega" not in shown and "99 000" not in shown  # bob's deal
     assert "Ancien" not in shown and "Zeta" not in shown  # closed
     assert [b["value"] for b in buttons(body)] == ["opp.open_form"]
@@ -276,7 +220,7 @@ def test_no_open_deal_offers_to_create_one_and_the_button_opens_the_prefilled_fo
 
     body, shown = say(slack, "Gamma 50%")
 
-    assert "Aucune affaire en cours chez *Gamma*. En créer une ?" in shown
+    assert says(shown, "opp.none_open", account="Gamma")
     create = button(body, "opp.open_form:")
     assert create["value"] == f"opp.open_form:{gamma}"
     assert guarded(runtime) == before
@@ -305,23 +249,25 @@ def carnet(runtime, slack, gamma) -> dict[str, int]:
     say(slack, 'new Gamma "Contrat A" 10k 30%')
     say(slack, 'new Delta "Perdu" 5k')
     _body, shown = say(slack, "Delta lost prix")
-    assert "Affaire perdue" in shown
+    assert says(shown, "opp.lost", account="Delta", title="Perdu")
     return {"gamma": gamma, "delta": delta}
 
 
+# Each bad /opp line and the sentences (patterns) its answer must show.
 BAD_INPUTS = [
-    ('new Gamma "X" -12k', ["Un montant ne peut pas être négatif"]),
-    ("Gamma -5k", ["Un montant ne peut pas être négatif"]),
-    ('new Gamma "X" 2000000000000', ["n'est pas réaliste (1 000 milliards ou plus)"]),
-    ("Gamma 1000000000000", ["n'est pas réaliste (1 000 milliards ou plus)"]),
-    ('new Gamma "X" 12k 150%', ["Une probabilité va de 0 % à 100 % (vous avez tapé 150%)"]),
-    ("Gamma 150%", ["Une probabilité va de 0 % à 100 % (vous avez tapé 150%)"]),
-    ('new Gamma "X" 12k close 20/11/2026', ["La date de conclusion est passée"]),
-    ('new Gamma "X" 12k close hier', ["La date de conclusion est passée"]),
-    ('new Gamma "X" 12000 XYZ', ["Je ne connais pas la devise « XYZ »", "EUR", "USD"]),
-    ("Gamma negociaton", ["« negociaton » n'est pas une étape", "Vouliez-vous dire `négociation` ?"]),
-    ("Delta won", ["Cette affaire est perdue : elle ne peut pas être gagnée", "Aucune affaire en cours chez *Delta*"]),
-    ('new "Nouvelle Société" "X" -12k', ["Un montant ne peut pas être négatif"]),
+    ('new Gamma "X" -12k', [sentence("opp.error.negative_amount")]),
+    ("Gamma -5k", [sentence("opp.error.negative_amount")]),
+    ('new Gamma "X" 2000000000000', [sentence("opp.error.absurd_amount")]),
+    ("Gamma 1000000000000", [sentence("opp.error.absurd_amount")]),
+    ('new Gamma "X" 12k 150%', [sentence("opp.error.bad_probability", word="150%")]),
+    ("Gamma 150%", [sentence("opp.error.bad_probability", word="150%")]),
+    ('new Gamma "X" 12k close 20/11/2026', [sentence("opp.error.close_in_past")]),
+    ('new Gamma "X" 12k close hier', [sentence("opp.error.close_in_past")]),
+    ('new Gamma "X" 12000 XYZ', [sentence("opp.error.unknown_currency", word="XYZ"), re.compile("EUR"), re.compile("USD")]),
+    ("Gamma negociaton", [sentence("opp.error.unknown_stage", word="negociaton"),
+                          sentence("opp.error.suggest", suggestion=word("stage.negotiation"))]),
+    ("Delta won", [sentence("opp.error.already_lost"), sentence("opp.none_open", account="Delta")]),
+    ('new "Nouvelle Société" "X" -12k', [sentence("opp.error.negative_amount")]),
 ]
 
 
@@ -332,8 +278,8 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(runtime, slack, carn
         body, shown = say(slack, words)
 
         for fragment in expected:
-            assert fragment in shown, (words, fragment, shown)
-        assert "Rien n'a été enregistré." in shown, words
+            assert fragment.search(shown), (words, fragment, shown)
+        assert says(shown, "error.nothing_stored"), words
         assert "Traceback" not in shown and "error" not in shown.lower(), words
         assert guarded(runtime) == before, words
         assert not [b for b in buttons(body) if b["value"].startswith(("opp.pick", "opp.won"))], words
@@ -348,12 +294,12 @@ def test_won_on_a_lost_deal_through_a_button_is_refused_and_nothing_is_stored(ru
     pick_a = next(x for x in buttons(body) if x["value"].endswith(f":{a.id}"))
     lose, _ = say(slack, "Gamma lost prix")
     lost = clicks.click(next(x for x in buttons(lose) if x["value"].endswith(f":{a.id}")))
-    assert "Affaire perdue" in flat(message_text(lost))
+    assert says(flat(message_text(lost)), "opp.lost", account="Gamma", title="Contrat A")
     before = guarded(runtime)
 
     answer = clicks.click(pick_a)
 
-    assert "Cette affaire est perdue : elle ne peut pas être gagnée" in flat(message_text(answer))
+    assert says(flat(message_text(answer)), "opp.error.already_lost")
     after = guarded(runtime)
     assert after["opportunity"] == before["opportunity"]
     assert after["opportunity_stage_change"] == before["opportunity_stage_change"]
@@ -365,24 +311,24 @@ def test_won_on_a_lost_deal_through_a_button_is_refused_and_nothing_is_stored(ru
 
 def test_a_win_is_celebrated_once_in_the_team_channel_amount_hidden_on_request(runtime, slack, gamma, fake_slack):
     _body, shown = say(slack, "settings channel <#C0TEAM|ventes>", user="UBOSS", command="/carnet")
-    assert "Réglage enregistré" in shown
+    assert says(shown, "settings.saved")
     assert workspace_settings_row(runtime)["team_channel"] == "C0TEAM"
     say(slack, 'new Gamma "Contrat maintenance" 12k€ 30% close 15/12')
 
     _body, shown = say(slack, "Gamma won")
 
-    assert "Bravo" in shown
+    assert says(shown, "opp.won", account="Gamma", title="Contrat maintenance")
     [post] = wait_channel_posts(fake_slack, "C0TEAM", 1)
     celebration = post_text(post)
     assert "alice" in celebration and "Gamma" in celebration and "12 000 €" in celebration
 
     # Winning it again is no second win, and no second post.
     _body, shown = say(slack, "Gamma won")
-    assert "était déjà gagnée" in shown
+    assert says(shown, "opp.already_won", account="Gamma", title="Contrat maintenance")
 
     # Amounts hidden: the next win says who and where, not how much.
     _body, shown = say(slack, "settings amounts hide", user="UBOSS", command="/carnet")
-    assert "Réglage enregistré" in shown
+    assert says(shown, "settings.saved")
     add_account(runtime, "Delta")
     say(slack, 'new Delta "Audit" 7k')
     say(slack, "Delta won")
@@ -405,7 +351,7 @@ def test_a_lost_deal_is_never_posted_to_the_channel(runtime, slack, gamma, fake_
     say(slack, 'new Delta "Audit" 7k')
 
     _body, shown = say(slack, "Gamma lost prix")
-    assert "Affaire perdue chez *Gamma*" in shown and "prix" in shown
+    assert says(shown, "opp.lost", account="Gamma", title="Contrat maintenance", reason=re.compile(".*prix.*"))
     assert deals(runtime, title="Contrat maintenance")[0].status == "lost"
     say(slack, "Delta won")  # a later win: its post shows the channel is being served
 
@@ -421,9 +367,9 @@ def test_a_rep_cannot_change_the_settings(runtime, slack, people):
     before = workspace_settings_row(runtime)
 
     _body, shown = say(slack, "settings amounts hide", user="U1", command="/carnet")
-    assert "Seul un admin de l'espace peut changer les réglages." in shown
+    assert says(shown, "settings.admins_only")
     _body, shown = say(slack, "settings channel <#C0OTHER|random>", user="U1", command="/carnet")
-    assert "Seul un admin" in shown
+    assert says(shown, "settings.admins_only")
 
     assert workspace_settings_row(runtime) == before
     assert before["team_channel"] == "C0TEAM" and before["celebrate_amounts"] is True
@@ -435,7 +381,7 @@ def test_a_rep_cannot_change_the_settings(runtime, slack, people):
 def test_log_with_a_proposal_offers_to_open_the_deal(runtime, slack, gamma, clicks, fake_slack):
     body, shown = say(slack, "visite Gamma proposition", command="/log")
 
-    assert "Noté" in shown
+    assert says(shown, "log.saved", account="Gamma")
     offer = button(body, "opp.open_form:")
     assert offer["value"] == f"opp.open_form:{gamma}"
     assert deals(runtime) == []  # an offer, not a deal
@@ -454,8 +400,8 @@ def test_log_won_closes_the_single_open_deal_and_celebrates(runtime, slack, gamm
 
     _body, shown = say(slack, "visite Gamma gagné", command="/log")
 
-    assert "Noté" in shown
-    assert "Votre affaire Contrat maintenance chez *Gamma* est marquée gagnée" in shown
+    assert says(shown, "log.saved", account="Gamma")
+    assert says(shown, "opp.log_closed", title="Contrat maintenance", account="Gamma")
     [deal] = deals(runtime)
     assert (deal.status, deal.stage, deal.probability) == ("won", "won", 100)
     assert history(runtime, deal.id)[-1][:4] == ("proposal", "won", 100, Decimal(12000))
@@ -510,7 +456,7 @@ def test_the_deal_form_stores_a_deal_and_confirms_it_in_the_channel(runtime, sla
     assert history(runtime, deal.id) == [(None, "proposal", 30, Decimal(12000), TEST_NOW)]
     [confirmation] = fake_slack.wait_for("chat.postEphemeral")
     assert confirmation.params["channel"] == "C1" and confirmation.params["user"] == "U1"
-    assert "Nouvelle affaire chez *Gamma*" in post_text(confirmation)
+    assert says(post_text(confirmation), "opp.created", account="Gamma")
 
 
 def test_the_deal_form_creates_the_account_typed_in_the_type_ahead(runtime, slack, people):
@@ -563,7 +509,7 @@ def test_two_reps_typing_at_the_same_time_are_both_answered(runtime, slack, gamm
     not fail with "database is locked" and the apology."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tests.conftest import SIGNING_SECRET
+    from tests.support.fixtures import SIGNING_SECRET
     from tests.support.slack_requests import SlackClient
 
     add_account(runtime, "Delta")

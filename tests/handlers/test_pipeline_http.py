@@ -8,20 +8,24 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import TEST_NOW
-from tests.handlers.conftest import add_account
-from tests.handlers.test_opp_http import register_people, say, set_member
+from bot.messages import translate
+from tests.support.fixtures import TEST_NOW
+from tests.handlers.conftest import add_account, say, set_member
+from tests.support.messages import says, word
 
 LONG_AGO = TEST_NOW - timedelta(days=30)  # Saturday 24 October 2026
 
 
-@pytest.fixture
-def people(fake_slack, slack) -> None:
-    register_people(fake_slack, slack)
+PROPOSAL = f"*{word('stage.proposal')}*"  # the proposal stage's line is found by its bold name
 
 
-def lines_with(shown: str, word: str) -> list[str]:
-    return [line for line in shown.splitlines() if word in line]
+def lines_with(shown: str, part: str) -> list[str]:
+    return [line for line in shown.splitlines() if part in line]
+
+
+def stage_line(stage: str, deals: int, amount: str, weighted: str) -> str:
+    """A stage's line of a pipeline, as the catalogue writes it (amounts with plain spaces)."""
+    return translate("fr", "pipeline.stage_line", stage=word(stage), deals=deals, amount=amount, weighted=weighted)
 
 
 @pytest.fixture
@@ -43,34 +47,36 @@ def alice_pipeline(runtime, slack, people, clock) -> None:
 def test_my_pipeline_by_stage_with_weighted_amounts_closing_and_stalled(runtime, slack, alice_pipeline):
     _body, shown = say(slack, "", command="/pipeline")
 
-    assert "Pipeline — alice* (1 nov. 2026 → 30 nov. 2026)" in shown
-    [proposal] = lines_with(shown, "*proposition*")
-    assert proposal == "• *proposition* : 2 affaire(s) · 20 000 € · pondéré 6 800 €"  # 12k×30 % + 8k×40 %
-    [negotiation] = lines_with(shown, "*négociation*")
-    assert negotiation == "• *négociation* : 1 affaire(s) · 25 000 € · pondéré 12 500 €"
-    [closing] = lines_with(shown, "À conclure cette période")
-    assert closing == "À conclure cette période : 1 affaire(s), 25 000 € (pondéré 12 500 €)"  # Gamma closes in December
-    assert "1 affaire(s) sans action ni changement d'étape" in shown
+    assert says(shown, "pipeline.title", name="alice", start="1 nov. 2026", end="30 nov. 2026")
+    [proposal] = lines_with(shown, PROPOSAL)
+    assert proposal == stage_line("stage.proposal", 2, "20 000 €", "6 800 €")  # 12k×30 % + 8k×40 %
+    [negotiation] = lines_with(shown, f"*{word('stage.negotiation')}*")
+    assert negotiation == stage_line("stage.negotiation", 1, "25 000 €", "12 500 €")
+    [closing] = [line for line in shown.splitlines() if says(line, "pipeline.closing")]
+    assert closing == translate("fr", "pipeline.closing", totals=translate(
+        "fr", "pipeline.deals_amount", deals=1, amount="25 000 €", weighted="12 500 €"))  # Gamma closes in December
+    assert says(shown, "pipeline.stalled", count=1)
     [stalled] = lines_with(shown, "Vieux dossier")
-    assert stalled == "• *Epsilon* — Vieux dossier (proposition, 8 000 €) — 30 jours"
+    assert stalled == translate("fr", "pipeline.stalled_deal", account="Epsilon", title="Vieux dossier",
+                                stage=word("stage.proposal"), amount="8 000 €", days=30)
     assert "Audit (" not in shown  # Delta had a visit today
     assert "Omega" not in shown and "99 000" not in shown  # bob's
 
 
 def test_the_stalled_threshold_is_a_workspace_setting(runtime, slack, alice_pipeline):
     _body, shown = say(slack, "settings stalled 40", user="UBOSS", command="/carnet")
-    assert "Réglage enregistré" in shown
+    assert says(shown, "settings.saved")
 
     _body, shown = say(slack, "", command="/pipeline")
 
-    assert "Vieux dossier" not in shown and "sans action" not in shown
-    assert lines_with(shown, "*proposition*") == ["• *proposition* : 2 affaire(s) · 20 000 € · pondéré 6 800 €"]
+    assert "Vieux dossier" not in shown and not says(shown, "pipeline.stalled") and not says(shown, "settings.stalled")
+    assert lines_with(shown, PROPOSAL) == [stage_line("stage.proposal", 2, "20 000 €", "6 800 €")]
 
 
 def test_an_update_revives_a_stalled_deal(runtime, slack, alice_pipeline):
     say(slack, "Epsilon 45%")
     _body, shown = say(slack, "", command="/pipeline")
-    assert "Vieux dossier" not in shown and "sans action" not in shown
+    assert "Vieux dossier" not in shown and not says(shown, "pipeline.stalled") and not says(shown, "settings.stalled")
 
 
 @pytest.fixture
@@ -92,7 +98,7 @@ def two_teams(runtime, slack, people) -> None:
 def test_a_rep_asking_for_someone_elses_pipeline_is_refused_politely(runtime, slack, two_teams):
     _body, shown = say(slack, "<@U2|bob>", user="U1", command="/pipeline")
 
-    assert "Seuls bob, son manager ou un admin peuvent voir le pipeline de bob." in shown
+    assert says(shown, "pipeline.refused", name="bob")
     assert "Omega" not in shown and "Chez Bob" not in shown
     assert not re.search(r"\d[\d ]* €", shown)  # not one figure
 
@@ -100,26 +106,27 @@ def test_a_rep_asking_for_someone_elses_pipeline_is_refused_politely(runtime, sl
 def test_a_rep_asking_for_the_team_pipeline_is_refused(runtime, slack, two_teams):
     for words in ("team", "équipe"):
         _body, shown = say(slack, words, user="U1", command="/pipeline")
-        assert "Le pipeline d'équipe est réservé aux managers" in shown
+        assert says(shown, "pipeline.team_refused")
         assert not re.search(r"\d[\d ]* €", shown)
 
 
 def test_a_manager_sees_their_rep_and_their_team_but_not_another_managers_rep(runtime, slack, two_teams):
     _body, shown = say(slack, "<@U2|bob>", user="UM1", command="/pipeline")
-    assert "Pipeline — bob*" in shown
-    assert lines_with(shown, "*proposition*") == ["• *proposition* : 1 affaire(s) · 99 000 € · pondéré 49 500 €"]
-    assert "À conclure cette période : 1 affaire(s), 99 000 € (pondéré 49 500 €)" in shown
+    assert says(shown, "pipeline.title", name="bob")
+    assert lines_with(shown, PROPOSAL) == [stage_line("stage.proposal", 1, "99 000 €", "49 500 €")]
+    assert says(shown, "pipeline.closing", totals=translate(
+        "fr", "pipeline.deals_amount", deals=1, amount="99 000 €", weighted="49 500 €"))
 
     _body, shown = say(slack, "<@U3|carol>", user="UM1", command="/pipeline")
-    assert "Seuls carol, son manager ou un admin peuvent voir le pipeline de carol." in shown
+    assert says(shown, "pipeline.refused", name="carol")
     assert "44 000" not in shown and "Zeta" not in shown
 
     _body, shown = say(slack, "team", user="UM1", command="/pipeline")
-    assert "Pipeline de l'équipe — 1 personnes" in shown
-    assert "• *bob* : 1 en cours, pondéré 49 500 €, à conclure 49 500 €, gagné 0 €" in shown
+    assert says(shown, "pipeline.team_title", count=1)
+    assert says(shown, "pipeline.rep_line", name="bob", deals=1, weighted="49 500 €", closing="49 500 €", won="0 €")
     assert "carol" not in shown and "44 000" not in shown
     assert "alice" not in shown and "12 000" not in shown
 
     # carol's own manager does see her.
     _body, shown = say(slack, "<@U3|carol>", user="UM2", command="/pipeline")
-    assert "Pipeline — carol*" in shown and "44 000 €" in shown
+    assert says(shown, "pipeline.title", name="carol") and "44 000 €" in shown

@@ -7,24 +7,22 @@ The day is Monday 23 November 2026, 10:00 in Paris (09:00Z); Camille (U1) lives 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from bot.messages import translate
 from storage.models import Action, PendingCommand, Plan
-from tests.handlers.conftest import add_account, button, buttons, message_text, rows
+from tests.handlers.conftest import ack, add_account, button, buttons, message_text, rows
+from tests.support.messages import says, word
 from tests.support.slack_requests import (
     date_value,
     external_select_value,
     select_value,
     text_value,
 )
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tests.support.fixtures import Z, count_rows
 
 
 @pytest.fixture
@@ -45,14 +43,12 @@ def team(runtime, fake_slack) -> dict[str, int]:
     }
 
 
-def command(
-    slack, text: str, *, cmd: str = "/plan", user: str = "U1"
-) -> dict[str, Any]:
-    response = slack.command(cmd, text, user_id=user)
-    assert response.status_code == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    return body
+VISIT = word("action_type.visit")
+
+
+def at(day: str, time: str) -> str:
+    """A planned moment with its time, as the catalogue writes it (``mardi 24 nov. à 10:00``)."""
+    return translate("fr", "plan.when_time", day=day, time=time)
 
 
 def plans(runtime) -> list[Plan]:
@@ -64,11 +60,6 @@ def plan_of(runtime, plan_id: int) -> tuple:
     with runtime.session_factory() as s:
         p = s.get(Plan, plan_id)
         return (p.action_type, p.due_at, p.has_time, p.status)
-
-
-def count(runtime, model) -> int:
-    with runtime.session_factory() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
 
 
 def plan_buttons(message: dict[str, Any]) -> list[str]:
@@ -87,7 +78,7 @@ def plan_one(
 ) -> tuple[int, dict[str, Any]]:
     """Plan through the command; returns the new plan's id and the ack's message."""
     before = {p.id for p in plans(runtime)}
-    body = command(slack, text, cmd=cmd)
+    body = ack(slack, cmd, text)
     [new] = [p.id for p in plans(runtime) if p.id not in before]
     return new, body
 
@@ -129,7 +120,7 @@ def test_plan_visit_on_tuesday_at_ten_is_stored_in_utc_with_its_time(
         plan.status,
         plan.source,
     ) == (team["Beta"], "visit", Z(2026, 11, 24, 9, 0), True, "planned", "manual")
-    assert "Prévu : visite chez *Beta*, mardi 24 nov. à 10:00" in message_text(body)
+    assert says(message_text(body), "plan.created", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "10:00"))
     assert plan_buttons(body) == five(plan_id)
 
 
@@ -142,21 +133,20 @@ def test_relance_in_three_days(runtime, slack, team):
         Z(2026, 11, 26, 8, 0),
         False,
     )
-    assert "Prévu : relance chez *Gamma*, jeudi 26 nov." in message_text(body)
+    assert says(message_text(body), "plan.created", action_type=word("action_type.follow_up"), account="Gamma",
+                when="jeudi 26 nov.")
 
 
 def test_plan_alone_lists_this_week(runtime, slack, team):
-    assert "Rien de prévu cette semaine." in message_text(command(slack, ""))
+    assert says(message_text(ack(slack, "/plan", "")), "plan.week_empty")
     thursday, _ = plan_one(runtime, slack, "Gamma jeudi", cmd="/relance")
     tuesday, _ = plan_one(runtime, slack, "visite Beta mardi 10h")
     plan_one(runtime, slack, "appel Beta lundi prochain 10h")  # next week: not listed
-    body = command(slack, "")
-    assert body["blocks"][0]["text"]["text"] == "*Prévu cette semaine* (2)"
-    assert [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"][
-        1:
-    ] == [
-        "mardi 24 nov. à 10:00 — visite — *Beta*",
-        "jeudi 26 nov. — relance — *Gamma*",
+    body = ack(slack, "/plan", "")
+    assert body["blocks"][0]["text"]["text"] == translate("fr", "plan.week_title", count=2)
+    assert [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"][1:] == [
+        translate("fr", "plan.item", when=at("mardi 24 nov.", "10:00"), action_type=VISIT, account="Beta", note=""),
+        translate("fr", "plan.item", when="jeudi 26 nov.", action_type=word("action_type.follow_up"), account="Gamma", note=""),
     ]
     assert plan_buttons(body) == five(tuesday) + five(thursday)
 
@@ -164,51 +154,40 @@ def test_plan_alone_lists_this_week(runtime, slack, team):
 @pytest.mark.parametrize(
     "cmd, text, expected",
     [
-        ("/plan", "visite Beta hier", "« hier » est passé"),
-        ("/plan", "visite Beta lundi dernier 10h", "est passé"),
-        (
-            "/plan",
-            "visite Beta 32/13",
-            "Je ne sais pas lire « 32/13 » comme un jour ou une heure",
-        ),
-        ("/plan", "visite Beta", "Quand ?"),
-        ("/plan", "visitte Beta mardi", "Vouliez-vous dire `visite`"),
-        ("/relance", "demain", "Quelle société ?"),
-        ("/relance", "", "Quelle société ?"),
+        ("/plan", "visite Beta hier", ("plan.error.past_when", {"word": "hier"})),
+        ("/plan", "visite Beta lundi dernier 10h", ("plan.error.past_when", {})),
+        ("/plan", "visite Beta 32/13", ("plan.error.bad_when", {"word": "32/13"})),
+        ("/plan", "visite Beta", ("plan.error.missing_when", {})),
+        ("/plan", "visitte Beta mardi", ("plan.error.suggest", {"suggestion": "visite"})),
+        ("/relance", "demain", ("plan.error.missing_account", {})),
+        ("/relance", "", ("plan.error.missing_account", {})),
     ],
 )
 def test_a_bad_line_says_why_and_stores_nothing(
     runtime, slack, team, cmd, text, expected
 ):
-    body = command(slack, text, cmd=cmd)
+    body = ack(slack, cmd, text)
     said = message_text(body)
-    assert expected in said
-    assert (
-        "Rien n'a été enregistré" in said and "/plan visite Beta mardi 10h" in said
-    )  # and an example
+    key, values = expected
+    assert says(said, key, **values)
+    assert says(said, "error.nothing_stored") and says(said, "plan.usage")  # and an example
     assert buttons(body) == []
-    assert (count(runtime, Plan), count(runtime, PendingCommand)) == (0, 0)
+    assert (count_rows(runtime.session_factory, Plan), count_rows(runtime.session_factory, PendingCommand)) == (0, 0)
 
 
 def test_more_than_a_year_ahead_asks_first_and_stores_only_once_confirmed(
     runtime, slack, team, clicks
 ):
-    body = command(slack, "visite Beta 15/03/2028")
-    assert (
-        "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?"
-        in message_text(body)
-    )
-    assert count(runtime, Plan) == 0
-    dropped = command(slack, "visite Gamma 16/03/2028")
+    body = ack(slack, "/plan", "visite Beta 15/03/2028")
+    assert says(message_text(body), "plan.ask_far", when="mercredi 15 mars 2028")
+    assert count_rows(runtime.session_factory, Plan) == 0
+    dropped = ack(slack, "/plan", "visite Gamma 16/03/2028")
     answer = clicks.click(button(dropped, "plan.drop:"))
-    assert (
-        "rien n'a été prévu" in message_text(answer)
-        and answer["replace_original"] is True
-    )
-    assert count(runtime, Plan) == 0
+    assert says(message_text(answer), "plan.pending_cancelled") and answer["replace_original"] is True
+    assert count_rows(runtime.session_factory, Plan) == 0
 
     answer = clicks.click(button(body, "plan.confirm:"))
-    assert "Prévu : visite chez *Beta*, mercredi 15 mars 2028" in message_text(answer)
+    assert says(message_text(answer), "plan.created", action_type=VISIT, account="Beta", when="mercredi 15 mars 2028")
     [plan] = plans(runtime)
     assert (plan.account_id, plan.due_at, plan.has_time) == (
         team["Beta"],
@@ -218,26 +197,23 @@ def test_more_than_a_year_ahead_asks_first_and_stores_only_once_confirmed(
     again = clicks.click(
         button(body, "plan.confirm:")
     )  # a second click finds nothing to confirm
-    assert "Ce choix a expiré — retapez la commande." in message_text(again)
-    assert count(runtime, Plan) == 1
+    assert says(message_text(again), "choice.expired")
+    assert count_rows(runtime.session_factory, Plan) == 1
 
 
 def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_the_pick(
     runtime, slack, team, clicks
 ):
-    body = command(slack, "visite Betta mardi 10h")
-    assert (
-        "Pas de société « Betta ». Vouliez-vous dire l'une de celles-ci ?"
-        in message_text(body)
-    )
+    body = ack(slack, "/plan", "visite Betta mardi 10h")
+    assert says(message_text(body), "ask.account", typed="Betta")
     assert [b["text"]["text"] for b in buttons(body)] == [
         "Beta",
-        "Créer « Betta »",
-        "Annuler",
+        translate("fr", "choice.create_account", name="Betta"),
+        translate("fr", "choice.cancel"),
     ]
-    assert count(runtime, Plan) == 0
+    assert count_rows(runtime.session_factory, Plan) == 0
     answer = clicks.click(button(body, "plan.pick:"))
-    assert "Prévu : visite chez *Beta*, mardi 24 nov. à 10:00" in message_text(answer)
+    assert says(message_text(answer), "plan.created", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "10:00"))
     [plan] = plans(runtime)
     assert (plan.account_id, plan.due_at, plan.has_time) == (
         team["Beta"],
@@ -245,13 +221,13 @@ def test_an_unknown_account_is_suggested_like_log_and_nothing_is_planned_before_
         True,
     )
 
-    body = command(slack, "visite Zeta jeudi 14h")
+    body = ack(slack, "/plan", "visite Zeta jeudi 14h")
     answer = clicks.click(button(body, "plan.create_account:"))
-    assert "Prévu : visite chez *Zeta*, jeudi 26 nov. à 14:00" in message_text(answer)
+    assert says(message_text(answer), "plan.created", action_type=VISIT, account="Zeta", when=at("jeudi 26 nov.", "14:00"))
     assert [a["name"] for a in rows(runtime, "account")] == ["Beta", "Gamma", "Zeta"]
-    body = command(slack, "visite Omega jeudi 14h")
+    body = ack(slack, "/plan", "visite Omega jeudi 14h")
     clicks.click(button(body, "plan.drop:"))
-    assert count(runtime, Plan) == 2 and len(rows(runtime, "account")) == 3
+    assert count_rows(runtime.session_factory, Plan) == 2 and len(rows(runtime, "account")) == 3
 
 
 # --------------------------------------------------------------------------- buttons
@@ -285,9 +261,7 @@ def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(
     )
     assert response.status_code == 200 and response.content == b""
     [post] = fake_slack.wait_for("chat.postEphemeral")
-    assert "Élément prévu marqué fait : visite chez *Beta*." in message_text(
-        post.params
-    )
+    assert says(message_text(post.params), "plan.done_via_log", action_type=VISIT, account="Beta")
     [action] = rows(runtime, "action")
     with runtime.session_factory() as s:
         plan = s.get(Plan, plan_id)
@@ -297,7 +271,7 @@ def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(
 def test_snooze_an_hour_and_to_tomorrow(runtime, slack, team, clicks):
     plan_id, body = plan_one(runtime, slack, "visite Beta 15h")  # today 15:00 Paris
     answer = clicks.click(button(body, "plan.snooze_hour:"))
-    assert "repoussé à lundi 23 nov. à 16:00" in message_text(answer)
+    assert says(message_text(answer), "plan.snoozed", action_type=VISIT, account="Beta", when=at("lundi 23 nov.", "16:00"))
     assert plan_of(runtime, plan_id) == (
         "visit",
         Z(2026, 11, 23, 15, 0),
@@ -305,7 +279,7 @@ def test_snooze_an_hour_and_to_tomorrow(runtime, slack, team, clicks):
         "planned",
     )
     answer = clicks.click(button(body, "plan.snooze_tomorrow:"))
-    assert "repoussé à mardi 24 nov. à 16:00" in message_text(answer)
+    assert says(message_text(answer), "plan.snoozed", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "16:00"))
     assert plan_of(runtime, plan_id) == (
         "visit",
         Z(2026, 11, 24, 15, 0),
@@ -343,10 +317,10 @@ def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(
     response = submit("2026-11-20", "14h30")
     assert response.json() == {
         "response_action": "errors",
-        "errors": {"new_date": "Ce moment est passé."},
+        "errors": {"new_date": translate("fr", "form.error.past")},
     }
     response = submit("2026-11-23", "08:00")  # today, but already gone
-    assert response.json()["errors"] == {"new_date": "Ce moment est passé."}
+    assert response.json()["errors"] == {"new_date": translate("fr", "form.error.past")}
     response = submit("2026-11-26", "25h")
     assert list(response.json()["errors"]) == ["new_time"]
     assert plan_of(runtime, plan_id) == (
@@ -365,7 +339,7 @@ def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(
         "planned",
     )
     [post] = fake_slack.wait_for("chat.postEphemeral")
-    assert "déplacé à jeudi 26 nov. à 14:30" in message_text(post.params)
+    assert says(message_text(post.params), "plan.rescheduled", action_type=VISIT, account="Beta", when=at("jeudi 26 nov.", "14:30"))
 
 
 def test_cancel_then_every_button_of_the_closed_item_is_refused(
@@ -373,9 +347,7 @@ def test_cancel_then_every_button_of_the_closed_item_is_refused(
 ):
     plan_id, body = plan_one(runtime, slack, "visite Beta mardi 10h")
     answer = clicks.click(button(body, "plan.cancel:"))
-    assert "Annulé : visite chez *Beta* (mardi 24 nov. à 10:00)." in message_text(
-        answer
-    )
+    assert says(message_text(answer), "plan.cancelled", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "10:00"))
     assert plan_of(runtime, plan_id)[3] == "cancelled"
     for prefix in (
         "plan.snooze_hour:",
@@ -385,7 +357,7 @@ def test_cancel_then_every_button_of_the_closed_item_is_refused(
         "plan.done:",
     ):
         answer = clicks.click(button(body, prefix))
-        assert "Cet élément est déjà annulé : rien à changer." in message_text(answer)
+        assert says(message_text(answer), "plan.error.not_open", status=word("plan.status.cancelled"))
     assert plan_of(runtime, plan_id) == (
         "visit",
         Z(2026, 11, 24, 9, 0),
@@ -399,13 +371,11 @@ def test_snoozing_an_item_already_done_is_refused_and_changes_nothing(
     runtime, slack, fake_slack, team, clicks
 ):
     plan_id, body = plan_one(runtime, slack, "visite Beta 15h")
-    command(
-        slack, "visite Beta", cmd="/log"
-    )  # the visit happened: logging it completes the plan
+    ack(slack, "/log", "visite Beta")  # the visit happened: logging it completes the plan
     assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 23, 14, 0), True, "done")
     for prefix in ("plan.snooze_hour:", "plan.snooze_tomorrow:"):
         answer = clicks.click(button(body, prefix))
-        assert "Cet élément est déjà fait : rien à changer." in message_text(answer)
+        assert says(message_text(answer), "plan.error.not_open", status=word("plan.status.done"))
     assert plan_of(runtime, plan_id) == ("visit", Z(2026, 11, 23, 14, 0), True, "done")
 
 
@@ -420,7 +390,7 @@ def test_another_users_buttons_and_form_are_refused(
         "plan.reschedule:",
     ):
         answer = clicks.click(button(body, prefix), user_id="U2")
-        assert "Cet élément appartient à quelqu'un d'autre." in message_text(answer)
+        assert says(message_text(answer), "plan.error.not_yours")
     assert fake_slack.calls("views.open") == []
     # Sam replays Camille's reschedule form: refused beside the field.
     response = slack.submit(
@@ -436,14 +406,14 @@ def test_another_users_buttons_and_form_are_refused(
         True,
         "planned",
     )
-    assert count(runtime, Action) == 0
+    assert count_rows(runtime.session_factory, Action) == 0
 
 
 def test_a_far_date_still_asks_after_the_account_is_picked(runtime, slack, team, clicks):
-    body = command(slack, "visite Betta 15/03/2028")
+    body = ack(slack, "/plan", "visite Betta 15/03/2028")
     answer = clicks.click(button(body, "plan.pick:"))
-    assert "mercredi 15 mars 2028, c'est dans plus d'un an. Le prévoir quand même ?" in message_text(answer)
-    assert count(runtime, Plan) == 0
+    assert says(message_text(answer), "plan.ask_far", when="mercredi 15 mars 2028")
+    assert count_rows(runtime.session_factory, Plan) == 0
     done = clicks.click(button(answer, "plan.confirm:"))
-    assert "Prévu : visite chez *Beta*, mercredi 15 mars 2028" in message_text(done)
-    assert count(runtime, Plan) == 1
+    assert says(message_text(done), "plan.created", action_type=VISIT, account="Beta", when="mercredi 15 mars 2028")
+    assert count_rows(runtime.session_factory, Plan) == 1

@@ -1,40 +1,22 @@
-"""Fixtures of the outbox tests: a migrated real database, a workspace, the fake Slack and a delivery worker."""
+"""Fixtures of the outbox tests: a workspace and a delivery worker (the database, the clock and the fake
+Slack are the shared ones of tests/support/fixtures.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
-from bot.clock import FixedClock
 from bot.core import Reply, Text
 from bot.jobs.delivery import OutboxDelivery
 from bot.services import outbox
-from storage.db import make_session_factory
 from storage.models import OutboxMessage, Workspace
-from tests.conftest import BOT_TOKEN, TEST_NOW
-from tests.storage.migrated import migrated_engine
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 
 CHANNEL = {"type": "channel", "channel": "C1"}
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = migrated_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def session_factory(engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
 
 
 @pytest.fixture
@@ -44,11 +26,6 @@ def workspace_id(session_factory) -> int:
         session.add(ws)
         session.flush()
         return ws.id
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(TEST_NOW)
 
 
 def make_delivery(session_factory, fake_slack, clock, worker_id: str = "w1") -> OutboxDelivery:
@@ -95,6 +72,14 @@ def row(session_factory, row_id: int) -> OutboxMessage:
         found = session.get(OutboxMessage, row_id)
         assert found is not None
         return found
+
+
+def outbox_keys(session_factory, prefix: str) -> list[str]:
+    """The dedupe keys of the outbox's rows that start with ``prefix``, in the order they were queued."""
+    with session_factory() as session:
+        return list(session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(prefix + "%")).order_by(OutboxMessage.id)
+        ))
 
 
 def texts(fake_slack, method: str = "chat.postMessage", *, delivered_only: bool = True) -> list[str]:

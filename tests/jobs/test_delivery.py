@@ -13,7 +13,7 @@ from bot.render.blocks import reply_message
 from bot.services import outbox
 from bot.services.accounts import create_account
 from bot.services.members import find_workspace
-from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import (
     enqueue_reply,
     make_delivery,

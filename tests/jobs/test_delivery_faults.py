@@ -21,7 +21,7 @@ from bot.jobs.delivery import METADATA_EVENT, OutboxDelivery
 from bot.services import outbox
 from bot.services.members import Profile, get_or_create_member
 from storage.models import OutboxMessage, Workspace
-from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import enqueue_reply, reply_payload, row, texts
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.services import outbox
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import OutboxMessage, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.jobs.conftest import reply_payload
 from tests.jobs.spawn_worker import drain_in_process
 

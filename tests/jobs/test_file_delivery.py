@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.reports.charts import digest_chart
 from bot.services import outbox
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import row
 
 UPLOAD_METHODS = ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")

@@ -4,13 +4,12 @@ follows once as a file in its reader's DM — queued in the same transaction as 
 
 from __future__ import annotations
 
-import base64
 
 from slack_sdk.models.blocks import Block
 
 from bot.core import Reply, Text
 from bot.services import outbox
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.jobs.conftest import make_delivery
 
 

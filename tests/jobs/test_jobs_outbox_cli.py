@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.services import outbox
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import enqueue_reply, row
 
 

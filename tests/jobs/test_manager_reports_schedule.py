@@ -11,14 +11,13 @@ The team is the one of tests/reports/test_digest.py: Nadia (Paris) leads Alice a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.jobs.scheduler import run_due
-from storage.models import OutboxMessage, Workspace
-from tests.jobs.conftest import make_delivery
+from storage.models import Workspace
+from tests.jobs.conftest import make_delivery, outbox_keys
 from tests.reports.test_digest import (
     LONG_AGO,
     NOW,
@@ -28,17 +27,7 @@ from tests.reports.test_digest import (
     digest_for,
     seed_team,
 )
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def keys(session_factory, prefix: str) -> list[str]:
-    with session_factory() as s:
-        return list(
-            s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(prefix + "%")).order_by(OutboxMessage.id))
-        )
+from tests.support.fixtures import Z
 
 
 def posts(fake_slack, prefix: str = "") -> list[tuple[str, str]]:
@@ -86,10 +75,10 @@ def test_one_digest_per_manager_and_week_on_monday_at_the_digest_time_in_their_z
 
     assert jobs.at(Z(2026, 11, 29, 7)).digests == 0  # Sunday
     assert jobs.at(NOW - timedelta(minutes=1)).digests == 0  # Monday 07:59 in Paris
-    assert keys(session_factory, "digest") == []
+    assert outbox_keys(session_factory, "digest") == []
 
     assert jobs.at(NOW).digests == 1  # 08:00 in Paris; 02:00 in New York: Marc's is not due yet
-    assert keys(session_factory, "digest") == [f"digest:{nadia}:2026-11-23", f"digest-chart:{nadia}:2026-11-23"]
+    assert outbox_keys(session_factory, "digest") == [f"digest:{nadia}:2026-11-23", f"digest-chart:{nadia}:2026-11-23"]
     [(channel, shown)] = posts(fake_slack, ":bar_chart:")
     assert channel == "UNADIA"
     assert shown.split("\n") == digest_for(session_factory, team, "Nadia")[1]  # the digest of the report, as is
@@ -102,7 +91,7 @@ def test_one_digest_per_manager_and_week_on_monday_at_the_digest_time_in_their_z
     assert jobs.at(NOW + timedelta(hours=1)).digests == 0  # Monday 09:00: already sent
     assert jobs.at(NOW + timedelta(hours=5, minutes=59)).digests == 0  # 07:59 in New York
     assert jobs.at(NOW + timedelta(hours=6)).digests == 1  # 08:00 in New York
-    assert keys(session_factory, f"digest:{marc}") == [f"digest:{marc}:2026-11-23"]
+    assert outbox_keys(session_factory, f"digest:{marc}") == [f"digest:{marc}:2026-11-23"]
     assert jobs.at(Z(2026, 12, 1, 7)).digests == 0  # Tuesday
     assert jobs.at(Z(2026, 12, 1, 14)).digests == 0
 
@@ -111,7 +100,7 @@ def test_one_digest_per_manager_and_week_on_monday_at_the_digest_time_in_their_z
     assert all(u.is_png for u in fake_slack.uploads())
 
     assert jobs.at(Z(2026, 12, 7, 7)).digests == 1  # next Monday: the week of 30 November
-    assert keys(session_factory, f"digest:{nadia}") == [f"digest:{nadia}:2026-11-23", f"digest:{nadia}:2026-11-30"]
+    assert outbox_keys(session_factory, f"digest:{nadia}") == [f"digest:{nadia}:2026-11-23", f"digest:{nadia}:2026-11-30"]
     assert [c for c, _ in posts(fake_slack, ":bar_chart:")] == ["UNADIA", "UMARC", "UNADIA"]
 
 
@@ -148,8 +137,8 @@ def review_ends(session_factory, seeded: Seeded) -> dict[str, list[str]]:
     """rep → the period ends of the reviews queued for them (and for their manager: the same)."""
     out: dict[str, list[str]] = {}
     for name in ("Wendy", "Manon", "Quentin"):
-        mine = [k.rsplit(":", 1)[1] for k in keys(session_factory, f"review:{seeded[name]}:")]
-        manager_copy = [k.rsplit(":", 1)[1] for k in keys(session_factory, f"review-manager:{seeded[name]}:")]
+        mine = [k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, f"review:{seeded[name]}:")]
+        manager_copy = [k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, f"review-manager:{seeded[name]}:")]
         assert manager_copy == mine, name
         out[name] = mine
     return out
@@ -211,7 +200,7 @@ def test_the_summary_on_the_last_day_of_the_managers_period_from_1700_once(sessi
     assert jobs.at(Z(2026, 12, 1, 7, 0)).summaries == 0
     assert jobs.at(Z(2026, 12, 2, 16, 0)).summaries == 0
 
-    assert keys(session_factory, "summary:") == [f"summary:{nadia}:2026-11-30", f"summary:{marc}:2026-11-30"]
+    assert outbox_keys(session_factory, "summary:") == [f"summary:{nadia}:2026-11-30", f"summary:{marc}:2026-11-30"]
     summaries = posts(fake_slack, ":checkered_flag:")
     assert [c for c, _ in summaries] == [TEAM_CHANNEL, TEAM_CHANNEL]
     assert summaries[0][1].split("\n")[0] == ":checkered_flag: *Bilan de période de l'équipe* — 1 nov. 2026 → 30 nov. 2026"
@@ -290,9 +279,9 @@ def test_a_digest_missed_on_monday_is_caught_up_on_tuesday_once(session_factory,
     tuesday = Z(2026, 12, 1, 16, 0)  # 17:00 Paris, 11:00 New York
     assert run_due(session_factory, tuesday).digests == 2
     assert run_due(session_factory, tuesday + timedelta(hours=1)).digests == 0
-    assert sorted(k.rsplit(":", 1)[1] for k in keys(session_factory, "digest:")) == ["2026-11-23", "2026-11-23"]
+    assert sorted(k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, "digest:")) == ["2026-11-23", "2026-11-23"]
 
 
 def test_no_catch_up_digest_late_in_the_week(session_factory, team):
     assert run_due(session_factory, Z(2026, 12, 3, 16, 0)).digests == 0  # Thursday
-    assert keys(session_factory, "digest:") == []
+    assert outbox_keys(session_factory, "digest:") == []

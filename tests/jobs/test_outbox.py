@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.services import outbox
 from storage.models import OutboxMessage, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.jobs.conftest import enqueue_reply, reply_payload, row
 
 

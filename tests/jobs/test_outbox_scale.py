@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bot.services import outbox
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN, TEST_NOW
+from tests.support.fixtures import BOT_TOKEN, TEST_NOW
 from tests.jobs.conftest import make_delivery, reply_payload, texts
 
 ROWS = 1000

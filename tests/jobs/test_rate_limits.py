@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.jobs.delivery import ChannelPacing, OutboxDelivery
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN
+from tests.support.fixtures import BOT_TOKEN
 from tests.jobs.conftest import enqueue_reply, texts
 
 MANAGER_DM = {"type": "dm", "user": "UMGR"}

@@ -19,13 +19,10 @@ from bot.services.accounts import create_account
 from storage.models import Account, Member, OutboxMessage, Plan, Workspace
 from tests.handlers.conftest import buttons, message_text
 from tests.jobs.conftest import make_delivery
+from tests.support.fixtures import Z
 
 PARIS, NEW_YORK = "UPARIS", "UNEWYORK"
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # when the plans were made
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

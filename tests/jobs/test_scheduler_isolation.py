@@ -13,20 +13,18 @@ month reviews too (the last day of November).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, update
 
 from bot.jobs.scheduler import DueReport, FailedUnit, managers_with_teams, run_due
 from bot.services.team import team_of
-from storage.models import Member, OutboxMessage, Plan, Workspace
+from storage.models import Member, Plan, Workspace
 from tests.cli.test_jobs_cli import run_due as run_due_command
+from tests.jobs.conftest import outbox_keys
 from tests.reports.test_digest import LONG_AGO, Builder, Seeded, seed_team
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tests.support.fixtures import Z
 
 
 AT = Z(2026, 11, 30, 14, 30)
@@ -47,15 +45,10 @@ def team(session_factory) -> Seeded:
     return seeded
 
 
-def keys(session_factory, prefix: str) -> list[str]:
-    with session_factory() as s:
-        return sorted(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(prefix + "%"))))
-
-
 def who_got(session_factory, seeded: Seeded, prefix: str) -> list[str]:
     """Names of the members whose id is the subject of the ``prefix`` keys (``agenda:<id>:…``)."""
     names = {seeded[name]: name for name in seeded.users}  # members only (accounts share the ids' range)
-    return sorted(names[int(key.split(":")[1])] for key in keys(session_factory, prefix))
+    return sorted(names[int(key.split(":")[1])] for key in outbox_keys(session_factory, prefix))
 
 
 def plan_status(session_factory, seeded: Seeded, who: str, action_type: str) -> list[str]:
@@ -107,7 +100,7 @@ def test_a_digest_that_raises_for_one_team_stops_nothing_else_and_is_retried_unt
     assert who_got(session_factory, team, "digest:") == ["Marc"]
     assert who_got(session_factory, team, "digest-chart:") == ["Marc"]
     assert who_got(session_factory, team, "agenda:") == ["Alice", "Bruno", "Xavier"]
-    assert len(keys(session_factory, "reminder:")) == 2
+    assert len(outbox_keys(session_factory, "reminder:")) == 2
     assert plan_status(session_factory, team, "Alice", "call") == plan_status(session_factory, team, "Bruno", "call") == ["missed"]
     assert segment_visits(session_factory, team) == ["Acme", "Ibis"]
     assert who_got(session_factory, team, "review:") == ["Alice", "Xavier"]
@@ -148,7 +141,7 @@ def test_a_member_with_an_unknown_time_zone_is_skipped_and_reported_and_nobody_e
     assert who_got(session_factory, team, "agenda:") == ["Alice", "Xavier"]
     assert who_got(session_factory, team, "digest:") == ["Marc"]
     assert who_got(session_factory, team, "review:") == ["Alice", "Xavier"]
-    assert len(keys(session_factory, "reminder:")) == 1
+    assert len(outbox_keys(session_factory, "reminder:")) == 1
     assert plan_status(session_factory, team, "Alice", "call") == ["missed"]
     assert plan_status(session_factory, team, "Bruno", "call") == ["planned"]  # his day may not be over
     assert segment_visits(session_factory, team) == ["Acme"]

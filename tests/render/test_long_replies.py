@@ -35,7 +35,7 @@ from bot.services.plans import create_plan
 from bot.services.team import team_of
 from storage.db import make_session_factory
 from storage.models import Account, Member, Opportunity, OpportunityStageChange, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.render.payloads import check_message, more_counts, section_texts
 from tests.storage.migrated import migrated_engine
 

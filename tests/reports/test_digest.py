@@ -36,14 +36,12 @@ objective 10 000 € → 70 %. None of it may show in Nadia's digest.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import Reply
@@ -54,7 +52,6 @@ from bot.reports.coaching import RepWeek, Risk, weekly_digest, weekly_digests
 from bot.services import workspace_settings
 from bot.services.actions import CHANNEL_OF_TYPE
 from bot.services.team import team_of
-from storage.db import make_session_factory
 from storage.models import (
     Account,
     Action,
@@ -65,7 +62,7 @@ from storage.models import (
     Plan,
     Workspace,
 )
-from tests.storage.migrated import migrated_engine
+from tests.support.fixtures import Z
 
 D = Decimal
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 30 November 2026, 08:00 in Paris
@@ -73,24 +70,6 @@ LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
 TEAM_CHANNEL = "CTEAM"
 NBSP, NNBSP = "\u00a0", "\u202f"
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = migrated_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def session_factory(engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
 
 
 @dataclass

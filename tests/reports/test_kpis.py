@@ -9,7 +9,6 @@ in New York and is read through a New York scope. Every figure is worked out in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.reports import kpis
 from bot.reports.kpis import (
@@ -32,7 +31,6 @@ from bot.reports.kpis import (
     SegmentIntensity,
 )
 from bot.services.actions import CHANNEL_OF_TYPE
-from storage.db import make_session_factory
 from storage.models import (
     Account,
     Action,
@@ -43,31 +41,13 @@ from storage.models import (
     Plan,
     Workspace,
 )
-from tests.storage.migrated import migrated_engine
+from tests.support.fixtures import Z
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
 D = Decimal
 CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = migrated_engine(database_url)  # storage.db.make_engine + upgrade, on a copied template
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def session_factory(engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
 
 
 @dataclass
@@ -112,7 +92,7 @@ class Builder:
     def action(self, who: Member, where: Account, action_type: str, day: date) -> None:
         self.s.add(Action(workspace_id=who.workspace_id, member_id=who.id, account_id=where.id,
                           action_type=action_type, channel=CHANNEL_OF_TYPE[action_type], occurred_on=day,
-                          logged_at=utc(day.year, day.month, day.day, 12)))
+                          logged_at=Z(day.year, day.month, day.day, 12)))
 
     def plan(self, who: Member, where: Account, action_type: str, due: datetime, status: str) -> None:
         self.s.add(Plan(workspace_id=who.workspace_id, member_id=who.id, account_id=where.id, action_type=action_type,
@@ -194,132 +174,132 @@ def team(session_factory) -> Team:
         b.action(xavier, elsewhere, "call", date(2026, 11, 11))
 
         # --- plans (due_at is an instant: cut in the scope's zone) ------------------------------
-        b.plan(alice, acme, "visit", utc(2026, 11, 3, 9), "done")
-        b.plan(alice, beta, "visit", utc(2026, 11, 10, 9), "missed")
-        b.plan(alice, gamma, "visit", utc(2026, 11, 12, 9), "cancelled")  # cancelled: not counted
-        b.plan(alice, beta, "meeting", utc(2026, 11, 25, 9), "planned")  # still ahead: planned only
-        b.plan(alice, acme, "call", utc(2026, 11, 4, 9), "done")  # not in person
-        b.plan(alice, acme, "visit", utc(2026, 10, 31, 23, 30), "done")  # 1 Nov 00:30 Paris: in
-        b.plan(alice, beta, "visit", utc(2026, 11, 30, 23), "missed")  # 1 Dec 00:00 Paris: out
-        b.plan(bruno, echo, "demo", utc(2026, 11, 16, 9), "missed")
-        b.plan(bruno, echo, "follow_up", utc(2026, 11, 17, 9), "missed")  # not in person
-        b.plan(bruno, fjord, "visit", utc(2026, 10, 31, 22, 30), "done")  # 31 Oct 23:30 Paris: out
-        b.plan(carla, hudson, "visit", utc(2026, 12, 1, 4, 30), "done")  # 30 Nov 23:30 New York: in
-        b.plan(carla, iris, "visit", utc(2026, 11, 1, 3, 30), "missed")  # 31 Oct 23:30 New York: out
-        b.plan(xavier, elsewhere, "visit", utc(2026, 11, 10, 9), "done")
+        b.plan(alice, acme, "visit", Z(2026, 11, 3, 9), "done")
+        b.plan(alice, beta, "visit", Z(2026, 11, 10, 9), "missed")
+        b.plan(alice, gamma, "visit", Z(2026, 11, 12, 9), "cancelled")  # cancelled: not counted
+        b.plan(alice, beta, "meeting", Z(2026, 11, 25, 9), "planned")  # still ahead: planned only
+        b.plan(alice, acme, "call", Z(2026, 11, 4, 9), "done")  # not in person
+        b.plan(alice, acme, "visit", Z(2026, 10, 31, 23, 30), "done")  # 1 Nov 00:30 Paris: in
+        b.plan(alice, beta, "visit", Z(2026, 11, 30, 23), "missed")  # 1 Dec 00:00 Paris: out
+        b.plan(bruno, echo, "demo", Z(2026, 11, 16, 9), "missed")
+        b.plan(bruno, echo, "follow_up", Z(2026, 11, 17, 9), "missed")  # not in person
+        b.plan(bruno, fjord, "visit", Z(2026, 10, 31, 22, 30), "done")  # 31 Oct 23:30 Paris: out
+        b.plan(carla, hudson, "visit", Z(2026, 12, 1, 4, 30), "done")  # 30 Nov 23:30 New York: in
+        b.plan(carla, iris, "visit", Z(2026, 11, 1, 3, 30), "missed")  # 31 Oct 23:30 New York: out
+        b.plan(xavier, elsewhere, "visit", Z(2026, 11, 10, 9), "done")
 
         # --- Alice's deals ---------------------------------------------------------------------
         # W1 won 12,000 EUR on 20 Nov. Stages: lead 1 Oct → proposal 11 Oct 10:00 (left lead in October:
         # out); a probability-only change on 5 Nov (stays in proposal); negotiation 6 Nov 22:00 (proposal
         # lasted 11 Oct 10:00 → 6 Nov 22:00 = 26.5 days); won 20 Nov 10:00 (negotiation 13.5 days).
         # Forecast before the answer: 60 → (0.6 - 1)² = 0.16.
-        b.deal(alice, acme, "12000", "EUR", "won", 100, created=utc(2026, 10, 1, 10), history=(
-            (utc(2026, 10, 1, 10), None, "lead", 10),
-            (utc(2026, 10, 11, 10), "lead", "proposal", 40),
-            (utc(2026, 11, 5, 10), "proposal", "proposal", 70),
-            (utc(2026, 11, 6, 22), "proposal", "negotiation", 60),
-            (utc(2026, 11, 20, 10), "negotiation", "won", 100),
+        b.deal(alice, acme, "12000", "EUR", "won", 100, created=Z(2026, 10, 1, 10), history=(
+            (Z(2026, 10, 1, 10), None, "lead", 10),
+            (Z(2026, 10, 11, 10), "lead", "proposal", 40),
+            (Z(2026, 11, 5, 10), "proposal", "proposal", 70),
+            (Z(2026, 11, 6, 22), "proposal", "negotiation", 60),
+            (Z(2026, 11, 20, 10), "negotiation", "won", 100),
         ))
         # W2 won 5,000 USD at 31 Oct 23:30 UTC = 1 Nov 00:30 Paris: in. Closing entered 30 Oct 12:00,
         # left 31 Oct 23:30: 35.5 hours. Forecast 80 → (0.8 - 1)² = 0.04. Closing counts as "reached proposal".
-        b.deal(alice, beta, "5000", "USD", "won", 100, created=utc(2026, 10, 20), history=(
-            (utc(2026, 10, 20), None, "qualification", 20),
-            (utc(2026, 10, 30, 12), "qualification", "closing", 80),
-            (utc(2026, 10, 31, 23, 30), "closing", "won", 100),
+        b.deal(alice, beta, "5000", "USD", "won", 100, created=Z(2026, 10, 20), history=(
+            (Z(2026, 10, 20), None, "qualification", 20),
+            (Z(2026, 10, 30, 12), "qualification", "closing", 80),
+            (Z(2026, 10, 31, 23, 30), "closing", "won", 100),
         ))
         # L1 lost, created 2 Nov (in). Lead 2 days, qualification 11 days. Forecast 30 → 0.3² = 0.09.
-        b.deal(alice, gamma, "8000", "EUR", "lost", 0, created=utc(2026, 11, 2, 12), history=(
-            (utc(2026, 11, 2, 12), None, "lead", 10),
-            (utc(2026, 11, 4, 12), "lead", "qualification", 30),
-            (utc(2026, 11, 15, 12), "qualification", "lost", 0),
+        b.deal(alice, gamma, "8000", "EUR", "lost", 0, created=Z(2026, 11, 2, 12), history=(
+            (Z(2026, 11, 2, 12), None, "lead", 10),
+            (Z(2026, 11, 4, 12), "lead", "qualification", 30),
+            (Z(2026, 11, 15, 12), "qualification", "lost", 0),
         ))
         # W3 created 10 Nov (in) but won at 30 Nov 23:00 UTC = 1 Dec 00:00 Paris: out (its proposal exit too).
-        b.deal(alice, acme, "3000.50", "EUR", "won", 100, created=utc(2026, 11, 10, 9), history=(
-            (utc(2026, 11, 10, 9), None, "proposal", 40),
-            (utc(2026, 11, 30, 23), "proposal", "won", 100),
+        b.deal(alice, acme, "3000.50", "EUR", "won", 100, created=Z(2026, 11, 10, 9), history=(
+            (Z(2026, 11, 10, 9), None, "proposal", 40),
+            (Z(2026, 11, 30, 23), "proposal", "won", 100),
         ))
         # L2 lost at 31 Oct 23:59 Paris: out, everywhere.
-        b.deal(alice, beta, "2000", "EUR", "lost", 0, created=utc(2026, 9, 1), history=(
-            (utc(2026, 9, 1), None, "lead", 10),
-            (utc(2026, 10, 31, 22, 59), "lead", "lost", 0),
+        b.deal(alice, beta, "2000", "EUR", "lost", 0, created=Z(2026, 9, 1), history=(
+            (Z(2026, 9, 1), None, "lead", 10),
+            (Z(2026, 10, 31, 22, 59), "lead", "lost", 0),
         ))
         # W4 won 1,000 EUR on 28 Nov, created 27 Nov: closing 1 day. Forecast 90 → 0.1² = 0.01.
-        b.deal(alice, beta, "1000", "EUR", "won", 100, created=utc(2026, 11, 27, 10), history=(
-            (utc(2026, 11, 27, 10), None, "closing", 90),
-            (utc(2026, 11, 28, 10), "closing", "won", 100),
+        b.deal(alice, beta, "1000", "EUR", "won", 100, created=Z(2026, 11, 27, 10), history=(
+            (Z(2026, 11, 27, 10), None, "closing", 90),
+            (Z(2026, 11, 28, 10), "closing", "won", 100),
         ))
         # Open deals. O1: lead 15 Oct 08:00 → proposal 3 Nov 08:00 (lead 19 days), then 35 % (rep's own).
-        b.deal(alice, acme, "10000", "EUR", "proposal", 35, created=utc(2026, 10, 15, 8), close=NOV_30, history=(
-            (utc(2026, 10, 15, 8), None, "lead", 10),
-            (utc(2026, 11, 3, 8), "lead", "proposal", 40),
-            (utc(2026, 11, 8, 8), "proposal", "proposal", 35),
+        b.deal(alice, acme, "10000", "EUR", "proposal", 35, created=Z(2026, 10, 15, 8), close=NOV_30, history=(
+            (Z(2026, 10, 15, 8), None, "lead", 10),
+            (Z(2026, 11, 3, 8), "lead", "proposal", 40),
+            (Z(2026, 11, 8, 8), "proposal", "proposal", 35),
         ))  # weighted 3,500.00, closes on the last day
-        b.deal(alice, beta, "2500.50", "USD", "negotiation", 65, created=utc(2026, 11, 21, 10),
-               close=date(2026, 12, 1), history=((utc(2026, 11, 21, 10), None, "negotiation", 65),))
+        b.deal(alice, beta, "2500.50", "USD", "negotiation", 65, created=Z(2026, 11, 21, 10),
+               close=date(2026, 12, 1), history=((Z(2026, 11, 21, 10), None, "negotiation", 65),))
         # ↑ weighted 2,500.50 x 65 / 100 = 1,625.325 → 1,625.32 (half to even, as Opportunity.weighted_amount)
-        b.deal(alice, gamma, "1000", "EUR", "lead", 10, created=utc(2026, 10, 31, 22), close=NOV_1,
-               history=((utc(2026, 10, 31, 22), None, "lead", 10),))  # weighted 100.00; created 31 Oct 23:00 Paris: out
-        b.deal(alice, delta, "4000", "EUR", "qualification", 25, created=utc(2026, 11, 30, 22, 30),
-               history=((utc(2026, 11, 30, 22, 30), None, "qualification", 25),))  # weighted 1,000.00; no close date
+        b.deal(alice, gamma, "1000", "EUR", "lead", 10, created=Z(2026, 10, 31, 22), close=NOV_1,
+               history=((Z(2026, 10, 31, 22), None, "lead", 10),))  # weighted 100.00; created 31 Oct 23:00 Paris: out
+        b.deal(alice, delta, "4000", "EUR", "qualification", 25, created=Z(2026, 11, 30, 22, 30),
+               history=((Z(2026, 11, 30, 22, 30), None, "qualification", 25),))  # weighted 1,000.00; no close date
 
         # --- Bruno's deals ---------------------------------------------------------------------
         # BW1 won 7,000 EUR at Fjord (gold): lead 1 Nov 15:00 → proposal 3 Nov 03:00 (1.5 days) → won
         # 12 Nov 15:00 (proposal 9.5 days). Forecast 50 → 0.25.
-        b.deal(bruno, fjord, "7000", "EUR", "won", 100, created=utc(2026, 11, 1, 15), history=(
-            (utc(2026, 11, 1, 15), None, "lead", 10),
-            (utc(2026, 11, 3, 3), "lead", "proposal", 50),
-            (utc(2026, 11, 12, 15), "proposal", "won", 100),
+        b.deal(bruno, fjord, "7000", "EUR", "won", 100, created=Z(2026, 11, 1, 15), history=(
+            (Z(2026, 11, 1, 15), None, "lead", 10),
+            (Z(2026, 11, 3, 3), "lead", "proposal", 50),
+            (Z(2026, 11, 12, 15), "proposal", "won", 100),
         ))
         # BW2 won 4,500 USD at Echo (silver): negotiation 13 days. Forecast 90 → 0.01.
-        b.deal(bruno, echo, "4500", "USD", "won", 100, created=utc(2026, 11, 5, 9), history=(
-            (utc(2026, 11, 5, 9), None, "negotiation", 90),
-            (utc(2026, 11, 18, 9), "negotiation", "won", 100),
+        b.deal(bruno, echo, "4500", "USD", "won", 100, created=Z(2026, 11, 5, 9), history=(
+            (Z(2026, 11, 5, 9), None, "negotiation", 90),
+            (Z(2026, 11, 18, 9), "negotiation", "won", 100),
         ))
         # BL1 lost: proposal 25 Oct 09:00 → lost 25 Nov 09:00 (31 days); the rep said 90 % → 0.9² = 0.81.
-        b.deal(bruno, echo, "6000", "EUR", "lost", 0, created=utc(2026, 10, 25, 9), history=(
-            (utc(2026, 10, 25, 9), None, "proposal", 40),
-            (utc(2026, 11, 10, 9), "proposal", "proposal", 90),
-            (utc(2026, 11, 25, 9), "proposal", "lost", 0),
+        b.deal(bruno, echo, "6000", "EUR", "lost", 0, created=Z(2026, 10, 25, 9), history=(
+            (Z(2026, 10, 25, 9), None, "proposal", 40),
+            (Z(2026, 11, 10, 9), "proposal", "proposal", 90),
+            (Z(2026, 11, 25, 9), "proposal", "lost", 0),
         ))
         # BL2 lost, its history holds only the closing row: no forecast (left out of the Brier score);
         # its lead stage ran from created_at 24 Nov 09:00 to 26 Nov 09:00: 2 days.
-        b.deal(bruno, fjord, "500", "EUR", "lost", 0, created=utc(2026, 11, 24, 9), history=(
-            (utc(2026, 11, 26, 9), "lead", "lost", 0),
+        b.deal(bruno, fjord, "500", "EUR", "lost", 0, created=Z(2026, 11, 24, 9), history=(
+            (Z(2026, 11, 26, 9), "lead", "lost", 0),
         ))
         # BW3 won 999.99 EUR at Nolan (no segment): closing 7 days; forecast 80 → 0.04.
-        b.deal(bruno, nolan, "999.99", "EUR", "won", 100, created=utc(2026, 11, 20, 9), history=(
-            (utc(2026, 11, 20, 9), None, "closing", 80),
-            (utc(2026, 11, 27, 9), "closing", "won", 100),
+        b.deal(bruno, nolan, "999.99", "EUR", "won", 100, created=Z(2026, 11, 20, 9), history=(
+            (Z(2026, 11, 20, 9), None, "closing", 80),
+            (Z(2026, 11, 27, 9), "closing", "won", 100),
         ))
-        b.deal(bruno, echo, "20000", "EUR", "closing", 80, created=utc(2026, 9, 10), close=date(2026, 11, 20),
-               history=((utc(2026, 9, 10), None, "closing", 80),))  # weighted 16,000.00
-        b.deal(bruno, fjord, "3333.33", "USD", "proposal", 33, created=utc(2026, 10, 1), close=date(2026, 11, 28),
-               history=((utc(2026, 10, 1), None, "proposal", 33),))  # 109,999.89 / 100 = 1,099.9989 → 1,100.00
+        b.deal(bruno, echo, "20000", "EUR", "closing", 80, created=Z(2026, 9, 10), close=date(2026, 11, 20),
+               history=((Z(2026, 9, 10), None, "closing", 80),))  # weighted 16,000.00
+        b.deal(bruno, fjord, "3333.33", "USD", "proposal", 33, created=Z(2026, 10, 1), close=date(2026, 11, 28),
+               history=((Z(2026, 10, 1), None, "proposal", 33),))  # 109,999.89 / 100 = 1,099.9989 → 1,100.00
 
         # --- Carla (New York) ------------------------------------------------------------------
         # CW1 won 9,000 USD at 1 Dec 03:00 UTC = 30 Nov 22:00 in New York: in for her, out in Paris.
         # Proposal 10 Nov 15:00 → negotiation 20 Nov 15:00 (10 days) → won 1 Dec 03:00 (10.5 days).
         # Forecast 70 → 0.09.
-        b.deal(carla, hudson, "9000", "USD", "won", 100, created=utc(2026, 11, 10, 15), history=(
-            (utc(2026, 11, 10, 15), None, "proposal", 50),
-            (utc(2026, 11, 20, 15), "proposal", "negotiation", 70),
-            (utc(2026, 12, 1, 3), "negotiation", "won", 100),
+        b.deal(carla, hudson, "9000", "USD", "won", 100, created=Z(2026, 11, 10, 15), history=(
+            (Z(2026, 11, 10, 15), None, "proposal", 50),
+            (Z(2026, 11, 20, 15), "proposal", "negotiation", 70),
+            (Z(2026, 12, 1, 3), "negotiation", "won", 100),
         ))
         # CL1 lost at 1 Nov 03:00 UTC = 31 Oct 23:00 in New York: out for her (in for a Paris scope).
-        b.deal(carla, iris, "1000", "USD", "lost", 0, created=utc(2026, 10, 20), history=(
-            (utc(2026, 10, 20), None, "lead", 10),
-            (utc(2026, 11, 1, 3), "lead", "lost", 0),
+        b.deal(carla, iris, "1000", "USD", "lost", 0, created=Z(2026, 10, 20), history=(
+            (Z(2026, 10, 20), None, "lead", 10),
+            (Z(2026, 11, 1, 3), "lead", "lost", 0),
         ))
-        b.deal(carla, hudson, "1000", "USD", "proposal", 50, created=utc(2026, 10, 1), close=NOV_30,
-               history=((utc(2026, 10, 1), None, "proposal", 50),))  # weighted 500.00
+        b.deal(carla, hudson, "1000", "USD", "proposal", 50, created=Z(2026, 10, 1), close=NOV_30,
+               history=((Z(2026, 10, 1), None, "proposal", 50),))  # weighted 500.00
 
         # --- the other workspace: never counted in T1 --------------------------------------------
-        b.deal(xavier, elsewhere, "777777", "EUR", "won", 100, created=utc(2026, 11, 2), history=(
-            (utc(2026, 11, 2), None, "proposal", 40),
-            (utc(2026, 11, 10), "proposal", "won", 100),
+        b.deal(xavier, elsewhere, "777777", "EUR", "won", 100, created=Z(2026, 11, 2), history=(
+            (Z(2026, 11, 2), None, "proposal", 40),
+            (Z(2026, 11, 10), "proposal", "won", 100),
         ))
-        b.deal(xavier, elsewhere, "999999", "EUR", "closing", 90, created=utc(2026, 11, 3), close=NOV_30,
-               history=((utc(2026, 11, 3), None, "closing", 90),))
+        b.deal(xavier, elsewhere, "999999", "EUR", "closing", 90, created=Z(2026, 11, 3), close=NOV_30,
+               history=((Z(2026, 11, 3), None, "closing", 90),))
 
         # --- objectives (November unless said) ---------------------------------------------------
         b.objective(ws, alice, "revenue", "20000")
@@ -638,12 +618,12 @@ def test_statements_do_not_grow_with_the_team(session_factory, engine, team):
             rep = b.member(ws, f"UREP{i}")
             account = b.account(ws, f"Account {i}", rep, ("gold", "silver", "bronze")[i % 3], 2)
             b.action(rep, account, "visit", date(2026, 11, 10))
-            b.plan(rep, account, "visit", utc(2026, 11, 10, 9), "done")
-            b.deal(rep, account, "100", "EUR", "won", 100, created=utc(2026, 11, 2), history=(
-                (utc(2026, 11, 2), None, "lead", 10),
-                (utc(2026, 11, 9), "lead", "won", 100),
+            b.plan(rep, account, "visit", Z(2026, 11, 10, 9), "done")
+            b.deal(rep, account, "100", "EUR", "won", 100, created=Z(2026, 11, 2), history=(
+                (Z(2026, 11, 2), None, "lead", 10),
+                (Z(2026, 11, 9), "lead", "won", 100),
             ))
-            b.deal(rep, account, "100", "EUR", "lead", 10, created=utc(2026, 11, 2), close=NOV_30)
+            b.deal(rep, account, "100", "EUR", "lead", 10, created=Z(2026, 11, 2), close=NOV_30)
             b.objective(ws, rep, "revenue", "1000")
             b.objective(ws, rep, "visits", "4")
             b.objective(ws, rep, "new_opportunities", "2")

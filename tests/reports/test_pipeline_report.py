@@ -8,14 +8,11 @@ Every figure below is computed by hand in the comments; amounts never mix curren
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reports.pipeline import (
     PipelineReport,
@@ -25,10 +22,8 @@ from bot.reports.pipeline import (
     by_currency,
     pipeline_report,
 )
-from storage.db import make_session_factory
 from storage.models import Account, Action, Member, Opportunity, Workspace
-from tests.conftest import TEST_NOW
-from tests.storage.migrated import migrated_engine
+from tests.support.fixtures import TEST_NOW, Z
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2026, 11, 23)  # TEST_NOW in Paris
@@ -37,21 +32,8 @@ STALLED_DAYS = 21
 D = Decimal
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
 def ago(days: int) -> datetime:
     return TEST_NOW - timedelta(days=days)
-
-
-@pytest.fixture
-def session_factory(database_url) -> Iterator[sessionmaker[Session]]:
-    engine: Engine = migrated_engine(database_url)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 class Carnet:
@@ -99,7 +81,7 @@ def carnet(session_factory) -> Carnet:
 
         def action(who: Member, where: Account, day: date) -> None:
             s.add(Action(workspace_id=where.workspace_id, member_id=who.id, account_id=where.id, action_type="visit",
-                         channel="in_person", occurred_on=day, logged_at=utc(day.year, day.month, day.day, 17)))
+                         channel="in_person", occurred_on=day, logged_at=Z(day.year, day.month, day.day, 17)))
 
         def deal(key: str, who: Member, where: Account, amount: str, currency: str, probability: int, stage: str, *,
                  close: date | None = None, updated: datetime | None = None, closed: datetime | None = None) -> None:
@@ -123,7 +105,7 @@ def carnet(session_factory) -> Carnet:
         # A6: idle 40 days; Alice's last action at Delta 50 days ago; Bruno's yesterday does not count → stalled.
         deal("A6", alice, delta, "3000", "EUR", 20, "qualification", updated=ago(40))  # w 600.00
         # A7: last touched 2026-10-31 23:30 UTC = 1 November 00:30 in Paris, no action → stalled, 22 idle days (Paris).
-        deal("A7", alice, echo, "5000", "EUR", 40, "proposal", close=date(2027, 1, 10), updated=utc(2026, 10, 31, 23, 30))
+        deal("A7", alice, echo, "5000", "EUR", 40, "proposal", close=date(2027, 1, 10), updated=Z(2026, 10, 31, 23, 30))
         action(alice, beta, TODAY - timedelta(days=25))
         action(alice, beta, TODAY - timedelta(days=40))
         action(alice, gamma, TODAY - timedelta(days=3))
@@ -132,22 +114,22 @@ def carnet(session_factory) -> Carnet:
         action(bruno, echo, TODAY)  # another rep's action: Echo stays stalled for Alice
 
         # --- Alice's closed deals, around the period's edges in Paris -----------------------
-        deal("W1", alice, acme, "7000", "EUR", 100, "won", closed=utc(2026, 10, 31, 23, 30))  # 1 Nov 00:30 Paris: in
-        deal("W2", alice, acme, "4000", "EUR", 100, "won", closed=utc(2026, 10, 31, 22, 30))  # 31 Oct 23:30 Paris: out
-        deal("W3", alice, beta, "1200", "USD", 100, "won", closed=utc(2026, 11, 30, 22, 59))  # 30 Nov 23:59 Paris: in
-        deal("W4", alice, beta, "9000", "EUR", 100, "won", closed=utc(2026, 11, 30, 23, 0))  # 1 Dec 00:00 Paris: out
-        deal("L1", alice, gamma, "50000", "EUR", 0, "lost", closed=utc(2026, 11, 10, 12))  # a loss is never counted
+        deal("W1", alice, acme, "7000", "EUR", 100, "won", closed=Z(2026, 10, 31, 23, 30))  # 1 Nov 00:30 Paris: in
+        deal("W2", alice, acme, "4000", "EUR", 100, "won", closed=Z(2026, 10, 31, 22, 30))  # 31 Oct 23:30 Paris: out
+        deal("W3", alice, beta, "1200", "USD", 100, "won", closed=Z(2026, 11, 30, 22, 59))  # 30 Nov 23:59 Paris: in
+        deal("W4", alice, beta, "9000", "EUR", 100, "won", closed=Z(2026, 11, 30, 23, 0))  # 1 Dec 00:00 Paris: out
+        deal("L1", alice, gamma, "50000", "EUR", 0, "lost", closed=Z(2026, 11, 10, 12))  # a loss is never counted
 
         # --- Bruno ---------------------------------------------------------------------------
         deal("B1", bruno, acme, "6001", "EUR", 45, "proposal", close=date(2026, 11, 15))  # w 2,700.45
         # B2: idle 60 days, but Bruno was at Delta yesterday → not stalled.
         deal("B2", bruno, delta, "2000", "USD", 15, "lead", close=date(2026, 11, 20), updated=ago(60))  # w 300.00
-        deal("BW", bruno, gamma, "3000", "EUR", 100, "won", closed=utc(2026, 11, 5, 10))
-        deal("BL", bruno, gamma, "500", "USD", 0, "lost", closed=utc(2026, 11, 6, 10))
+        deal("BW", bruno, gamma, "3000", "EUR", 100, "won", closed=Z(2026, 11, 5, 10))
+        deal("BL", bruno, gamma, "500", "USD", 0, "lost", closed=Z(2026, 11, 6, 10))
 
         # --- the other workspace: never counted ----------------------------------------------
         deal("X1", xavier, elsewhere, "999999", "EUR", 90, "proposal", close=date(2026, 11, 20), updated=ago(90))
-        deal("X2", xavier, elsewhere, "777777", "EUR", 100, "won", closed=utc(2026, 11, 10, 10))
+        deal("X2", xavier, elsewhere, "777777", "EUR", 100, "won", closed=Z(2026, 11, 10, 10))
         s.add(Action(workspace_id=other.id, member_id=xavier.id, account_id=elsewhere.id, action_type="visit",
                      channel="in_person", occurred_on=TODAY - timedelta(days=90), logged_at=ago(90)))
 

@@ -25,10 +25,8 @@ from bot.reports.coaching import period_summary, review_brief, review_briefs
 from bot.reports.pipeline import pipeline_report
 from bot.services import workspace_settings
 from bot.services.team import team_of
-from storage.db import make_session_factory
 from storage.models import Member, Opportunity, Workspace
 from tests.reports.test_digest import NBSP, NNBSP, NOW, Seeded, lines, seed_team
-from tests.storage.migrated import migrated_engine
 
 D = Decimal
 def EUR(n) -> str:
@@ -62,15 +60,6 @@ def summary_lines(session_factory, seeded: Seeded, manager: str = "Nadia", *, sh
         summary = period_summary(s, member, team_of(s, member), now=NOW, settings=settings, period_day=date(2026, 11, 30))
         ctx = Context(session=s, workspace=workspace, member=member, now=NOW, source="job")
         return summary, lines(digest_dialog.summary_reply(ctx, summary, show_amounts=show_amounts))
-
-
-@pytest.fixture
-def session_factory(database_url):
-    engine = migrated_engine(database_url)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.render.text import render_reply
 from bot.reports.coaching import ReviewBrief
 from bot.reports.pipeline import StalledDeal
 from storage.models import Member, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 
 
 def brief(stalled: int, gold: int, flat: int) -> ReviewBrief:

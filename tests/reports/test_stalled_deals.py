@@ -13,30 +13,16 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reports.pipeline import pipeline_report, stalled_counts_by_member
-from storage.db import make_session_factory
 from storage.models import Account, Action, Member, Opportunity, Workspace
-from tests.conftest import TEST_NOW
-from tests.storage.migrated import migrated_engine
+from tests.support.fixtures import TEST_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2026, 11, 23)  # TEST_NOW in Paris
 DAYS = 14
-
-
-@pytest.fixture
-def session_factory(database_url) -> Iterator[sessionmaker[Session]]:
-    engine = migrated_engine(database_url)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @dataclass

@@ -10,20 +10,21 @@ import sqlite3
 import threading
 import time
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from bot.conversation import Conversation
 from bot.core import Request
+from bot.messages import translate
 from bot.runtime import build_runtime
 from bot.services.accounts import create_account
 from bot.services.members import get_or_create_workspace
 from storage.db import make_engine, make_session_factory, normalize_url
-from tests.conftest import SIGNING_SECRET, ServedApp, make_settings
+from tests.support.fixtures import SIGNING_SECRET, ServedApp, make_settings
 from tests.handlers.conftest import add_account, message_text, rows
+from tests.support.messages import says, word
 from tests.support.slack_requests import SlackClient
 
-BUSY = "Carnet est très occupé à l'instant et n'a pas pu répondre à temps : rien n'a été enregistré."
+BUSY = translate("fr", "error.busy")
 
 
 def test_a_locked_sqlite_database_gets_the_apology_quickly_and_nothing_stored(runtime, slack, sqlite_url):
@@ -46,7 +47,7 @@ def test_a_locked_sqlite_database_gets_the_apology_quickly_and_nothing_stored(ru
 
     # Slack shows its own error; the rep sends it again (a new trigger): stored once.
     retried = slack.command("/log", "visite Gamma proposition", trigger_id="T-AGAIN")
-    assert "Noté : visite — *Gamma*" in message_text(retried.json())
+    assert says(message_text(retried.json()), "log.saved", action_type=word("action_type.visit"), account="Gamma")
     assert [a["action_type"] for a in rows(runtime, "action")] == ["call", "visit"]
 
 
@@ -123,7 +124,7 @@ def test_a_postgresql_lock_makes_the_statement_time_out(postgres_url, fake_slack
             assert [a["action_type"] for a in rows(runtime, "action")] == ["call"]
             assert "command:T-PG-LOCKED" not in {r["request_key"] for r in rows(runtime, "processed_request")}
             retried = slack.command("/log", "visite Gamma proposition", trigger_id="T-PG-AGAIN")
-            assert "Noté : visite — *Gamma*" in message_text(retried.json())
+            assert says(message_text(retried.json()), "log.saved", action_type=word("action_type.visit"), account="Gamma")
         assert [a["action_type"] for a in rows(runtime, "action")] == ["call", "visit"]
         with runtime.serve_engine.connect() as conn:  # the door's limit; the worker's engine has none
             assert conn.execute(text("SHOW statement_timeout")).scalar() == "1500ms"

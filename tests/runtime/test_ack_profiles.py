@@ -11,9 +11,10 @@ from sqlalchemy import text
 
 from bot.runtime import build_runtime
 from bot.services.members import Profile, get_or_create_member, get_or_create_workspace, learn_profile
-from tests.conftest import SIGNING_SECRET, ServedApp, make_settings
+from tests.support.fixtures import SIGNING_SECRET, ServedApp, make_settings
 from tests.handlers.conftest import add_account, message_text, rows
 from tests.support.fake_slack import FakeSlack
+from tests.support.messages import says, word
 from tests.support.slack_requests import SlackClient
 
 # As many first-time members at once as the door has threads (10): each of them meets the slow
@@ -50,7 +51,8 @@ def test_ten_first_time_members_with_a_slow_slack_are_acked_in_time(sqlite_url, 
             slowest = max(took for _status, took, _text in answers)
             assert slowest < 3.0, slowest
             # Slack had not answered yet: the first reply is in the workspace's default language.
-            assert all("Noté : visite — *Gamma*" in shown for _s, _t, shown in answers)
+            assert all(says(shown, "log.saved", action_type=word("action_type.visit"), account="Gamma")
+                       for _s, _t, shown in answers)
             assert len(rows(runtime, "action")) == len(USERS)
 
             def learnt() -> bool:

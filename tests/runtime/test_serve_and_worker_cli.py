@@ -6,9 +6,7 @@ one by default; ``serve --no-worker`` answers Slack and leaves the outbox to ``c
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,19 +19,16 @@ from bot.core import Reply, Text
 from bot.runtime import build_runtime
 from bot.services import outbox
 from bot.services.members import get_or_create_workspace
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_NOW, make_settings
+from tests.support.fixtures import BOT_TOKEN, REPO, SIGNING_SECRET, TEST_NOW, carnet_env, make_settings
 from tests.handlers.conftest import message_text, rows
 from tests.support.slack_requests import SlackClient
+from tests.support.served import free_port
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(database_url: str, api_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CARNET_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-               SLACK_API_URL=api_url, CARNET_DEFAULT_TZ="Europe/Paris", CARNET_DEFAULT_LOCALE="fr",
-               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""), PYTHONIOENCODING="utf-8")
-    return env
+    return carnet_env(database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api_url,
+                      CARNET_DEFAULT_TZ="Europe/Paris", CARNET_DEFAULT_LOCALE="fr")
 
 
 def _carnet(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -70,12 +65,6 @@ def _stop(proc: subprocess.Popen, sig: int, log: Path, *, uvicorn: bool = False)
     else:
         assert code == 0, output
     return output
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -124,7 +113,7 @@ def test_the_worker_needs_a_bot_token(sqlite_url, tmp_path):
 def test_serve_embeds_a_worker_by_default(sqlite_url, fake_slack, tmp_path):
     _queue_dm(sqlite_url)
     log = tmp_path / "serve.log"
-    port = _free_port()
+    port = free_port()
     serve = _carnet(["serve", "--host", "127.0.0.1", "--port", str(port)], _env(sqlite_url, fake_slack.api_url), log)
     try:
         fake_slack.wait_for("chat.postMessage", timeout=30)
@@ -138,7 +127,7 @@ def test_serve_without_a_worker_answers_slack_and_leaves_the_outbox_to_carnet_wo
     _queue_dm(sqlite_url)
     env = _env(sqlite_url, fake_slack.api_url)
     log = tmp_path / "serve.log"
-    port = _free_port()
+    port = free_port()
     serve = _carnet(["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)], env, log)
     url = f"http://127.0.0.1:{port}"
     try:

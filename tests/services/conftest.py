@@ -1,32 +1,13 @@
-"""Fixtures of the service tests: a migrated real database (SQLite file, PostgreSQL schema) per test."""
+"""Helpers of the service tests (the database, ``engine`` and ``session_factory``, is the shared one
+of tests/support/fixtures.py: a migrated SQLite file and PostgreSQL schema per test)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.members import Profile, get_or_create_member, get_or_create_workspace
-from storage.db import make_session_factory
 from storage.models import Member, Workspace
-from tests.conftest import TEST_NOW
-from tests.storage.migrated import migrated_engine
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = migrated_engine(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def session_factory(engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+from tests.support.fixtures import TEST_NOW
 
 
 def add_member(

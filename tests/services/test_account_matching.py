@@ -25,7 +25,7 @@ from bot.services.accounts import (
     find_account,
     nearest,
 )
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member
 
 _WORDS = [

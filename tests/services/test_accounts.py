@@ -10,7 +10,7 @@ from bot.services.accounts import (
     find_account,
     get_account,
 )
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member
 
 W1_NAMES = ["Gamma", "Alpha Industries", "Société Générale", "Beta Conseil"]

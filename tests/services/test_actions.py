@@ -16,7 +16,7 @@ from bot.services.actions import (
     undo_action,
 )
 from storage.models import Action, Contact
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member, load_member
 
 DAY = date(2026, 11, 23)

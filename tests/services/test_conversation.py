@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from bot.clock import FixedClock
 from bot.conversation import Conversation
@@ -20,30 +20,7 @@ from storage.models import (
     PendingCommand,
     ProcessedRequest,
 )
-from tests.conftest import TEST_NOW
-
-
-def _count(session_factory, model, *where) -> int:
-    with session_factory() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(TEST_NOW)
-
-
-@pytest.fixture
-def conversation(session_factory, clock) -> Conversation:
-    return Conversation(session_factory, clock, default_tz="Europe/Paris", default_locale="fr")
-
-
-def _log(text: str, *, team: str = "T1", user: str = "U1", key: str | None = None, **kw) -> Request:
-    return Request(team_id=team, user_id=user, command="log", text=text, request_key=key, source="console", **kw)
-
-
-def _choice(value: str, *, team: str = "T1", user: str = "U1", key: str | None = None) -> Request:
-    return Request(team_id=team, user_id=user, choice=value, request_key=key, source="console")
+from tests.support.fixtures import TEST_NOW, clicked, count_rows, typed
 
 
 def _add_account(conversation: Conversation, session_factory, team: str, name: str, user: str = "U1") -> int:
@@ -65,34 +42,34 @@ def _choice_values(reply: Reply, prefix: str) -> list[str]:
 
 def test_the_same_request_key_twice_stores_one_action_and_repeats_the_reply(conversation, session_factory):
     _add_account(conversation, session_factory, "T1", "Gamma")
-    first = conversation.handle(_log("visite Gamma proposition", key="trigger-1"))
+    first = conversation.handle(typed("/log visite Gamma proposition", key="trigger-1"))
     assert first.ok and "log.saved" in first.keys
-    second = conversation.handle(_log("visite Gamma proposition", key="trigger-1"))
+    second = conversation.handle(typed("/log visite Gamma proposition", key="trigger-1"))
     assert second.to_dict() == first.to_dict()
-    assert _count(session_factory, Action) == 1
-    assert _count(session_factory, ProcessedRequest) == 1
+    assert count_rows(session_factory, Action) == 1
+    assert count_rows(session_factory, ProcessedRequest) == 1
     # A new gesture (another key) is new work.
-    third = conversation.handle(_log("visite Gamma proposition", key="trigger-2"))
-    assert third.ok and _count(session_factory, Action) == 2
+    third = conversation.handle(typed("/log visite Gamma proposition", key="trigger-2"))
+    assert third.ok and count_rows(session_factory, Action) == 2
 
 
 def test_a_retried_choice_is_answered_not_rerun(conversation, session_factory):
     _add_account(conversation, session_factory, "T1", "Gamma")
-    saved = conversation.handle(_log("appel Gamma", key="k1"))
+    saved = conversation.handle(typed("/log appel Gamma", key="k1"))
     [undo] = _choice_values(saved, "log.undo:")
-    first = conversation.handle(_choice(undo, key="click-1"))
+    first = conversation.handle(clicked(undo, key="click-1"))
     assert first.keys == ["log.undone"]
-    again = conversation.handle(_choice(undo, key="click-1"))
+    again = conversation.handle(clicked(undo, key="click-1"))
     assert again.to_dict() == first.to_dict()  # not "already undone": the same answer
-    assert _count(session_factory, Action) == 0
+    assert count_rows(session_factory, Action) == 0
 
 
 def test_request_keys_are_per_workspace(conversation, session_factory):
     _add_account(conversation, session_factory, "T1", "Gamma")
     _add_account(conversation, session_factory, "T2", "Gamma")
-    assert conversation.handle(_log("visite Gamma", team="T1", key="same")).ok
-    assert conversation.handle(_log("visite Gamma", team="T2", key="same")).ok
-    assert _count(session_factory, Action) == 2
+    assert conversation.handle(typed("/log visite Gamma", team="T1", key="same")).ok
+    assert conversation.handle(typed("/log visite Gamma", team="T2", key="same")).ok
+    assert count_rows(session_factory, Action) == 2
 
 
 @pytest.mark.parametrize("threads", [2, 4])
@@ -119,7 +96,7 @@ def test_concurrent_duplicates_store_one_action_and_get_the_same_reply(engine, c
 
     event.listen(engine, "after_cursor_execute", hold_until_all_looked)
     replies: list[Reply | None] = [None] * threads
-    request = _log("visite Gamma proposition", key="dup-1", deliver_to={"type": "response_url", "url": "http://127.0.0.1:9/r"})
+    request = typed("/log visite Gamma proposition", key="dup-1", deliver_to={"type": "response_url", "url": "http://127.0.0.1:9/r"})
 
     def send(i: int) -> None:
         replies[i] = conversation.handle(request)
@@ -136,9 +113,9 @@ def test_concurrent_duplicates_store_one_action_and_get_the_same_reply(engine, c
     assert all(r is not None for r in replies)
     assert all(r.ok and "log.saved" in r.keys for r in replies), [r.keys for r in replies]
     assert len({repr(r.to_dict()) for r in replies}) == 1, "every duplicate gets the winner's reply"
-    assert _count(session_factory, Action) == 1
-    assert _count(session_factory, ProcessedRequest) == 1
-    assert _count(session_factory, OutboxMessage) == 1
+    assert count_rows(session_factory, Action) == 1
+    assert count_rows(session_factory, ProcessedRequest) == 1
+    assert count_rows(session_factory, OutboxMessage) == 1
     [undo] = _choice_values(replies[0], "log.undo:")
     with session_factory() as session:
         assert undo == f"log.undo:{session.scalar(select(Action.id))}"
@@ -152,7 +129,7 @@ def test_an_error_after_work_was_done_rolls_everything_back(conversation, sessio
     is not JSON) comes back as a short apology; the pending choice, the new account and the action
     it had already written are all undone, and a correct retry of the same gesture then works."""
     assert conversation.handle(Request(team_id="T1", user_id="U1", command="carnet", text="help")).ok
-    asked = conversation.handle(_log("visite Nouvelle Société proposition", key="k1"))
+    asked = conversation.handle(typed("/log visite Nouvelle Société proposition", key="k1"))
     [create] = _choice_values(asked, "log.create_account:")
     broken_destination = {"type": "response_url", "url": object()}
     failed = conversation.handle(
@@ -160,24 +137,24 @@ def test_an_error_after_work_was_done_rolls_everything_back(conversation, sessio
     )
     assert not failed.ok
     assert failed.keys == ["error.internal"]
-    assert _count(session_factory, Account) == 0
-    assert _count(session_factory, Action) == 0
-    assert _count(session_factory, PendingCommand) == 1  # not consumed
-    assert _count(session_factory, ProcessedRequest) == 1  # only the first /log's
-    assert _count(session_factory, OutboxMessage) == 0
+    assert count_rows(session_factory, Account) == 0
+    assert count_rows(session_factory, Action) == 0
+    assert count_rows(session_factory, PendingCommand) == 1  # not consumed
+    assert count_rows(session_factory, ProcessedRequest) == 1  # only the first /log's
+    assert count_rows(session_factory, OutboxMessage) == 0
     retried = conversation.handle(
         Request(team_id="T1", user_id="U1", choice=create, request_key="click-1",
                 deliver_to={"type": "response_url", "url": "http://127.0.0.1:9/r"})
     )
     assert retried.ok and "log.saved_new_account" in retried.keys
-    assert _count(session_factory, Account) == 1
-    assert _count(session_factory, Action) == 1
-    assert _count(session_factory, PendingCommand) == 0
-    assert _count(session_factory, OutboxMessage) == 1
+    assert count_rows(session_factory, Account) == 1
+    assert count_rows(session_factory, Action) == 1
+    assert count_rows(session_factory, PendingCommand) == 0
+    assert count_rows(session_factory, OutboxMessage) == 1
 
 
 def test_an_error_on_a_first_request_leaves_no_workspace_behind(conversation, session_factory):
-    failed = conversation.handle(_log("visite Gamma", key="k1", deliver_to={"type": "channel", "channel": {1, 2}}))
+    failed = conversation.handle(typed("/log visite Gamma", key="k1", deliver_to={"type": "channel", "channel": {1, 2}}))
     assert failed.keys == ["error.internal"] and not failed.ok
     with session_factory() as session:
         assert find_workspace(session, "T1") is None
@@ -192,11 +169,11 @@ def test_the_action_day_is_the_members_local_day(session_factory):
     profiles = {"UPAR": Profile(tz="Europe/Paris", locale="fr-FR"), "UNYC": Profile(tz="America/New_York", locale="en-US")}
     conversation = Conversation(session_factory, clock, profiles=profiles.get, default_tz="UTC", default_locale="en")
     _add_account(conversation, session_factory, "T1", "Gamma", user="UPAR")
-    assert conversation.handle(_log("visite Gamma", user="UPAR")).ok
+    assert conversation.handle(typed("/log visite Gamma", user="UPAR")).ok
     clock.set(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     assert conversation.handle(Request(team_id="T1", user_id="UNYC", command="carnet", text="help")).ok
-    assert conversation.handle(_log("call Gamma", user="UNYC")).ok
-    assert conversation.handle(_log("email Gamma yesterday", user="UNYC")).ok
+    assert conversation.handle(typed("/log call Gamma", user="UNYC")).ok
+    assert conversation.handle(typed("/log email Gamma yesterday", user="UNYC")).ok
     with session_factory() as session:
         rows = session.execute(select(Action.action_type, Action.occurred_on).order_by(Action.id)).all()
     assert [tuple(r) for r in rows] == [
@@ -214,10 +191,10 @@ def two_workspaces(conversation, session_factory) -> dict:
     """T1 (U1, Gamma) and T2 (U1, Delta, a pending /log and one action)."""
     gamma = _add_account(conversation, session_factory, "T1", "Gamma")
     delta = _add_account(conversation, session_factory, "T2", "Delta")
-    asked = conversation.handle(_log("visite Inconnue", team="T2"))
+    asked = conversation.handle(typed("/log visite Inconnue", team="T2"))
     [create] = _choice_values(asked, "log.create_account:")
     pending_t2 = int(create.split(":")[1])
-    saved = conversation.handle(_log("visite Delta", team="T2"))
+    saved = conversation.handle(typed("/log visite Delta", team="T2"))
     [undo] = _choice_values(saved, "log.undo:")
     return {"gamma": gamma, "delta": delta, "pending_t2": pending_t2, "action_t2": int(undo.split(":")[1])}
 
@@ -246,34 +223,34 @@ def test_a_choice_naming_another_workspaces_rows_is_refused_and_changes_nothing(
     before = _snapshot(session_factory)
     clock.advance(timedelta(minutes=1))
     for value in FORGED:
-        reply = conversation.handle(_choice(value.format(**two_workspaces), team="T1"))
+        reply = conversation.handle(clicked(value.format(**two_workspaces), team="T1"))
         assert not reply.ok, value
         assert reply.keys in (["choice.expired"], ["log.already_undone"]), value
         assert _snapshot(session_factory) == before, value
     # T2's owner can still use their pending choice.
-    create = conversation.handle(_choice(f"log.create_account:{two_workspaces['pending_t2']}", team="T2"))
+    create = conversation.handle(clicked(f"log.create_account:{two_workspaces['pending_t2']}", team="T2"))
     assert create.ok and "log.saved_new_account" in create.keys
 
 
 def test_own_pending_with_another_workspaces_account_stores_nothing_there(conversation, session_factory, two_workspaces):
-    asked = conversation.handle(_log("visite Gama", team="T1"))
+    asked = conversation.handle(typed("/log visite Gama", team="T1"))
     [pick] = _choice_values(asked, "log.pick_account:")
     pending_t1 = int(pick.split(":")[1])
-    reply = conversation.handle(_choice(f"log.pick_account:{pending_t1}:{two_workspaces['delta']}", team="T1"))
+    reply = conversation.handle(clicked(f"log.pick_account:{pending_t1}:{two_workspaces['delta']}", team="T1"))
     assert not reply.ok and reply.keys == ["choice.expired"]
     # Delta keeps its one action from T2; T1 stored nothing at all.
-    assert _count(session_factory, Action, Action.account_id == two_workspaces["delta"]) == 1
+    assert count_rows(session_factory, Action, Action.account_id == two_workspaces["delta"]) == 1
     with session_factory() as session:
         t1 = find_workspace(session, "T1").id
-    assert _count(session_factory, Action, Action.workspace_id == t1) == 0
+    assert count_rows(session_factory, Action, Action.workspace_id == t1) == 0
 
 
 def test_another_members_pending_choice_is_not_yours_and_stays(conversation, session_factory):
     _add_account(conversation, session_factory, "T1", "Gamma")
-    asked = conversation.handle(_log("visite Gama", user="U1"))
+    asked = conversation.handle(typed("/log visite Gama", user="U1"))
     [create] = _choice_values(asked, "log.create_account:")
-    reply = conversation.handle(_choice(create, user="U2"))
+    reply = conversation.handle(clicked(create, user="U2"))
     assert not reply.ok and reply.keys == ["choice.not_yours"]
-    assert _count(session_factory, PendingCommand) == 1
-    assert _count(session_factory, Action) == 0
-    assert conversation.handle(_choice(create, user="U1")).ok
+    assert count_rows(session_factory, PendingCommand) == 1
+    assert count_rows(session_factory, Action) == 0
+    assert conversation.handle(clicked(create, user="U1")).ok

@@ -8,25 +8,20 @@ import threading
 
 from sqlalchemy import func, select
 
-from bot.clock import FixedClock
-from bot.conversation import Conversation
-from bot.core import Request
 from storage.models import Member, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import say
 
 REQUESTS = 8
 
 
-def test_first_requests_of_a_new_member_at_once_are_all_answered(session_factory):
-    conversation = Conversation(session_factory, FixedClock(TEST_NOW), default_tz="Europe/Paris", default_locale="fr")
+def test_first_requests_of_a_new_member_at_once_are_all_answered(conversation, session_factory):
     start = threading.Barrier(REQUESTS)
     replies, errors = [], []
 
     def ask(n: int) -> None:
         try:
             start.wait(10)
-            replies.append(conversation.handle(Request(team_id="TNEW", user_id="UNEW", command="opp", text="",
-                                                       request_key=f"command:t{n}", source="console")))
+            replies.append(say(conversation, "/opp", team="TNEW", user="UNEW", key=f"command:t{n}"))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 

@@ -13,7 +13,7 @@ from bot.services.members import (
     valid_tz,
 )
 from storage.models import Member, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 
 
 def _member(session_factory, user_id: str, profile: Profile | None, *, team: str = "T1", default_tz="Europe/Paris",

@@ -27,7 +27,7 @@ from bot.services.periods import period_bounds
 from bot.services.team import can_view, find_member_by_mention, team_of
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Member, Opportunity, OpportunityStageChange, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member, load_member, load_workspace
 
 TODAY = date(2026, 11, 23)

@@ -3,37 +3,19 @@ rep types /log), and the recurring visits of key accounts by segment (through ru
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FixedClock
 from bot.conversation import Conversation
-from bot.core import Request
 from bot.jobs.scheduler import run_due
 from bot.render.text import render_reply
 from bot.services.accounts import create_account
 from bot.services.actions import ActionDraft, record_action
 from storage.models import Action, Member, OutboxMessage, Plan, Workspace
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW, Z, say
 from tests.services.conftest import add_member
-
-
-def Z(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(TEST_NOW)  # Monday 23 November 2026, 10:00 in Paris
-
-
-@pytest.fixture
-def conversation(session_factory, clock) -> Conversation:
-    return Conversation(
-        session_factory, clock, default_tz="Europe/Paris", default_locale="fr"
-    )
 
 
 @pytest.fixture
@@ -48,12 +30,9 @@ def team(session_factory) -> dict[str, int]:
     return ids
 
 
-def say(conversation: Conversation, command: str, text: str, user: str = "U1") -> str:
-    reply = conversation.handle(
-        Request(
-            team_id="T1", user_id=user, command=command, text=text, source="console"
-        )
-    )
+def said(conversation: Conversation, text: str, user: str = "U1") -> str:
+    """What Carnet answers to ``text`` typed by ``user``, rendered; the answer must be ok."""
+    reply = say(conversation, text, user=user)
     assert reply.ok, render_reply(reply)
     return render_reply(reply)
 
@@ -86,7 +65,7 @@ def set_settings(session_factory, ws_id: int, **settings: object) -> None:
 def test_a_proposal_plans_a_relance_seven_days_later_at_nine(
     conversation, session_factory, team
 ):
-    out = say(conversation, "log", "visite Gamma proposition")
+    out = said(conversation, "/log visite Gamma proposition")
     assert "📅 J'ai prévu une relance chez Gamma le lundi 30 nov." in out
     assert plans(session_factory) == [
         (
@@ -107,10 +86,10 @@ def test_a_proposal_plans_a_relance_seven_days_later_at_nine(
 def test_to_follow_up_plans_one_too_and_other_results_none(
     conversation, session_factory, team
 ):
-    say(conversation, "log", "appel Delta pas de besoin")
-    say(conversation, "log", "visite Delta")
+    said(conversation, "/log appel Delta pas de besoin")
+    said(conversation, "/log visite Delta")
     assert plans(session_factory) == []
-    say(conversation, "log", "appel Gamma à relancer")
+    said(conversation, "/log appel Gamma à relancer")
     assert [p[2:4] for p in plans(session_factory)] == [
         ("follow_up", Z(2026, 11, 30, 8, 0))
     ]
@@ -127,17 +106,17 @@ def test_to_follow_up_plans_one_too_and_other_results_none(
 def test_no_second_relance_when_the_rep_already_planned_one(
     conversation, session_factory, team, already
 ):
-    say(conversation, *already)
+    said(conversation, "/" + " ".join(already))
     before = plans(session_factory)
     assert len(before) == 1
-    out = say(conversation, "log", "visite Gamma proposition")
+    out = said(conversation, "/log visite Gamma proposition")
     assert "J'ai prévu une relance" not in out
     assert plans(session_factory) == before
 
 
 def test_another_reps_relance_does_not_count(conversation, session_factory, team):
-    say(conversation, "relance", "Gamma vendredi", user="U2")
-    say(conversation, "log", "visite Gamma proposition")
+    said(conversation, "/relance Gamma vendredi", user="U2")
+    said(conversation, "/log visite Gamma proposition")
     assert [(p[0], p[3], p[6]) for p in plans(session_factory)] == [
         (team["sam"], Z(2026, 11, 27, 8, 0), "manual"),
         (team["camille"], Z(2026, 11, 30, 8, 0), "auto_relance"),
@@ -147,7 +126,7 @@ def test_another_reps_relance_does_not_count(conversation, session_factory, team
 def test_send_documentation_plans_a_relance_three_days_later(
     conversation, session_factory, team
 ):
-    out = say(conversation, "log", "appel Gamma envoyer documentation")
+    out = said(conversation, "/log appel Gamma envoyer documentation")
     assert "J'ai prévu une relance chez Gamma le jeudi 26 nov." in out
     assert [p[2:7] for p in plans(session_factory)] == [
         ("follow_up", Z(2026, 11, 26, 8, 0), False, "planned", "auto_relance")
@@ -160,8 +139,8 @@ def test_the_workspace_settings_choose_the_delays_and_a_weekend_moves_to_monday(
     set_settings(
         session_factory, team["ws"], relance_after_days=4, documentation_relance_days=5
     )
-    say(conversation, "log", "visite Gamma proposition")  # Friday 27
-    say(conversation, "log", "appel Delta envoi doc")  # Saturday 28 → Monday 30
+    said(conversation, "/log visite Gamma proposition")  # Friday 27
+    said(conversation, "/log appel Delta envoi doc")  # Saturday 28 → Monday 30
     assert [(p[1], p[3]) for p in plans(session_factory)] == [
         (team["Gamma"], Z(2026, 11, 27, 8, 0)),
         (team["Delta"], Z(2026, 11, 30, 8, 0)),
@@ -172,7 +151,7 @@ def test_a_zero_delay_turns_the_automatic_relance_off(
     conversation, session_factory, team
 ):
     set_settings(session_factory, team["ws"], relance_after_days=0)
-    say(conversation, "log", "visite Gamma proposition")
+    said(conversation, "/log visite Gamma proposition")
     assert plans(session_factory) == []
 
 
@@ -180,7 +159,7 @@ def test_the_relance_is_in_the_reps_own_time_zone(session_factory, team, clock):
     with session_factory() as s, s.begin():
         s.get(Member, team["camille"]).tz = "America/New_York"
     conversation = Conversation(session_factory, clock)
-    say(conversation, "log", "visite Gamma proposition")  # Monday 04:00 in New York
+    said(conversation, "/log visite Gamma proposition")  # Monday 04:00 in New York
     assert [p[3] for p in plans(session_factory)] == [
         Z(2026, 11, 30, 14, 0)
     ]  # 09:00 EST
@@ -295,7 +274,7 @@ def test_an_account_without_an_owner_or_with_a_visit_planned_gets_none(
     planned = make_key_account(
         session_factory, team, "Prevu", "gold", last_visit=date(2026, 1, 5)
     )
-    say(conversation, "plan", "visite Prevu jeudi 14h")
+    said(conversation, "/plan visite Prevu jeudi 14h")
     assert run_due(session_factory, TEST_NOW).segment_visits == 0
     assert [(p[1], p[6]) for p in plans(session_factory)] == [(planned, "manual")]
 
@@ -331,7 +310,7 @@ def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
     assert first[3] == Z(2027, 1, 4, 8, 0)
 
     clock.set(Z(2027, 1, 4, 10, 0))  # 11:00 in Paris, the day of the visit
-    out = say(conversation, "log", 'visite "Or SA"')
+    out = said(conversation, '/log visite "Or SA"')
     assert "Élément prévu marqué fait : visite chez Or SA." in out
     with session_factory() as s:
         done = s.scalars(select(Plan).order_by(Plan.id)).first()

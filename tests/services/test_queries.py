@@ -23,7 +23,7 @@ from storage.queries.deals import latest_closed_deal, open_deals_of
 from storage.queries.members import workspace_members
 from storage.queries.pending import consume, pending_command
 from storage.queries.plans import missed_plans
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member, load_member
 
 TODAY = TEST_NOW.date()

@@ -12,16 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.core import Request
 from bot.render.text import render_reply
 from storage.models import Action, Plan
-from tests.services.test_plans import Z, clock, conversation, plans, say, team  # noqa: F401  (fixtures)
+from tests.services.test_plans import plans, said, team  # noqa: F401  (team: a fixture)
+from tests.support.fixtures import Z, click
 
 PLANNED = "J'ai prévu une relance"
-
-
-def click(conversation, choice: str, user: str = "U1"):
-    return conversation.handle(Request(team_id="T1", user_id=user, choice=choice, source="console"))
 
 
 def only_plan_id(session_factory) -> int:
@@ -30,31 +26,31 @@ def only_plan_id(session_factory) -> int:
 
 
 def test_a_closed_automatic_relance_does_not_stop_the_next_one(conversation, session_factory, team):
-    assert PLANNED in say(conversation, "log", "visite Gamma proposition")
+    assert PLANNED in said(conversation, "/log visite Gamma proposition")
     reply = click(conversation, f"plan.cancel:{only_plan_id(session_factory)}")
     assert reply.ok, render_reply(reply)
-    assert PLANNED in say(conversation, "log", "appel Gamma à relancer")
+    assert PLANNED in said(conversation, "/log appel Gamma à relancer")
     assert [p[5:7] for p in plans(session_factory)] == [("cancelled", "auto_relance"), ("planned", "auto_relance")]
 
 
 def test_relances_planned_by_hand_are_not_limited(conversation, session_factory, team):
     """Only Carnet's own relances are one per account: a rep may plan several follow-ups."""
-    say(conversation, "relance", "Gamma vendredi")
-    say(conversation, "relance", "Gamma dans 10 jours")
+    said(conversation, "/relance Gamma vendredi")
+    said(conversation, "/relance Gamma dans 10 jours")
     assert [(p[2], p[5], p[6]) for p in plans(session_factory)] == [("follow_up", "planned", "manual")] * 2
 
 
 def test_a_missed_relance_moved_beside_a_newer_one_becomes_the_reps_own(
     conversation, session_factory, team, clock
 ):
-    say(conversation, "log", "visite Gamma proposition")  # relance due Monday 30 Nov.
+    said(conversation, "/log visite Gamma proposition")  # relance due Monday 30 Nov.
     first = only_plan_id(session_factory)
     clock.advance(timedelta(days=8))  # Tuesday 1 Dec.: the relance's day has passed
     with session_factory() as s, s.begin():
         s.get(Plan, first).status = "missed"
     # Logged late, a call of last Thursday does not fulfil the relance due after it; with no
     # planned relance left, Carnet plans a new one.
-    assert PLANNED in say(conversation, "log", "appel Gamma proposition il y a 5 jours")
+    assert PLANNED in said(conversation, "/log appel Gamma proposition il y a 5 jours")
     reply = click(conversation, f"plan.snooze_tomorrow:{first}")  # the rep still wants the old one too
     assert reply.ok, render_reply(reply)
     assert [(p[3], p[5], p[6]) for p in plans(session_factory)] == [
@@ -64,7 +60,7 @@ def test_a_missed_relance_moved_beside_a_newer_one_becomes_the_reps_own(
 
 
 def test_moving_an_open_automatic_relance_keeps_it_automatic(conversation, session_factory, team):
-    say(conversation, "log", "visite Gamma proposition")
+    said(conversation, "/log visite Gamma proposition")
     reply = click(conversation, f"plan.snooze_tomorrow:{only_plan_id(session_factory)}")
     assert reply.ok, render_reply(reply)
     assert [(p[3], p[5], p[6]) for p in plans(session_factory)] == [(Z(2026, 12, 1, 8, 0), "planned", "auto_relance")]
@@ -75,10 +71,10 @@ def test_the_database_refuses_a_second_open_automatic_relance_and_the_action_is_
 ):
     """What a concurrent /log leaves behind (a relance the check did not see, because it was not
     committed yet) stands here as an open automatic relance the check does not look at."""
-    say(conversation, "log", "visite Gamma proposition")
+    said(conversation, "/log visite Gamma proposition")
     with session_factory() as s, s.begin():
         s.get(Plan, only_plan_id(session_factory)).action_type = "visit"  # invisible to the check
-    out = say(conversation, "log", "visite Gamma proposition")
+    out = said(conversation, "/log visite Gamma proposition")
     assert "Noté : visite — Gamma." in out and PLANNED not in out
     with session_factory() as s:
         assert len(s.scalars(select(Action)).all()) == 2

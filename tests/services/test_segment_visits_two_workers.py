@@ -17,7 +17,7 @@ from bot.jobs.scheduler import run_due
 from bot.services.accounts import create_account
 from bot.services.actions import ActionDraft, record_action
 from storage.models import Member, Plan
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member
 
 ACCOUNTS = 60

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from bot.services import team_setup
 from bot.services.team_setup import MemberSetup, SetupProblem, TeamSetupError
 from storage.models import Member
-from tests.conftest import TEST_NOW
+from tests.support.fixtures import TEST_NOW
 from tests.services.conftest import add_member, load_workspace
 
 HEADER = "slack_user_id,role,manager,locale,timezone,period,name\n"

@@ -10,19 +10,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.services.accounts import create_account
-from storage.db import make_session_factory
 from storage.models import Account, Action, Member, Workspace
-from tests.conftest import TEST_NOW
-from tests.storage.migrated import migrated_engine
-
-
-@pytest.fixture
-def session_factory(database_url):
-    engine = migrated_engine(database_url)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
+from tests.support.fixtures import TEST_NOW
 
 
 def _workspace(session_factory, team_id: str = "T1") -> int:
