@@ -7,7 +7,9 @@ import re
 from decimal import Decimal
 
 from storage.models import Opportunity, OpportunityStageChange, PendingCommand
-from tests.console.test_opp_console import Terminal, count, deals, rt  # noqa: F401 - rt is the fixture
+from tests.console.conftest import Terminal
+from tests.console.test_opp_console import deals, rt  # noqa: F401 - rt is the fixture
+from tests.support.fixtures import count_rows
 
 D = Decimal
 
@@ -41,7 +43,7 @@ def test_a_refused_amount_stores_nothing(rt):  # noqa: F811 - the imported fixtu
         out = camille.type(text)
         assert said in out, (text, out)
         assert "Rien n'a été enregistré." in out, (text, out)
-    assert (count(rt, Opportunity), count(rt, OpportunityStageChange), count(rt, PendingCommand)) == (0, 0, 0)
+    assert (count_rows(rt.session_factory, Opportunity), count_rows(rt.session_factory, OpportunityStageChange), count_rows(rt.session_factory, PendingCommand)) == (0, 0, 0)
 
 
 def test_the_deal_form_reads_amounts_in_words(rt):  # noqa: F811 - the imported fixture
