@@ -63,9 +63,7 @@ class PickDeal(Action):
 
 def on_command(ctx: Context, text: str) -> Reply:
     """``/opp …``; alone, the list of my open deals."""
-    if not text.strip():
-        return list_mine(ctx)
-    parsed = parse_opp(text, today=ctx.today, languages=ctx.languages)
+    parsed = parse_opp(text, today=ctx.today, languages=ctx.languages) if text.strip() else OppCommand("list")
     if isinstance(parsed, OppParseError):
         return _parse_error_reply(ctx, parsed)
     if parsed.kind == "list":

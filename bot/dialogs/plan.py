@@ -6,7 +6,6 @@ plan more than a year ahead waits for the rep's confirmation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
@@ -18,6 +17,7 @@ from bot.core import Choice, Form, FormField, Item, Reply, Text
 from bot.dialogs import log as log_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
+from bot.grammar.datewords import read_clock
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_clock, format_when
 from bot.services.accounts import find_account, get_account
@@ -64,7 +64,6 @@ Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
 CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
 
 
-_CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)
 
 
 def on_plan(ctx: Context, text: str) -> Reply:
@@ -297,11 +296,10 @@ def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: About | N
     hour = DEFAULT_HOUR
     raw_time = str(values.get("new_time") or "").strip()
     if raw_time:
-        match = _CLOCK.match(raw_time)
-        if match and int(match.group(1)) < 24 and int(match.group(2) or 0) < 60:
-            hour = time(int(match.group(1)), int(match.group(2) or 0))
-        else:
+        typed = read_clock(raw_time)
+        if typed is None:
             errors["new_time"] = Text("form.error.bad_time")
+        hour = typed or hour
     if errors or day is None:
         return Reply(locale=ctx.locale, field_errors=errors, ok=False)
     due = local_to_utc(datetime.combine(day, hour), ctx.zone)
