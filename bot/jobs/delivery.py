@@ -457,7 +457,7 @@ class OutboxDelivery:
         channel = payload.get("channel")
         if not isinstance(channel, str) or not channel:
             return SendOutcome("failed", error="file payload: no channel", tried=False)
-        try:  # a chart is drawn here, in this worker, after the scheduler's tick (a chart is slow)
+        try:  # a chart is drawn now, in this worker, never in the scheduler's tick (a chart is slow)
             content = files.content(payload)
         except files.FileError as exc:
             return SendOutcome("failed", error=str(exc), tried=False)
