@@ -13,14 +13,14 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
-from bot.actions import Action, action, choice, row_action
+from bot.actions import Action, action, choice
 from bot.core import Form, FormField, Reply, Text
 from bot.dialogs import log as log_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_when
-from bot.present.agenda import plan_item, week_list, when_of
+from bot.present.agenda import CancelPlan, Done, Reschedule, SnoozeHour, SnoozeTomorrow, plan_item, week_list, when_of
 from bot.services.accounts import find_account, get_account
 from bot.services.plans import (
     DEFAULT_HOUR,
@@ -55,14 +55,6 @@ class ConfirmFar(Action):
 
     pending: int
     account: int
-
-
-# The buttons of a planned item (in /plan's list, the agenda, a reminder, the App Home).
-Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
-SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
-SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
-Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
-CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
 
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?\s*$", re.I)

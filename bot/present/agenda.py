@@ -1,12 +1,22 @@
 """A member's planned items as Replies: the morning agenda, a visit reminder, the week list, and
-one planned item with its buttons (Done, +1 h, Tomorrow, Reschedule, Cancel) wherever it shows."""
+one planned item with its buttons (Done, +1 h, Tomorrow, Reschedule, Cancel) wherever it shows.
+
+The buttons' actions are declared here, with the item that offers them (the jobs show it too, and
+import no dialog); ``bot/dialogs/plan.py`` answers them."""
 
 from __future__ import annotations
 
-from bot.core import Choice, Item, Reply, Text
+from bot.actions import choice, row_action
+from bot.core import Item, Reply, Text
 from bot.messages import format_clock, format_when, label
 from bot.present import Reader
 from storage.models import Plan
+
+Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
+SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
+SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
+Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
+CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
 
 
 def when_of(reader: Reader, plan: Plan) -> str:
@@ -26,11 +36,11 @@ def plan_item(reader: Reader, plan: Plan, *, missed: bool = False) -> Item:
     return Item(
         text,
         [
-            Choice(Text("choice.done"), f"plan.done:{plan.id}", "primary"),
-            Choice(Text("choice.snooze_hour"), f"plan.snooze_hour:{plan.id}"),
-            Choice(Text("choice.snooze_tomorrow"), f"plan.snooze_tomorrow:{plan.id}"),
-            Choice(Text("choice.reschedule"), f"plan.reschedule:{plan.id}"),
-            Choice(Text("choice.cancel_plan"), f"plan.cancel:{plan.id}", "danger"),
+            choice(Text("choice.done"), Done(plan.id), "primary"),
+            choice(Text("choice.snooze_hour"), SnoozeHour(plan.id)),
+            choice(Text("choice.snooze_tomorrow"), SnoozeTomorrow(plan.id)),
+            choice(Text("choice.reschedule"), Reschedule(plan.id)),
+            choice(Text("choice.cancel_plan"), CancelPlan(plan.id), "danger"),
         ],
     )
 
