@@ -244,9 +244,11 @@ def cents(amount: Any) -> int:
 
 def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, float]]:
     """(reply s, chart s) for the first ``count`` managers: the Slack reply and the PNG of their digest."""
-    from bot.dialogs import digest as digest_dialog
-    from bot.dialogs.context import Context
-    from bot.reports.charts import digest_chart_from_data
+    from bot.core import ToMember
+    from bot.present import MemberReader
+    from bot.present.reports import digest_reply
+    from bot.render.files import content
+    from bot.services.outbox import file_payload
 
     out = []
     with factory() as session:
@@ -254,12 +256,12 @@ def time_charts(factory: Any, now: datetime, count: int) -> list[tuple[float, fl
         settings = workspace_settings.load(workspace)
         for manager, team in managers_with_teams(session, workspace.id)[:count]:
             digest = weekly_digest(session, manager, team, now=now, settings=settings)
-            ctx = Context(session=session, workspace=workspace, member=manager, now=now, source="job")
             t0 = time.perf_counter()
-            digest_dialog.digest_reply(ctx, digest)
+            reply = digest_reply(MemberReader.of(manager, now), digest)
             t1 = time.perf_counter()
             # The delivery worker draws it from the row's data when it sends the row.
-            digest_chart_from_data(digest_dialog.chart_payload(ctx, digest, manager.slack_user_id)["digest_chart"])
+            [chart] = reply.attachments
+            content(file_payload(ToMember(manager.slack_user_id), chart))
             out.append((t1 - t0, time.perf_counter() - t1))
         session.rollback()
     return out

@@ -134,7 +134,7 @@ class Conversation:
                 if workspace is not None:
                     outbox.enqueue(session, workspace_id=workspace.id,
                                    dedupe_key=f"reply:{request.request_key or self.clock.now().isoformat()}", kind="reply",
-                                   payload={"destination": request.deliver_to, "reply": reply.to_dict()}, now=self.clock.now())
+                                   payload=outbox.reply_payload(request.deliver_to, reply), now=self.clock.now())
         except Exception:
             logger.exception("could not queue the failure of %s", request.command)
 
@@ -297,7 +297,7 @@ class Conversation:
                     workspace_id=workspace.id,
                     dedupe_key=f"reply:{request.request_key or now.isoformat()}",
                     kind="reply",
-                    payload={"destination": request.deliver_to, "reply": reply.to_dict()},
+                    payload=outbox.reply_payload(request.deliver_to, reply),
                     now=now,
                 )
             if deadline is not None and time.monotonic() > deadline:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ class Reply:
     # Set by the door that also sends the complete reply as a file (to the reader's DM) when it
     # does not fit one message: the shortened message then says where the rest is.
     full_copy: bool = False
+    # Files that go with the reply (a digest's chart): each door decides where they go.
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def keys(self) -> list[str]:
@@ -151,6 +153,7 @@ class Reply:
             "ok": self.ok,
             "followup": self.followup,
             "full_copy": self.full_copy,
+            "attachments": [a.to_dict() for a in self.attachments],
         }
 
     @classmethod
@@ -199,6 +202,7 @@ class Reply:
             ok=data.get("ok", True),
             followup=data.get("followup"),
             full_copy=data.get("full_copy", False),
+            attachments=[Attachment.from_dict(a) for a in data.get("attachments", [])],
         )
 
 
@@ -222,8 +226,8 @@ class Request:
 
     ``request_key`` identifies one user gesture (Slack's trigger_id, a view hash): the same
     key seen again is a retry and gets the stored reply instead of running twice.
-    ``deliver_to`` asks the core to also queue the reply in the outbox (e.g. to a
-    ``response_url``), in the same transaction as the work it reports. ``later`` marks the
+    ``deliver_to`` asks the core to also queue the reply in the outbox for that audience (e.g.
+    the command's ``response_url``), in the same transaction as the work it reports. ``later`` marks the
     slow part of an earlier command (its Reply's ``followup``), run after that command's ack.
     """
 
@@ -236,6 +240,119 @@ class Request:
     form_values: dict[str, Any] = field(default_factory=dict)
     form_metadata: dict[str, Any] | Any = None
     request_key: str | None = None
-    deliver_to: dict[str, Any] | None = None
+    deliver_to: Audience | None = None
     source: str = "slack"  # slack | console
     later: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.deliver_to, dict):  # given in its stored form (an outbox row's "destination")
+            object.__setattr__(self, "deliver_to", Audience.from_dict(self.deliver_to))
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: a chart, a text or CSV document.
+
+    Plain data, like the rest of the Reply: the door that shows the reply decides where the file
+    goes, and ``bot/render/files.py`` turns it into bytes only when it is sent (drawing a chart
+    takes a third of a second: never while a reply, or a morning's digests, are being built)."""
+
+    kind: str  # chart (a PNG drawn from ``data``) | text | csv (``data`` is the document itself)
+    filename: str
+    title: str
+    data: Any  # chart: the plain JSON the drawing reads; text, csv: a str
+    comment: str = ""  # said with the file where it is posted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "filename": self.filename, "title": self.title, "data": self.data, "comment": self.comment}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Attachment":
+        return cls(data["kind"], data["filename"], data["title"], data["data"], data.get("comment", ""))
+
+
+# --------------------------------------------------------------------------- audiences
+
+
+class UnknownAudience(ValueError):
+    """A stored destination whose ``type`` Carnet does not know."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a queued reply (or file) is for, said without Slack: the member, a channel, the
+    requester where the door answers them. Only the doors (``bot/handlers/``) and the delivery
+    worker turn an audience into a Slack conversation.
+
+    Outbox rows keep ``to_dict()``: the JSON they have always held (``{"type": "dm", "user": …}``),
+    so rows queued before these types existed are read back by ``from_dict``."""
+
+    TYPE: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        stored: dict[str, Any] = {"type": self.TYPE}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None or f.default is MISSING:
+                stored[f.name] = value
+        return stored
+
+    @staticmethod
+    def from_dict(data: Any) -> "Audience":
+        """The audience an outbox row names; TypeError when it is not an object, UnknownAudience
+        for a type Carnet does not know, KeyError when a field is missing."""
+        if not isinstance(data, dict):
+            raise TypeError("destination is not an object")
+        kind = _AUDIENCES.get(data.get("type"))  # type: ignore[arg-type]
+        if kind is None:
+            raise UnknownAudience(f"unknown destination {data.get('type')!r}")
+        return kind(**{f.name: data[f.name] for f in fields(kind) if f.default is MISSING or f.name in data})
+
+
+@dataclass(frozen=True)
+class ToMember(Audience):
+    """The member, in their private conversation with Carnet."""
+
+    TYPE: ClassVar[str] = "dm"
+    user: str
+
+
+@dataclass(frozen=True)
+class ToChannel(Audience):
+    """A channel (the team's). With ``user``: that member's own message, sent to them privately
+    when the channel will not take it."""
+
+    TYPE: ClassVar[str] = "channel"
+    channel: str
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class ToReplyUrl(Audience):
+    """The requester, at the reply address their door gave (a Slack ``response_url``)."""
+
+    TYPE: ClassVar[str] = "response_url"
+    url: str
+
+
+@dataclass(frozen=True)
+class ToMemberInChannel(Audience):
+    """The requester alone, in the channel they asked from (a Slack ephemeral message)."""
+
+    TYPE: ClassVar[str] = "ephemeral"
+    channel: str
+    user: str
+
+
+@dataclass(frozen=True)
+class ToHome(Audience):
+    """The member's own home page (the Slack App Home), redrawn with the reply."""
+
+    TYPE: ClassVar[str] = "home"
+    user: str
+
+
+_AUDIENCES: dict[str, type[Audience]] = {kind.TYPE: kind for kind in (ToMember, ToChannel, ToReplyUrl, ToMemberInChannel, ToHome)}

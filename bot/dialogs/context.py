@@ -54,3 +54,9 @@ class Context:
 
     def say(self, key: str, /, **values: object) -> str:
         return translate(self.locale, key, **values)
+
+    @property
+    def display_name(self) -> str:
+        """The member's name: with ``locale``, ``zone`` and ``now``, a Context is the Reader of
+        ``bot/present`` (the presentations dialogs and jobs share)."""
+        return self.member.display_name

@@ -1,34 +1,24 @@
-"""Managers' reports as Replies: the weekly digest, the end-of-period review, the team summary,
-and ``/carnet digest`` (a preview of my digest now)."""
+"""``/carnet digest``: a manager sees now what Monday's digest would say (built by
+``bot/present/reports.py``, the same as the scheduler's)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
-from bot.messages import format_day, format_money
-from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest, weekly_digest
-from bot.services import outbox, workspace_settings
+from bot.present.reports import digest_reply
+from bot.reports.coaching import weekly_digest
+from bot.services import workspace_settings
 from bot.services.team import team_of
-
-
-def _pct(ctx: Context, ratio: float | None) -> str:
-    if ratio is None:
-        return "—"
-    from babel.numbers import format_percent
-
-    # The locale's own pattern: "80 %" (no-break space) in French, "80%" in English.
-    return format_percent(ratio, locale=ctx.locale)
 
 
 def on_digest(ctx: Context, _words: list[str]) -> Reply:
     """``/carnet digest``: managers see now what Monday's digest would say.
 
     A digest (and its chart) is slow work: the command is answered at once with "preparing",
-    and the digest itself is built in the ``later`` run of the same command, after the ack;
-    in Slack the chart follows in the manager's DM, as on Mondays."""
+    and the digest itself is built in the ``later`` run of the same command, after the ack.
+    Its chart goes with the reply as an attachment; each door decides where it goes."""
     if ctx.member.role not in ("manager", "admin"):
         return ctx.reply(Text("digest.refused"), ok=False)
     team = team_of(ctx.session, ctx.member)
@@ -37,181 +27,4 @@ def on_digest(ctx: Context, _words: list[str]) -> Reply:
     if not ctx.later:
         return replace(ctx.reply(Text("digest.preparing", {"count": len(team)})), followup="carnet digest")
     settings = workspace_settings.load(ctx.workspace)
-    digest = weekly_digest(ctx.session, ctx.member, team, now=ctx.now, settings=settings)
-    if ctx.source == "slack":
-        outbox.enqueue(
-            ctx.session,
-            workspace_id=ctx.workspace.id,
-            dedupe_key=f"digest-preview-chart:{ctx.member.id}:{ctx.now.isoformat()}",
-            kind="file",
-            payload=chart_payload(ctx, digest, ctx.member.slack_user_id),
-            now=ctx.now,
-        )
-    return digest_reply(ctx, digest)
-
-
-def digest_reply(ctx: Context, digest: WeeklyDigest) -> Reply:
-    money = lambda amount: format_money(ctx.locale, amount, digest.currency)  # noqa: E731
-    lines = [
-        Text("digest.title", {"start": format_day(ctx.locale, digest.week_start), "end": format_day(ctx.locale, digest.week_end)}),
-        Text(
-            "digest.flash",
-            {
-                "actions": digest.actions,
-                "visits": digest.visits,
-                "new": digest.new_opportunities,
-                "won": money(digest.won_amount),
-                "pipeline": money(digest.weighted_pipeline),
-            },
-        ),
-        Text(
-            "digest.changes",
-            {
-                "actions_delta": f"{digest.actions - digest.actions_before:+d}",
-                "won_delta": ("+" if digest.won_amount >= digest.won_before else "−")
-                + money(abs(digest.won_amount - digest.won_before)),
-                "won_count": len(digest.won_deals),
-                "lost_count": digest.lost_deals,
-            },
-        ),
-        Text("digest.reps_title"),
-    ]
-    for rep in digest.reps:
-        lines.append(
-            Text(
-                "digest.rep_line",
-                {
-                    "name": rep.name,
-                    "actions": rep.actions,
-                    "visits": rep.done_visits if rep.planned_visits else rep.visits,
-                    "planned": rep.planned_visits or "—",
-                    "pipeline": money(rep.weighted_pipeline),
-                    "won": money(rep.won),
-                    "attainment": _pct(ctx, rep.attainment),
-                },
-                group="reps",
-            )
-        )
-    if digest.won_deals:
-        lines.append(Text("digest.wins_title"))
-        # The biggest wins first: when Slack cannot show them all, those are the ones kept.
-        for rep, account, title, amount in sorted(digest.won_deals, key=lambda win: -win[3]):
-            lines.append(Text("digest.win_line", {"rep": rep, "account": account, "title": title, "amount": money(amount)}, "wins"))
-    lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
-    for risk in digest.risks:
-        lines.append(replace(risk_text(ctx, risk.kind, risk.name, risk.values), group="risks"))
-    return Reply(locale=ctx.locale, lines=lines)
-
-
-def risk_text(ctx: Context, kind: str, name: str, values: dict) -> Text:
-    shown = dict(values)
-    if "projected" in shown:
-        shown["projected"] = _pct(ctx, float(shown["projected"]))
-    if "end" in shown:
-        from datetime import date
-
-        shown["end"] = format_day(ctx.locale, date.fromisoformat(str(shown["end"])))
-    return Text(f"risk.{kind}", {"name": name, **shown})
-
-
-def chart_data(ctx: Context, digest: WeeklyDigest) -> dict:
-    """What the digest's PNG shows (attainment per rep, the team's pipeline by stage), as plain
-    JSON data in the manager's language: ``bot.reports.charts.digest_chart_from_data`` draws it."""
-    return {
-        "attainment": [[rep.name, rep.attainment] for rep in digest.reps],
-        "stages": [[ctx.label("stage", stage), float(raw), float(weighted)] for stage, raw, weighted in digest.stages],
-        "titles": [ctx.say("digest.chart_attainment"), ctx.say("digest.chart_pipeline")],
-        "locale": ctx.locale,
-        "currency": digest.currency,
-    }
-
-
-def chart_payload(ctx: Context, digest: WeeklyDigest, user_id: str) -> dict:
-    """An outbox "file" payload carrying the digest's chart to the manager's DM; the delivery
-    worker draws the PNG from ``digest_chart`` when it sends the row."""
-    return {
-        "channel": user_id,
-        "filename": f"carnet-digest-{digest.week_start.isoformat()}.png",
-        "title": ctx.say("digest.chart_title", start=format_day(ctx.locale, digest.week_start)),
-        "initial_comment": "",
-        "digest_chart": chart_data(ctx, digest),
-    }
-
-
-def review_reply(ctx: Context, brief: ReviewBrief, *, for_manager: bool) -> Reply:
-    """The end-of-period brief: where the rep stands, what could still move, what to talk about."""
-    money = lambda amount: format_money(ctx.locale, amount, brief.currency)  # noqa: E731
-    key = "review.title_manager" if for_manager else "review.title"
-    lines = [Text(key, {"name": brief.name, "end": format_day(ctx.locale, brief.period_end)})]
-    if brief.target:
-        lines.append(
-            Text(
-                "review.attainment",
-                {
-                    "won": money(brief.won),
-                    "target": money(brief.target),
-                    "attainment": _pct(ctx, brief.attainment),
-                    "projected": _pct(ctx, brief.projected),
-                    "closing": money(brief.closing),
-                },
-            )
-        )
-    else:
-        lines.append(Text("review.no_objective", {"won": money(brief.won), "closing": money(brief.closing)}))
-    lines.append(Text("review.activity", {"done": brief.visits_done, "planned": brief.visits_planned}))
-    if brief.under_visited_gold:
-        names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])
-        lines.append(_listed("review.gold", "accounts", names, len(brief.under_visited_gold) - REVIEW_LISTED))
-    if brief.stalled:
-        deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if ctx.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:REVIEW_LISTED])
-        lines.append(_listed("review.stalled", "deals", deals, max(brief.stalled_total, len(brief.stalled)) - REVIEW_LISTED))
-    if brief.flat_probabilities:
-        deals = ", ".join(f"{account} — {title} ({ctx.label('stage', stage)}, {_pct(ctx, probability / 100)})" for title, account, stage, probability in brief.flat_probabilities[:REVIEW_LISTED])
-        lines.append(_listed("review.flat", "deals", deals, max(brief.flat_total, len(brief.flat_probabilities)) - REVIEW_LISTED))
-    lines.append(Text("review.points_title"))
-    points = brief.talking_points or ["none"]
-    for kind in points:
-        lines.append(Text(f"review.point.{kind}", {"end": format_day(ctx.locale, brief.period_end)}))
-    if len(points) < 2:
-        lines.append(Text("review.point.wins"))
-    return Reply(locale=ctx.locale, lines=lines)
-
-
-REVIEW_LISTED = 5  # accounts or deals named in one line of a brief; the others are counted
-
-
-def _listed(key: str, name: str, listed: str, more: int) -> Text:
-    """A brief's line naming the first few; with ``more`` left, the ``<key>_more`` sentence counts them."""
-    if more <= 0:
-        return Text(key, {name: listed})
-    return Text(f"{key}_more", {name: listed, "count": more})
-
-
-def summary_reply(ctx: Context, summary: PeriodSummary, *, show_amounts: bool) -> Reply:
-    """For the team channel: the team's objectives and its wins. No individual figure but wins."""
-    money = lambda amount: format_money(ctx.locale, amount, summary.currency)  # noqa: E731
-    lines = [
-        Text("summary.title", {"start": format_day(ctx.locale, summary.period_start), "end": format_day(ctx.locale, summary.period_end)})
-    ]
-    for metric in ("revenue", "won_deals", "new_opportunities", "visits"):
-        if metric not in summary.team_targets:
-            continue
-        target = summary.team_targets[metric]
-        achieved = summary.team_achieved.get(metric, Decimal(0))
-        shown = (money(achieved), money(target)) if metric == "revenue" else (f"{achieved:.0f}", f"{target:.0f}")
-        if metric == "revenue" and not show_amounts:
-            shown = ("", "")
-        ratio = float(achieved / target) if target else None
-        lines.append(
-            Text(
-                "summary.progress_amounts" if all(shown) else "summary.progress",
-                {"metric": ctx.say(f"goals.metric.{metric}"), "achieved": shown[0], "target": shown[1], "ratio": _pct(ctx, ratio)},
-            )
-        )
-    if summary.wins:
-        lines.append(Text("summary.wins_title", {"count": len(summary.wins)}))
-        for rep, account, title, amount in summary.wins:
-            key = "summary.win_line" if show_amounts else "summary.win_line_no_amount"
-            lines.append(Text(key, {"rep": rep, "account": account, "title": title, "amount": money(amount)}))
-    lines.append(Text("summary.thanks"))
-    return Reply(locale=ctx.locale, lines=lines)
+    return digest_reply(ctx, weekly_digest(ctx.session, ctx.member, team, now=ctx.now, settings=settings))

@@ -15,7 +15,7 @@ from bot.dialogs.pipeline import member_report, render_report
 from bot.reports import kpis
 from bot.reports.pipeline import StageTotal, by_currency
 from bot.messages import format_day, format_money, label
-from bot.dialogs.plan import plan_item
+from bot.present.agenda import plan_item
 from bot.services import workspace_settings
 from bot.services.plans import local_day_bounds
 from storage.queries.activity import actions_of_day

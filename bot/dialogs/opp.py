@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.actions import Action, action, choice, row_action
-from bot.core import Fact, Form, FormField, Reply, Text
+from bot.core import Fact, Form, FormField, Reply, Text, ToChannel
 from bot.dialogs.context import Context
 from bot.dialogs.fields import account_field, resolve_account_field
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, keep_pending
@@ -260,10 +260,7 @@ def celebrate(ctx: Context, opportunity: Opportunity, settings: workspace_settin
         workspace_id=ctx.workspace.id,
         dedupe_key=f"celebration:opportunity:{opportunity.id}",
         kind="reply",
-        payload={
-            "destination": {"type": "channel", "channel": settings.team_channel},
-            "reply": Reply(locale=ctx.locale, lines=[line]).to_dict(),
-        },
+        payload=outbox.reply_payload(ToChannel(settings.team_channel), Reply(locale=ctx.locale, lines=[line])),
         now=ctx.now,
     )
 

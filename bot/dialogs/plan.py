@@ -1,4 +1,4 @@
-"""The /plan and /relance dialogue, the week list, and the buttons of agendas and reminders.
+"""The /plan and /relance dialogue, the week list, and the buttons of planned items.
 
 Nothing is planned until the account is certain (same suggestion flow as /log), and a
 plan more than a year ahead waits for the rep's confirmation.
@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select
-
-from bot.actions import Action, action, choice, row_action
-from bot.core import Choice, Form, FormField, Item, Reply, Text
+from bot.actions import Action, action, choice
+from bot.core import Form, FormField, Reply, Text
 from bot.dialogs import log as log_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.datewords import read_clock
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
-from bot.messages import format_clock, format_when
+from bot.messages import format_when
+from bot.present.agenda import CancelPlan, Done, Reschedule, SnoozeHour, SnoozeTomorrow, plan_item, week_list, when_of
 from bot.services.accounts import find_account, get_account
 from bot.services.plans import (
     DEFAULT_HOUR,
@@ -27,11 +26,12 @@ from bot.services.plans import (
     cancel,
     create_plan,
     get_plan,
+    MISSED_MEMORY,
     local_to_utc,
-    plans_between,
     reschedule,
 )
 from storage.models import Account, Plan
+from storage.queries.plans import missed_plans, plans_between
 
 RESCHEDULE_FORM_ID = "plan.reschedule"
 
@@ -54,14 +54,6 @@ class ConfirmFar(Action):
 
     pending: int
     account: int
-
-
-# The buttons of a planned item (in /plan's list, the agenda, a reminder, the App Home).
-Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
-SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
-SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
-Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
-CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
 
 
 
@@ -156,56 +148,15 @@ def _plan_line(ctx: Context, key: str, plan: Plan) -> Text:
     )
 
 
-def when_of(ctx: Context, plan: Plan) -> str:
-    return format_when(ctx.locale, plan.due_at.astimezone(ctx.zone), has_time=plan.has_time, today=ctx.today)
-
-
-def plan_item(ctx: Context, plan: Plan, *, missed: bool = False) -> Item:
-    """A planned item with its buttons: Done, +1 h, Tomorrow, Reschedule, Cancel."""
-    values = {
-        "when": when_of(ctx, plan),
-        "action_type": ctx.label("action_type", plan.action_type),
-        "account": plan.account.name,
-        "note": f" — {plan.note}" if plan.note else "",
-    }
-    text = Text("plan.item_missed" if missed else "plan.item", values)
-    return Item(
-        text,
-        [
-            Choice(Text("choice.done"), f"plan.done:{plan.id}", "primary"),
-            Choice(Text("choice.snooze_hour"), f"plan.snooze_hour:{plan.id}"),
-            Choice(Text("choice.snooze_tomorrow"), f"plan.snooze_tomorrow:{plan.id}"),
-            Choice(Text("choice.reschedule"), f"plan.reschedule:{plan.id}"),
-            Choice(Text("choice.cancel_plan"), f"plan.cancel:{plan.id}", "danger"),
-        ],
-    )
-
-
 def week(ctx: Context) -> Reply:
     """What is planned from now to the end of the member's week, and what was missed."""
     today = ctx.today
     end_day = today + timedelta(days=7 - today.weekday())
     plans = plans_between(ctx.session, ctx.member, ctx.now - timedelta(hours=12), local_to_utc(datetime.combine(end_day, time.min), ctx.zone))
-    missed = list(
-        ctx.session.scalars(
-            select(Plan)
-            .where(
-                Plan.workspace_id == ctx.workspace.id,
-                Plan.member_id == ctx.member.id,
-                Plan.status == "missed",
-                Plan.due_at >= ctx.now - timedelta(days=14),
-            )
-            .order_by(Plan.due_at)
-        )
-    )
-    if not plans and not missed:
-        return ctx.reply(Text("plan.week_empty"))
-    items = [plan_item(ctx, p) for p in plans] + [plan_item(ctx, p, missed=True) for p in missed]
-    lines = [Text("plan.week_title", {"count": len(plans)})]
-    return Reply(locale=ctx.locale, lines=lines, items=items)
+    return week_list(ctx, plans, missed_plans(ctx.session, ctx.member, since=ctx.now - MISSED_MEMORY))
 
 
-# --------------------------------------------------------------------------- choices
+# --------------------------------------------------------------------------- buttons
 
 
 def _confirm_far(ctx: Context, act: ConfirmFar, pending: PendingPlan) -> Reply:
@@ -311,36 +262,6 @@ def on_reschedule_form(ctx: Context, values: dict[str, Any], metadata: About | N
         status = ctx.say(f"plan.status.{plan.status}")
         return Reply(locale=ctx.locale, field_errors={"new_date": Text(f"plan.error.{error.code}", {"status": status})}, ok=False)
     return ctx.reply(_plan_line(ctx, "plan.rescheduled", plan))
-
-
-
-
-# --------------------------------------------------------------------------- agenda and reminders
-
-
-def agenda(ctx: Context, today: list[Plan], missed: list[Plan]) -> Reply | None:
-    """The morning agenda: today's visits and follow-ups, then what was missed; None when empty."""
-    if not today and not missed:
-        return None
-    lines = [Text("agenda.title", {"name": ctx.member.display_name, "day": format_when(ctx.locale, ctx.local_now, has_time=False)})]
-    items = [plan_item(ctx, p) for p in today] + [plan_item(ctx, p, missed=True) for p in missed]
-    return Reply(locale=ctx.locale, lines=lines, items=items)
-
-
-def reminder(ctx: Context, plan: Plan) -> Reply:
-    """A reminder shortly before a timed visit, with the same buttons as in the agenda."""
-    local_due = plan.due_at.astimezone(ctx.zone)
-    minutes = max(1, round((plan.due_at - ctx.now).total_seconds() / 60))
-    line = Text(
-        "reminder.visit",
-        {
-            "minutes": minutes,
-            "action_type": ctx.label("action_type", plan.action_type),
-            "account": plan.account.name,
-            "time": format_clock(ctx.locale, local_due),
-        },
-    )
-    return Reply(locale=ctx.locale, lines=[line], items=[plan_item(ctx, plan)])
 
 
 DIALOG = Dialog(

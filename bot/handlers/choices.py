@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core import Request
+from bot.core import Request, ToMember, ToReplyUrl
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import CHOICE_ACTION_PREFIX, form_view
 
@@ -17,10 +17,7 @@ CHOICE_ACTION = re.compile("^" + re.escape(CHOICE_ACTION_PREFIX) + r"\.")
 
 def choice_request(body: dict[str, Any], action: dict[str, Any]) -> Request:
     team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
-    destination = {"type": "response_url", "url": body["response_url"]} if body.get("response_url") else {
-        "type": "dm",
-        "user": body["user"]["id"],
-    }
+    destination = ToReplyUrl(body["response_url"]) if body.get("response_url") else ToMember(body["user"]["id"])
     return Request(
         team_id=team_id,
         user_id=body["user"]["id"],

@@ -4,7 +4,7 @@ When the Reply is a form, the ack is empty and the modal opens through ``views.o
 (the trigger_id lives 3 seconds, so this call cannot wait in the outbox). When the Reply
 promises slow work (``followup``, e.g. a digest), that work runs after the ack — Bolt has
 already answered Slack once ``ack`` is called — and its answer goes through the outbox to
-the command's ``response_url``.
+the command's ``response_url``; its attachments (a digest's chart) follow in the member's DM.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.core import Request
+from bot.core import Request, ToMember, ToReplyUrl
 from bot.handlers import full_copy
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import form_view, reply_message
@@ -55,7 +55,7 @@ def later_request(request: Request, followup: str, response_url: str | None) -> 
     Its key derives from the command's, so a retried command (same trigger_id) whose reply is
     replayed does not build or send the slow part twice."""
     command, _, text = followup.partition(" ")
-    destination = {"type": "response_url", "url": response_url} if response_url else {"type": "dm", "user": request.user_id}
+    destination = ToReplyUrl(response_url) if response_url else ToMember(request.user_id)
     return replace(
         request,
         command=command,
@@ -75,11 +75,15 @@ def register(app: App, deps: SlackDeps) -> None:
             ack(reply_message(shown))
             if shown.full_copy and full_copy.queue(deps.conversation, request, shown):
                 deps.wake_delivery()
+            if full_copy.queue_attachments(deps.conversation, request, reply):
+                deps.wake_delivery()
             if reply.followup:
                 later = later_request(request, reply.followup, body.get("response_url"))
 
                 def slow_part() -> None:
-                    full_copy.queue(deps.conversation, later, deps.conversation.handle(later))
+                    answer = deps.conversation.handle(later)
+                    full_copy.queue(deps.conversation, later, answer)
+                    full_copy.queue_attachments(deps.conversation, later, answer)  # a digest's chart: to the DM
                     deps.wake_delivery()
 
                 (deps.run_later or (lambda work: work()))(slow_part)

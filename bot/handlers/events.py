@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import Request
+from bot.core import Request, ToHome
 from bot.handlers.deps import SlackDeps
 
 
@@ -20,7 +20,7 @@ def register(app: App, deps: SlackDeps) -> None:
             user_id=event["user"],
             command="home",
             request_key=f"event:{body.get('event_id')}",
-            deliver_to={"type": "home", "user": event["user"]},
+            deliver_to=ToHome(event["user"]),
         )
         deps.conversation.handle(request)
         deps.wake_delivery()

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.conversation import FORM_IDS
-from bot.core import Request
+from bot.core import Request, ToMember, ToMemberInChannel
 from bot.handlers.deps import SlackDeps
 from bot.render.blocks import field_errors, form_values, reply_message
 
@@ -26,7 +26,7 @@ def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
         metadata = {}
     user_id = body["user"]["id"]
     channel = metadata.pop("channel", None)
-    destination = {"type": "ephemeral", "channel": channel, "user": user_id} if channel else {"type": "dm", "user": user_id}
+    destination = ToMemberInChannel(channel, user_id) if channel else ToMember(user_id)
     # The same view submitted again with other values is a new request; the same values, a retry.
     fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
     return Request(

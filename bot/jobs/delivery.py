@@ -19,8 +19,6 @@ answer is handled:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import http.client
 import logging
 import socket
@@ -39,7 +37,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.core import Reply, Text
+from bot.core import Audience, Reply, Text, ToChannel, ToHome, ToMember, ToMemberInChannel, ToReplyUrl, UnknownAudience
+from bot.render import files
 from bot.render.blocks import fallback_text, fits, full_copy_file, home_view, reply_blocks, reply_message
 from bot.services import housekeeping, outbox
 from storage.models import Member, OutboxMessage
@@ -163,7 +162,7 @@ class _Prepared:
     """A row turned into what Slack is sent (built before any call: a bad payload fails here)."""
 
     kind: str
-    destination: dict[str, Any] = field(default_factory=dict)
+    destination: Audience | None = None  # a reply's (a file names its channel in ``file``)
     reply: Reply | None = None
     file: dict[str, Any] = field(default_factory=dict)
     full_copy: dict[str, Any] | None = None  # the whole reply as a file, when a message cannot show it
@@ -341,7 +340,7 @@ class OutboxDelivery:
     def _method_of(prepared: _Prepared) -> str | None:
         """The Web API method of an unpaced row, whose 429 holds that method in this process; None for a
         response_url (each one is limited on its own)."""
-        return {"ephemeral": "chat.postEphemeral", "home": "views.publish"}.get(prepared.destination.get("type") or "")
+        return {ToMemberInChannel: "chat.postEphemeral", ToHome: "views.publish"}.get(type(prepared.destination))
 
     def _record(self, message: outbox.ClaimedMessage, outcome: SendOutcome, report: DeliveryReport) -> None:
         now = self.clock.now()
@@ -425,26 +424,25 @@ class OutboxDelivery:
                                                                 {"channel": channel, "error": error})])
         outbox.enqueue(
             session, workspace_id=workspace_id, dedupe_key=f"admin:channel:{channel}:{error}"[:300], kind="reply",
-            payload={"destination": {"type": "dm", "user": admin.slack_user_id}, "reply": reply.to_dict()}, now=now,
+            payload=outbox.reply_payload(ToMember(admin.slack_user_id), reply), now=now,
         )
 
     # ------------------------------------------------------------------ building
 
     def _prepare(self, kind: str, payload: dict[str, Any]) -> _Prepared | SendOutcome:
         if kind == "reply":
-            destination = payload["destination"]
-            if not isinstance(destination, dict):
-                raise TypeError("destination is not an object")
-            if destination.get("type") not in ("response_url", "ephemeral", "dm", "home", "channel"):
-                return SendOutcome("failed", error=f"unknown destination {destination.get('type')!r}", tried=False)
+            try:
+                destination = Audience.from_dict(payload["destination"])
+            except UnknownAudience as exc:
+                return SendOutcome("failed", error=str(exc), tried=False)
             reply = Reply.from_dict(payload["reply"])
             full_copy = None
-            reader = destination.get("user")
+            reader = destination.user if isinstance(destination, (ToMember, ToChannel, ToMemberInChannel)) else None
             # A scheduled reply too long for one message (a digest of 1,000 reps) says so, and its
             # whole text follows as a file in its reader's DM. Replies to a command are handled by
             # the door (bot/handlers/full_copy.py), which knows who asked; the App Home has 100
             # blocks; the team channel's posts (wins, collective progress) have no one reader.
-            if destination["type"] in ("dm", "channel", "ephemeral") and reader and not reply.full_copy and not fits(reply):
+            if reader and not reply.full_copy and not fits(reply):
                 reply = replace(reply, full_copy=True)
                 full_copy = full_copy_file(reply, reader, name=str(payload.get("name") or "message"), force=True)
             # Render now: a reply that cannot be rendered is as poisonous as one that cannot be read.
@@ -459,23 +457,12 @@ class OutboxDelivery:
         channel = payload.get("channel")
         if not isinstance(channel, str) or not channel:
             return SendOutcome("failed", error="file payload: no channel", tried=False)
-        if "digest_chart" in payload:  # drawn here, after the scheduler's tick (a chart is slow)
-            from bot.reports.charts import digest_chart_from_data  # matplotlib: loaded on first chart
-
-            try:
-                content = digest_chart_from_data(payload["digest_chart"])
-            except (KeyError, TypeError, ValueError) as exc:
-                return SendOutcome("failed", error=f"file payload: not a digest chart ({exc.__class__.__name__})",
-                                   tried=False)
-        else:
-            try:
-                content = base64.b64decode(payload.get("content_b64") or "", validate=True)
-            except (binascii.Error, ValueError, TypeError):
-                return SendOutcome("failed", error="file payload: content_b64 is not base64", tried=False)
-        if not content:
-            return SendOutcome("failed", error="file payload: empty content", tried=False)
+        try:  # a chart is drawn now, in this worker, never in the scheduler's tick (a chart is slow)
+            content = files.content(payload)
+        except files.FileError as exc:
+            return SendOutcome("failed", error=str(exc), tried=False)
         filename = str(payload.get("filename") or "file.png")
-        return _Prepared("file", destination={"type": "file", "channel": channel}, file={
+        return _Prepared("file", file={
             "channel": channel, "content": content, "filename": filename,
             "title": str(payload.get("title") or filename), "initial_comment": payload.get("initial_comment") or None,
         })
@@ -496,10 +483,9 @@ class OutboxDelivery:
             if status >= 500:
                 return SendOutcome("retry", None, f"slack {status}")
             error = str(exc.response.get("error") or exc)
-            channel = prepared.destination.get("channel")
-            if (prepared.destination.get("type") == "channel" and error in CHANNEL_PROBLEMS and channel
-                    and not prepared.destination.get("user")):
-                return SendOutcome("failed", error=error, tell_admin=(str(channel), error))
+            team_channel = prepared.destination
+            if isinstance(team_channel, ToChannel) and team_channel.channel and not team_channel.user and error in CHANNEL_PROBLEMS:
+                return SendOutcome("failed", error=error, tell_admin=(str(team_channel.channel), error))
             return SendOutcome("failed", error=error)
         except urllib.error.HTTPError as exc:  # the POST to an upload URL (plain urllib, not SlackApiError)
             if exc.code == 429:
@@ -516,11 +502,10 @@ class OutboxDelivery:
     def _metadata(self, message: outbox.ClaimedMessage) -> dict[str, Any]:
         return {"event_type": METADATA_EVENT, "event_payload": {"key": message.dedupe_key, "id": message.id}}
 
-    def _send_reply(self, message: outbox.ClaimedMessage, destination: dict[str, Any], reply: Reply) -> SendOutcome:
-        kind = destination.get("type")
-        if kind == "response_url":
+    def _send_reply(self, message: outbox.ClaimedMessage, destination: Audience | None, reply: Reply) -> SendOutcome:
+        if isinstance(destination, ToReplyUrl):
             # No history to look in: a response_url post whose answer was lost is sent again (see README).
-            webhook = WebhookClient(destination["url"], timeout=self.http_timeout, retry_handlers=[])
+            webhook = WebhookClient(destination.url, timeout=self.http_timeout, retry_handlers=[])
             response = webhook.send_dict(reply_message(reply))
             if response.status_code == 200:
                 return SendOutcome("sent")
@@ -530,45 +515,45 @@ class OutboxDelivery:
                 return SendOutcome("retry", None, f"response_url {response.status_code}")
             return SendOutcome("failed", error=f"response_url {response.status_code}: {response.body[:200]}")
         text, blocks = fallback_text(reply), reply_blocks(reply)
-        if kind == "home":
-            self.client.views_publish(user_id=destination["user"], view=home_view(reply))
+        if isinstance(destination, ToHome):
+            self.client.views_publish(user_id=destination.user, view=home_view(reply))
             return SendOutcome("sent")
-        if kind == "ephemeral":
+        if isinstance(destination, ToMemberInChannel):
             try:
-                self.client.chat_postEphemeral(channel=destination["channel"], user=destination["user"], text=text,
+                self.client.chat_postEphemeral(channel=destination.channel, user=destination.user, text=text,
                                                blocks=blocks)
             except SlackApiError as exc:
                 if exc.response.get("error") not in MEMBER_FALLBACK_ERRORS:
                     raise
                 return self._fallback_dm(message, destination, text, blocks, exc)
             return SendOutcome("sent")
-        channel = destination["user"] if kind == "dm" else destination["channel"]
+        assert isinstance(destination, (ToMember, ToChannel)), destination
+        channel = destination.user if isinstance(destination, ToMember) else destination.channel
         try:
             self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=self._metadata(message))
         except SlackApiError as exc:
-            if kind == "channel" and destination.get("user") and exc.response.get("error") in MEMBER_FALLBACK_ERRORS:
+            if isinstance(destination, ToChannel) and destination.user and exc.response.get("error") in MEMBER_FALLBACK_ERRORS:
                 return self._fallback_dm(message, destination, text, blocks, exc)
             raise
         return SendOutcome("sent")
 
-    def _fallback_dm(self, message, destination, text, blocks, exc: SlackApiError) -> SendOutcome:
+    def _fallback_dm(self, message, destination: ToChannel | ToMemberInChannel, text, blocks, exc: SlackApiError) -> SendOutcome:
         """A member's own confirmation could not go where they typed: it goes to their DM instead."""
         logger.info("outbox row %s: %s in %s, sent to %s's DM", message.id, exc.response.get("error"),
-                    destination.get("channel"), destination.get("user"))
-        self.client.chat_postMessage(channel=destination["user"], text=text, blocks=blocks,
+                    destination.channel, destination.user)
+        self.client.chat_postMessage(channel=destination.user, text=text, blocks=blocks,
                                      metadata=self._metadata(message))
         return SendOutcome("sent")
 
     def _landed(self, message: outbox.ClaimedMessage, prepared: _Prepared) -> bool:
         """After an unknown outcome: is the row's message already in its channel's history?"""
         destination = prepared.destination
-        kind = destination.get("type")
-        if prepared.kind != "reply" or kind not in ("dm", "channel"):
+        if prepared.kind != "reply" or not isinstance(destination, (ToMember, ToChannel)):
             return False  # response_url, ephemeral and files leave no history to search (see README)
-        if kind == "dm":
-            channel = self.client.conversations_open(users=destination["user"])["channel"]["id"]
+        if isinstance(destination, ToMember):
+            channel = self.client.conversations_open(users=destination.user)["channel"]["id"]
         else:
-            channel = destination["channel"]
+            channel = destination.channel
         found = self._history.get(channel)
         if found is None:
             found = set()

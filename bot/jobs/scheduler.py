@@ -27,9 +27,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from bot.clock import Clock
-from bot.dialogs import digest as digest_dialog
-from bot.dialogs import plan as plan_dialog
-from bot.dialogs.context import Context
+from bot.core import Reply, ToChannel, ToMember
+from bot.present import MemberReader
+from bot.present.agenda import agenda, reminder
+from bot.present.reports import digest_reply, review_reply, summary_reply
 from bot.reports.coaching import last_week, period_summary, review_briefs, weekly_digests
 from bot.services import outbox, workspace_settings
 from bot.services.periods import period_bounds
@@ -140,14 +141,9 @@ def _not_queued(session: Session, workspace_id: int, candidates: list[tuple[str,
     return [due for key, due in candidates if key not in queued]
 
 
-def _dm(member: Member, key: str, reply, *, expires_at: datetime) -> outbox.NewMessage:
-    return outbox.NewMessage(
-        member.workspace_id,
-        key,
-        "reply",
-        {"destination": {"type": "dm", "user": member.slack_user_id}, "reply": reply.to_dict()},
-        expires_at=expires_at,
-    )
+def _dm(member: Member, key: str, reply: Reply, *, expires_at: datetime) -> outbox.NewMessage:
+    """``reply`` for ``member`` alone, written for them (their language, zone and name)."""
+    return outbox.reply_message(member.workspace_id, key, ToMember(member.slack_user_id), reply, expires_at=expires_at)
 
 
 def managers_with_teams(
@@ -276,8 +272,8 @@ class _WorkspaceTick:
             half = len(due) // 2
             return self._split(job, due[:half], work) + self._split(job, due[half:], work)
 
-    def _context(self, session: Session, workspace: Workspace, member: Member) -> Context:
-        return Context(session=session, workspace=workspace, member=member, now=self.now, source="job")
+    def _reader(self, member: Member) -> MemberReader:
+        return MemberReader.of(member, self.now)
 
     # ------------------------------------------------------------------ the tick
 
@@ -359,7 +355,6 @@ class _WorkspaceTick:
         return _not_queued(session, self.id, candidates)
 
     def _queue_reminders(self, session: Session, due: list[_Due]) -> int:
-        workspace = session.get(Workspace, self.id)
         members = {m.id: m for m in _members_by_id(session, [d.person.id for d in due])}
         plans = _plans_by_id(session, [d.data[0] for d in due])
         messages = []
@@ -368,9 +363,9 @@ class _WorkspaceTick:
             plan = plans.get(plan_id)
             if plan is None or plan.status != "planned" or _reminder_key(plan.id, plan.due_at) != key:
                 continue  # changed since the check: the next tick decides again
-            ctx = self._context(session, workspace, members[plan.member_id])
+            member = members[plan.member_id]
             # A reminder after the visit is noise: it expires at the visit.
-            messages.append(_dm(ctx.member, key, plan_dialog.reminder(ctx, plan), expires_at=plan.due_at))
+            messages.append(_dm(member, key, reminder(self._reader(member), plan), expires_at=plan.due_at))
         return outbox.enqueue_many(session, messages, now=self.now)
 
     # ------------------------------------------------------------------ agendas
@@ -421,7 +416,6 @@ class _WorkspaceTick:
         return due
 
     def _queue_agendas(self, session: Session, due: list[_Due]) -> int:
-        workspace = session.get(Workspace, self.id)
         members = {m.id: m for m in _members_by_id(session, [d.person.id for d in due])}
         plans = _plans_by_id(session, [pid for d in due for pid in d.data[2] + d.data[3]])
         messages = []
@@ -432,8 +426,7 @@ class _WorkspaceTick:
                 continue
             today = [plans[i] for i in today_ids if i in plans and plans[i].status == "planned"]
             missed = [plans[i] for i in missed_ids if i in plans and plans[i].status == "missed"]
-            ctx = self._context(session, workspace, member)
-            reply = plan_dialog.agenda(ctx, today, missed)
+            reply = agenda(self._reader(member), today, missed)
             if reply is not None:
                 # A morning agenda not sent by midnight is dropped, never sent at night.
                 messages.append(_dm(member, f"agenda:{member.id}:{day.isoformat()}", reply, expires_at=end))
@@ -457,7 +450,6 @@ class _WorkspaceTick:
         return _not_queued(session, self.id, candidates)
 
     def _queue_digests(self, session: Session, due: list[_Due]) -> int:
-        workspace = session.get(Workspace, self.id)
         teams = managers_with_teams(session, self.id, [d.person.id for d in due])
         # All of the zone's due digests at once: one grouped query per figure, not one per team.
         digests = weekly_digests(session, teams, now=self.now, settings=self.settings)
@@ -465,15 +457,15 @@ class _WorkspaceTick:
         for manager, _team in teams:
             digest = digests[manager.id]
             week = digest.week_start.isoformat()
-            ctx = self._context(session, workspace, manager)
             _, end_of_week = local_day_bounds(digest.week_end + timedelta(days=7), ZoneInfo(manager.tz))
-            replies.append(_dm(manager, f"digest:{manager.id}:{week}", digest_dialog.digest_reply(ctx, digest), expires_at=end_of_week))
-            charts.append(
-                outbox.NewMessage(
-                    self.id, f"digest-chart:{manager.id}:{week}", "file",
-                    digest_dialog.chart_payload(ctx, digest, manager.slack_user_id), expires_at=end_of_week,
-                )
-            )
+            reply = digest_reply(self._reader(manager), digest)
+            replies.append(_dm(manager, f"digest:{manager.id}:{week}", reply, expires_at=end_of_week))
+            # Its chart (one attachment) as a file row of its own, drawn by the delivery worker when sent.
+            charts += [
+                outbox.file_message(self.id, f"digest-chart:{manager.id}:{week}", ToMember(manager.slack_user_id), chart,
+                                    expires_at=end_of_week)
+                for chart in reply.attachments
+            ]
         count = outbox.enqueue_many(session, replies, now=self.now)
         outbox.enqueue_many(session, charts, now=self.now)
         return count
@@ -511,7 +503,6 @@ class _WorkspaceTick:
         return _not_queued(session, self.id, candidates)
 
     def _queue_reviews(self, session: Session, due: list[_Due]) -> int:
-        workspace = session.get(Workspace, self.id)
         end_of = {d.person.id: d.data for d in due}
         reps = _members_by_id(session, list(end_of))
         managers = {m.id: m for m in _members_by_id(session, [r.manager_id for r in reps if r.manager_id])}
@@ -522,14 +513,12 @@ class _WorkspaceTick:
             end = end_of[rep.id]
             brief = briefs[rep.id]
             _, expires = local_day_bounds(end, ZoneInfo(rep.tz))
-            ctx = self._context(session, workspace, rep)
-            mine.append(_dm(rep, f"review:{rep.id}:{end.isoformat()}", digest_dialog.review_reply(ctx, brief, for_manager=False), expires_at=expires))
+            mine.append(_dm(rep, f"review:{rep.id}:{end.isoformat()}", review_reply(self._reader(rep), brief, for_manager=False), expires_at=expires))
             manager = managers.get(rep.manager_id) if rep.manager_id else None
             if manager is not None:
-                manager_ctx = self._context(session, workspace, manager)
                 theirs.append(
                     _dm(manager, f"review-manager:{rep.id}:{end.isoformat()}",
-                        digest_dialog.review_reply(manager_ctx, brief, for_manager=True), expires_at=expires)
+                        review_reply(self._reader(manager), brief, for_manager=True), expires_at=expires)
                 )
         count = outbox.enqueue_many(session, mine, now=self.now)
         outbox.enqueue_many(session, theirs, now=self.now)
@@ -565,22 +554,16 @@ class _WorkspaceTick:
         return _not_queued(session, self.id, candidates)
 
     def _queue_summaries(self, session: Session, due: list[_Due]) -> int:
-        workspace = session.get(Workspace, self.id)
         day_of = {d.person.id: d.data for d in due}
-        channel = self.settings.team_channel
+        team_channel = ToChannel(self.settings.team_channel)
         messages = []
         for manager, team in managers_with_teams(session, self.id, list(day_of)):
             period_day = day_of[manager.id]
-            ctx = self._context(session, workspace, manager)
             summary = period_summary(session, manager, team, now=self.now, settings=self.settings, period_day=period_day)
-            reply = digest_dialog.summary_reply(ctx, summary, show_amounts=self.settings.celebrate_amounts)
+            reply = summary_reply(self._reader(manager), summary, show_amounts=self.settings.celebrate_amounts)
             _, expires = local_day_bounds(period_day + timedelta(days=3), ZoneInfo(manager.tz))
             messages.append(
-                outbox.NewMessage(
-                    self.id, f"summary:{manager.id}:{period_day.isoformat()}", "reply",
-                    {"destination": {"type": "channel", "channel": channel}, "reply": reply.to_dict()},
-                    expires_at=expires,
-                )
+                outbox.reply_message(self.id, f"summary:{manager.id}:{period_day.isoformat()}", team_channel, reply, expires_at=expires)
             )
         return outbox.enqueue_many(session, messages, now=self.now)
 

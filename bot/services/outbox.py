@@ -14,7 +14,7 @@ being rate-limited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.core import Attachment, Audience, Reply, ToChannel, ToMember
+from bot.render import files
 from storage.models import OutboxMessage
 
 # A claim lasts a minute; the worker's heartbeat extends the rows it still holds every
@@ -43,6 +45,44 @@ class NewMessage:
     kind: str
     payload: dict[str, Any]
     expires_at: datetime | None = None
+
+
+def reply_payload(audience: Audience, reply: Reply) -> dict[str, Any]:
+    """A "reply" row's payload: ``reply`` for ``audience``. Its attachments are not in it: whoever
+    queues the reply queues them as "file" rows of their own (``file_payload``)."""
+    return {"destination": audience.to_dict(), "reply": replace(reply, attachments=[]).to_dict()}
+
+
+def file_payload(audience: Audience, attachment: Attachment) -> dict[str, Any]:
+    """A "file" row's payload: ``attachment`` for a member (in their private conversation with
+    Carnet: the row's ``channel`` is then their user id) or for a channel."""
+    if isinstance(audience, ToMember):
+        channel = audience.user
+    elif isinstance(audience, ToChannel):
+        channel = audience.channel
+    else:
+        raise ValueError(f"a file goes to a member or a channel, not {audience!r}")
+    return {
+        "channel": channel,
+        "filename": attachment.filename,
+        "title": attachment.title,
+        "initial_comment": attachment.comment,
+        **files.stored(attachment),
+    }
+
+
+def reply_message(
+    workspace_id: int, key: str, audience: Audience, reply: Reply, *, expires_at: datetime | None = None
+) -> NewMessage:
+    """``reply`` for ``audience``, to queue with ``enqueue_many``."""
+    return NewMessage(workspace_id, key, "reply", reply_payload(audience, reply), expires_at=expires_at)
+
+
+def file_message(
+    workspace_id: int, key: str, audience: Audience, attachment: Attachment, *, expires_at: datetime | None = None
+) -> NewMessage:
+    """``attachment`` for ``audience``, to queue with ``enqueue_many``."""
+    return NewMessage(workspace_id, key, "file", file_payload(audience, attachment), expires_at=expires_at)
 
 
 def channel_key(kind: str, payload: dict[str, Any]) -> str | None:

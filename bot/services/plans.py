@@ -21,7 +21,6 @@ from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.locks import serialize
 from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
-from storage.queries.plans import plans_between  # noqa: F401 (the agenda's read, still imported from here)
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from bot.core import Reply, Text
 from bot.demo import DEMO_ADMIN_ID, DEMO_MANAGER_ID, seed_demo
-from bot.dialogs import digest as digest_dialog
 from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
 from bot.dialogs import opp as opp_dialog
@@ -27,6 +26,8 @@ from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs import plan as plan_dialog
 from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
+from bot.present import reports as present
+from bot.present.agenda import agenda
 from bot.render.blocks import MAX_SECTION_TEXT, render_text, reply_blocks
 from bot.reports.coaching import weekly_digest
 from bot.services import workspace_settings
@@ -158,7 +159,7 @@ def test_weekly_digest_of_50_reps_keeps_its_wins_and_risks(as_member):
     manager = ctx.member
     digest = weekly_digest(ctx.session, manager, team_of(ctx.session, manager), now=TEST_NOW,
                            settings=workspace_settings.load(ctx.workspace))
-    reply = digest_dialog.digest_reply(ctx, digest)
+    reply = present.digest_reply(ctx, digest)
     assert len(digest.reps) == 50 and digest.won_deals
     found = check_message(reply)
     texts = "\n".join(section_texts(found["blocks"]))
@@ -174,7 +175,7 @@ def test_weekly_digest_of_1000_reps(as_member):
     manager = ctx.member
     digest = weekly_digest(ctx.session, manager, team_of(ctx.session, manager), now=TEST_NOW,
                            settings=workspace_settings.load(ctx.workspace))
-    reply = digest_dialog.digest_reply(ctx, digest)
+    reply = present.digest_reply(ctx, digest)
     assert len(digest.reps) == 1000 and len(digest.won_deals) > 300
     found = check_message(reply)
     texts = "\n".join(section_texts(found["blocks"]))
@@ -216,10 +217,10 @@ def test_plan_week_with_100_plans(as_member):
 
 def test_agenda_with_100_items_today_first_then_missed(as_member):
     ctx = as_member(PLANS_REP)
-    from bot.services.plans import plans_between
+    from storage.queries.plans import plans_between
 
     plans = plans_between(ctx.session, ctx.member, TEST_NOW, TEST_NOW + timedelta(days=7))
-    reply = plan_dialog.agenda(ctx, plans[:60], plans[60:100])
+    reply = agenda(ctx, plans[:60], plans[60:100])
     assert len(reply.items) == 100
     found = check_message(reply)
     assert 0 < found["said"]["items"] < 100

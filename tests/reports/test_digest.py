@@ -44,12 +44,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core import Reply
-from bot.dialogs import digest as digest_dialog
+from bot.core import Reply, ToMember
 from bot.dialogs.context import Context
+from bot.present import reports as present
 from bot.render.blocks import reply_blocks
 from bot.reports.coaching import RepWeek, Risk, weekly_digest, weekly_digests
-from bot.services import workspace_settings
+from bot.services import outbox, workspace_settings
 from bot.services.actions import CHANNEL_OF_TYPE
 from bot.services.team import team_of
 from storage.models import (
@@ -224,7 +224,8 @@ def digest_for(session_factory, seeded: Seeded, manager: str, now: datetime = NO
         settings = workspace_settings.load(workspace)
         digest = weekly_digest(s, member, team_of(s, member), now=now, settings=settings)
         ctx = Context(session=s, workspace=workspace, member=member, now=now, source="job")
-        return digest, lines(digest_dialog.digest_reply(ctx, digest)), digest_dialog.chart_payload(ctx, digest, member.slack_user_id)
+        chart = outbox.file_payload(ToMember(member.slack_user_id), present.chart_attachment(ctx, digest))
+        return digest, lines(present.digest_reply(ctx, digest)), chart
 
 
 @pytest.fixture

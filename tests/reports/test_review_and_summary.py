@@ -19,8 +19,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, event, select
 
-from bot.dialogs import digest as digest_dialog
 from bot.dialogs.context import Context
+from bot.present import reports as present
 from bot.reports.coaching import period_summary, review_brief, review_briefs
 from bot.reports.pipeline import pipeline_report
 from bot.services import workspace_settings
@@ -49,7 +49,7 @@ def brief_lines(session_factory, seeded: Seeded, rep: str, *, for_manager: bool,
         brief = review_brief(s, member, now=NOW, settings=workspace_settings.load(workspace))
         who = s.get(Member, seeded[reader or rep])
         ctx = Context(session=s, workspace=workspace, member=who, now=NOW, source="job")
-        return brief, lines(digest_dialog.review_reply(ctx, brief, for_manager=for_manager))
+        return brief, lines(present.review_reply(ctx, brief, for_manager=for_manager))
 
 
 def summary_lines(session_factory, seeded: Seeded, manager: str = "Nadia", *, show_amounts: bool = True):
@@ -59,7 +59,7 @@ def summary_lines(session_factory, seeded: Seeded, manager: str = "Nadia", *, sh
         settings = workspace_settings.load(workspace)
         summary = period_summary(s, member, team_of(s, member), now=NOW, settings=settings, period_day=date(2026, 11, 30))
         ctx = Context(session=s, workspace=workspace, member=member, now=NOW, source="job")
-        return summary, lines(digest_dialog.summary_reply(ctx, summary, show_amounts=show_amounts))
+        return summary, lines(present.summary_reply(ctx, summary, show_amounts=show_amounts))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot.dialogs.context import Context
-from bot.dialogs.digest import review_reply
+from bot.present.reports import review_reply
 from bot.render.text import render_reply
 from bot.reports.coaching import ReviewBrief
 from bot.reports.pipeline import StalledDeal
