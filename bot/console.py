@@ -72,9 +72,9 @@ class ConsoleDoor:
     def _send(self, request: Request, lines: Iterator[str]) -> Reply:
         reply = self.conversation.handle(request)
         self.locale = reply.locale
-        if reply.followup:  # slow work promised by the reply: no ack to hurry here, run it now
+        if reply.after_ack:  # slow work promised by the reply: no ack to hurry here, run it now
             self._show(reply, lines)
-            command, _, text = reply.followup.partition(" ")
+            command, _, text = reply.after_ack.partition(" ")
             return self._send(Request(self.team_id, self.user_id, command=command, text=text, source="console", later=True), lines)
         return self._show(reply, lines)
 
@@ -121,7 +121,7 @@ class ConsoleDoor:
 
     def _ask(self, field: FormField, locale: str, lines: Iterator[str]) -> object:
         label = plain(locale, field.label) + ("" if field.required else " (optional)" if locale == "en" else " (facultatif)")
-        if field.kind in ("select", "checkbox"):
+        if field.widget in ("select", "checkbox"):
             for index, (_value, text) in enumerate(field.options, start=1):
                 self._write(f"  [{index}] {plain(locale, text)}")
         if field.hint is not None:
@@ -137,15 +137,15 @@ class ConsoleDoor:
                 return _CANCELLED
             answer = answer.strip()
             if not answer:
-                if field.kind == "checkbox":
+                if field.widget == "checkbox":
                     return []
                 return field.initial  # an account's initial is its "id:N", as Slack's type-ahead sends
-            if field.kind in ("select", "checkbox"):
+            if field.widget in ("select", "checkbox"):
                 picked = _pick_option(field, answer)
                 if picked is None:
                     self._write(plain(locale, Text("console.bad_pick", {"count": len(field.options)})))
                     continue
-                return [picked] if field.kind == "checkbox" else picked
+                return [picked] if field.widget == "checkbox" else picked
             return answer
 
     # ------------------------------------------------------------------ I/O

@@ -56,7 +56,7 @@ class FormField:
 
     name: str
     label: Text
-    kind: str  # text | long_text | select | date | checkbox | account (type-ahead over accounts)
+    widget: str  # text | long_text | select | date | checkbox | account (type-ahead over accounts)
     required: bool = False
     options: list[tuple[str, Text]] = field(default_factory=list)
     initial: str | None = None
@@ -92,7 +92,7 @@ class Reply:
     ok: bool = True
     # Slow work promised by this reply ("carnet digest"): the Slack door acks first, then runs
     # this command as a ``later`` Request delivered through the outbox; the console runs it at once.
-    followup: str | None = None
+    after_ack: str | None = None
     # Set by the door that also sends the complete reply as a file (to the reader's DM) when it
     # does not fit one message: the shortened message then says where the rest is.
     full_copy: bool = False
@@ -130,7 +130,7 @@ class Reply:
                     {
                         "name": f.name,
                         "label": text(f.label),
-                        "kind": f.kind,
+                        "widget": f.widget,
                         "required": f.required,
                         "options": [[value, text(label)] for value, label in f.options],
                         "initial": f.initial,
@@ -151,7 +151,7 @@ class Reply:
             "field_errors": {k: text(v) for k, v in self.field_errors.items()},
             "replace_original": self.replace_original,
             "ok": self.ok,
-            "followup": self.followup,
+            "after_ack": self.after_ack,
             "full_copy": self.full_copy,
             "attachments": [a.to_dict() for a in self.attachments],
         }
@@ -179,7 +179,7 @@ class Reply:
                     FormField(
                         name=ff["name"],
                         label=text(ff["label"]),  # type: ignore[arg-type]
-                        kind=ff["kind"],
+                        widget=ff.get("widget") or ff["kind"],  # "kind" in replies stored before the rename
                         required=ff.get("required", False),
                         options=[(o[0], text(o[1])) for o in ff.get("options", [])],  # type: ignore[misc]
                         initial=ff.get("initial"),
@@ -200,7 +200,7 @@ class Reply:
             field_errors={k: text(v) for k, v in data.get("field_errors", {}).items()},  # type: ignore[misc]
             replace_original=data.get("replace_original", False),
             ok=data.get("ok", True),
-            followup=data.get("followup"),
+            after_ack=data.get("after_ack", data.get("followup")),
             full_copy=data.get("full_copy", False),
             attachments=[Attachment.from_dict(a) for a in data.get("attachments", [])],
         )
@@ -228,7 +228,7 @@ class Request:
     key seen again is a retry and gets the stored reply instead of running twice.
     ``deliver_to`` asks the core to also queue the reply in the outbox for that audience (e.g.
     the command's ``response_url``), in the same transaction as the work it reports. ``later`` marks the
-    slow part of an earlier command (its Reply's ``followup``), run after that command's ack.
+    slow part of an earlier command (its Reply's ``after_ack``), run after that command's ack.
     """
 
     team_id: str

@@ -22,7 +22,7 @@ class Context:
     now: datetime  # aware UTC
     source: str = "slack"
     account_index: AccountNameIndex = field(default_factory=AccountNameIndex)
-    later: bool = False  # running the slow part of a command already answered (Reply.followup)
+    later: bool = False  # running the slow part of a command already answered (Reply.after_ack)
 
     @property
     def locale(self) -> str:

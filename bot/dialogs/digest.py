@@ -25,6 +25,6 @@ def on_digest(ctx: Context, _words: list[str]) -> Reply:
     if not team:
         return ctx.reply(Text("pipeline.no_team"), ok=False)
     if not ctx.later:
-        return replace(ctx.reply(Text("digest.preparing", {"count": len(team)})), followup="carnet digest")
+        return replace(ctx.reply(Text("digest.preparing", {"count": len(team)})), after_ack="carnet digest")
     settings = workspace_settings.load(ctx.workspace)
     return digest_reply(ctx, weekly_digest(ctx.session, ctx.member, team, now=ctx.now, settings=settings))

@@ -132,7 +132,7 @@ def _store(
 ) -> Reply:
     action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
     reply = confirmation(ctx, action, new_account=new_account)
-    _link_to_carnet(ctx, account, draft.result, reply)
+    _link_to_deals(ctx, account, draft.result, reply)
     _link_to_planning(ctx, action, reply, plan_id)
     return reply
 
@@ -158,7 +158,7 @@ def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: in
 WIN_RESULTS = ("won", "order")  # an order is a won deal too
 
 
-def _link_to_carnet(ctx: Context, account: Account, result: str | None, reply: Reply) -> None:
+def _link_to_deals(ctx: Context, account: Account, result: str | None, reply: Reply) -> None:
     """A proposal offers to record the deal; a win closes the account's open deal (asks if several)."""
     if result == "proposal":
         reply.lines.append(Text("opp.log_offer"))

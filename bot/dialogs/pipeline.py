@@ -133,7 +133,7 @@ def show_team(ctx: Context) -> Reply:
     if not members:
         return ctx.reply(Text("pipeline.no_team"), ok=False)
     if len(members) > LARGE_TEAM and not ctx.later:
-        return replace(ctx.reply(Text("pipeline.preparing", {"count": len(members)})), followup="pipeline team")
+        return replace(ctx.reply(Text("pipeline.preparing", {"count": len(members)})), after_ack="pipeline team")
     settings = workspace_settings.load(ctx.workspace)
     start, end = period_bounds(ctx.member.period, ctx.today)
     report = pipeline_report(

@@ -79,7 +79,7 @@ def _list_team(ctx: Context) -> Reply:
     if ctx.member.role == "admin":
         members = workspace_members(ctx.session, ctx.workspace.id)
     if len(members) > LARGE_TEAM and not ctx.later:  # a long list follows the ack (outbox)
-        return replace(ctx.reply(Text("team.preparing", {"count": len(members)})), followup="carnet team")
+        return replace(ctx.reply(Text("team.preparing", {"count": len(members)})), after_ack="carnet team")
     names = {m.id: m.display_name for m in members}
     lines = [Text("team.title", {"count": len(members)})]
     for m in members:

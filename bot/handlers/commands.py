@@ -2,7 +2,7 @@
 
 When the Reply is a form, the ack is empty and the modal opens through ``views.open``
 (the trigger_id lives 3 seconds, so this call cannot wait in the outbox). When the Reply
-promises slow work (``followup``, e.g. a digest), that work runs after the ack — Bolt has
+promises slow work (``after_ack``, e.g. a digest), that work runs after the ack — Bolt has
 already answered Slack once ``ack`` is called — and its answer goes through the outbox to
 the command's ``response_url``; its attachments (a digest's chart) follow in the member's DM.
 """
@@ -49,12 +49,12 @@ def command_request(body: dict[str, Any]) -> Request:
     )
 
 
-def later_request(request: Request, followup: str, response_url: str | None) -> Request:
-    """The slow part of ``request`` (its Reply's ``followup``), answered through the outbox.
+def later_request(request: Request, after_ack: str, response_url: str | None) -> Request:
+    """The slow part of ``request`` (its Reply's ``after_ack``), answered through the outbox.
 
     Its key derives from the command's, so a retried command (same trigger_id) whose reply is
     replayed does not build or send the slow part twice."""
-    command, _, text = followup.partition(" ")
+    command, _, text = after_ack.partition(" ")
     destination = ToReplyUrl(response_url) if response_url else ToMember(request.user_id)
     return replace(
         request,
@@ -77,8 +77,8 @@ def register(app: App, deps: SlackDeps) -> None:
                 deps.wake_delivery()
             if full_copy.queue_attachments(deps.conversation, request, reply):
                 deps.wake_delivery()
-            if reply.followup:
-                later = later_request(request, reply.followup, body.get("response_url"))
+            if reply.after_ack:
+                later = later_request(request, reply.after_ack, body.get("response_url"))
 
                 def slow_part() -> None:
                     answer = deps.conversation.handle(later)

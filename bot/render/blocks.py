@@ -315,32 +315,32 @@ def full_copy_file(reply: Reply, channel: str, *, name: str = "reply", force: bo
 
 
 def _option_limit(field: FormField) -> int:
-    return 10 if field.kind == "checkbox" else MAX_OPTIONS  # Slack: 10 checkboxes, 100 select options
+    return 10 if field.widget == "checkbox" else MAX_OPTIONS  # Slack: 10 checkboxes, 100 select options
 
 
 def _element(locale: str, field: FormField) -> dict[str, Any]:
-    if field.kind in ("text", "long_text"):
+    if field.widget in ("text", "long_text"):
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": field.name}
-        if field.kind == "long_text":
+        if field.widget == "long_text":
             element["multiline"] = True
         if field.max_length:
             element["max_length"] = field.max_length
         if field.initial:
             element["initial_value"] = field.initial
         return element
-    if field.kind == "account":
+    if field.widget == "account":
         # Type-ahead over the workspace's accounts, served by the block_suggestion handler.
         element = {"type": "external_select", "action_id": field.name, "min_query_length": 1}
         if field.initial:
             element["initial_option"] = {"text": _plain(locale, Text("plain", {"text": field.initial_label or field.initial}), 75), "value": field.initial}
         return element
-    if field.kind == "date":
+    if field.widget == "date":
         element = {"type": "datepicker", "action_id": field.name}
         if field.initial:
             element["initial_date"] = field.initial
         return element
     options = [{"text": _plain(locale, text, 75), "value": value} for value, text in field.options[: _option_limit(field)]]
-    if field.kind == "checkbox":
+    if field.widget == "checkbox":
         return {"type": "checkboxes", "action_id": field.name, "options": options}
     element = {"type": "static_select", "action_id": field.name, "options": options}
     if field.initial:
@@ -363,7 +363,7 @@ def form_view(form: Form, locale: str, *, channel: str | None = None) -> dict[st
             "optional": not field.required,
         }
         hint = render_text(locale, field.hint, mrkdwn=False) if field.hint else ""
-        unlisted = len(field.options) - _option_limit(field) if field.kind in ("select", "checkbox") else 0
+        unlisted = len(field.options) - _option_limit(field) if field.widget in ("select", "checkbox") else 0
         if unlisted > 0:  # said, not dropped silently
             hint = f"{hint} {translate(locale, 'render.more_options', count=unlisted)}".strip()
         if hint:
