@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true as sa_true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -316,10 +317,15 @@ Index(
 class Objective(Base):
     """A target over a period: for one rep (``member_id``) or a manager's team (``team_manager_id``).
 
-    ``scope`` (``member:<id>`` or ``team:<id>``) makes one objective per scope, metric and period."""
+    ``scope`` (``member:<id>`` or ``team:<id>``). A ``recurring`` objective holds from its period on,
+    every period, until another recurring one replaces it; a one-period objective (``recurring``
+    false) overrides it for its own period only. So one of each kind per scope, metric and period
+    (``bot.services.objectives.in_force`` reads which one holds)."""
 
     __tablename__ = "objective"
-    __table_args__ = (UniqueConstraint("workspace_id", "scope", "metric", "period_start"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "scope", "metric", "period_start", "recurring", name="uq_objective_in_period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
@@ -331,5 +337,6 @@ class Objective(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    recurring: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

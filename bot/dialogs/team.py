@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import select
+
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.pipeline import LARGE_TEAM
@@ -32,6 +34,15 @@ METRIC_WORDS = {
     "won": "won_deals", "gagnees": "won_deals", "won_deals": "won_deals", "signatures": "won_deals",
 }
 TEAM_WORDS = {"team", "equipe"}
+# After the value: how long the objective holds. Nothing said: recurring (every period until changed).
+ONE_PERIOD_WORDS = {
+    f"{a} {b}" if first else f"{b} {a}"
+    for a in ("seulement", "uniquement", "only")
+    for b in ("ce mois", "cette semaine", "ce trimestre", "cette periode", "this month", "this week", "this quarter", "this period")
+    for first in (True, False)
+    if (a == "only") == b.startswith("this")
+} | {"pour cette periode", "for this period", "ponctuel", "one-off", "once"}
+RECURRING_WORDS = {"recurring", "recurrent", "every period", "chaque periode", "toutes les periodes"}
 
 
 # --------------------------------------------------------------------------- /carnet team
@@ -81,6 +92,8 @@ def _list_team(ctx: Context) -> Reply:
     if len(members) > LARGE_TEAM and not ctx.later:  # a long list follows the ack (outbox)
         return replace(ctx.reply(Text("team.preparing", {"count": len(members)})), after_ack="carnet team")
     names = {m.id: m.display_name for m in members}
+    # A rep's manager is often outside the listed team (a manager's list holds their reps, not themselves).
+    names.update({m.id: m.display_name for m in _managers_of(ctx, members, names)})
     lines = [Text("team.title", {"count": len(members)})]
     for m in members:
         lines.append(
@@ -100,6 +113,14 @@ def _list_team(ctx: Context) -> Reply:
         )
     lines.append(Text("team.usage"))
     return Reply(locale=ctx.locale, lines=lines)
+
+
+def _managers_of(ctx: Context, members: list[Member], known: dict[int, str]) -> list[Member]:
+    """The managers of ``members`` not among them, read at once."""
+    missing = {m.manager_id for m in members if m.manager_id and m.manager_id not in known}
+    if not missing:
+        return []
+    return list(ctx.session.scalars(select(Member).where(Member.id.in_(missing))))
 
 
 # --------------------------------------------------------------------------- /carnet goals
@@ -125,8 +146,11 @@ def on_goals(ctx: Context, words: list[str]) -> Reply:
         return show_goals(ctx, owner, team=team)
     if not team and (owner.id == ctx.member.id and ctx.member.role != "admin" or not _may_set(ctx.member, owner)):
         return ctx.reply(Text("goals.set_refused", {"name": owner.display_name}), ok=False)
-    if len(words) != 3:
+    if len(words) < 3:
         return ctx.reply(Text("goals.usage"), ok=False)
+    recurring = _read_duration(words[3:])
+    if recurring is None:
+        return ctx.reply(Text("goals.error.bad_duration", {"value": " ".join(words[3:])}), Text("goals.usage"), ok=False)
     metric = METRIC_WORDS.get(fold(words[1]))
     if metric is None:
         return ctx.reply(Text("goals.error.bad_metric", {"value": words[1]}), Text("goals.usage"), ok=False)
@@ -135,7 +159,8 @@ def on_goals(ctx: Context, words: list[str]) -> Reply:
         return ctx.reply(Text("goals.error.bad_value", {"value": words[2]}), Text("goals.usage"), ok=False)
     try:
         objectives_service.set_objective(
-            ctx.session, owner, team=team, metric=metric, value=value, today=ctx.now.astimezone(_zone(owner)).date(), now=ctx.now
+            ctx.session, owner, team=team, metric=metric, value=value, today=ctx.now.astimezone(_zone(owner)).date(), now=ctx.now,
+            recurring=recurring,
         )
     except objectives_service.ObjectiveError as error:
         return ctx.reply(Text(f"goals.error.{error.code}", {"value": words[2]}), Text("error.nothing_stored"), ok=False)
@@ -146,6 +171,17 @@ def on_goals(ctx: Context, words: list[str]) -> Reply:
 
 def _may_set(setter: Member, owner: Member) -> bool:
     return setter.role == "admin" or (setter.role == "manager" and owner.manager_id == setter.id)
+
+
+def _read_duration(words: list[str]) -> bool | None:
+    """The words after the value: nothing or "recurring" → True (every period until changed),
+    "this period only" / "seulement ce mois" → False (this period only), anything else → None."""
+    said = " ".join(fold(word).strip(".,;") for word in words).strip()
+    if not said or said in RECURRING_WORDS:
+        return True
+    if said in ONE_PERIOD_WORDS:
+        return False
+    return None
 
 
 def _zone(member: Member):
@@ -171,15 +207,17 @@ def _read_value(word: str, metric: str) -> Decimal | None:
 def show_goals(ctx: Context, owner: Member, *, team: bool) -> Reply:
     today = ctx.now.astimezone(_zone(owner)).date()
     start, end = period_bounds(owner.period, today)
-    targets = objectives_service.objectives_of(ctx.session, owner, team=team, period_start=start)
+    targets = objectives_service.objectives_in_force(ctx.session, owner, team=team, period_start=start)
     currency = workspace_settings.load(ctx.workspace).currency
     title = "goals.team_title" if team else "goals.title"
     lines = [Text(title, {"name": owner.display_name, "start": format_day(ctx.locale, start), "end": format_day(ctx.locale, end)})]
     if not targets:
         lines.append(Text("goals.none"))
-    for metric in objectives_service.METRICS:
-        if metric in targets:
-            value = format_money(ctx.locale, targets[metric], currency) if metric == "revenue" else f"{targets[metric]:.0f}"
-            lines.append(Text("goals.line", {"metric": ctx.say(f"goals.metric.{metric}"), "value": value}))
+    for metric, target, recurring in targets:
+        value = format_money(ctx.locale, target, currency) if metric == "revenue" else f"{target:.0f}"
+        key = "goals.line" if recurring else "goals.line_once"
+        lines.append(Text(key, {"metric": ctx.say(f"goals.metric.{metric}"), "value": value}))
     lines.append(Text("goals.usage"))
+    if ctx.member.role in ("manager", "admin"):
+        lines.append(Text("goals.usage_duration"))
     return Reply(locale=ctx.locale, lines=lines)

@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 
 from bot.reports.money import as_decimal, money, weighted_money
 from bot.services import periods
+from bot.services.objectives import in_force
 from bot.services.plans import IN_PERSON
 from bot.services.stages import CLOSED_STAGES, stages_from
 from storage.models import (
     Account,
     Action,
-    Objective,
     Opportunity,
     OpportunityStageChange,
     Plan,
@@ -451,20 +451,15 @@ def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> di
 
 
 def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = METRICS) -> dict[int, dict[str, Decimal]]:
-    """member → metric → target of the member's own objectives starting on ``scope.start``."""
+    """member → metric → target of the member's own objectives in force for the period starting on
+    ``scope.start`` (``bot.services.objectives.in_force``: that period's one-period objective, else
+    the latest recurring one)."""
     out: dict[int, dict[str, Decimal]] = _per_member(scope, dict)
     if not scope.member_ids:
         return out
     by_scope = {f"member:{m}": m for m in _members(scope)}
-    rows = session.execute(
-        select(Objective.scope, Objective.metric, Objective.value).where(
-            Objective.workspace_id == scope.workspace_id,
-            Objective.scope.in_(list(by_scope)),
-            Objective.metric.in_(metrics),
-            Objective.period_start == scope.start,
-        )
-    ).all()
-    for objective_scope, metric, value in rows:
+    rows = session.execute(in_force(scope.workspace_id, list(by_scope), scope.start, metrics)).all()
+    for objective_scope, metric, value, _recurring in rows:
         out[by_scope[objective_scope]][metric] = money(as_decimal(value))
     return out
 
