@@ -11,7 +11,7 @@ from bot.dialogs import log as log_dialog
 from bot.dialogs import opp as opp_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import Dialog
-from bot.dialogs.pipeline import member_report, render_report
+from bot.dialogs.pipeline import goals_lines, member_report, render_report
 from bot.reports import kpis
 from bot.reports.pipeline import StageTotal, by_currency
 from bot.messages import format_day, format_money, label
@@ -47,6 +47,7 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
                 "actions": actions_in_period,
             },
         ),
+        *goals_lines(ctx, ctx.member),
     ]
     today_lines = [Text("home.today")]
     start, end = local_day_bounds(ctx.today, ctx.zone)

@@ -13,6 +13,8 @@ from bot.grammar.normalize import fold
 from bot.messages import format_day, format_money
 from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
 from bot.services import workspace_settings
+from bot.present.goals import progress_lines
+from bot.reports.goals import goals_progress
 from bot.services.periods import period_bounds
 from bot.services.team import can_view, find_member_by_mention, team_of
 from storage.models import Member
@@ -125,7 +127,16 @@ def show_member(ctx: Context, member: Member) -> Reply:
             "end": format_day(ctx.locale, report.period_end),
         },
     )
-    return render_report(ctx, report, title)
+    reply = render_report(ctx, report, title)
+    reply.lines[1:1] = goals_lines(ctx, member)
+    return reply
+
+
+def goals_lines(ctx: Context, member: Member) -> list[Text]:
+    """The member's progress on each objective in force this period, and the weighted composite."""
+    settings = workspace_settings.load(ctx.workspace)
+    progress = goals_progress(ctx.session, [member], now=ctx.now, settings=settings)[member.id]
+    return progress_lines(ctx, progress, settings.currency)
 
 
 def show_team(ctx: Context) -> Reply:

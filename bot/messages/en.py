@@ -349,7 +349,7 @@ MESSAGES: dict[str, str] = {
     "digest.title": ":bar_chart: *Weekly digest* — {start} → {end}",
     "digest.flash": "*Flash:* {actions} actions, {visits} visits, {new} new deals, won {won}; weighted pipeline {pipeline}",
     "digest.changes": "*Since the week before:* actions {actions_delta}, won {won_delta}; {won_count} deal(s) won, {lost_count} lost this week",
-    "digest.reps_title": "*By rep* (actions · visits done/planned · weighted pipeline · won this week · objective attainment)",
+    "digest.reps_title": "*By rep* (actions · this week's visits: done in person, planned or not / planned · weighted pipeline · won this week · revenue objective attainment over the period)",
     "digest.rep_line": "• *{name}*: {actions} · {visits}/{planned} · {pipeline} · {won} · {attainment}",
     "digest.wins_title": "*Wins this week*",
     "digest.win_line": ":trophy: {rep} — *{account}*, {title}: {amount}",
@@ -440,4 +440,9 @@ MESSAGES: dict[str, str] = {
     "warning.past_close.other": "• {count} deals are past their close date ({amount}) and are not in the projection: update their dates or close them.",
     "warning.footer_rep": "Your manager gets the same note, privately: a chance to find a solution together.",
     "warning.footer_manager": "Only {name} and you get this note: the point is to help, not to judge.",
+    "goals.composite_short": "weighted {composite}",
+    "goals.team_metric.revenue": "team — revenue won",
+    "goals.team_metric.visits": "team — visits",
+    "goals.team_metric.new_opportunities": "team — new opportunities",
+    "goals.team_metric.won_deals": "team — won deals",
 }

@@ -349,7 +349,7 @@ MESSAGES: dict[str, str] = {
     "digest.title": ":bar_chart: *Digest de la semaine* — {start} → {end}",
     "digest.flash": "*Flash :* {actions} actions, {visits} visites, {new} nouvelles affaires, gagné {won} ; pipeline pondéré {pipeline}",
     "digest.changes": "*Par rapport à la semaine d'avant :* actions {actions_delta}, gagné {won_delta} ; {won_count} affaire(s) gagnée(s), {lost_count} perdue(s) cette semaine",
-    "digest.reps_title": "*Par commercial* (actions · visites faites/prévues · pipeline pondéré · gagné cette semaine · atteinte de l'objectif)",
+    "digest.reps_title": "*Par commercial* (actions · visites de la semaine : faites en personne, prévues ou non / planifiées · pipeline pondéré · gagné cette semaine · atteinte de l'objectif de CA sur la période)",
     "digest.rep_line": "• *{name}* : {actions} · {visits}/{planned} · {pipeline} · {won} · {attainment}",
     "digest.wins_title": "*Victoires de la semaine*",
     "digest.win_line": ":trophy: {rep} — *{account}*, {title} : {amount}",
@@ -440,4 +440,9 @@ MESSAGES: dict[str, str] = {
     "warning.past_close.other": "• {count} affaires ont dépassé leur date de clôture ({amount}) et ne sont pas dans la projection : mettez leur date à jour ou clôturez-les.",
     "warning.footer_rep": "Votre manager reçoit la même note, en privé : une occasion de trouver une solution ensemble.",
     "warning.footer_manager": "Seuls {name} et vous recevez cette note : l'idée est d'aider, pas de juger.",
+    "goals.composite_short": "pondéré {composite}",
+    "goals.team_metric.revenue": "équipe — chiffre d'affaires gagné",
+    "goals.team_metric.visits": "équipe — visites",
+    "goals.team_metric.new_opportunities": "équipe — nouvelles affaires",
+    "goals.team_metric.won_deals": "équipe — affaires gagnées",
 }

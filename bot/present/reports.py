@@ -13,6 +13,7 @@ from babel.numbers import format_percent
 from bot.core import Attachment, Reply, Text
 from bot.messages import format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
 
 
@@ -58,7 +59,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 {
                     "name": rep.name,
                     "actions": rep.actions,
-                    "visits": rep.done_visits if rep.planned_visits else rep.visits,
+                    # One definition for every rep: in-person actions logged / in-person visits planned.
+                    "visits": rep.visits,
                     "planned": rep.planned_visits or "—",
                     "pipeline": money(rep.weighted_pipeline),
                     "won": money(rep.won),
@@ -67,6 +69,11 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 group="reps",
             )
         )
+        goals = progress_summary(reader, rep.goals, digest.currency)
+        if goals:
+            lines.append(Text("digest.goals", {"goals": goals}, group="reps"))
+    if digest.overdue_deals:
+        lines.append(Text("digest.past_close", {"count": digest.overdue_deals, "amount": money(digest.overdue_amount)}))
     if digest.won_deals:
         lines.append(Text("digest.wins_title"))
         # The biggest wins first: when a message cannot show them all, those are the ones kept.
@@ -145,7 +152,7 @@ def review_reply(reader: Reader, brief: ReviewBrief, *, for_manager: bool) -> Re
     points = brief.talking_points or ["none"]
     for kind in points:
         lines.append(Text(f"review.point.{kind}", {"end": format_day(reader.locale, brief.period_end)}))
-    if len(points) < 2:
+    if len(points) < 2 and brief.won > 0:  # only when something was won
         lines.append(Text("review.point.wins"))
     return Reply(locale=reader.locale, lines=lines)
 

@@ -9,7 +9,7 @@ manager — the team channel summary carries collective progress and wins only.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.reports import kpis
+from bot.reports.goals import GoalsProgress, goals_progress
 from bot.reports.kpis import KpiScope
 from bot.reports.money import money
 from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
@@ -56,6 +57,7 @@ class RepWeek:
     weighted_pipeline: Decimal
     won: Decimal
     attainment: float | None  # revenue won / revenue objective over the rep's own period so far
+    goals: GoalsProgress | None = field(default=None, compare=False)  # every objective in force, the team's, and the composite
 
 
 @dataclass
@@ -76,6 +78,8 @@ class WeeklyDigest:
     reps: list[RepWeek] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     stages: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # stage, raw, weighted
+    overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
+    overdue_amount: Decimal = Decimal(0)
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -376,6 +380,8 @@ class _WeekFigures:
     closed: list[kpis.ClosedDeal]
     stages: dict[int, list[tuple[str, Decimal, Decimal]]]
     risks: list[Risk]
+    goals: dict[int, GoalsProgress] = field(default_factory=dict)
+    overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
 
 
 def _last_week_figures(
@@ -401,6 +407,8 @@ def _last_week_figures(
         closed=kpis.deals_closed(session, week, currency=currency),
         stages=kpis.pipeline_by_stage(session, week, currency=currency),
         risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
+        goals=goals_progress(session, reps, now=now, settings=settings),
+        overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
     )
 
 
@@ -437,6 +445,11 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
         RepWeek(member.id, member.display_name, actions, visits, plan.planned, plan.done,
                 rep_weighted, rep_won, target.ratio if target else None)
     )
+    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id))
+    overdue = week.overdue.get(member.id)
+    if overdue:
+        digest.overdue_deals += overdue.count
+        digest.overdue_amount += _in(currency, overdue.amounts)
     digest.actions += actions
     digest.visits += visits
     digest.new_opportunities += week.created.get(member.id, 0)

@@ -606,3 +606,87 @@ def objective_attainment(
             for metric, target in sorted(by_metric.items(), key=lambda item: METRICS.index(item[0]))
         }
     return out
+
+
+# --- team objectives, composite attainment, deals past their close date (issue 14, h-goals) -----
+
+
+def team_attainment(session: Session, scope: KpiScope, *, manager_id: int, currency: str) -> dict[str, Attainment]:
+    """metric → the team objective in force for the period starting ``scope.start`` (scope
+    ``team:<manager_id>``) against the sum over ``scope.member_ids`` (the team) of what each
+    achieved in the period — the same figures as ``objective_attainment``'s, added up."""
+    rows = session.execute(in_force(scope.workspace_id, [f"team:{manager_id}"], scope.start)).all()
+    targets = {metric: money(as_decimal(value)) for _scope, metric, value, _recurring in rows}
+    if not targets:
+        return {}
+    achieved: dict[str, Decimal] = {}
+    if targets.keys() & {"revenue", "won_deals"}:
+        revenue, deals = _won(session, scope)
+        achieved["revenue"] = sum((by_cur.get(currency, Decimal(0)) for by_cur in revenue.values()), Decimal("0.00"))
+        achieved["won_deals"] = Decimal(sum(deals.values()))
+    if "visits" in targets:
+        achieved["visits"] = Decimal(sum(visits(session, scope).values()))
+    if "new_opportunities" in targets:
+        achieved["new_opportunities"] = Decimal(sum(opportunities_created(session, scope).values()))
+    return {
+        metric: Attainment(targets[metric], achieved[metric], _ratio(achieved[metric], targets[metric]))
+        for metric in METRICS
+        if metric in targets
+    }
+
+
+def composite_attainment(
+    individual: dict[str, Attainment], collective: dict[str, Attainment], *, individual_weight: int
+) -> float | None:
+    """The one attainment figure of a rep, individual objectives weighed against the team's.
+
+    With I = the mean of achieved / target over the rep's own objectives of the period (each metric
+    counts once, whatever its unit; a ratio above 1 is kept: beating one goal makes up for another),
+    C = the same mean over the team's (collective) objectives, and w = ``individual_weight`` / 100
+    (the workspace setting, 70 by default):
+
+        composite = w x I + (1 - w) x C
+
+    e.g. revenue 30 000 / 50 000 (0.6) and visits 45 / 40 (1.125): I = 0.8625; team won deals
+    6 / 12: C = 0.5; composite = 0.7 x 0.8625 + 0.3 x 0.5 = 0.75375. When only one side has
+    objectives it counts alone (its weight becomes 100 %); with none, ``None``. Objectives with a
+    zero target (no ratio) are left out of the means."""
+    def mean(attainments: dict[str, Attainment]) -> Fraction | None:
+        ratios = [Fraction(a.achieved) / Fraction(a.target) for a in attainments.values() if a.target]
+        return sum(ratios, Fraction(0)) / len(ratios) if ratios else None
+
+    own, team = mean(individual), mean(collective)
+    if own is None and team is None:
+        return None
+    if own is None or team is None:
+        return float(own if team is None else team)
+    weight = Fraction(individual_weight, 100)
+    return float(weight * own + (1 - weight) * team)
+
+
+@dataclass(frozen=True)
+class OverdueDeals:
+    count: int
+    amounts: dict[str, Decimal]  # currency → amount (not weighted)
+
+
+def overdue_deals(session: Session, scope: KpiScope, *, today: date) -> dict[int, OverdueDeals]:
+    """member → open deals whose expected close day is before ``today``: they are in no period's
+    projection (``weighted_closing`` reads the period's days), so reports count and say them."""
+    out: dict[int, OverdueDeals] = _per_member(scope, lambda: OverdueDeals(0, {}))
+    if not scope.member_ids:
+        return out
+    rows = session.execute(
+        select(Opportunity.member_id, Opportunity.currency, func.count(), func.sum(Opportunity.amount))
+        .where(
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            Opportunity.status == "open",
+            Opportunity.expected_close_on < today,
+        )
+        .group_by(Opportunity.member_id, Opportunity.currency)
+    ).all()
+    for member_id, currency, count, amount in rows:
+        before = out[member_id]
+        out[member_id] = OverdueDeals(before.count + int(count), {**before.amounts, currency: money(as_decimal(amount))})
+    return out

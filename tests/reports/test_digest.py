@@ -278,9 +278,14 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
          f"pipeline pondéré {eur(thousands(13, '600'))}"),
         (f"*Par rapport à la semaine d'avant :* actions +2, gagné +{eur(thousands(9, '000'))} ; "
          "1 affaire(s) gagnée(s), 1 perdue(s) cette semaine"),
-        "*Par commercial* (actions · visites faites/prévues · pipeline pondéré · gagné cette semaine · atteinte de l'objectif)",
+        ("*Par commercial* (actions · visites de la semaine : faites en personne, prévues ou non / planifiées · "
+         "pipeline pondéré · gagné cette semaine · atteinte de l'objectif de CA sur la période)"),
         f"• *Alice* : 4 · 2/2 · {eur(thousands(4, '000'))} · {eur(thousands(12, '000'))} · 80{NBSP}%",
+        # Team: revenue 15 000 / 100 000 (0.15), won deals 2 / 5 (0.4): C = 0.275.
+        # Alice: 0.7 x 0.8 + 0.3 x 0.275 = 0.6425; Bruno: 0.7 x 0.06 + 0.3 x 0.275 = 0.1245.
+        f"   objectifs : chiffre d'affaires gagné 80{NBSP}% — pondéré 64{NBSP}%",
         f"• *Bruno* : 1 · 0/1 · {eur(thousands(9, '600'))} · {eur(0)} · 6{NBSP}%",
+        f"   objectifs : chiffre d'affaires gagné 6{NBSP}% — pondéré 12{NBSP}%",
         "*Victoires de la semaine*",
         f":trophy: Alice — *Acme*, Contrat cadre : {eur(thousands(12, '000'))}",
         "*À aborder* (pour aider, pas pour juger)",
