@@ -31,6 +31,9 @@ from bot.core import Reply, ToChannel, ToMember
 from bot.present import MemberReader
 from bot.present.agenda import agenda, reminder
 from bot.present.reports import digest_reply, review_reply, summary_reply
+from bot.present.warnings import goals_missing_text, warning_reply
+from bot.reports.goals import goals_progress
+from bot.reports.warnings import goal_warnings
 from bot.reports.coaching import last_week, period_summary, review_briefs, weekly_digests
 from bot.services import outbox, workspace_settings
 from bot.services.periods import period_bounds
@@ -69,12 +72,14 @@ class DueReport:
     digests: int = 0
     reviews: int = 0
     summaries: int = 0
+    goal_reminders: int = 0  # managers told a new period started with reps lacking objectives
+    warnings: int = 0  # early warnings (the rep's; their manager's copy not counted apart)
     failed: list[FailedUnit] = field(default_factory=list)
 
     @property
     def queued(self) -> int:
         """Messages this run queued (a digest's chart and a review's manager copy not counted apart)."""
-        return self.agendas + self.reminders + self.digests + self.reviews + self.summaries
+        return self.agendas + self.reminders + self.digests + self.reviews + self.summaries + self.goal_reminders + self.warnings
 
     def __str__(self) -> str:
         text = (
@@ -82,6 +87,8 @@ class DueReport:
             f"{self.reviews} review(s), {self.summaries} period summary(ies) queued; "
             f"{self.missed} item(s) marked missed; {self.segment_visits} segment visit(s) planned"
         )
+        if self.goal_reminders or self.warnings:
+            text += f"; {self.goal_reminders} objectives reminder(s), {self.warnings} early warning(s) queued"
         if self.failed:
             text += f"; {len(self.failed)} unit(s) failed, retried on the next tick:" + "".join(
                 f"\n  - {failure}" for failure in self.failed
@@ -311,6 +318,12 @@ class _WorkspaceTick:
         for start in range(0, len(reviews), REVIEW_BATCH):
             report.reviews += self._split("reviews", reviews[start : start + REVIEW_BATCH], self._queue_reviews)
         report.summaries += self._split("summaries", self._read("summaries", self._due_summaries) or [], self._queue_summaries)
+        report.goal_reminders += self._split(
+            "objectives reminders", self._read("objectives reminders", self._due_goal_reminders) or [], self._queue_goal_reminders
+        )
+        warnings = self._read("early warnings", self._due_warnings) or []
+        for start in range(0, len(warnings), REVIEW_BATCH):
+            report.warnings += self._split("early warnings", warnings[start : start + REVIEW_BATCH], self._queue_warnings)
 
     def _roster(self, session: Session) -> list[_Person]:
         rows = session.execute(
@@ -566,6 +579,93 @@ class _WorkspaceTick:
                 outbox.reply_message(self.id, f"summary:{manager.id}:{period_day.isoformat()}", team_channel, reply, expires_at=expires)
             )
         return outbox.enqueue_many(session, messages, now=self.now)
+
+
+    # ------------------------------------------------------------------ objectives (issue 14)
+
+    def _due_goal_reminders(self, session: Session) -> list[_Due]:
+        """The first ``GOALS_REMINDER_DAYS`` days of each manager's period, from the agenda time: once
+        per manager and period (the outbox key), whether reps lack objectives is looked at when queuing."""
+        hour, minute = self.settings.agenda_hour_minute
+        candidates = []
+        for person in self.people.values():
+            if person.role not in ("manager", "admin") or person.zone is None or not self._has_team(person):
+                continue
+            local = self.now.astimezone(person.zone)
+            try:
+                start, _end = period_bounds(person.period, local.date())
+            except ValueError:  # a corrupt period: the digests report it, once
+                continue
+            if (local.date() - start).days < GOALS_REMINDER_DAYS and local.time() >= time(hour, minute):
+                candidates.append((f"goals-reminder:{person.id}:{start.isoformat()}", _Due(person, start)))
+        return _not_queued(session, self.id, candidates)
+
+    def _queue_goal_reminders(self, session: Session, due: list[_Due]) -> int:
+        start_of = {d.person.id: d.data for d in due}
+        messages = []
+        for manager, team in managers_with_teams(session, self.id, list(start_of)):
+            start = start_of[manager.id]
+            reps = [m for m in team if m.role == "rep"]
+            progress = goals_progress(session, reps, now=self.now, settings=self.settings)
+            missing = [m.display_name for m in reps if not progress[m.id].individual]
+            if not missing:
+                continue  # looked at again next tick: cheap, and a rep's objectives may yet be removed
+            _, end = period_bounds(manager.period, start)
+            _, expires = local_day_bounds(start + timedelta(days=GOALS_REMINDER_DAYS), ZoneInfo(manager.tz))
+            reader = self._reader(manager)
+            reply = Reply(locale=manager.locale, lines=[goals_missing_text(reader, start, end, missing)])
+            messages.append(_dm(manager, f"goals-reminder:{manager.id}:{start.isoformat()}", reply, expires_at=expires))
+        return outbox.enqueue_many(session, messages, now=self.now)
+
+    def _due_warnings(self, session: Session) -> list[_Due]:
+        """Each week on ``WARNING_DAY`` from ``WARNING_FROM`` to ``WARNING_UNTIL`` local (the day after
+        the digest): every rep is looked at, and warned at most once per ISO week (the outbox key);
+        whether the rep is at risk is decided when queuing. Outside that window a tick reads nothing."""
+        candidates = []
+        for person in self.people.values():
+            if person.role != "rep" or person.zone is None:
+                continue
+            local = self.now.astimezone(person.zone)
+            if local.weekday() != WARNING_DAY or not WARNING_FROM <= local.time() < WARNING_UNTIL:
+                continue
+            try:
+                period_bounds(person.period, local.date())
+            except ValueError:  # a corrupt period: the reviews report it, once
+                continue
+            year, week, _ = local.date().isocalendar()
+            key = f"goal-warning:{person.id}:{year}-W{week:02d}"
+            candidates.append((key, _Due(person, key)))
+        return _not_queued(session, self.id, candidates)
+
+    def _queue_warnings(self, session: Session, due: list[_Due]) -> int:
+        key_of = {d.person.id: d.data for d in due}
+        reps = _members_by_id(session, list(key_of))
+        found = goal_warnings(session, reps, now=self.now, settings=self.settings)
+        if not found:
+            return 0
+        managers = {m.id: m for m in _members_by_id(session, [r.manager_id for r in reps if r.id in found and r.manager_id])}
+        mine, theirs = [], []
+        for rep in reps:
+            warning = found.get(rep.id)
+            if warning is None:
+                continue
+            key = key_of[rep.id]
+            _, expires = local_day_bounds(warning.period_end, ZoneInfo(rep.tz))
+            # Private: the rep's DM, and their manager's; never a channel.
+            mine.append(_dm(rep, key, warning_reply(self._reader(rep), warning, name=rep.display_name, for_manager=False), expires_at=expires))
+            manager = managers.get(rep.manager_id) if rep.manager_id else None
+            if manager is not None:
+                reply = warning_reply(self._reader(manager), warning, name=rep.display_name, for_manager=True)
+                theirs.append(_dm(manager, key.replace("goal-warning:", "goal-warning-manager:"), reply, expires_at=expires))
+        count = outbox.enqueue_many(session, mine, now=self.now)
+        outbox.enqueue_many(session, theirs, now=self.now)
+        return count
+
+
+GOALS_REMINDER_DAYS = 3  # a manager's period start is looked at for this many days (a late start still reminds)
+# The early warning is decided on Tuesday mornings, the day after the digest (a tick in the window
+# reads the reps not yet warned this week; one outside it reads nothing).
+WARNING_DAY, WARNING_FROM, WARNING_UNTIL = 1, time(8, 0), time(12, 0)
 
 
 def _reminder_key(plan_id: int, due_at: datetime) -> str:

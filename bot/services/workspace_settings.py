@@ -37,6 +37,10 @@ class WorkspaceSettings:
     review_workdays_before: int = 3  # the period review pack, this many workdays before a rep's period ends
     summary_time: str = "17:00"  # the team's period summary, on the last day of the manager's period
     individual_weight: int = 70  # individual vs collective part of the objectives (percent)
+    # The early warning (issue 14): a rep whose projected revenue attainment is under
+    # ``warning_below_pct`` once ``warning_after_pct`` of their period has passed is told, privately.
+    warning_below_pct: int = 80
+    warning_after_pct: int = 50
 
     @property
     def agenda_hour_minute(self) -> tuple[int, int]:
@@ -80,6 +84,8 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         review_workdays_before=int(stored.get("review_workdays_before", base.review_workdays_before)),
         summary_time=str(stored.get("summary_time", base.summary_time)),
         individual_weight=int(stored.get("individual_weight", base.individual_weight)),
+        warning_below_pct=int(stored.get("warning_below_pct", base.warning_below_pct)),
+        warning_after_pct=int(stored.get("warning_after_pct", base.warning_after_pct)),
     )
 
 

@@ -1,0 +1,62 @@
+"""The early warning, written for the rep or for their manager (each gets their own, privately):
+where the period is heading, and what could close the gap. Data from ``bot.reports.warnings``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core import Reply, Text
+from bot.messages import format_day, format_money
+from bot.present import Reader
+from bot.present.goals import pct
+from bot.reports.warnings import GoalWarning
+
+
+def warning_reply(reader: Reader, warning: GoalWarning, *, name: str, for_manager: bool) -> Reply:
+    """``name``: the rep's. The rep reads "you"; the manager reads the rep's name."""
+    money = lambda amount: format_money(reader.locale, amount, warning.currency)  # noqa: E731
+    lines = [
+        Text(
+            "warning.title_manager" if for_manager else "warning.title_rep",
+            {
+                "name": name,
+                "end": format_day(reader.locale, warning.period_end),
+                "projected": pct(reader, warning.projected),
+                "won": money(warning.won),
+                "target": money(warning.target),
+                "closing": money(warning.closing),
+            },
+        ),
+        Text("warning.gap", {"gap": money(warning.gap)}),
+    ]
+    for deal in warning.deals:
+        lines.append(
+            Text(
+                "warning.deal",
+                {
+                    "account": deal.account,
+                    "title": deal.title,
+                    "amount": money(deal.amount),
+                    "probability": pct(reader, deal.probability / 100),
+                    "weighted": money(deal.weighted),
+                    "close": format_day(reader.locale, deal.close) if deal.close else "—",
+                },
+                group="deals",
+            )
+        )
+    if not warning.deals:
+        lines.append(Text("warning.no_deal"))
+    for account, done, capital in warning.accounts:
+        lines.append(Text("warning.visit", {"account": account, "done": done, "capital": capital}, group="accounts"))
+    if warning.overdue_count:
+        lines.append(Text("warning.past_close", {"count": warning.overdue_count, "amount": money(warning.overdue_amount)}))
+    lines.append(Text("warning.footer_manager", {"name": name}) if for_manager else Text("warning.footer_rep"))
+    return Reply(locale=reader.locale, lines=lines)
+
+
+def goals_missing_text(reader: Reader, start: date, end: date, names: list[str]) -> Text:
+    """The manager's reminder: a new period started and these reps have no objective in force."""
+    return Text(
+        "reminder.goals_missing",
+        {"count": len(names), "names": ", ".join(names), "start": format_day(reader.locale, start), "end": format_day(reader.locale, end)},
+    )
