@@ -1,0 +1,166 @@
+"""The early warning and the objectives reminder as the scheduler queues them, with an injected
+clock, for the team of tests/reports/test_digest.py (Nadia in Paris leads Alice and Bruno; Marc in
+New York leads Xavier; every objective is for November and recurring).
+
+At Tuesday 24 November 2026, 10:00 in Paris (24 of November's 30 days passed):
+- Bruno: 50 000 € objective, won 3 000 € (18/11), "Renouvellement" 20 000 € at 40 % closing on
+  30/11 → 8 000 € weighted; projected (3 000 + 8 000) / 50 000 = 22 % < 80 %: warned; the gap is
+  50 000 − 3 000 − 8 000 = 39 000 €; his deals by weighted amount: Renouvellement (8 000 €), then
+  Pilote (8 000 € at 20 % = 1 600 €, closing in January); Fjord (gold, 4 visits a period) has none.
+- Alice: 15 000 € objective, won 12 000 € (25/11, in the period), nothing closing: exactly 80 %,
+  not under 80 %: not warned (warned with a threshold of 81 %).
+On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs.scheduler import run_due
+from bot.present import MemberReader
+from bot.present.warnings import warning_reply
+from bot.reports.warnings import goal_warnings
+from bot.render.text import plain
+from bot.services import workspace_settings
+from storage.models import Member, Objective, OutboxMessage, Workspace
+from tests.reports.test_digest import Seeded, seed_team
+from tests.support.fixtures import Z
+
+D = Decimal
+TUESDAY = Z(2026, 11, 24, 9)  # 10:00 in Paris, 04:00 in New York
+
+
+@pytest.fixture
+def team(session_factory) -> Seeded:
+    return seed_team(session_factory)
+
+
+def configure(session_factory, seeded, **settings) -> None:
+    with session_factory() as s, s.begin():
+        ws = s.get(Workspace, seeded.ws)
+        ws.settings = {**(ws.settings or {}), **settings}
+
+
+def warnings_at(session_factory, seeded, now, names=("Alice", "Bruno")):
+    with session_factory() as s:
+        settings = workspace_settings.load(s.get(Workspace, seeded.ws))
+        reps = [s.get(Member, seeded[n]) for n in names]
+        return goal_warnings(s, reps, now=now, settings=settings)
+
+
+def rows(session_factory, prefix: str) -> list[tuple[str, dict]]:
+    with session_factory() as s:
+        return [
+            (r.dedupe_key, r.payload["destination"])
+            for r in s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(prefix + "%")).order_by(OutboxMessage.id))
+        ]
+
+
+# --------------------------------------------------------------------------- the facts
+
+
+def test_the_warning_facts_are_worked_by_hand(session_factory, team):
+    found = warnings_at(session_factory, team, TUESDAY)
+    assert list(found) == [team["Bruno"]]  # Alice is at exactly 80 %: not under it
+    bruno = found[team["Bruno"]]
+    assert (bruno.target, bruno.won, bruno.closing, bruno.gap) == (D("50000.00"), D("3000.00"), D("8000.00"), D("39000.00"))
+    assert bruno.projected == pytest.approx(0.22)
+    assert [(d.title, d.weighted, d.close) for d in bruno.deals] == [
+        ("Renouvellement", D("8000.00"), date(2026, 11, 30)), ("Pilote", D("1600.00"), date(2027, 1, 15))
+    ]
+    assert [name for name, _done, _capital in bruno.accounts] == ["Fjord"]
+    assert bruno.overdue_count == 0
+
+
+def test_the_threshold_is_a_workspace_setting(session_factory, team):
+    configure(session_factory, team, warning_below_pct=81)
+    assert set(warnings_at(session_factory, team, TUESDAY)) == {team["Alice"], team["Bruno"]}
+    configure(session_factory, team, warning_below_pct=20)  # Bruno's 22 % is not under 20 %
+    assert warnings_at(session_factory, team, TUESDAY) == {}
+
+
+def test_nobody_is_warned_before_the_point_of_the_period(session_factory, team):
+    early = Z(2026, 11, 10, 9)  # 10 of 30 days: a third of the period
+    assert warnings_at(session_factory, team, early) == {}
+    configure(session_factory, team, warning_after_pct=30)
+    assert list(warnings_at(session_factory, team, early)) == [team["Bruno"]]
+
+
+def test_deals_past_their_close_date_are_counted_and_said(session_factory, team):
+    later = Z(2026, 12, 1, 9)  # Renouvellement was due on 30/11 and is still open
+    configure(session_factory, team, warning_after_pct=0)
+    bruno = warnings_at(session_factory, team, later)[team["Bruno"]]
+    assert (bruno.overdue_count, bruno.overdue_amount) == (1, D("20000.00"))
+    assert [d.title for d in bruno.deals] == ["Pilote"]  # not in the projection, not proposed either
+    with session_factory() as s:
+        reader = MemberReader.of(s.get(Member, team["Bruno"]), later)
+    text = [plain("fr", line) for line in warning_reply(reader, bruno, name="Bruno", for_manager=False).lines]
+    assert "• 1 affaire a dépassé sa date de clôture (20\u202f000\xa0€) et n'est pas dans la projection : " \
+        "mettez sa date à jour ou clôturez-la." in text
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def test_the_warning_goes_to_the_rep_and_their_manager_privately_once_a_week(session_factory, team):
+    for when in (TUESDAY - timedelta(hours=2), TUESDAY, TUESDAY + timedelta(hours=1), TUESDAY + timedelta(days=2)):
+        run_due(session_factory, when)
+    queued = rows(session_factory, "goal-warning")
+    assert queued == [
+        ("goal-warning:%d:2026-W48" % team["Bruno"], {"type": "dm", "user": "UBRUNO"}),
+        ("goal-warning-manager:%d:2026-W48" % team["Bruno"], {"type": "dm", "user": "UNADIA"}),
+    ]
+    # Nothing individual ever in a channel: every row of the day is a DM.
+    with session_factory() as s:
+        audiences = [r.payload.get("destination") for r in s.scalars(select(OutboxMessage))]
+    assert all(a is None or a.get("type") == "dm" for a in audiences), audiences
+    # The next week (objectives recur: Bruno's 50 000 € holds in December too), warned again, once;
+    # Alice too now (nothing won yet in December, and the point of the period set to its start).
+    configure(session_factory, team, warning_after_pct=0)
+    for when in (Z(2026, 12, 1, 9), Z(2026, 12, 1, 10)):
+        run_due(session_factory, when)
+    assert sorted(k for k, _ in rows(session_factory, "goal-warning:")) == sorted([
+        "goal-warning:%d:2026-W48" % team["Bruno"], "goal-warning:%d:2026-W49" % team["Bruno"],
+        "goal-warning:%d:2026-W49" % team["Alice"],
+    ])
+
+
+def test_a_rep_with_no_objective_is_never_warned(session_factory, team):
+    with session_factory() as s, s.begin():
+        for objective in s.scalars(select(Objective).where(Objective.member_id == team["Bruno"])):
+            s.delete(objective)
+    run_due(session_factory, TUESDAY)
+    assert rows(session_factory, "goal-warning") == []
+
+
+# --------------------------------------------------------------------------- the reminder
+
+
+def test_a_manager_is_reminded_once_when_a_period_starts_with_reps_lacking_objectives(session_factory, team):
+    """1 December: Nadia's reps keep their recurring objectives (no reminder); Marc's Xavier has his
+    too, until it is removed; then Marc is reminded once, in his DM, from 08:30 in New York."""
+    with session_factory() as s, s.begin():
+        for objective in s.scalars(select(Objective).where(Objective.member_id == team["Xavier"])):
+            s.delete(objective)
+    run_due(session_factory, Z(2026, 12, 1, 13, 29))  # 08:29 in New York, 14:29 in Paris
+    assert [user for _k, d in rows(session_factory, "goals-reminder") for user in [d["user"]]] == []
+    for when in (Z(2026, 12, 1, 13, 30), Z(2026, 12, 1, 14), Z(2026, 12, 2, 14), Z(2026, 12, 3, 14)):
+        run_due(session_factory, when)
+    with session_factory() as s:
+        marc = s.get(Member, team["Marc"])
+    assert rows(session_factory, "goals-reminder") == [
+        (f"goals-reminder:{marc.id}:2026-12-01", {"type": "dm", "user": "UMARC"})
+    ]
+    with session_factory() as s:
+        [payload] = [r.payload for r in s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("goals-reminder%")))]
+    assert "Xavier" in str(payload)
+
+
+def test_no_reminder_when_every_rep_has_a_recurring_objective(session_factory, team):
+    for when in (Z(2026, 12, 1, 8), Z(2026, 12, 1, 14), Z(2026, 12, 2, 14)):
+        run_due(session_factory, when)
+    assert rows(session_factory, "goals-reminder") == []
