@@ -71,3 +71,15 @@ def test_the_team_list_names_each_reps_manager(runtime, slack, team):
     assert says(shown, "team.line", name="bob", manager="alice")
     assert says(shown, "team.line", name="carol", manager="alice")
     assert not says(shown, "team.line", name="bob", manager="—")
+
+
+def test_pipeline_follows_every_objective_in_force(runtime, slack, team):
+    say(slack, "goals <@U2|bob> visits 40", user="U3", command="/carnet")
+    say(slack, "goals <@U2|bob> won 6", user="U3", command="/carnet")
+    say(slack, "goals team opportunities 12", user="U3", command="/carnet")
+    _body, shown = say(slack, "", user="U2", command="/pipeline")
+    assert says(shown, "goals.progress_title")
+    assert says(shown, "goals.progress_line", metric=word("goals.metric.visits"), achieved=0, target=40)
+    assert says(shown, "goals.progress_line", metric=word("goals.metric.won_deals"), achieved=0, target=6)
+    assert says(shown, "goals.progress_line", metric=word("goals.team_metric.new_opportunities"), achieved=0, target=12)
+    assert says(shown, "goals.composite", individual=70, collective=30)
