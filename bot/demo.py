@@ -1,4 +1,5 @@
-"""A realistic demo team: a manager, reps, accounts with segments, contacts and a year of actions.
+"""A realistic demo team: a manager, reps, accounts with segments, contacts, a year of actions,
+deals, recurring objectives (every rep's and the team's) and a few weeks of plans.
 
 Used by ``carnet demo`` so a newcomer sees a living notebook in the console, and by the
 benchmarks to seed large databases quickly (bulk inserts, one transaction).
@@ -16,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
 from bot.services.actions import CHANNEL_OF_TYPE
-from storage.models import Account, Action, Contact, Member, Opportunity, OpportunityStageChange, Workspace
+from bot.services.periods import period_bounds
+from storage.models import (
+    Account, Action, Contact, Member, Objective, Opportunity, OpportunityStageChange, Plan, Workspace,
+)
 
 LOCAL_TEAM_ID = "TLOCAL"  # the workspace the console and the demo share by default
 DEMO_MANAGER_ID = "UDEMOMGR"
@@ -147,7 +151,65 @@ def seed_demo(
     if batch:
         session.execute(insert(Action), batch)
     _seed_opportunities(session, workspace.id, accounts, spec.opportunities, rng, now)
+    _seed_objectives(session, workspace.id, manager, now)
+    _seed_plans(session, workspace.id, accounts, rng, now)
     return workspace
+
+
+# Monthly targets of a rep (a week's are a quarter of them, a quarter's three times as much).
+_MONTHLY_OBJECTIVES = {"revenue": Decimal(40000), "visits": Decimal(30), "new_opportunities": Decimal(5), "won_deals": Decimal(3)}
+_PERIOD_SCALE = {"week": Decimal("0.25"), "month": Decimal(1), "quarter": Decimal(3)}
+
+
+def _seed_objectives(session: Session, workspace_id: int, manager: Member, now: datetime) -> None:
+    """Recurring objectives for every rep (all four metrics) and for the manager's team, set two
+    periods ago so that this period, the last one and the next ones all have them."""
+    reps = session.execute(
+        select(Member.id, Member.period).where(Member.workspace_id == workspace_id, Member.role == "rep")
+    ).all()
+
+    def row(scope: str, member_id: int | None, team_id: int | None, period: str, metric: str, value: Decimal) -> dict:
+        start, end = period_bounds(period, now.date() - timedelta(days=2 * PERIOD_DAYS[period]))
+        return dict(workspace_id=workspace_id, scope=scope, member_id=member_id, team_manager_id=team_id, metric=metric,
+                    period=period, period_start=start, period_end=end, value=value.quantize(Decimal(1)), recurring=True,
+                    created_at=now, updated_at=now)
+
+    rows = [
+        row(f"member:{rep_id}", rep_id, None, period, metric, monthly * _PERIOD_SCALE[period])
+        for rep_id, period in reps
+        for metric, monthly in _MONTHLY_OBJECTIVES.items()
+    ]
+    # The team's collective objectives: what its reps would make together in the manager's period.
+    rows += [
+        row(f"team:{manager.id}", None, manager.id, manager.period, metric, monthly * _PERIOD_SCALE[manager.period] * len(reps))
+        for metric, monthly in _MONTHLY_OBJECTIVES.items()
+    ]
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(Objective), rows[start:start + 10_000])
+
+
+PERIOD_DAYS = {"week": 7, "month": 31, "quarter": 92}
+
+
+def _seed_plans(session: Session, workspace_id: int, accounts: list, rng: random.Random, now: datetime) -> None:
+    """A few weeks of plans per rep: three visits or calls a week over the last three weeks (most
+    done, some missed) and the next two (planned), on the rep's own accounts."""
+    by_owner: dict[int, list[int]] = {}
+    for account in accounts:
+        by_owner.setdefault(account.owner_id, []).append(account.id)
+    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time(), tzinfo=now.tzinfo)
+    rows = []
+    for owner, owned in by_owner.items():
+        for week in range(-3, 2):
+            for day in rng.sample(range(5), 3):
+                due = monday + timedelta(weeks=week, days=day, hours=rng.choice([9, 10, 14, 16]))
+                status = "planned" if due > now else rng.choices(["done", "missed"], weights=[4, 1])[0]
+                rows.append(dict(workspace_id=workspace_id, member_id=owner, account_id=rng.choice(owned),
+                                 action_type=rng.choice(["visit", "visit", "call"]), due_at=due, has_time=True,
+                                 status=status, source="manual", created_at=due - timedelta(days=7),
+                                 updated_at=min(due, now)))
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(Plan), rows[start:start + 10_000])
 
 
 def _seed_opportunities(session: Session, workspace_id: int, accounts: list, count: int, rng: random.Random,
@@ -200,6 +262,8 @@ def demo_summary(session: Session, workspace: Workspace) -> dict[str, int]:
         "contacts": count(Contact),
         "actions": count(Action),
         "opportunities": count(Opportunity),
+        "objectives": count(Objective),
+        "plans": count(Plan),
     }
 
 
