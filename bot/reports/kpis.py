@@ -467,7 +467,7 @@ def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = ME
 def pipeline_coverage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, Coverage]:
     """member → weighted pipeline closing in the period / revenue still to win for the objective.
 
-    remaining = the member's revenue objective for the period (``period_start == scope.start``)
+    remaining = the member's revenue objective for the period in force (``_objectives``)
     minus the revenue won in ``currency``, floored at 0. Deals in other currencies are not counted
     (amounts are never converted). Three queries: closing pipeline, revenue won, objectives."""
     closing = weighted_closing(session, scope)
@@ -584,7 +584,7 @@ def objective_attainment(
     session: Session, scope: KpiScope, *, currency: str, metrics: tuple[str, ...] = METRICS
 ) -> dict[int, dict[str, Attainment]]:
     """member → metric → target, achieved and achieved / target, for each of the member's own
-    objectives of the period (``period_start == scope.start``) among ``metrics``: revenue (won
+    objectives of the period in force (``_objectives``) among ``metrics``: revenue (won
     in ``currency``), visits (in-person actions), new_opportunities (deals created), won_deals.
 
     One query for the objectives, then one per KPI some objective needs (four at most)."""
