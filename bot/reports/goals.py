@@ -72,10 +72,14 @@ def _team_attainments(
         select(Member.id, Member.manager_id).where(Member.workspace_id == workspace_id, Member.manager_id.in_(manager_ids))
     ):
         reps[manager_id].append(rep_id)
-    out = {}
+    # Managers sharing a period and a zone: their teams' figures read together, split per team.
+    groups: dict[tuple[date, date, str], list[Member]] = defaultdict(list)
     for manager in managers:
-        zone = ZoneInfo(manager.tz)
-        start, end = period_bounds(manager.period, now.astimezone(zone).date())
-        scope = KpiScope(workspace_id, tuple(reps[manager.id]), start, end, zone)
-        out[manager.id] = kpis.team_attainment(session, scope, manager_id=manager.id, currency=settings.currency)
+        start, end = period_bounds(manager.period, now.astimezone(ZoneInfo(manager.tz)).date())
+        groups[(start, end, manager.tz)].append(manager)
+    out: dict[int, dict[str, Attainment]] = {}
+    for (start, end, tz), group in groups.items():
+        teams = {m.id: tuple(reps[m.id]) for m in group}
+        scope = KpiScope(workspace_id, tuple(r for team in teams.values() for r in team), start, end, ZoneInfo(tz))
+        out.update(kpis.team_attainments(session, scope, teams, currency=settings.currency))
     return out

@@ -611,28 +611,37 @@ def objective_attainment(
 # --- team objectives, composite attainment, deals past their close date (issue 14, h-goals) -----
 
 
-def team_attainment(session: Session, scope: KpiScope, *, manager_id: int, currency: str) -> dict[str, Attainment]:
-    """metric → the team objective in force for the period starting ``scope.start`` (scope
-    ``team:<manager_id>``) against the sum over ``scope.member_ids`` (the team) of what each
-    achieved in the period — the same figures as ``objective_attainment``'s, added up."""
-    rows = session.execute(in_force(scope.workspace_id, [f"team:{manager_id}"], scope.start)).all()
-    targets = {metric: money(as_decimal(value)) for _scope, metric, value, _recurring in rows}
-    if not targets:
-        return {}
-    achieved: dict[str, Decimal] = {}
-    if targets.keys() & {"revenue", "won_deals"}:
+def team_attainments(
+    session: Session, scope: KpiScope, teams: dict[int, tuple[int, ...]], *, currency: str
+) -> dict[int, dict[str, Attainment]]:
+    """manager → metric → their team objective in force for the period starting ``scope.start``
+    (scope ``team:<manager>``) against the sum over the team's reps (``teams[manager]``, all in
+    ``scope.member_ids``) of what each achieved in the period — ``objective_attainment``'s figures,
+    added up. One query for the objectives and one per KPI they need, for all the teams at once."""
+    rows = session.execute(in_force(scope.workspace_id, [f"team:{m}" for m in teams], scope.start)).all()
+    targets: dict[int, dict[str, Decimal]] = {m: {} for m in teams}
+    for team_scope, metric, value, _recurring in rows:
+        targets[int(team_scope.split(":")[1])][metric] = money(as_decimal(value))
+    needed = {metric for by_metric in targets.values() for metric in by_metric}
+    achieved: dict[str, dict[int, Decimal]] = {}
+    if needed & {"revenue", "won_deals"}:
         revenue, deals = _won(session, scope)
-        achieved["revenue"] = sum((by_cur.get(currency, Decimal(0)) for by_cur in revenue.values()), Decimal("0.00"))
-        achieved["won_deals"] = Decimal(sum(deals.values()))
-    if "visits" in targets:
-        achieved["visits"] = Decimal(sum(visits(session, scope).values()))
-    if "new_opportunities" in targets:
-        achieved["new_opportunities"] = Decimal(sum(opportunities_created(session, scope).values()))
-    return {
-        metric: Attainment(targets[metric], achieved[metric], _ratio(achieved[metric], targets[metric]))
-        for metric in METRICS
-        if metric in targets
-    }
+        achieved["revenue"] = {m: by_cur.get(currency, Decimal(0)) for m, by_cur in revenue.items()}
+        achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
+    if "visits" in needed:
+        achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}
+    if "new_opportunities" in needed:
+        achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
+    out: dict[int, dict[str, Attainment]] = {}
+    for manager_id, by_metric in targets.items():
+        out[manager_id] = {}
+        for metric in METRICS:
+            if metric in by_metric:
+                total = sum((achieved[metric].get(rep, Decimal(0)) for rep in teams[manager_id]), Decimal(0))
+                if metric == "revenue":
+                    total = money(total)
+                out[manager_id][metric] = Attainment(by_metric[metric], total, _ratio(total, by_metric[metric]))
+    return out
 
 
 def composite_attainment(
