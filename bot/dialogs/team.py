@@ -36,12 +36,13 @@ METRIC_WORDS = {
 TEAM_WORDS = {"team", "equipe"}
 # After the value: how long the objective holds. Nothing said: recurring (every period until changed).
 ONE_PERIOD_WORDS = {
-    f"{a} {b}" if first else f"{b} {a}"
-    for a in ("seulement", "uniquement", "only")
-    for b in ("ce mois", "cette semaine", "ce trimestre", "cette periode", "this month", "this week", "this quarter", "this period")
-    for first in (True, False)
-    if (a == "only") == b.startswith("this")
-} | {"pour cette periode", "for this period", "ponctuel", "one-off", "once"}
+    "seulement ce mois", "ce mois seulement", "seulement cette semaine", "cette semaine seulement",
+    "seulement ce trimestre", "ce trimestre seulement", "seulement cette periode", "cette periode seulement",
+    "uniquement ce mois", "ce mois uniquement", "uniquement cette periode", "cette periode uniquement",
+    "pour cette periode", "ponctuel",
+    "this period only", "only this period", "this month only", "only this month", "this week only",
+    "only this week", "this quarter only", "only this quarter", "for this period", "one-off", "once",
+}
 RECURRING_WORDS = {"recurring", "recurrent", "every period", "chaque periode", "toutes les periodes"}
 
 
