@@ -14,6 +14,7 @@ from bot.messages import format_day, format_money
 from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
 from bot.services import workspace_settings
 from bot.present.goals import progress_lines
+from bot.reports import kpis
 from bot.reports.goals import goals_progress
 from bot.services.periods import period_bounds
 from bot.services.team import can_view, find_member_by_mention, team_of
@@ -136,7 +137,15 @@ def goals_lines(ctx: Context, member: Member) -> list[Text]:
     """The member's progress on each objective in force this period, and the weighted composite."""
     settings = workspace_settings.load(ctx.workspace)
     progress = goals_progress(ctx.session, [member], now=ctx.now, settings=settings)[member.id]
-    return progress_lines(ctx, progress, settings.currency)
+    lines = progress_lines(ctx, progress, settings.currency)
+    # Deals past their close date are in no period's projection: counted here so they are not lost.
+    today = ctx.now.astimezone(ZoneInfo(member.tz)).date()
+    scope = kpis.KpiScope(ctx.workspace.id, (member.id,), progress.start, progress.end, ZoneInfo(member.tz))
+    overdue = kpis.overdue_deals(ctx.session, scope, today=today)[member.id]
+    if overdue.count:
+        amounts = " + ".join(format_money(ctx.locale, amount, currency) for currency, amount in sorted(overdue.amounts.items()))
+        lines.append(Text("digest.past_close", {"count": overdue.count, "amount": amounts}))
+    return lines
 
 
 def show_team(ctx: Context) -> Reply:

@@ -83,3 +83,24 @@ def test_pipeline_follows_every_objective_in_force(runtime, slack, team):
     assert says(shown, "goals.progress_line", metric=word("goals.metric.won_deals"), achieved=0, target=6)
     assert says(shown, "goals.progress_line", metric=word("goals.team_metric.new_opportunities"), achieved=0, target=12)
     assert says(shown, "goals.composite", individual=70, collective=30)
+
+
+def test_pipeline_counts_the_deals_past_their_close_date(runtime, slack, team):
+    """Today is 23 November 2026: a deal expected on 20 November and still open is in no projection."""
+    from datetime import UTC, datetime
+
+    from storage.models import Account, Opportunity
+
+    with runtime.session_factory() as s, s.begin():
+        bob = s.scalar(select(Member).where(Member.slack_user_id == "U2"))
+        account = Account(workspace_id=bob.workspace_id, name="Gamma", name_key="gamma", status="client", owner_id=bob.id,
+                          created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        s.add(account)
+        s.flush()
+        for title, close in (("Late", date(2026, 11, 20)), ("On time", date(2026, 11, 27))):
+            s.add(Opportunity(workspace_id=bob.workspace_id, member_id=bob.id, account_id=account.id, title=title,
+                              amount=Decimal(12000), currency="EUR", probability=40, stage="proposal", status="open",
+                              expected_close_on=close, created_at=datetime(2026, 10, 1, tzinfo=UTC),
+                              updated_at=datetime(2026, 10, 1, tzinfo=UTC)))
+    _body, shown = say(slack, "", user="U2", command="/pipeline")
+    assert says(shown, "digest.past_close", count=1, amount="12 000 €")
