@@ -590,15 +590,7 @@ def objective_attainment(
     One query for the objectives, then one per KPI some objective needs (four at most)."""
     targets = _objectives(session, scope, metrics)
     needed = {metric for member in targets.values() for metric in member}
-    achieved: dict[str, dict[int, Decimal]] = {}
-    if needed & {"revenue", "won_deals"}:
-        revenue, deals = _won(session, scope)
-        achieved["revenue"] = {m: by_cur.get(currency, Decimal("0.00")) for m, by_cur in revenue.items()}
-        achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
-    if "visits" in needed:
-        achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}
-    if "new_opportunities" in needed:
-        achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
+    achieved = _achieved(session, scope, needed, currency=currency)
     out: dict[int, dict[str, Attainment]] = {}
     for member_id, by_metric in targets.items():
         out[member_id] = {
@@ -623,15 +615,7 @@ def team_attainments(
     for team_scope, metric, value, _recurring in rows:
         targets[int(team_scope.split(":")[1])][metric] = money(as_decimal(value))
     needed = {metric for by_metric in targets.values() for metric in by_metric}
-    achieved: dict[str, dict[int, Decimal]] = {}
-    if needed & {"revenue", "won_deals"}:
-        revenue, deals = _won(session, scope)
-        achieved["revenue"] = {m: by_cur.get(currency, Decimal(0)) for m, by_cur in revenue.items()}
-        achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
-    if "visits" in needed:
-        achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}
-    if "new_opportunities" in needed:
-        achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
+    achieved = _achieved(session, scope, needed, currency=currency)
     out: dict[int, dict[str, Attainment]] = {}
     for manager_id, by_metric in targets.items():
         out[manager_id] = {}
@@ -699,3 +683,19 @@ def overdue_deals(session: Session, scope: KpiScope, *, today: date) -> dict[int
         before = out[member_id]
         out[member_id] = OverdueDeals(before.count + int(count), {**before.amounts, currency: money(as_decimal(amount))})
     return out
+
+
+def _achieved(session: Session, scope: KpiScope, metrics: set[str], *, currency: str) -> dict[str, dict[int, Decimal]]:
+    """metric → member → what each member achieved in the period, for the objective ``metrics``:
+    revenue (won in ``currency``), won_deals, visits (in-person actions), new_opportunities
+    (deals created). One query per KPI needed (revenue and won deals share theirs)."""
+    achieved: dict[str, dict[int, Decimal]] = {}
+    if metrics & {"revenue", "won_deals"}:
+        revenue, deals = _won(session, scope)
+        achieved["revenue"] = {m: by_cur.get(currency, Decimal("0.00")) for m, by_cur in revenue.items()}
+        achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
+    if "visits" in metrics:
+        achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}
+    if "new_opportunities" in metrics:
+        achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
+    return achieved
