@@ -251,6 +251,8 @@ def _month_number(name: str) -> int:
 
 
 def _relative(m: re.Match[str], ctx: _Context) -> Reading:
+    if m["off"] == "-0" and not ctx.past:
+        return Reading(None)  # "earlier today", "tout à l'heure": a past moment, not a plan
     return Reading(_shift(ctx.today, int(m["off"]) + int(m["more"] or 0)))
 
 
@@ -562,6 +564,11 @@ def _read_canonical(text: str, ctx: _Context) -> Reading | None:
     """Read canonical day words; None when no shape fits, ``day`` None when it names no day."""
     if "mar?" in text:  # "mar 8": mardi 8 in French, March 8 in English
         text = text.replace("mar?", "tuesday" if ctx.languages[0] == "fr" else "march")
+    name, _, language = text.partition(" ?")
+    if language:  # "mon 10am": a weekday only in the member's own language
+        if language != ctx.languages[0]:
+            return None
+        text = name
     for pattern, handler in _SHAPES:
         match = pattern.fullmatch(text)
         if match is not None:
@@ -677,6 +684,9 @@ def _split(text: str) -> _Split | None:
             text = text[: found.start()] + " " + text[found.end() :]
     rest = " ".join(text.split()).strip(" -.:'")
     if clock is not None or part is not None:
+        if rest in words.LANGUAGE_ABBREVIATIONS:
+            language, name = words.LANGUAGE_ABBREVIATIONS[rest]
+            return _Split(clock, part, today_part, f"{name} ?{language}")
         rest = words.TIMED_ABBREVIATIONS.get(rest, rest)
     return _Split(clock, part, today_part, canonical_day(rest) if rest else "")
 

@@ -94,6 +94,12 @@ TIMED_ABBREVIATIONS: dict[str, str] = {
     for name, number in _WEEKDAY_ABBREVIATIONS.items()
     if name not in ("sun", "sat", "sam", "dim", "mer", "jeu", "mon")
 }
+# The others are days with a time only in their own language ("Mon morning", "Sat 10am" in
+# English, "sam 10h", "mer. 14h" in French): "mon" is "my" in French, "sun" a word in English.
+LANGUAGE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
+    "sun": ("en", "sunday"), "sat": ("en", "saturday"), "mon": ("en", "monday"),
+    "sam": ("fr", "saturday"), "dim": ("fr", "sunday"), "mer": ("fr", "wednesday"), "jeu": ("fr", "thursday"),
+}  # fmt: skip
 
 
 def alternation(words: object) -> str:
@@ -185,6 +191,40 @@ def _rules(*pairs: tuple[str, object]) -> tuple[_Rewrite, ...]:
 
 
 _HOUR_WORD = r"(?:h|heures?)"
+# A meeting from one time to another is planned at its start: "de 9h à 10h", "15h-16h",
+# "2-3pm", "from 2 to 3pm"; "entre 9h et 11h", "between 9 and 11" is a window to arrive
+# in, not a time, and stays unread. Without a mark on the first hour, a "de"/"entre"/"from" or a
+# dash must say it is a range ("le 3 à 10h" is a day and a time).
+_RANGE = re.compile(
+    r"(?:\b(?P<open>de|entre|from|between)\s+)?(?<![/.\d#:])\b(?P<h1>\d{1,2})"
+    r"(?:\s*(?P<u1>h|:)\s*(?P<m1>\d{2})?)?\s*(?P<ap1>am|pm)?"
+    r"\s*(?P<sep>-|a|et|to|and|until|till|jusqu'a)\s*"
+    r"(?P<h2>\d{1,2})(?:\s*(?P<u2>h|:)\s*(?P<m2>\d{2})?)?\s*(?P<ap2>am|pm)?\b(?![/.:]?\d)"
+)
+
+
+def _range_start(match: re.Match[str]) -> str:
+    if match["open"] in ("entre", "between"):
+        return match[0]  # a window to arrive in names no time: refused (tests pin it)
+    first_marked = match["u1"] or match["ap1"]
+    second_marked = match["u2"] or match["ap2"]
+    if not second_marked or not (first_marked or match["open"] or match["sep"] == "-"):
+        return match[0]
+    if match["u2"] == ":" and not match["m2"] or match["u1"] == ":" and not match["m1"]:
+        return match[0]
+    hour, minute = int(match["h1"]), match["m1"] or "00"
+    meridiem = match["ap1"]
+    if match["ap2"] and not meridiem:
+        # "2-3pm" is 2pm, "11-1pm" 11am: the first hour takes the other half of the day
+        # only when it comes after the second on the clock face.
+        later = hour % 12 > int(match["h2"]) % 12
+        meridiem = {"am": "pm", "pm": "am"}[match["ap2"]] if later else match["ap2"]
+    if meridiem:
+        return f"{hour}:{minute}{meridiem}"
+    unit = match["u1"] or match["u2"]
+    if unit == "h":
+        return f"{hour}h{minute}"
+    return f"{hour}:{minute}" if match["m1"] else f"at {hour}"
 _SPELLINGS = _rules(
     (r"\ba\.m\.?|\ba\.m\b", "am"),
     (r"\bp\.m\.?|\bp\.m\b", "pm"),
@@ -209,6 +249,13 @@ _SPELLINGS = _rules(
     (r"\b(?:tmrw|tmw|tomorow|tommorow|tommorrow|2morrow)\b", "tomorrow"),
     (r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b|\ba\s+la\s+premiere\s+heure\b", "morning"),
     (r"\b(noon|midi)ish\b", r"\1"),
+    (r"(?<![\d:])(\d{1,2})\s*-?ish\b", r"at \1"),  # "3ish" is an hour
+    (r"(?:(?<=[\dh])|(?<=am)|(?<=pm))\s*-?ish\b", ""),  # "3:30ish", "3pmish", "15hish"
+    (r"\baprem\b|\bap\s*-?\s*m\b", "apres-midi"),
+    # Chat abbreviations: "la sem pro", "lundi proch.", "le mois pro".
+    (r"\bsem\b(?=\s+(?:pro|proch|prochaine|derniere|passee|suivante|d'apres|d'avant)\b)", "semaine"),
+    (rf"\b(semaine|annee|{alternation(WEEKDAYS)}|mois|week-?end)\s+(?:pro|proch)\b",
+     lambda m: f"{m[1]} {'prochaine' if m[1] in ('semaine', 'annee') else 'prochain'}"),
     (r"\bmidday\b", "noon"),
     (r"\b12\s*(noon|midnight|midi|minuit)\b", r"\1"),
     (r"\bce\s+midi\b|\bthis\s+noon\b", "aujourd'hui midi"),
@@ -220,9 +267,11 @@ _SPELLINGS = _rules(
     (r"(?<![\d:])(?<!\d\s)\bam\b(?!\s*\d)", "morning"),
     (r"(?<![\d:])(?<!\d\s)\bpm\b(?!\s*\d)", "afternoon"),
     # "earlier today", "earlier this week": the day or period itself ("later today" names no time).
-    (r"\bearlier\s+(?=today|this\b)", ""),
+    (r"\bearlier\s+(?=this\b)", ""),
+    (r"\bearlier\s+today\b|\btout\s+a\s+l'heure\b|\bplus\s+tot\s+(?:aujourd'hui|dans\s+la\s+journee)\b", "d-0"),
     (r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3"),
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?", "2 "),
+    (_RANGE.pattern, _range_start),
     (r"\bmid-", "mid "),
     # Idioms before numbers: "quinze jours" is two weeks, "huit jours" one.
     (r"\b(?:une\s+)?quinzaine(?:\s+de\s+jours)?\b|\bquinze\s+jours\b", "14 jours"),
@@ -258,6 +307,8 @@ _SPOKEN_TIMES = _rules(
     # "twelve thirty", "at 11 30": an hour and its minutes at the end of the phrase.
     (r"(?<![\d#/:.])\b(\d{1,2})\s+([0-5]\d)(?=\s*(?:am|pm)?\s*$)", r"\1:\2"),
 )
+# A hedge before a bare hour at the end keeps it an hour: "tonight around 7", "vers 7".
+_HEDGED_HOUR = re.compile(r"\b(?:around|about|roughly|circa|approx(?:imately)?|vers|environ)\s+(?=\d{1,2}\s*$)")
 _HEDGES = re.compile(
     r"\b(?:a\s+)?environ\b|\baux\s+alentours\s+de\b|\bautour\s+de\b|\ba\s+peu\s+pres\b"
     r"|\bapproximativement\b|\bplutot\b|\bdisons\b|\bgrosso\s+modo\b|\bvers\b"
@@ -285,6 +336,7 @@ def prepare(phrase: str) -> str | None:
     text = _apply(_SPELLINGS, text)
     text = _apply(_NUMBERS, text)
     text = _apply(_SPOKEN_TIMES, text)
+    text = _HEDGED_HOUR.sub("at ", text)
     text = _HEDGES.sub(" ", text)
     text = " ".join(text.split()).strip(" -.:'")
     return text or None
@@ -377,7 +429,7 @@ _DAY_RULES = _rules(
     (rf"\b{_N}\s+{_UNIT}\s+(?:ago|earlier|back)\b", lambda m: _count(m, -1)),
     (rf"\b(?:dans|in|d'ici|d\s+ici|sous|within|in\s+the\s+next)\s+{_N}\s+{_UNIT}\b", lambda m: _count(m, 1)),
     # Weekdays and months in canonical English.
-    (rf"\b(?:{alternation(_WEEKDAY_ABBREVIATIONS)})\b(?=\s+(?:#?\d|{MONTH}\b))",
+    (rf"\b(?:{alternation(_WEEKDAY_ABBREVIATIONS)})\b(?=\s+(?:(?:the|le)\s+)?(?:#?\d|{MONTH}\b))",
      _translate(_WEEKDAY_ABBREVIATIONS, WEEKDAY_NAMES)),
     (rf"\b(next|last|this)\s+({alternation(_WEEKDAY_ABBREVIATIONS)})\b",
      lambda m: f"{m[1]} {WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[2]]]}"),
@@ -396,7 +448,7 @@ _DAY_RULES = _rules(
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+en\s+(8|15)\b", lambda m: f"{m[1]} +{7 if m[2] == '8' else 14}d"),
     # This, next and last weeks, months, years and weekends.
     (r"\b(?:la\s+)?semaine\s+du\b|\b(?:the\s+)?week\s+of\b", "weekof"),
-    (r"\bthe\s+week\s+before\s+last\b|\b(?:l')?avant-derniere\s+semaine\b", "week-2"),
+    (r"\b(?:the\s+)?week\s+before\s+last\b|\b(?:l')?avant-derniere\s+semaine\b", "week-2"),
     (r"\b(?:le\s+)?week-end\s+(?:prochain|suivant|d'apres)\b|\b(?:the\s+)?(?:next|following)\s+week-end\b", "weekend+1"),
     (r"\b(?:le\s+)?week-end\s+(?:dernier|passe|precedent)\b|\b(?:the\s+)?(?:last|past|previous)\s+week-end\b", "weekend-1"),
     (r"\b(?:(?:ce|le|this|the|du)\s+)?week-end\b", "weekend+0"),
