@@ -94,12 +94,10 @@ TIMED_ABBREVIATIONS: dict[str, str] = {
     for name, number in _WEEKDAY_ABBREVIATIONS.items()
     if name not in ("sun", "sat", "sam", "dim", "mer", "jeu", "mon")
 }
-# The others are days with a time only in their own language ("Mon morning", "Sat 10am" in
-# English, "sam 10h", "mer. 14h" in French): "mon" is "my" in French, "sun" a word in English.
-LANGUAGE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
-    "sun": ("en", "sunday"), "sat": ("en", "saturday"), "mon": ("en", "monday"),
-    "sam": ("fr", "saturday"), "dim": ("fr", "sunday"), "mer": ("fr", "wednesday"), "jeu": ("fr", "thursday"),
-}  # fmt: skip
+# "Mon morning", "Sat 10am": days with a time for an English-first member only ("mon" is
+# "my" in French). "sun", "sam", "mer", "jeu", "dim" end names ("Rising Sun", "Chez Sam",
+# "Hôtel de la Mer", "Dim"): with a time they are days only when written with their dot.
+LANGUAGE_ABBREVIATIONS: dict[str, tuple[str, str]] = {"mon": ("en", "monday"), "sat": ("en", "saturday")}
 
 
 def alternation(words: object) -> str:
@@ -225,12 +223,14 @@ def _range_start(match: re.Match[str]) -> str:
     if unit == "h":
         return f"{hour}h{minute}"
     return f"{hour}:{minute}" if match["m1"] else f"at {hour}"
+_SHORT_PARTS = {"eve": "evening", "aft": "afternoon", "arvo": "afternoon", "morn": "morning", "mat": "matin",
+                "nite": "night", "am": "morning", "pm": "afternoon"}  # fmt: skip
 _SPELLINGS = _rules(
     (r"\ba\.m\.?|\ba\.m\b", "am"),
     (r"\bp\.m\.?|\bp\.m\b", "pm"),
-    # A weekday abbreviation with its dot is a weekday ("jeu. 14h", "Sat. 10am"); "mar." is
-    # left to the shapes (mardi in French, March in English).
-    (rf"\b({alternation(n for n in _WEEKDAY_ABBREVIATIONS if n != 'mar')})\.(?=\s|$|,)",
+    # A weekday abbreviation with its dot, before more words, is a weekday ("jeu. 14h",
+    # "Sat. 10am"; "chez Sam." is not); "mar." is left to the shapes (mardi or March).
+    (rf"\b({alternation(n for n in _WEEKDAY_ABBREVIATIONS if n != 'mar')})\.(?=,?\s+[\w#@])",
      lambda m: WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[1]]]),
     (r"(?<=[a-z])\.(?=\s|$|,)", ""),  # abbreviation dots and a final full stop
     (r"[,;!?()\[\]\"]", " "),
@@ -243,6 +243,7 @@ _SPELLINGS = _rules(
     (r"\btonite\b", "tonight"),
     (r"@", " at "),
     (r"'\s*time\b|(?<=s)\s+time\b", ""),  # "in 3 weeks' time"
+    (r"\bjust\s+now\b|\ba\s+l'instant\b", "d-0"),  # a moment ago: today, for a /log
     (r"\b(?:maintenant|tout\s+de\s+suite|en\s+ce\s+moment|right\s+now|now|immediately)\s*$", "aujourd'hui"),
     (r"\b(?:dans|en|au\s+cours\s+de)\s+la\s+journee(?:\s+de)?\b", " journee "),
     (r"\bmeme\b", ""),
@@ -259,17 +260,17 @@ _SPELLINGS = _rules(
     (r"\bmidday\b", "noon"),
     (r"\b12\s*(noon|midnight|midi|minuit)\b", r"\1"),
     (r"\bce\s+midi\b|\bthis\s+noon\b", "aujourd'hui midi"),
-    # Short parts of the day: "tomorrow eve", "thu pm", "demain mat".
-    (r"(?<!christmas )(?<!s )\beve\b", "evening"),
-    (r"\b(?:aft|arvo)\b", "afternoon"),
-    (r"\bmorn\b", "morning"),
-    (r"\bnite\b", "night"),
-    (r"(?<![\d:])(?<!\d\s)\bam\b(?!\s*\d)", "morning"),
-    (r"(?<![\d:])(?<!\d\s)\bpm\b(?!\s*\d)", "afternoon"),
+    # Short parts of the day right after a day: "tomorrow eve", "thu pm", "demain mat" ("Eve"
+    # or "PM" alone are names).
+    (rf"\b((?:tomorrow|today|tonight|yesterday|demain|hier|{alternation(WEEKDAYS)}|{alternation(_WEEKDAY_ABBREVIATIONS)})\.?)\s+"
+     r"(eve|aft|arvo|morn|mat|nite|am|pm)\b",
+     lambda m: f"{m[1]} {_SHORT_PARTS[m[2]]}"),
     # "earlier today", "earlier this week": the day or period itself ("later today" names no time).
     (r"\bearlier\s+(?=this\b)", ""),
     (r"\bearlier\s+today\b|\btout\s+a\s+l'heure\b|\bplus\s+tot\s+(?:aujourd'hui|dans\s+la\s+journee)\b", "d-0"),
     (r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3"),
+    # British "at 10.30" is a time; a bare "18.30" stays unread (tests pin "demain 18.30").
+    (r"(\bat\s+|@\s*)(\d{1,2})\.([0-5]\d)\b(?![./]\d)", r"\1\2:\3"),
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?", "2 "),
     (_RANGE.pattern, _range_start),
     (r"\bmid-", "mid "),
@@ -288,6 +289,9 @@ _NUMBERS = _rules(
     (_CARDINAL.pattern, _cardinal),
 )
 _SPOKEN_TIMES = _rules(
+    # Hours or minutes ago are today, for a /log ("il y a 2 heures", "an hour ago"); never a plan.
+    (r"\bil\s+y\s+a\s+(?:\d{1,2}|une?|quelques)\s+(?:heures?|h|minutes?|min|mn)\b"
+     r"|\b(?:\d{1,2}|an?|one|a\s+few)\s+(?:hours?|hrs?|minutes?|mins?)\s+ago\b", "d-0"),
     (r"\b(midi|noon)\s+et\s+quart\b", "12:15"),
     (r"\b(midi|noon)\s+et\s+demie?\b", "12:30"),
     (r"\b(midi|noon)\s+moins\s+le\s+quart\b", "11:45"),
@@ -387,6 +391,8 @@ def _count(match: re.Match[str], sign: int) -> str:
 def _from(match: re.Match[str]) -> str:
     """ "a week from tomorrow": the count added to that day (months are not counted so)."""
     counted = _count(match, 1)
+    if match["base"] and int(match["base"]) == 0:
+        return counted  # "3 months from today" is "in 3 months"
     if not match["base"] or not counted.startswith("d"):
         return counted if not match["base"] else match[0]
     return f"d{int(counted[1:]) + int(match['base']):+d}"
@@ -447,10 +453,14 @@ _DAY_RULES = _rules(
     # "lundi en huit", "aujourd'hui en huit": a week (two) after that day.
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+en\s+(8|15)\b", lambda m: f"{m[1]} +{7 if m[2] == '8' else 14}d"),
     # This, next and last weeks, months, years and weekends.
+    # Week numbers: "semaine 51", "S51", "wk 51", "week #51" (ISO weeks, Monday first).
+    (r"\b(?:(?:la\s+)?semaine|sem|(?:the\s+)?week|wk)\s*(?:n\s*[o°]\.?\s*|#|no\.?\s*)?(\d{1,2})\b(?![/.:-]?\d)(?!\s*(?:h|am|pm)\b)",
+     lambda m: f"isoweek {m[1]}"),
     (r"\b(?:la\s+)?semaine\s+du\b|\b(?:the\s+)?week\s+of\b", "weekof"),
     (r"\b(?:the\s+)?week\s+before\s+last\b|\b(?:l')?avant-derniere\s+semaine\b", "week-2"),
     (r"\b(?:le\s+)?week-end\s+(?:prochain|suivant|d'apres)\b|\b(?:the\s+)?(?:next|following)\s+week-end\b", "weekend+1"),
     (r"\b(?:le\s+)?week-end\s+(?:dernier|passe|precedent)\b|\b(?:the\s+)?(?:last|past|previous)\s+week-end\b", "weekend-1"),
+    (r"\b(?:over|during|pendant|durant)\s+(?=(?:(?:ce|le|this|the)\s+)?week-end\b)", ""),
     (r"\b(?:(?:ce|le|this|the|du)\s+)?week-end\b", "weekend+0"),
     (r"\b(?:la\s+|cette\s+)?semaine\s+(?:prochaine|suivante|d'apres|qui\s+vient)\b|\b(?:the\s+)?(?:next|following|coming)\s+week\b|\bthe\s+week\s+after\b", "week+1"),
     (r"\b(?:la\s+)?semaine\s+(?:derniere|passee|precedente|d'avant)\b|\b(?:the\s+)?(?:last|previous|past)\s+week\b|\bthe\s+week\s+before\b", "week-1"),
@@ -461,6 +471,9 @@ _DAY_RULES = _rules(
     (r"\b(?:l'|l\s)?(?:annee|an)\s+(?:prochaine?|suivante?)\b|\b(?:the\s+)?next\s+year\b", "year+1"),
     (r"\b(?:l'|l\s)?(?:annee|an)\s+(?:derniere?|passee?|precedente?)\b|\b(?:the\s+)?(?:last|previous|past)\s+year\b", "year-1"),
     (r"\bcette\s+annee\b|\bthis\s+year\b|\bthe\s+year\b|\b(?:de\s+l'|d'|l')(?:annee|an)\b", "year+0"),
+    # "le 15 décembre prochain", "le 20 novembre dernier": that date, forwards or backwards.
+    (rf"(#?\d{{1,2}} (?:{CANONICAL_MONTH}))\s+(?:prochain|qui\s+vient|next)\b", r"\1 >"),
+    (rf"(#?\d{{1,2}} (?:{CANONICAL_MONTH}))\s+(?:dernier|passe|last)\b", r"\1 <"),
     # Weekday modifiers, French after the day, English before it.
     (rf"\b({CANONICAL_WEEKDAY})\s+(?:prochain|qui\s+vient|suivant|d'apres|qui\s+suit|next)\b", r"next \1"),
     (rf"\b(?:this\s+coming|coming|the\s+following|following)\s+({CANONICAL_WEEKDAY})\b", r"next \1"),
