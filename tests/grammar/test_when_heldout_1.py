@@ -264,14 +264,28 @@ ENGLISH: list[Case] = [
 HELDOUT = FRENCH + ENGLISH
 
 
-@pytest.mark.parametrize("case", HELDOUT, ids=[f"{c.language}-{c.kind}-{c.phrase}" for c in HELDOUT])
-def test_never_a_wrong_day(case: Case) -> None:
+def case_ids(cases: list[Case]) -> list[str]:
+    return [f"{c.language}-{c.kind}-{c.phrase}" for c in cases]
+
+
+def assert_not_wrong(case: Case) -> None:
+    """A refusal is allowed, a wrong day never."""
     found = read(case)
     assert found is None or found == case.expected
 
 
-def test_share_read_right() -> None:
-    tally = score(HELDOUT)
+def assert_goal_met(cases: list[Case]) -> None:
+    """The issue's goal: 90 % of the French and 85 % of the English read right."""
+    tally = score(cases)
     for language, goal in (("fr", 0.90), ("en", 0.85)):
         counts = tally[language]
         assert counts["right"] / sum(counts.values()) >= goal, (language, dict(counts))
+
+
+@pytest.mark.parametrize("case", HELDOUT, ids=case_ids(HELDOUT))
+def test_never_a_wrong_day(case: Case) -> None:
+    assert_not_wrong(case)
+
+
+def test_share_read_right() -> None:
+    assert_goal_met(HELDOUT)

@@ -12,18 +12,16 @@ corrected afterwards because they were themselves wrong are marked ``# corrected
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from tests.grammar.test_when_corpus import Case, _cases, read, score
-
-PARIS = ZoneInfo("Europe/Paris")
-NEW_YORK = ZoneInfo("America/New_York")
-BEFORE_DST = datetime(2027, 3, 26, 16, 0)  # Friday; Paris clocks go forward on Sunday 28 March
-LATE_SATURDAY_PARIS = datetime(2027, 3, 27, 23, 30, tzinfo=PARIS)
-NY_SATURDAY = datetime(2027, 3, 13, 20, 0, tzinfo=NEW_YORK)  # New York goes forward on 14 March
+from tests.grammar.test_when_corpus import Case, _cases
+from tests.grammar.test_when_heldout_1 import (
+    BEFORE_DST,
+    NY_SATURDAY,
+    assert_goal_met,
+    assert_not_wrong,
+    case_ids,
+)
 
 FRENCH: list[Case] = [
     *_cases("fr", "heldout-3 plan", [
@@ -248,14 +246,10 @@ ENGLISH: list[Case] = [
 HELDOUT = FRENCH + ENGLISH
 
 
-@pytest.mark.parametrize("case", HELDOUT, ids=[f"{c.language}-{c.kind}-{c.phrase}" for c in HELDOUT])
+@pytest.mark.parametrize("case", HELDOUT, ids=case_ids(HELDOUT))
 def test_never_a_wrong_day(case: Case) -> None:
-    found = read(case)
-    assert found is None or found == case.expected
+    assert_not_wrong(case)
 
 
 def test_share_read_right() -> None:
-    tally = score(HELDOUT)
-    for language, goal in (("fr", 0.90), ("en", 0.85)):
-        counts = tally[language]
-        assert counts["right"] / sum(counts.values()) >= goal, (language, dict(counts))
+    assert_goal_met(HELDOUT)
