@@ -17,6 +17,7 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 
+from bot.core import Text
 from bot.messages import en, fr
 
 CATALOGUES: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}
@@ -30,11 +31,19 @@ def normalize_locale(locale: str | None) -> str:
 
 
 def translate(locale: str, key: str, /, **values: Any) -> str:
-    """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback)."""
+    """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback).
+
+    A sentence written in several forms is chosen by its values: ``key.one`` / ``key.other`` by
+    ``count`` (see ``_plural``), ``key.feminine`` / ``key.other`` by ``gender`` (see ``gender``).
+    A value that is itself a catalogue ``Text`` is written in the same locale first: a sentence
+    with two counts takes them as counted words, e.g. ``Text("count.deals", {"count": 3})``."""
     catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
+    values = {name: translate(locale, v.key, **v.values) if isinstance(v, Text) else v for name, v in values.items()}
     template = catalogue.get(key) or CATALOGUES["en"].get(key)
     if template is None and isinstance(values.get("count"), int):
         template, values = _plural(locale, catalogue, key, values)
+    if template is None and isinstance(values.get("gender"), str):
+        template = catalogue.get(f"{key}.{values['gender']}") or catalogue.get(f"{key}.other")
     template = template or key
     try:
         return template.format(**values)
@@ -58,6 +67,19 @@ def _plural(locale: str, catalogue: dict[str, str], key: str, values: dict[str, 
     if template is None:
         return None, values
     return template, {**values, "count": format_decimal(count, locale=loc)}
+
+
+def counted(count: int, noun: str) -> Text:
+    """``count`` things as a catalogue word for a sentence with several counts: ``counted(3, "deals")``
+    is written ``3 affaires`` / ``1 affaire`` by the ``count.deals.one`` / ``.other`` entries."""
+    return Text(f"count.{noun}", {"count": count})
+
+
+def gender(locale: str, kind: str, code: str | None) -> str:
+    """The grammatical gender of a vocabulary word in ``locale`` (``feminine``, ``masculine``; ``other``
+    where the language does not inflect or the word is unknown): the form agreeing words take."""
+    catalogue = CATALOGUES[normalize_locale(locale)]
+    return catalogue.get(f"gender.{kind}.{code}", "other")
 
 
 def label(locale: str, kind: str, code: str | None) -> str:
