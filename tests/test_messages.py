@@ -68,15 +68,15 @@ def test_sentences_with_several_counts_take_counted_words():
     from bot.messages import counted
 
     assert translate("fr", "digest.changes", actions_delta="+1", won_delta="+0 €",
-                     won_deals=counted(1, "deals_won"), lost_deals=counted(3, "deals_lost")).endswith(
+                     won_deals=counted("fr", 1, "deals_won"), lost_deals=counted("fr", 3, "deals_lost")).endswith(
         "1 affaire gagnée, 3 perdues cette semaine")
     assert translate("en", "digest.changes", actions_delta="+1", won_delta="+€0",
-                     won_deals=counted(2, "deals_won"), lost_deals=counted(1, "deals_lost")).endswith(
+                     won_deals=counted("en", 2, "deals_won"), lost_deals=counted("en", 1, "deals_lost")).endswith(
         "2 deals won, 1 lost this week")
-    assert translate("fr", "pipeline.won", amount="5 €", deals=counted(1000, "deals")) == \
+    assert translate("fr", "pipeline.won", amount="5 €", deals=counted("fr", 1000, "deals")) == \
         ":trophy: Gagné cette période : 5 € (1\u202f000 affaires)"
     assert translate("en", "home.progress", start="a", end="b", won="c", weighted="d",
-                     actions=counted(1, "actions_logged")).endswith("; 1 action logged.")
+                     actions=counted("en", 1, "actions_logged")).endswith("; 1 action logged.")
 
 
 def test_participles_agree_with_the_action_types_gender():

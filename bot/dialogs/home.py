@@ -44,7 +44,7 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
                 "end": format_day(ctx.locale, report.period_end),
                 "won": total(report.won, "amount"),
                 "weighted": total(report.stages, "weighted"),
-                "actions": counted(actions_in_period, "actions_logged"),
+                "actions": counted(ctx.locale, actions_in_period, "actions_logged"),
             },
         ),
     ]

@@ -17,7 +17,6 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 
-from bot.core import Text
 from bot.messages import en, fr
 
 CATALOGUES: dict[str, dict[str, str]] = {"fr": fr.MESSAGES, "en": en.MESSAGES}
@@ -35,10 +34,8 @@ def translate(locale: str, key: str, /, **values: Any) -> str:
 
     A sentence written in several forms is chosen by its values: ``key.one`` / ``key.other`` by
     ``count`` (see ``_plural``), ``key.feminine`` / ``key.other`` by ``gender`` (see ``gender``).
-    A value that is itself a catalogue ``Text`` is written in the same locale first: a sentence
-    with two counts takes them as counted words, e.g. ``Text("count.deals", {"count": 3})``."""
+    A sentence with two counts takes them as counted words (see ``counted``)."""
     catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
-    values = {name: translate(locale, v.key, **v.values) if isinstance(v, Text) else v for name, v in values.items()}
     template = catalogue.get(key) or CATALOGUES["en"].get(key)
     if template is None and isinstance(values.get("count"), int):
         template, values = _plural(locale, catalogue, key, values)
@@ -69,10 +66,11 @@ def _plural(locale: str, catalogue: dict[str, str], key: str, values: dict[str, 
     return template, {**values, "count": format_decimal(count, locale=loc)}
 
 
-def counted(count: int, noun: str) -> Text:
-    """``count`` things as a catalogue word for a sentence with several counts: ``counted(3, "deals")``
-    is written ``3 affaires`` / ``1 affaire`` by the ``count.deals.one`` / ``.other`` entries."""
-    return Text(f"count.{noun}", {"count": count})
+def counted(locale: str, count: int, noun: str) -> str:
+    """``count`` things in words, for a sentence with several counts: ``counted("fr", 3, "deals")`` is
+    ``3 affaires``, ``counted("fr", 1, "deals")`` ``1 affaire`` (the ``count.deals.one`` / ``.other``
+    entries, chosen by the locale's plural rules)."""
+    return translate(locale, f"count.{noun}", count=count)
 
 
 def gender(locale: str, kind: str, code: str | None) -> str:

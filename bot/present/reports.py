@@ -45,8 +45,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 "actions_delta": f"{digest.actions - digest.actions_before:+d}",
                 "won_delta": ("+" if digest.won_amount >= digest.won_before else "−")
                 + money(abs(digest.won_amount - digest.won_before)),
-                "won_deals": counted(len(digest.won_deals), "deals_won"),
-                "lost_deals": counted(digest.lost_deals, "deals_lost"),
+                "won_deals": counted(reader.locale, len(digest.won_deals), "deals_won"),
+                "lost_deals": counted(reader.locale, digest.lost_deals, "deals_lost"),
             },
         ),
         Text("digest.reps_title"),

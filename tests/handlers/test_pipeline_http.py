@@ -25,7 +25,7 @@ def lines_with(shown: str, part: str) -> list[str]:
 
 def stage_line(stage: str, deals: int, amount: str, weighted: str) -> str:
     """A stage's line of a pipeline, as the catalogue writes it (amounts with plain spaces)."""
-    return translate("fr", "pipeline.stage_line", stage=word(stage), deals=counted(deals, "deals"), amount=amount, weighted=weighted)
+    return translate("fr", "pipeline.stage_line", stage=word(stage), deals=counted("fr", deals, "deals"), amount=amount, weighted=weighted)
 
 
 @pytest.fixture
