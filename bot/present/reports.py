@@ -11,7 +11,7 @@ from decimal import Decimal
 from babel.numbers import format_percent
 
 from bot.core import Attachment, Reply, Text
-from bot.messages import format_day, format_money, label, translate
+from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
 
@@ -45,8 +45,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 "actions_delta": f"{digest.actions - digest.actions_before:+d}",
                 "won_delta": ("+" if digest.won_amount >= digest.won_before else "−")
                 + money(abs(digest.won_amount - digest.won_before)),
-                "won_count": len(digest.won_deals),
-                "lost_count": digest.lost_deals,
+                "won_deals": counted(reader.locale, len(digest.won_deals), "deals_won"),
+                "lost_deals": counted(reader.locale, digest.lost_deals, "deals_lost"),
             },
         ),
         Text("digest.reps_title"),

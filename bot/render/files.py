@@ -32,14 +32,23 @@ def stored(attachment: Attachment) -> dict[str, Any]:
     raise ValueError(f"unknown attachment kind {attachment.kind!r}")
 
 
+def alt_text(payload: dict[str, Any]) -> str | None:
+    """The description of a stored chart for those who cannot see it (Slack's ``alt_txt``), if it has one."""
+    chart = payload.get(CHART_FIELD)
+    alt = chart.get("alt") if isinstance(chart, dict) else None
+    return str(alt)[:1000] if alt else None
+
+
 def content(payload: dict[str, Any]) -> bytes:
     """The bytes of a stored file: the chart drawn from its data, or the bytes kept; FileError when
     there are none to send."""
     if CHART_FIELD in payload:
-        from bot.reports.charts import digest_chart_from_data  # matplotlib: loaded on the first chart
+        from bot.reports.charts import cockpit_chart, digest_chart_from_data  # matplotlib: loaded on the first chart
 
+        chart = payload[CHART_FIELD]
         try:
-            data = digest_chart_from_data(payload[CHART_FIELD])
+            # a cockpit chart names itself ("chart": attainment | trend | funnel | activity_mix)
+            data = cockpit_chart(chart) if isinstance(chart, dict) and "chart" in chart else digest_chart_from_data(chart)
         except (KeyError, TypeError, ValueError) as exc:
             raise FileError(f"file payload: not a digest chart ({exc.__class__.__name__})") from exc
     else:

@@ -277,7 +277,7 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         (f"*Flash :* 5 actions, 2 visites, 1 nouvelles affaires, gagné {eur(thousands(12, '000'))} ; "
          f"pipeline pondéré {eur(thousands(13, '600'))}"),
         (f"*Par rapport à la semaine d'avant :* actions +2, gagné +{eur(thousands(9, '000'))} ; "
-         "1 affaire(s) gagnée(s), 1 perdue(s) cette semaine"),
+         "1 affaire gagnée, 1 perdue cette semaine"),
         "*Par commercial* (actions · visites faites/prévues · pipeline pondéré · gagné cette semaine · atteinte de l'objectif)",
         f"• *Alice* : 4 · 2/2 · {eur(thousands(4, '000'))} · {eur(thousands(12, '000'))} · 80{NBSP}%",
         f"• *Bruno* : 1 · 0/1 · {eur(thousands(9, '600'))} · {eur(0)} · 6{NBSP}%",
@@ -286,9 +286,9 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         "*À aborder* (pour aider, pas pour juger)",
         (f"• *Bruno* pourrait finir la période à 22{NBSP}% de l'objectif (fin le 30 nov. 2026) : "
          "quelles affaires l'aider à conclure ?"),
-        "• *Bruno* a 1 compte(s) or moins visité(s) que prévu : prévoir une visite ensemble ?",
+        "• *Bruno* a 1 compte or moins visité que prévu : prévoir une visite ensemble ?",
         "• *Bruno* a 2 affaires sans nouvelles depuis un moment : un appel pour les relancer ou les clore.",
-        "• *Alice* a 1 affaire(s) dont la probabilité n'a pas monté avec l'étape : à revoir ensemble.",
+        "• *Alice* a 1 affaire dont la probabilité n'a pas monté avec l'étape : à revoir ensemble.",
     ]
     # Another manager's team never shows.
     assert not any("Xavier" in line or "Kappa" in line or "Hors équipe" in line for line in shown)
@@ -304,7 +304,7 @@ def test_an_english_managers_digest_uses_english_numbers_and_dates(session_facto
     assert shown[:3] == [
         ":bar_chart: *Weekly digest* — Nov 23, 2026 → Nov 29, 2026",
         "*Flash:* 1 actions, 1 visits, 0 new deals, won €7,000; weighted pipeline €0",
-        "*Since the week before:* actions +1, won +€7,000; 1 deal(s) won, 0 lost this week",
+        "*Since the week before:* actions +1, won +€7,000; 1 deal won, 0 lost this week",
     ]
     assert "• *Xavier*: 1 · 1/— · €0 · €7,000 · 70%" in shown
     assert ":trophy: Xavier — *Kappa*, Hors équipe: €7,000" in shown
