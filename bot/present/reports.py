@@ -90,7 +90,7 @@ def risk_text(reader: Reader, kind: str, name: str, values: dict) -> Text:
 
 def chart_data(reader: Reader, digest: WeeklyDigest) -> dict:
     """What the digest's PNG shows (attainment per rep, the team's pipeline by stage), as plain
-    JSON data in the manager's language: ``bot.reports.charts.digest_chart_from_data`` draws it."""
+    JSON data in the manager's language: ``bot.render.charts.digest_chart_from_data`` draws it."""
     return {
         "attainment": [[rep.name, rep.attainment] for rep in digest.reps],
         "stages": [[label(reader.locale, "stage", stage), float(raw), float(weighted)] for stage, raw, weighted in digest.stages],

@@ -3,7 +3,7 @@ one, and its bytes when it is sent.
 
 A row keeps either the bytes themselves (``content_b64``: a text, a CSV, a full copy) or, for a
 chart, the plain data it is drawn from (``digest_chart``: the digest's attainment and pipeline,
-drawn by ``bot/reports/charts.py``). A chart is drawn only by ``content``, which the delivery
+drawn by ``bot/render/charts.py``). A chart is drawn only by ``content``, which the delivery
 worker calls when it sends the row: drawing takes a third of a second or more, and a Monday
 morning queues one per manager, so it never happens in the scheduler's tick.
 """
@@ -43,7 +43,7 @@ def content(payload: dict[str, Any]) -> bytes:
     """The bytes of a stored file: the chart drawn from its data, or the bytes kept; FileError when
     there are none to send."""
     if CHART_FIELD in payload:
-        from bot.reports.charts import cockpit_chart, digest_chart_from_data  # matplotlib: loaded on the first chart
+        from bot.render.charts import cockpit_chart, digest_chart_from_data  # matplotlib: loaded on the first chart
 
         chart = payload[CHART_FIELD]
         try:

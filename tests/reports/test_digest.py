@@ -330,7 +330,7 @@ def test_the_same_team_in_english_is_the_same_digest_in_english_formats(session_
 def test_the_digest_chart_payload_is_a_png_for_the_managers_dm(session_factory, seeded):
     """The outbox row keeps what the chart shows, in the manager's language; the delivery worker
     draws the PNG from it (tests/jobs/test_file_delivery.py uploads one)."""
-    from bot.reports.charts import digest_chart_from_data
+    from bot.render.charts import digest_chart_from_data
 
     _digest, _shown, chart = digest_for(session_factory, seeded, "Nadia")
     assert chart["channel"] == seeded.users["Nadia"]

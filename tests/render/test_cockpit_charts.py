@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.render import files
-from bot.reports.charts import (
+from bot.render.charts import (
     COCKPIT_SIZE, EDGE_REPS, activity_mix_data, attainment_data, cockpit_chart, funnel_data, trend_data,
 )
 
