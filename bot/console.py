@@ -2,7 +2,8 @@
 
 Commands are typed as in Slack (``/log visite Gamma proposition``, mentions such as ``<@U1|bob>``
 included: they are read as the Slack door reads them); buttons become numbered choices (type the
-number); a form becomes a series of prompts.
+number); a form becomes a series of prompts. A line that does not start with ``/`` is a message
+written as to a colleague, as in the app's Messages tab.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ConsoleDoor:
         self._write(plain(self.locale, Text("console.bye")))
 
     def handle_line(self, line: str, lines: Iterator[str]) -> Reply | None:
-        """One typed line: a number picks a choice, ``/cmd words`` runs a command."""
+        """One typed line: a number picks a choice, ``/cmd words`` runs a command, other words are a message."""
         line = line.strip()
         if not line or line.startswith("#"):
             return None
@@ -64,8 +65,8 @@ class ConsoleDoor:
                 return None
             choice = self.choices[index - 1]
             return self._send(Request(self.team_id, self.user_id, choice=choice.value, source="console"), lines)
-        if not line.startswith("/"):
-            line = "/carnet help"
+        if not line.startswith("/"):  # written as to a colleague: read, then proposed as rows
+            return self._send(Request(self.team_id, self.user_id, command="message", text=line, source="console"), lines)
         command, _, text = line[1:].partition(" ")
         return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), source="console"), lines)
 

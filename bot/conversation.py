@@ -31,6 +31,7 @@ from bot.core import Reply, Request, Text
 from bot.dialogs import carnet as carnet_dialog
 from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
+from bot.dialogs import message as message_dialog
 from bot.dialogs import opp as opp_dialog
 from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs import plan as plan_dialog
@@ -61,6 +62,7 @@ DIALOGS = (
     carnet_dialog.DIALOG,
     pipeline_dialog.DIALOG,
     home_dialog.DIALOG,
+    message_dialog.DIALOG,
 )
 ROUTER = Router(DIALOGS)
 FORM_IDS = tuple(ROUTER.forms)
@@ -281,6 +283,7 @@ class Conversation:
                 source=request.source,
                 account_index=self.account_index,
                 later=request.later,
+                reference=request.reference,
             )
             reply = self._route(ctx, request)
             if request.request_key:

@@ -229,6 +229,8 @@ class Request:
     ``deliver_to`` asks the core to also queue the reply in the outbox for that audience (e.g.
     the command's ``response_url``), in the same transaction as the work it reports. ``later`` marks the
     slow part of an earlier command (its Reply's ``after_ack``), run after that command's ack.
+    ``reference`` names the member's own message a request answers (Slack's ``ts``), so that an
+    edit of that message finds the answer its first version got.
     """
 
     team_id: str
@@ -243,6 +245,7 @@ class Request:
     deliver_to: Audience | None = None
     source: str = "slack"  # slack | console
     later: bool = False
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.deliver_to, dict):  # given in its stored form (an outbox row's "destination")

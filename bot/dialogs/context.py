@@ -23,6 +23,7 @@ class Context:
     source: str = "slack"
     account_index: AccountNameIndex = field(default_factory=AccountNameIndex)
     later: bool = False  # running the slow part of a command already answered (Reply.after_ack)
+    reference: str | None = None  # the member's own message this request answers (Request.reference)
 
     @property
     def locale(self) -> str:

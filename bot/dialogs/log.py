@@ -137,9 +137,11 @@ def _store(
     return reply
 
 
-def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: int | None) -> None:
+def _link_to_planning(
+    ctx: Context, action: ActionRow, reply: Reply, plan_id: int | None, *, automatic_relance: bool = True
+) -> None:
     """Logging does what was planned (the plan named by a Done button, or any matching one),
-    and a proposal plans its relance."""
+    and a proposal plans its relance (unless the rep asks for their own: ``automatic_relance``)."""
     done = complete_matching_plans(ctx.session, action, zone=ctx.zone, now=ctx.now)
     if plan_id is not None:
         plan = get_plan(ctx.session, ctx.workspace.id, plan_id)
@@ -149,7 +151,7 @@ def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: in
         reply.lines.append(
             Text("plan.done_via_log", {"action_type": ctx.label("action_type", plan.action_type), "account": plan.account.name})
         )
-    relance = auto_relance(ctx.session, ctx.member, action, workspace_settings.load(ctx.workspace), now=ctx.now)
+    relance = auto_relance(ctx.session, ctx.member, action, workspace_settings.load(ctx.workspace), now=ctx.now) if automatic_relance else None
     if relance is not None:
         when = format_when(ctx.locale, relance.due_at.astimezone(ctx.zone), has_time=False)
         reply.lines.append(Text("plan.auto_relance", {"account": action.account.name, "when": when}))

@@ -7,7 +7,7 @@ of two clicks arriving together exactly one does the work; the other finds nothi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
@@ -44,3 +44,24 @@ def take(ctx: Context, kind: str, pending_id: int) -> PendingCommand | Reply:
         # a message of its own rather than a replacement of the original.
         return Reply(locale=ctx.locale, lines=[Text("choice.already_done")], ok=False)
     return pending
+
+
+def drop_matching(ctx: Context, kind: str, matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Delete the member's live pending ``kind`` commands whose payload ``matches``; how many went."""
+    found = ctx.session.scalars(
+        select(PendingCommand).where(
+            PendingCommand.workspace_id == ctx.workspace.id,
+            PendingCommand.member_id == ctx.member.id,
+            PendingCommand.kind == kind,
+            PendingCommand.expires_at >= ctx.now,
+        )
+    ).all()
+    dropped = [pending for pending in found if matches(pending.payload)]
+    if not dropped:
+        return 0
+    ids = [pending.id for pending in dropped]
+    for pending in dropped:
+        ctx.session.expunge(pending)  # gone from the database, as in ``take``
+    return ctx.session.execute(
+        delete(PendingCommand).where(PendingCommand.id.in_(ids)).execution_options(synchronize_session=False)
+    ).rowcount

@@ -123,6 +123,10 @@ AMOUNT_LEADS: tuple[str, ...] = (
     "à", "a", "de", "d'un montant de", "pour", "montant", "budget", "environ", "of", "for", "at", "worth",
     "about", "around", "~",
 )  # fmt: skip
+# Nouns between an amount and its close date: "5k deal closing next month".
+DEAL_NOUNS: tuple[str, ...] = (
+    "deal", "affaire", "contrat", "contract", "opportunité", "opportunity", "ht", "ttc", "hors taxes",
+)  # fmt: skip
 # Words that introduce the account ("passé chez Gamma", "meeting at Alpha").
 ACCOUNT_LEADS: tuple[str, ...] = ("chez", "at", "@")
 TITLES: tuple[str, ...] = (
@@ -139,12 +143,12 @@ SMALL_WORDS: frozenset[str] = frozenset(
         "pour par sur en y qui que qu' ne n' pas très bien bon bonne donc mais car ok alors aussi "
         "encore déjà puis vraiment plutôt veulent veut voudrait voudraient souhaite souhaitent "
         "demande demandent attendent attend besoin avoir fait faire être cela ça ca tout tous "
-        "instant moment maintenant pour l'instant pour le moment tard"
+        "instant moment maintenant pour l'instant pour le moment tard affaire"
         # English
         " the a an and or to of in on at for with we i i've they he she it is are was were be been "
         "have has had their them our my his her its this that these those so but very good well ok "
         "also again already then really want wants would like asked ask need needs now for now "
-        "at the moment later just some any about regarding concernant sujet re"
+        "at the moment later just some any about regarding concernant sujet re deal"
     ).split()
 )
 
@@ -173,6 +177,7 @@ _VERB_INDEX = _index(ACTION_VERBS)
 _RESULT_INDEX = _index(RESULT_PHRASES)
 _PLAN_INDEX = _index(PLAN_WORDS)
 _CLOSE_INDEX = {keyword_key(w): "close" for w in CLOSE_WORDS}
+_DEAL_NOUN_KEYS = frozenset(keyword_key(w) for w in DEAL_NOUNS)
 _AMOUNT_LEAD_KEYS = frozenset(keyword_key(w) for w in AMOUNT_LEADS)
 _ACCOUNT_LEAD_KEYS = frozenset(keyword_key(w) for w in ACCOUNT_LEADS)
 
@@ -227,7 +232,7 @@ class PlanReading:
 class Issue:
     """Words that look like a part but cannot be one, and why (a catalogue key's last part)."""
 
-    code: str  # future_date | other_date | bad_date | bad_amount | close_in_past
+    code: str  # future_date | other_date | unused_date | bad_date | bad_amount | close_in_past
     words: str
 
 
@@ -271,16 +276,20 @@ class FreeTextReading:
         return Span(start, end, " ".join(self.words[start:end]))
 
     def unplaced(self, account: Span | None = None) -> list[str]:
-        """The runs (less the account's words) that hold more than small words, as written."""
+        """The runs (less the account's words) that hold more than small words, as written, without
+        the small words at their ends."""
         pieces: list[str] = []
         for run in self.runs:
             parts = [(run.start, run.end)]
             if account is not None and account.start < run.end and run.start < account.end:
                 parts = [(run.start, account.start), (account.end, run.end)]
             for start, end in parts:
-                words = self.words[start:end] if end > start else ()
-                if any(not _is_small(w) for w in words) and any(has_letter_or_digit(w) for w in words):
-                    pieces.append(" ".join(words))
+                while start < end and _is_small(self.words[start]):
+                    start += 1
+                while end > start and _is_small(self.words[end - 1]):
+                    end -= 1
+                if end > start:
+                    pieces.append(" ".join(self.words[start:end]))
         return pieces
 
 
@@ -434,7 +443,8 @@ class _Reader:
         plan = self.plan_asked()
         deal = self.deal()
         result = self.result()
-        day, date_phrase, ahead = self.action_day()
+        day, day_span, ahead = self.action_day()
+        date_phrase = self.text(*day_span) if day_span else None
         action_type, type_span = self.action_type()
         self.account_leads()
         contact, function, contact_span = self.contact()
@@ -460,7 +470,11 @@ class _Reader:
         if action_type is not None or (plan is None and deal is None and (result or contact or function or date_phrase)):
             action = ActionReading(action_type, day or self.today, date_phrase, result, contact, function, contact_span)
         else:
-            # "Gamma proposition 12k fin janvier": no action written; its words are quoted back
+            # "Gamma proposition 12k fin janvier": no action written; its words are quoted back,
+            # and a day it named never goes back among the words that may be an account
+            if day_span is not None:
+                self.issues.append(Issue("unused_date", self.text(*day_span)))
+                self.take(*day_span, "issue")
             self.release("action")
         runs = self.runs()
         return FreeTextReading(
@@ -532,6 +546,8 @@ class _Reader:
         if after == 0 or self.words[after - 1].clause_end:
             return None, None
         start = after
+        if self.clause_span(start, 1) and self.keys[start] in _DEAL_NOUN_KEYS:
+            start += 1  # "5k deal closing next month"
         lead = self.match(_CLOSE_INDEX, start, 3)
         if lead is not None:
             start += lead[1]
@@ -655,10 +671,10 @@ class _Reader:
                 return code
         return None
 
-    def action_day(self) -> tuple[date | None, str | None, tuple[int, int] | None]:
-        """The first day written that is not ahead; and the first one ahead (a plan, maybe)."""
+    def action_day(self) -> tuple[date | None, tuple[int, int] | None, tuple[int, int] | None]:
+        """The first day written that is not ahead, and its words; the first one ahead (a plan, maybe)."""
         day: date | None = None
-        phrase: str | None = None
+        span: tuple[int, int] | None = None
         ahead: tuple[int, int] | None = None
         for i in range(len(self.words)):
             if not self.free(i):
@@ -674,7 +690,7 @@ class _Reader:
             found_day, size = found
             assert isinstance(found_day, date)
             if found_day <= self.today and day is None:
-                day, phrase = found_day, self.text(i, i + size)
+                day, span = found_day, (i, i + size)
                 self.take(i, i + size, "action")
             elif found_day > self.today and ahead is None:
                 ahead = (i, i + size)
@@ -682,7 +698,7 @@ class _Reader:
             else:
                 self.issues.append(Issue("other_date", self.text(i, i + size)))
                 self.take(i, i + size, "issue")
-        return day, phrase, ahead
+        return day, span, ahead
 
     # ------------------------------------------------------------------ what is left
 
