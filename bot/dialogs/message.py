@@ -6,7 +6,8 @@ found here, by trying the words the reader left against the workspace's accounts
 first); when none is certain, the account question shared with /log asks which one. Then the
 proposal shows every row with **Confirm**, **Edit** (the /log form, prefilled) and **Cancel**;
 nothing is stored before Confirm, and Confirm stores all the rows or none. An edit of the
-message (same ``Context.reference``) withdraws the proposal its first version got.
+message (same ``Context.reference``) withdraws the proposal its first version got: its buttons
+then say so.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Proposal:
     issues: list[list[str]] = field(default_factory=list)  # [code, words]: see freetext.Issue
     date_unsure: bool = False  # a day was written but not read: the action's date waits for Edit
     reference: str | None = None  # the member's message it answers
+    withdrawn: bool = False  # the member edited that message: this proposal no longer counts
 
 
 @action("message.confirm", payload=Proposal)
@@ -106,7 +108,7 @@ def on_edited(ctx: Context, text: str) -> Reply:
 def _answer(ctx: Context, text: str, *, edited: bool) -> Reply:
     withdrawn = 0
     if ctx.reference is not None:
-        withdrawn = pending_commands.drop_matching(ctx, NAME, lambda payload: payload.get("reference") == ctx.reference)
+        withdrawn = pending_commands.withdraw_matching(ctx, NAME, lambda payload: payload.get("reference") == ctx.reference)
     reply = _read(ctx, text)
     if edited:
         reply.lines.insert(0, Text("message.edit_replaces" if withdrawn else "message.edit_late"))
@@ -183,6 +185,8 @@ def _with_account(proposal: Proposal, reading: FreeTextReading, span: Span, name
 
 
 def _resume(ctx: Context, proposal: Proposal, account: Account, _created: bool) -> Reply:
+    if proposal.withdrawn:
+        return ended(ctx, "message.withdrawn")
     return _propose(ctx, replace(proposal, account=account.name, account_id=account.id))
 
 
@@ -202,6 +206,8 @@ def _ask_account(ctx: Context, proposal: Proposal) -> Reply:
 
 
 def _new_account(ctx: Context, _act: NewAccount, proposal: Proposal) -> Reply:
+    if proposal.withdrawn:
+        return ended(ctx, "message.withdrawn")
     reply = _propose(ctx, replace(proposal, account_id=None))
     reply.replace_original = True
     return reply
@@ -323,6 +329,8 @@ class _Refused(Exception):
 
 def _confirm(ctx: Context, _act: Confirm, proposal: Proposal) -> Reply:
     """Store the rows shown, all or none."""
+    if proposal.withdrawn:
+        return ended(ctx, "message.withdrawn")
     if _missing(proposal) is not None:
         return ended(ctx, "choice.expired")
     try:
@@ -373,6 +381,8 @@ def _part(reply: Reply) -> Reply:
 
 def _edit(ctx: Context, _act: Edit, proposal: Proposal) -> Reply:
     """The /log form with every field read from the message (the deal and the plan are not in it)."""
+    if proposal.withdrawn:
+        return ended(ctx, "message.withdrawn")
     draft = proposal.action
     account = get_account(ctx.session, ctx.workspace.id, proposal.account_id) if proposal.account_id else None
     reply = log_dialog.open_form(ctx, action_type=(draft.action_type or None) if draft else None, account=account)

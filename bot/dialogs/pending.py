@@ -46,8 +46,13 @@ def take(ctx: Context, kind: str, pending_id: int) -> PendingCommand | Reply:
     return pending
 
 
-def drop_matching(ctx: Context, kind: str, matches: Callable[[dict[str, Any]], bool]) -> int:
-    """Delete the member's live pending ``kind`` commands whose payload ``matches``; how many went."""
+
+def withdraw_matching(ctx: Context, kind: str, matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Mark the member's live pending ``kind`` commands whose payload ``matches`` as withdrawn
+    (``"withdrawn": true`` in the payload), so that their buttons say so; how many.
+
+    They are not deleted: SQLite gives a new row the highest id + 1, so deleting the newest would
+    hand its id — and its buttons on screen — to the next pending command."""
     found = ctx.session.scalars(
         select(PendingCommand).where(
             PendingCommand.workspace_id == ctx.workspace.id,
@@ -56,12 +61,9 @@ def drop_matching(ctx: Context, kind: str, matches: Callable[[dict[str, Any]], b
             PendingCommand.expires_at >= ctx.now,
         )
     ).all()
-    dropped = [pending for pending in found if matches(pending.payload)]
-    if not dropped:
-        return 0
-    ids = [pending.id for pending in dropped]
-    for pending in dropped:
-        ctx.session.expunge(pending)  # gone from the database, as in ``take``
-    return ctx.session.execute(
-        delete(PendingCommand).where(PendingCommand.id.in_(ids)).execution_options(synchronize_session=False)
-    ).rowcount
+    withdrawn = 0
+    for pending in found:
+        if not pending.payload.get("withdrawn") and matches(pending.payload):
+            pending.payload = {**pending.payload, "withdrawn": True}
+            withdrawn += 1
+    return withdrawn

@@ -471,6 +471,7 @@ MESSAGES: dict[str, str] = {
     "message.choice.edit": "Edit",
     "message.choice.new_account": "New account “{name}”",
     "message.ask_new_account": "I know no account “{typed}”. Create it, with the rest, when you confirm?",
+    "message.withdrawn": "You have edited this message since: the answer to the new version is the one that counts. Nothing was stored here.",
     "message.cancelled": "Message cancelled: nothing was stored.",
     "message.saved_deal": "Deal: {deal}.",
     "message.not_understood": "I found nothing to store in this message. Write to me as to a colleague, e.g. “called Alpha Industries yesterday, no need for now, follow up in 3 months” — or use the commands:",

@@ -471,6 +471,7 @@ MESSAGES: dict[str, str] = {
     "message.choice.edit": "Modifier",
     "message.choice.new_account": "Nouvelle société « {name} »",
     "message.ask_new_account": "Je ne connais pas de société « {typed} ». La créer, avec le reste, quand vous confirmerez ?",
+    "message.withdrawn": "Vous avez modifié ce message depuis : c'est la réponse à la nouvelle version qui compte. Rien n'a été enregistré ici.",
     "message.cancelled": "Message annulé : rien n'a été enregistré.",
     "message.saved_deal": "Affaire : {deal}.",
     "message.not_understood": "Je n'ai rien trouvé à noter dans ce message. Écrivez-moi comme à un collègue, par exemple « vu Gamma ce matin avec Mme Z, ils veulent une proposition à 12k pour fin janvier » — ou utilisez les commandes :",
