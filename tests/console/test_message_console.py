@@ -7,9 +7,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from bot.clock import FixedClock
+from bot.runtime import build_runtime
+from bot.services.accounts import create_account
+from bot.services.members import Profile, get_or_create_workspace
+
 from storage.models import Account, Action, Contact, Opportunity, PendingCommand, Plan
+from tests.conftest import TEST_NOW, make_settings
 from tests.console.test_console_journeys import (  # noqa: F401  (fixtures)
     KNOWN,
     TODAY,
@@ -92,6 +99,39 @@ def test_the_french_example_is_proposed_then_confirm_stores_exactly_the_rows_sho
     assert count(rt, PendingCommand) == 0
     [action] = actions(rt)
     assert action.source == "console"
+
+
+@pytest.fixture
+def rt_any(database_url):
+    """The French rep's Carnet on SQLite and, when available, on PostgreSQL."""
+    runtime = build_runtime(make_settings(database_url), clock=FixedClock(TEST_NOW),
+                            profiles=lambda _user: Profile(display_name="Camille Martin", tz="Europe/Paris", locale="fr"))
+    with runtime.session_factory() as s, s.begin():
+        workspace = get_or_create_workspace(s, "T1", now=TEST_NOW)
+        for name in KNOWN:
+            create_account(s, workspace.id, name, owner_id=None, now=TEST_NOW)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def test_on_both_databases_the_account_is_found_in_the_words_and_an_edit_of_the_proposal_is_safe(rt_any):
+    session = Session(rt_any)
+    out = session.type("vu le directeur de Delta Logistique lundi dernier, pas intéressé, à relancer dans 2 mois")
+    assert facts(out) == {
+        "Société": "Delta Logistique",
+        "Action": "visite",
+        "Date": "16 nov. 2026",
+        "Résultat": "pas de besoin",
+        "Interlocuteur": "directeur",
+        "Relance": "samedi 23 janv. 2027",
+    }
+    session.type(session.number_of("Confirmer", out))
+    stored = rows(rt_any)
+    assert stored["action"] == [("visit", "Delta Logistique", date(2026, 11, 16), "no_need", "director", None)]
+    assert stored["plan"] == [("follow_up", "Delta Logistique", paris(2027, 1, 23, 9, 0), False, "manual")]
+    assert count(rt_any, PendingCommand) == 0
 
 
 def test_the_english_example_plans_the_follow_up_asked_and_no_automatic_one(rt_en):

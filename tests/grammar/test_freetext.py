@@ -70,6 +70,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     ("vu Gamma le 3/11/2026", dict(action=("visit", date(2026, 11, 3), None, None, None), hint="Gamma")),
     ("relance \"Café de la Gare\" demain matin", dict(plan=("follow_up", datetime(2026, 11, 24, 9, 0)), hint="Café de la Gare")),
+    ("visite \"Lundi Matin\" hier", dict(action=("visit", YESTERDAY, None, None, None), hint="Lundi Matin")),  # quotes: a name
     (
         "Gamma proposition 12k fin janvier",
         dict(deal=("12000", None, date(2027, 1, 31)), unplaced=["Gamma proposition"]),
@@ -180,7 +181,7 @@ def test_a_day_ahead_becomes_a_plan_in_the_members_zone_across_the_clock_change(
 WORDS = st.sampled_from(
     "vu appelé called met visite rdv Gamma Alpha Industries hier yesterday demain lundi dernier mardi 10h "
     "avec with Mme M. (acheteur) (CEO) proposition devis no need pas de besoin 12k 12 000 € $8k -3k 32/13 "
-    "pour fin janvier end of March relancer follow up dans 3 mois in 2 weeks chez at , ; . -- « » \" ( ) "
+    "pour fin janvier end of March relancer follow up dans 3 mois in 2 weeks chez at , ; . -- ( ) "
     "le la the il y a 3 jours ago ce matin tonight 15/12 2026 ils veulent they want".split()
 )
 
@@ -188,6 +189,7 @@ WORDS = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(WORDS, max_size=14).map(" ".join))
 def test_no_date_word_ever_reaches_an_account_name(text):
+    # (Quotes are left out: a quoted word is a name by the rep's own choice, "Lundi" included.)
     reading = read_message(text, now_local=NOW)
     for span in reading.candidate_spans():
         assert parse_day_any(span.text, today=TODAY) is None, (text, span)
