@@ -163,19 +163,44 @@ _MULTIPLIER = re.compile(r"\d\s*(?:k|m|mn|mio|md|mds|mrd|bn|keur|mille|thousand|
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _index(*tables: dict[str, tuple[str, ...]], codes: bool = False) -> dict[str, str]:
+    """Matching key → code for the phrases of ``tables`` (and the codes themselves, as the
+    vocabulary reads them: "no need" is ``no_need``)."""
     index: dict[str, str] = {}
-    for code, phrases in table.items():
-        for phrase in phrases:
-            key = keyword_key(phrase)
-            assert index.get(key, code) == code, f"phrase {phrase!r} is ambiguous"
-            index[key] = code
+    for table in tables:
+        for code, phrases in table.items():
+            for phrase in ((code, *phrases) if codes else phrases):
+                key = keyword_key(phrase)
+                assert index.get(key, code) == code, f"phrase {phrase!r} is ambiguous"
+                index[key] = code
     return index
 
 
-_VERB_INDEX = _index(ACTION_VERBS)
-_RESULT_INDEX = _index(RESULT_PHRASES)
+# The vocabulary's keywords and this module's phrases, in one index each (read word by word).
+_ACTION_INDEX = {**_index(vocabulary.ACTION_TYPES, codes=True), **_index(ACTION_VERBS)}
+_RESULT_INDEX = _index(vocabulary.RESULTS, RESULT_PHRASES, codes=True)
 _PLAN_INDEX = _index(PLAN_WORDS)
+# Words a date or a time may be made of (besides words with digits): a span with any other word is
+# not tried as one — the readers of bot.grammar.when would say no, only more slowly.
+DATE_WORDS: frozenset[str] = frozenset(
+    keyword_key(w)
+    for w in (
+        "lundi mardi mercredi jeudi vendredi samedi dimanche janvier janv jan février févr fév mars mar "
+        "avril avr mai juin juillet juil août septembre sept octobre oct novembre nov décembre déc "
+        "hier aujourd'hui auj demain avant-hier après-demain avant après ce cet cette matin matinée soir "
+        "soirée midi après-midi aprem minuit nuit journée fin début mi mi-journée semaine semaines mois an ans "
+        "année années jour jours dernier dernière passé passée prochain prochaine qui vient il y a dans d'ici "
+        "d ici sous le la les l' du de des en au à vers environ heure heures h min minute minutes premier "
+        "première er re e eme ème un une deux trois quatre cinq six huit neuf dix onze douze quinze vingt trente "
+        "demi quart et pour "
+        "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+        "august september october november december feb apr jun jul aug sep yesterday today tomorrow tonight "
+        "morning afternoon evening night noon midnight day days week weeks month months year years ago in "
+        "within next last this past the on of at by end early mid around about a an one two three four five "
+        "seven eight nine ten fifteen twenty half quarter before after st nd rd th hour hours hr hrs mins mn "
+        "am pm a.m. p.m. @"
+    ).split()
+)
 _CLOSE_INDEX = {keyword_key(w): "close" for w in CLOSE_WORDS}
 _DEAL_NOUN_KEYS = frozenset(keyword_key(w) for w in DEAL_NOUNS)
 _AMOUNT_LEAD_KEYS = frozenset(keyword_key(w) for w in AMOUNT_LEADS)
@@ -420,14 +445,21 @@ class _Reader:
                     return index[key], size
         return None
 
-    def longest(self, start: int, most: int, read: Callable[[str], object]) -> tuple[object, int] | None:
-        """The longest span at ``start`` that ``read`` accepts (anything but None)."""
+    def longest(
+        self, start: int, most: int, read: Callable[[str], object], *, words: Callable[[int], bool] = lambda _i: True
+    ) -> tuple[object, int] | None:
+        """The longest span at ``start`` that ``read`` accepts (anything but None), of ``words`` only."""
+        most = next((n for n in range(min(most, len(self.words) - start)) if not words(start + n)), most)
         for size in range(most, 0, -1):
             if self.clause_span(start, size):
                 found = read(self.text(start, start + size))
                 if found is not None:
                     return found, size
         return None
+
+    def datelike(self, i: int) -> bool:
+        """Whether word ``i`` may be part of a date or a time."""
+        return self.keys[i] in DATE_WORDS or any(ch.isdigit() for ch in self.keys[i])
 
     def day(self, phrase: str) -> date | None:
         if phrase not in self._days:
@@ -503,7 +535,7 @@ class _Reader:
             for start in range(after, min(after + _PLAN_GAP, len(self.words)) + 1):
                 if start > after and (self.words[start - 1].clause_end or not self.free(start - 1)):
                     break
-                reading = self.longest(start, _MAX_DATE_WORDS, self.when)
+                reading = self.longest(start, _MAX_DATE_WORDS, self.when, words=self.datelike)
                 if reading is None:
                     continue
                 due, words = reading
@@ -520,8 +552,8 @@ class _Reader:
     def deal(self) -> DealReading | None:
         """The first amount worth a deal, the word that leads to it, and the close date after it."""
         for i in range(len(self.words)):
-            if not self.free(i):
-                continue
+            if not self.free(i) or not any(ch.isdigit() for ch in "".join(self.keys[i : i + 2])):
+                continue  # an amount has digits in its first two words ("12k", "EUR 12 000")
             readings = [(parse_amount(self.text(i, i + size)), size)
                         for size in range(_MAX_AMOUNT_WORDS, 0, -1) if self.clause_span(i, size)]
             money = next(((m, size) for m, size in readings
@@ -551,7 +583,8 @@ class _Reader:
         lead = self.match(_CLOSE_INDEX, start, 3)
         if lead is not None:
             start += lead[1]
-        reading = self.longest(start, _MAX_DATE_WORDS, lambda p: parse_future_day(p, today=self.today, languages=self.languages))
+        reading = self.longest(start, _MAX_DATE_WORDS, lambda p: parse_future_day(p, today=self.today, languages=self.languages),
+                               words=self.datelike)
         if reading is None:
             return None, None
         day, words = reading
@@ -570,7 +603,7 @@ class _Reader:
         for i in range(len(self.words)):
             if not self.free(i):
                 continue
-            found = self.match(_RESULT_INDEX, i) or self.match_vocabulary(vocabulary.match_result, i)
+            found = self.match(_RESULT_INDEX, i)
             if found is None:
                 continue
             code, size = found
@@ -579,19 +612,12 @@ class _Reader:
                 self.take(i, i + size, "action")
         return chosen
 
-    def match_vocabulary(self, matcher: Callable[[Sequence[str], int], tuple[str, int] | None], i: int) -> tuple[str, int] | None:
-        end = i
-        while end < len(self.words) and end - i < 4 and self.clause_span(i, end - i + 1):
-            end += 1
-        found = matcher([w.text for w in self.words[i:end]], 0) if end > i else None
-        return found
-
     def action_type(self) -> tuple[str | None, tuple[int, int] | None]:
         """The first verb or action noun, and its words (the account often follows them)."""
         for i in range(len(self.words)):
             if not self.free(i):
                 continue
-            found = self.match(_VERB_INDEX, i) or self.match_vocabulary(vocabulary.match_action_type, i)
+            found = self.match(_ACTION_INDEX, i)
             if found is not None:
                 code, size = found
                 self.take(i, i + size, "action")
@@ -679,9 +705,12 @@ class _Reader:
         for i in range(len(self.words)):
             if not self.free(i):
                 continue
-            found = self.longest(i, _MAX_DATE_WORDS, self.day)
+            if not self.datelike(i):
+                continue
+            found = self.longest(i, _MAX_DATE_WORDS, self.day, words=self.datelike)
             if found is None:
-                size = next((s for s in range(_MAX_DATE_WORDS, 0, -1)
+                most = next((n for n in range(min(_MAX_DATE_WORDS, len(self.words) - i)) if not self.datelike(i + n)), _MAX_DATE_WORDS)
+                size = next((s for s in range(most, 0, -1)
                              if self.clause_span(i, s) and looks_like_date(self.text(i, i + s))), 0)
                 if size:
                     self.issues.append(Issue("bad_date", self.text(i, i + size)))
