@@ -180,27 +180,14 @@ def _index(*tables: dict[str, tuple[str, ...]], codes: bool = False) -> dict[str
 _ACTION_INDEX = {**_index(vocabulary.ACTION_TYPES, codes=True), **_index(ACTION_VERBS)}
 _RESULT_INDEX = _index(vocabulary.RESULTS, RESULT_PHRASES, codes=True)
 _PLAN_INDEX = _index(PLAN_WORDS)
-# Words a date or a time may be made of (besides words with digits): a span with any other word is
-# not tried as one — the readers of bot.grammar.when would say no, only more slowly.
-DATE_WORDS: frozenset[str] = frozenset(
-    keyword_key(w)
-    for w in (
-        "lundi mardi mercredi jeudi vendredi samedi dimanche janvier janv jan février févr fév mars mar "
-        "avril avr mai juin juillet juil août septembre sept octobre oct novembre nov décembre déc "
-        "hier aujourd'hui auj demain avant-hier après-demain avant après ce cet cette matin matinée soir "
-        "soirée midi après-midi aprem minuit nuit journée fin début mi mi-journée semaine semaines mois an ans "
-        "année années jour jours dernier dernière passé passée prochain prochaine qui vient il y a dans d'ici "
-        "d ici sous le la les l' du de des en au à vers environ heure heures h min minute minutes premier "
-        "première er re e eme ème un une deux trois quatre cinq six huit neuf dix onze douze quinze vingt trente "
-        "demi quart et pour "
-        "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-        "august september october november december feb apr jun jul aug sep yesterday today tomorrow tonight "
-        "morning afternoon evening night noon midnight day days week weeks month months year years ago in "
-        "within next last this past the on of at by end early mid around about a an one two three four five "
-        "seven eight nine ten fifteen twenty half quarter before after st nd rd th hour hours hr hrs mins mn "
-        "am pm a.m. p.m. @"
-    ).split()
+# Spelled numbers an amount may start with ("dix mille euros"): with a digit or a currency sign in
+# its first two words, the only spans given to the amount reader, which decides.
+NUMBER_WORDS: frozenset[str] = frozenset(
+    "un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt "
+    "trente quarante cinquante soixante cent cents mille one two three four five six seven eight nine ten "
+    "eleven twelve fifteen twenty thirty forty fifty sixty hundred thousand half".split()
 )
+_CURRENCY_SIGNS = "€$£¥₹₪₩"
 _CLOSE_INDEX = {keyword_key(w): "close" for w in CLOSE_WORDS}
 _DEAL_NOUN_KEYS = frozenset(keyword_key(w) for w in DEAL_NOUNS)
 _AMOUNT_LEAD_KEYS = frozenset(keyword_key(w) for w in AMOUNT_LEADS)
@@ -341,6 +328,7 @@ class _Word:
     key: str  # keyword_key of the text
     quoted: bool = False
     clause_end: bool = False  # a comma, a full stop… after it
+    comma: bool = False  # only a comma after it: a date may go on ("Mon, February 18")
     opens: bool = False  # "(" before it
     closes: bool = False  # ")" after it
 
@@ -390,6 +378,7 @@ def _words(text: str) -> list[_Word]:
                 opens=opens,
                 closes=any(ch in _CLOSERS for ch in tail),
                 clause_end=any(ch in _CLAUSE_END for ch in tail),
+                comma=tail.strip(_CLOSERS) == "," and not any(ch in _CLOSERS for ch in tail),
             )
         )
     return words
@@ -418,21 +407,25 @@ class _Reader:
         return 0 <= i < len(self.words) and self.role[i] is None
 
     def text(self, start: int, end: int) -> str:
-        return " ".join(w.text for w in self.words[start:end])
+        """The words as written, with the commas inside ("Mon, February 18")."""
+        return " ".join(w.text + ("," if w.comma and i < end - 1 else "") for i, w in enumerate(self.words[start:end], start))
 
     def take(self, start: int, end: int, role: str) -> None:
         for i in range(start, end):
             self.role[i] = role
 
-    def clause_span(self, start: int, size: int) -> bool:
-        """Words start..start+size are free, unquoted, and no clause ends inside them."""
+    def clause_span(self, start: int, size: int, *, commas: bool = False) -> bool:
+        """Words start..start+size are free, unquoted, and no clause ends inside them (a comma
+        does not end one for a date: ``commas``)."""
         end = start + size
         if end > len(self.words):
             return False
         for i in range(start, end):
-            if not self.free(i) or self.words[i].quoted:
+            word = self.words[i]
+            if not self.free(i) or word.quoted:
                 return False
-            if i < end - 1 and (self.words[i].clause_end or self.words[i].closes or self.words[i + 1].opens):
+            ends = word.clause_end and not (commas and word.comma)
+            if i < end - 1 and (ends or word.closes or self.words[i + 1].opens):
                 return False
         return True
 
@@ -445,21 +438,20 @@ class _Reader:
                     return index[key], size
         return None
 
-    def longest(
-        self, start: int, most: int, read: Callable[[str], object], *, words: Callable[[int], bool] = lambda _i: True
-    ) -> tuple[object, int] | None:
-        """The longest span at ``start`` that ``read`` accepts (anything but None), of ``words`` only."""
-        most = next((n for n in range(min(most, len(self.words) - start)) if not words(start + n)), most)
+    def longest(self, start: int, most: int, read: Callable[[str], object], *, commas: bool = False) -> tuple[object, int] | None:
+        """The longest span at ``start`` that ``read`` accepts (anything but None)."""
         for size in range(most, 0, -1):
-            if self.clause_span(start, size):
+            if self.clause_span(start, size, commas=commas):
                 found = read(self.text(start, start + size))
                 if found is not None:
                     return found, size
         return None
 
-    def datelike(self, i: int) -> bool:
-        """Whether word ``i`` may be part of a date or a time."""
-        return self.keys[i] in DATE_WORDS or any(ch.isdigit() for ch in self.keys[i])
+    def may_be_amount(self, i: int) -> bool:
+        """Whether an amount may start at word ``i``: a digit or a currency sign in its first two
+        words ("12k", "EUR 12 000", "€ 8k"), or a spelled number."""
+        first_two = "".join(w.text for w in self.words[i : i + 2])
+        return any(ch.isdigit() or ch in _CURRENCY_SIGNS for ch in first_two) or self.keys[i] in NUMBER_WORDS
 
     def day(self, phrase: str) -> date | None:
         if phrase not in self._days:
@@ -535,7 +527,7 @@ class _Reader:
             for start in range(after, min(after + _PLAN_GAP, len(self.words)) + 1):
                 if start > after and (self.words[start - 1].clause_end or not self.free(start - 1)):
                     break
-                reading = self.longest(start, _MAX_DATE_WORDS, self.when, words=self.datelike)
+                reading = self.longest(start, _MAX_DATE_WORDS, self.when, commas=True)
                 if reading is None:
                     continue
                 due, words = reading
@@ -552,8 +544,8 @@ class _Reader:
     def deal(self) -> DealReading | None:
         """The first amount worth a deal, the word that leads to it, and the close date after it."""
         for i in range(len(self.words)):
-            if not self.free(i) or not any(ch.isdigit() for ch in "".join(self.keys[i : i + 2])):
-                continue  # an amount has digits in its first two words ("12k", "EUR 12 000")
+            if not self.free(i) or not self.may_be_amount(i):
+                continue
             readings = [(parse_amount(self.text(i, i + size)), size)
                         for size in range(_MAX_AMOUNT_WORDS, 0, -1) if self.clause_span(i, size)]
             money = next(((m, size) for m, size in readings
@@ -584,7 +576,7 @@ class _Reader:
         if lead is not None:
             start += lead[1]
         reading = self.longest(start, _MAX_DATE_WORDS, lambda p: parse_future_day(p, today=self.today, languages=self.languages),
-                               words=self.datelike)
+                               commas=True)
         if reading is None:
             return None, None
         day, words = reading
@@ -705,13 +697,11 @@ class _Reader:
         for i in range(len(self.words)):
             if not self.free(i):
                 continue
-            if not self.datelike(i):
-                continue
-            found = self.longest(i, _MAX_DATE_WORDS, self.day, words=self.datelike)
+            found = self.longest(i, _MAX_DATE_WORDS, self.day, commas=True)
             if found is None:
-                most = next((n for n in range(min(_MAX_DATE_WORDS, len(self.words) - i)) if not self.datelike(i + n)), _MAX_DATE_WORDS)
-                size = next((s for s in range(most, 0, -1)
-                             if self.clause_span(i, s) and looks_like_date(self.text(i, i + s))), 0)
+                # A day that cannot be read has a number in it ("32/13", "31 février"): words alone read or not.
+                size = next((s for s in range(_MAX_DATE_WORDS, 0, -1) if self.clause_span(i, s, commas=True)
+                             and any(ch.isdigit() for ch in self.text(i, i + s)) and looks_like_date(self.text(i, i + s))), 0)
                 if size:
                     self.issues.append(Issue("bad_date", self.text(i, i + size)))
                     self.take(i, i + size, "issue")

@@ -98,6 +98,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
                                                    unplaced=["Q1"])),
     ("met Initech last friday", dict(action=("visit", date(2026, 11, 20), None, None, None), hint="Initech")),
     ("Call Alpha Industries: no need", dict(action=("call", TODAY, "no_need", None, None), hint="Alpha Industries")),
+    ("called Globex on Mon, November 16", dict(action=("call", date(2026, 11, 16), None, None, None), hint="Globex")),
+    ("visited Initech, follow up on Tue, December 1 at 3:30",
+     dict(action=("visit", TODAY, None, None, None), plan=("follow_up", datetime(2026, 12, 1, 15, 30)), has_time=True, hint="Initech")),
     ("called Alpha 3 times", dict(action=("call", TODAY, None, None, None), unplaced=["Alpha 3 times"])),
     ("phoned Globex, chase them next week", dict(action=("call", TODAY, None, None, None), plan=("follow_up", datetime(2026, 11, 30, 9, 0)), hint="Globex")),
     # what is refused is said, never read as something else
