@@ -120,8 +120,8 @@ CLOSE_WORDS: tuple[str, ...] = (
 )  # fmt: skip
 # Words just before an amount that belong to it ("une proposition à 12k", "worth $8k").
 AMOUNT_LEADS: tuple[str, ...] = (
-    "à", "a", "de", "d'un montant de", "pour", "montant", "budget", "environ", "of", "for", "at", "worth",
-    "about", "around", "~",
+    "à", "a", "de", "d'un montant de", "montant de", "budget de", "pour", "montant", "budget", "environ", "of",
+    "for", "at", "worth", "budget of", "about", "around", "~",
 )  # fmt: skip
 # Nouns between an amount and its close date: "5k deal closing next month".
 DEAL_NOUNS: tuple[str, ...] = (
@@ -559,9 +559,10 @@ class _Reader:
             amount, size = money
             assert isinstance(amount, Money)
             phrase = self.text(i, i + size)
-            self.take(i, i + size, "deal")
-            if i > 0 and self.free(i - 1) and self.keys[i - 1] in _AMOUNT_LEAD_KEYS and not self.words[i - 1].clause_end:
-                self.take(i - 1, i, "deal")
+            # "une proposition à 12k", "budget de dix mille euros": the words leading to it are the deal's
+            lead = next((n for n in range(min(4, i), 0, -1)
+                         if self.clause_span(i - n, n + 1) and " ".join(self.keys[i - n : i]) in _AMOUNT_LEAD_KEYS), 0)
+            self.take(i - lead, i + size, "deal")
             close_on, close_phrase = self.close_date(i + size)
             return DealReading(amount.amount, amount.currency, phrase, close_on, close_phrase)
         return None

@@ -101,6 +101,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("called Globex on Mon, November 16", dict(action=("call", date(2026, 11, 16), None, None, None), hint="Globex")),
     ("visited Initech, follow up on Tue, December 1 at 3:30",
      dict(action=("visit", TODAY, None, None, None), plan=("follow_up", datetime(2026, 12, 1, 15, 30)), has_time=True, hint="Initech")),
+    ("visite Gamma, budget de dix mille euros pour fin mars",
+     dict(action=("visit", TODAY, None, None, None), deal=("10000", "EUR", date(2027, 3, 31)), hint="Gamma", unplaced=[])),
+    ("called Initech, twelve thousand dollars by end of March",
+     dict(action=("call", TODAY, None, None, None), deal=("12000", "USD", date(2027, 3, 31)), hint="Initech")),
     ("called Alpha 3 times", dict(action=("call", TODAY, None, None, None), unplaced=["Alpha 3 times"])),
     ("phoned Globex, chase them next week", dict(action=("call", TODAY, None, None, None), plan=("follow_up", datetime(2026, 11, 30, 9, 0)), hint="Globex")),
     # what is refused is said, never read as something else
