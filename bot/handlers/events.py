@@ -21,7 +21,8 @@ def message_request(body: dict[str, Any], event: dict[str, Any]) -> Request | No
     Read: a plain message in the app's DM (``message.im``), and its edits (``message_changed``),
     which answer as ``message_edit`` with the same ``reference`` (the message's ``ts``) so that
     the proposal of the first version is withdrawn. Ignored: bots (Carnet's own messages and their
-    updates), other subtypes (joins, deletions, files…), other channels, empty text.
+    updates), changes that are not the member's edit (an unfurled link), other subtypes (joins,
+    deletions, files…), other channels, empty text.
     A retry of the same event carries the same ``client_msg_id`` (an edit: the same edit ``ts``):
     that ``request_key`` makes the conversation answer it once."""
     if event.get("channel_type") != "im":
@@ -31,6 +32,8 @@ def message_request(body: dict[str, Any], event: dict[str, Any]) -> Request | No
         key = f"message:{event.get('client_msg_id') or body.get('event_id')}"
     elif event.get("subtype") == "message_changed":
         message, command = event.get("message") or {}, "message_edit"
+        if not message.get("edited") or message.get("text") == (event.get("previous_message") or {}).get("text"):
+            return None  # Slack changed it (a link unfurled), not the member: nothing new to read
         key = f"message_edit:{message.get('ts')}:{(message.get('edited') or {}).get('ts') or body.get('event_id')}"
     else:
         return None

@@ -111,6 +111,8 @@ def test_bot_messages_and_other_events_are_ignored(runtime, slack, people, fake_
         bot_message_event("vu Gamma Industries hier", subtype=None),  # posted with a bot token
         {**message_event("vu Gamma Industries hier"), "subtype": "file_share"},
         message_event("vu Gamma Industries hier", channel="C1", channel_type="channel"),
+        {**message_changed_event(message_event("vu Gamma Industries hier"), "vu Gamma Industries hier"),
+         "message": {**message_event("vu Gamma Industries hier"), "attachments": [{"title": "unfurled"}]}},
     ]):
         assert slack.event(event, event_id=f"EvIGN{n}").status_code == 200
     write(slack, fake_slack, message_event("vu Gamma Industries hier", user="U2"), event_id="EvREAL", user="U2")
