@@ -9,21 +9,15 @@ import time
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.manifest import build_manifest
 from storage.models import Action, Opportunity, Plan
-from tests.handlers.conftest import add_account, button, clicks, message_text, rows  # noqa: F401  (fixture)
-from tests.handlers.test_opp_http import flat, register_people
+from tests.handlers.conftest import add_account, button, message_text, rows
+from tests.support.messages import flat, says
 from tests.support.slack_requests import bot_message_event, message_changed_event, message_event
 
 EXAMPLE = "vu Gamma Industries ce matin avec Mme Z (ingénieur), ils veulent une proposition à 12k pour fin janvier"
-
-
-@pytest.fixture
-def people(fake_slack, slack) -> None:
-    register_people(fake_slack, slack)
 
 
 def dm_posts(fake_slack, user: str = "U1") -> list:
@@ -68,7 +62,7 @@ def test_a_message_gets_a_proposal_in_the_dm_and_confirm_stores_it_once(runtime,
     proposal = write(slack, fake_slack, message_event(EXAMPLE, user="U1"), event_id="EvMSG1")
 
     shown = flat(message_text(proposal))
-    assert "Voici ce que je noterais — rien n'est enregistré avant *Confirmer* :" in shown
+    assert says(shown, "message.proposal")
     for fact in ("Gamma Industries", "visite", "proposition", "Mme Z (ingénieur)", "12 000 €, conclusion prévue le 31 janv. 2027"):
         assert fact in shown, fact
     assert stored(runtime, Action) == [] and stored(runtime, Opportunity) == []
@@ -77,14 +71,14 @@ def test_a_message_gets_a_proposal_in_the_dm_and_confirm_stores_it_once(runtime,
     answer = clicks.click(confirm)
     assert answer["replace_original"] is True
     valid(answer)
-    assert "Noté : visite — *Gamma Industries*." in flat(message_text(answer))
+    assert says(flat(message_text(answer)), "log.saved", account="Gamma Industries")
     [action] = stored(runtime, Action)
     assert (action.action_type, action.result, action.contact_function, action.occurred_on) == ("visit", "proposal", "engineer", date(2026, 11, 23))
     [deal] = stored(runtime, Opportunity)
     assert (deal.amount, deal.expected_close_on) == (Decimal("12000.00"), date(2027, 1, 31))
 
     again = clicks.click(confirm)  # the same button once more: nothing more is stored
-    assert "Ce choix a expiré" in message_text(again)
+    assert says(message_text(again), "choice.expired")
     assert len(stored(runtime, Action)) == 1 and len(stored(runtime, Opportunity)) == 1
     assert len(stored(runtime, Plan)) == 1  # the automatic relance shown in the proposal
 
@@ -130,11 +124,11 @@ def test_an_edit_withdraws_the_first_proposal_and_proposes_again(runtime, slack,
     edit = message_changed_event(original, "vu Beta hier, pas de besoin")
     second = write(slack, fake_slack, edit, event_id="EvED2")
     shown = flat(message_text(second))
-    assert "Vous avez modifié votre message : voici ma nouvelle lecture" in shown
+    assert says(shown, "message.edit_replaces")
     assert "Beta" in shown and "pas de besoin" in shown
     slack.event(edit, event_id="EvED2", retry_num=1)  # a retried edit: no third proposal
 
-    assert "Vous avez modifié ce message depuis" in message_text(clicks.click(button(first, "message.confirm:")))
+    assert says(message_text(clicks.click(button(first, "message.confirm:"))), "message.withdrawn")
     assert stored(runtime, Action) == []
     clicks.click(button(second, "message.confirm:"))
     [action] = stored(runtime, Action)
