@@ -356,7 +356,7 @@ def _store(ctx: Context, proposal: Proposal) -> Reply:
         stored = record_action(ctx.session, ctx.member, account, proposal.action, source=ctx.source, now=ctx.now)
         reply = log_dialog.confirmation(ctx, stored, new_account=created)
         if proposal.deal is None:
-            log_dialog._link_to_carnet(ctx, account, stored.result, reply)
+            log_dialog._link_to_deals(ctx, account, stored.result, reply)
         # A relance the rep asked for replaces the one a proposal plans on its own.
         log_dialog._link_to_planning(ctx, stored, reply, None, automatic_relance=proposal.plan is None)
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.core import Request, ToHome
+from bot.core import Request, ToHome, ToMember
 from bot.handlers.deps import SlackDeps
 
 # <https://x.com|x.com>, <mailto:a@b.c|a@b.c>, <@U123>: Slack's markup of what the member typed.
@@ -49,7 +49,7 @@ def message_request(body: dict[str, Any], event: dict[str, Any]) -> Request | No
         command=command,
         text=text,
         request_key=key,
-        deliver_to={"type": "dm", "user": user},
+        deliver_to=ToMember(user),
         reference=message.get("ts"),
     )
 
