@@ -64,11 +64,11 @@ class ConsoleDoor:
                 self._write(plain(self.locale, Text("console.bad_pick", {"count": len(self.choices)})))
                 return None
             choice = self.choices[index - 1]
-            return self._send(Request(self.team_id, self.user_id, choice=choice.value, source="console"), lines)
+            return self._send(Request(self.team_id, self.user_id, choice=choice.value, door="console"), lines)
         if not line.startswith("/"):  # written as to a colleague: read, then proposed as rows
-            return self._send(Request(self.team_id, self.user_id, command="message", text=line, source="console"), lines)
+            return self._send(Request(self.team_id, self.user_id, command="message", text=line, door="console"), lines)
         command, _, text = line[1:].partition(" ")
-        return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), source="console"), lines)
+        return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), door="console"), lines)
 
     def _send(self, request: Request, lines: Iterator[str]) -> Reply:
         reply = self.conversation.handle(request)
@@ -76,7 +76,7 @@ class ConsoleDoor:
         if reply.after_ack:  # slow work promised by the reply: no ack to hurry here, run it now
             self._show(reply, lines)
             command, _, text = reply.after_ack.partition(" ")
-            return self._send(Request(self.team_id, self.user_id, command=command, text=text, source="console", later=True), lines)
+            return self._send(Request(self.team_id, self.user_id, command=command, text=text, door="console", later=True), lines)
         return self._show(reply, lines)
 
     def _show(self, reply: Reply, lines: Iterator[str]) -> Reply:
@@ -110,7 +110,7 @@ class ConsoleDoor:
                     form_id=form.form_id,
                     form_values=values,
                     form_metadata=form.metadata,  # e.g. the plan a Done or Reschedule button is about
-                    source="console",
+                    door="console",
                 )
             )
             if not reply.field_errors:

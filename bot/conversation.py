@@ -148,7 +148,7 @@ class Conversation:
 
     def _answer(self, request: Request, deadline: float | None) -> Reply:
         fetch: _ProfileFetch | None = None
-        if deadline is None and self.ack_budget is not None and request.source == "slack" and not request.later:
+        if deadline is None and self.ack_budget is not None and request.door == "slack" and not request.later:
             deadline = time.monotonic() + self.ack_budget
         try:
             if deadline is not None and time.monotonic() > deadline:
@@ -280,7 +280,7 @@ class Conversation:
                 workspace=workspace,
                 member=member,
                 now=now,
-                source=request.source,
+                door=request.door,
                 account_index=self.account_index,
                 later=request.later,
                 reference=request.reference,

@@ -243,7 +243,7 @@ class Request:
     form_metadata: dict[str, Any] | Any = None
     request_key: str | None = None
     deliver_to: Audience | None = None
-    source: str = "slack"  # slack | console
+    door: str = "slack"  # which door the request came through: slack | console
     later: bool = False
     reference: str | None = None
 

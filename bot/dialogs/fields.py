@@ -21,7 +21,7 @@ def account_field(ctx: Context, account: Account | None = None) -> FormField:
         True,
         initial=f"id:{account.id}" if account else None,
         initial_label=account.name if account else None,
-        hint=Text("form.account_hint_console") if ctx.source == "console" else None,
+        hint=Text("form.account_hint_console") if ctx.door == "console" else None,
     )
 
 

@@ -68,7 +68,7 @@ def on_command(ctx: Context, text: str) -> Reply:
 
 def _pending_from(ctx: Context, parsed: LogCommand) -> PendingLog:
     draft = _draft_from(parsed)
-    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.source)
+    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.door)
 
 
 def _resume(ctx: Context, pending: PendingLog, account: Account, created: bool) -> Reply:
@@ -130,7 +130,7 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
 def _store(
     ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool, plan_id: int | None = None
 ) -> Reply:
-    action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
+    action = record_action(ctx.session, ctx.member, account, draft, source=ctx.door, now=ctx.now)
     reply = confirmation(ctx, action, new_account=new_account)
     _link_to_deals(ctx, account, draft.result, reply)
     _link_to_planning(ctx, action, reply, plan_id)

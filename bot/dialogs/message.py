@@ -353,7 +353,7 @@ def _store(ctx: Context, proposal: Proposal) -> Reply:
         if account is None:
             raise _Refused(ctx.reply(Text("choice.expired"), ok=False))
     if proposal.action is not None:
-        stored = record_action(ctx.session, ctx.member, account, proposal.action, source=ctx.source, now=ctx.now)
+        stored = record_action(ctx.session, ctx.member, account, proposal.action, source=ctx.door, now=ctx.now)
         reply = log_dialog.confirmation(ctx, stored, new_account=created)
         if proposal.deal is None:
             log_dialog._link_to_deals(ctx, account, stored.result, reply)
