@@ -33,7 +33,7 @@ class PendingLog(ActionDraft):
     """A /log line waiting for its account: the action, the name typed, the door it came through."""
 
     account: str = ""
-    source: str = "slack"
+    source: str = ""  # the door it came through, stored with the action
 
 
 @action("log.undo")

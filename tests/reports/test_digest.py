@@ -223,7 +223,7 @@ def digest_for(session_factory, seeded: Seeded, manager: str, now: datetime = NO
         workspace = s.get(Workspace, seeded.ws)
         settings = workspace_settings.load(workspace)
         digest = weekly_digest(s, member, team_of(s, member), now=now, settings=settings)
-        ctx = Context(session=s, workspace=workspace, member=member, now=now, source="job")
+        ctx = Context(session=s, workspace=workspace, member=member, now=now)
         chart = outbox.file_payload(ToMember(member.slack_user_id), present.chart_attachment(ctx, digest))
         return digest, lines(present.digest_reply(ctx, digest)), chart
 
