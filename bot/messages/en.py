@@ -418,4 +418,7 @@ MESSAGES: dict[str, str] = {
     "log.error.which_day": "“{word}” covers several days: which one? Give the day, e.g. `/log visit Gamma 11/12` or `last monday`.",
     "log.error.unread_date": "I can't read “{word}” as a date, and I never log a day you did not say. Write the day another way (e.g. `yesterday`, `last monday`, `3 april`, `at 10am`), or put the name in quotes if it holds these words (e.g. `\"Monday Morning Ltd\"`).",
     "plan.error.unread_date": "I can't read “{word}” as a day and an hour. Write them another way (e.g. `saturday 6pm`, `december 12 at 10am`, `tomorrow morning`), or put the name in quotes if it holds these words (e.g. `\"Monday Morning Ltd\"`).",
+    # KPIs, exports and exchange rates (issue 14: KPIs people see, money in several currencies, Excel)
+    "export.sheet.actions": "Activity",
+    "export.sheet.opportunities": "Deals",
 }

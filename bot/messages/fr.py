@@ -418,4 +418,7 @@ MESSAGES: dict[str, str] = {
     "log.error.which_day": "« {word} » couvre plusieurs jours : lequel ? Précisez la date, par exemple `/log visite Gamma 12/11` ou `lundi dernier`.",
     "log.error.unread_date": "Je n'ai pas su lire « {word} » comme une date, et je ne note jamais un jour que vous n'avez pas dit. Écrivez le jour autrement (ex. `hier`, `lundi dernier`, `3 avril`, `à 10h`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
     "plan.error.unread_date": "Je n'ai pas su lire « {word} » comme un jour et une heure. Écrivez-les autrement (ex. `samedi 18h`, `le 12 décembre à 10h`, `demain matin`), ou mettez le nom entre guillemets s'il contient ces mots (ex. `\"Lundi Matin SARL\"`).",
+    # KPIs, exports and exchange rates (issue 14: KPIs people see, money in several currencies, Excel)
+    "export.sheet.actions": "Activité",
+    "export.sheet.opportunities": "Affaires",
 }
