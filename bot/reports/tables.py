@@ -123,7 +123,7 @@ def write_xlsx(table: Table, target: str | IO[bytes]) -> int:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    patterns = {kind: pattern for kind, pattern in _PATTERNS.items()}
+    patterns = dict(_PATTERNS)
     if table.currency:
         patterns["money"] = f'#,##0.00 "{table.currency}"'
     count = 0
@@ -134,10 +134,11 @@ def write_xlsx(table: Table, target: str | IO[bytes]) -> int:
     return count
 
 
-def xlsx_bytes(table: Table) -> bytes:
+def xlsx_bytes(table: Table) -> tuple[bytes, int]:
+    """The workbook's bytes (a file for the outbox or the console) and its number of rows."""
     buffer = io.BytesIO()
-    write_xlsx(table, buffer)
-    return buffer.getvalue()
+    count = write_xlsx(table, buffer)
+    return buffer.getvalue(), count
 
 
 def _xlsx_cell(sheet: Any, cell_type: Any, value: Any, kind: str, patterns: dict[str, str]) -> Any:
