@@ -189,21 +189,40 @@ class ClosedDeal:
 
 
 def deals_closed(
-    session: Session, scope: KpiScope, *, currency: str, statuses: tuple[str, ...] = CLOSED, limit: int | None = None
+    session: Session,
+    scope: KpiScope,
+    *,
+    currency: str | None = None,
+    rates: Rates | None = None,
+    statuses: tuple[str, ...] = CLOSED,
+    limit: int | None = None,
 ) -> list[ClosedDeal]:
-    """The deals in ``currency`` closed in the period with one of ``statuses``, the biggest first
-    (then the oldest), at most ``limit`` of them: the wins and losses a digest or a summary names."""
+    """The deals closed in the period with one of ``statuses``, the biggest first (then the oldest),
+    at most ``limit`` of them: the wins and losses a digest or a summary names. Either the deals in
+    ``currency``, or every deal whose currency has a rate in ``rates``, its amount converted into the
+    workspace's currency (a deal in a currency without a rate cannot be said in it: left to the
+    per-currency figures)."""
     if not scope.member_ids:
         return []
+    if rates is None:
+        rates = Rates(currency or "")
+    known = {rates.currency: Decimal(1), **rates.rates} if currency is None else {currency: Decimal(1)}
+    in_currency = Opportunity.amount * case(
+        *((Opportunity.currency == code, literal(float(rate))) for code, rate in known.items()), else_=literal(0.0)
+    )
     query = (
-        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status)
+        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status,
+               Opportunity.currency)
         .join(Account, Account.id == Opportunity.account_id)
-        .where(_closed_in_period(scope, statuses), Opportunity.currency == currency)
-        .order_by(Opportunity.amount.desc(), Opportunity.id)
+        .where(_closed_in_period(scope, statuses), Opportunity.currency.in_(list(known)))
+        .order_by(in_currency.desc(), Opportunity.id)
     )
     if limit is not None:
         query = query.limit(limit)
-    return [ClosedDeal(*row) for row in session.execute(query)]
+    return [
+        ClosedDeal(member_id, account, title, money(Decimal(amount) * known[code]), status)
+        for member_id, account, title, amount, status, code in session.execute(query)
+    ]
 
 
 # --- activity ----------------------------------------------------------------------------------
@@ -421,8 +440,12 @@ def weighted_closing(session: Session, scope: KpiScope) -> dict[int, dict[str, D
     return _weighted(session, scope, Opportunity.expected_close_on.between(scope.start, scope.end))
 
 
-def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, list[tuple[str, Decimal, Decimal]]]:
-    """member → (stage, amount, weighted x 100) of their open deals in ``currency`` (now), one tuple a stage.
+def pipeline_by_stage(
+    session: Session, scope: KpiScope, *, currency: str | None = None, rates: Rates | None = None
+) -> dict[int, list[tuple[str, Decimal, Decimal]]]:
+    """member → (stage, amount, weighted x 100) of their open deals (now), one tuple a stage: the deals
+    in ``currency``, or every deal whose currency has a rate in ``rates``, converted into the
+    workspace's currency.
 
     The weighted sum stays x 100 (exact) for the caller to add up several members' before dividing once.
     Grouped by member and stage (a team's totals are folded by the caller): grouped by stage alone,
@@ -431,10 +454,14 @@ def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> di
     out: dict[int, list[tuple[str, Decimal, Decimal]]] = _per_member(scope, list)
     if not scope.member_ids:
         return out
+    if rates is None:
+        rates = Rates(currency or "")
+    known = {rates.currency: Decimal(1), **rates.rates} if currency is None else {currency: Decimal(1)}
     rows = session.execute(
         select(
             Opportunity.member_id,
             Opportunity.stage,
+            Opportunity.currency,
             func.sum(Opportunity.amount),
             func.sum(Opportunity.amount * Opportunity.probability),
         )
@@ -442,12 +469,17 @@ def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> di
             Opportunity.workspace_id == scope.workspace_id,
             Opportunity.member_id.in_(_members(scope)),
             Opportunity.status == "open",
-            Opportunity.currency == currency,
+            Opportunity.currency.in_(list(known)),
         )
-        .group_by(Opportunity.member_id, Opportunity.stage)
+        .group_by(Opportunity.member_id, Opportunity.stage, Opportunity.currency)
     )
-    for member_id, stage, raw, hundredths in rows:
-        out[member_id].append((stage, Decimal(raw or 0), Decimal(hundredths or 0)))
+    sums: dict[tuple[int, str], list[Decimal]] = {}
+    for member_id, stage, code, raw, hundredths in rows:
+        totals = sums.setdefault((member_id, stage), [Decimal(0), Decimal(0)])
+        totals[0] += Decimal(raw or 0) * known[code]
+        totals[1] += Decimal(hundredths or 0) * known[code]
+    for (member_id, stage), (raw, hundredths) in sums.items():
+        out[member_id].append((stage, raw, hundredths))
     return out
 
 
