@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import replace
 
 from bot.core import Attachment, Reply, Text
@@ -30,6 +31,7 @@ from storage.models import Member
 from storage.queries.members import sellers
 
 TEAM_WORDS = {"team", "equipe"}
+_REFERENCE = re.compile(r"^@[A-Z0-9]+(\|.*)?$")  # a member as the door passes a chat mention on
 LARGE_TEAM = 50  # more people than this: the KPIs follow the ack (as /pipeline team does)
 COMPACT_ABOVE = 10  # more rows than this: one line per rep instead of a block
 FORECASTS_SAID = 2  # announced probabilities put in words, the most used first
@@ -72,12 +74,11 @@ def _whose(ctx: Context, target: list[str]) -> list[Member] | Reply:
         if me.role not in ("manager", "admin"):
             return ctx.reply(Text("kpis.team_refused"), ok=False)
         return team_of(ctx.session, me) or [me]
+    if len(target) > 1 and _REFERENCE.match(target[0]):  # a chat mention is one word: what follows is no period
+        return ctx.reply(Text("kpis.bad_period", {"value": " ".join(target[1:])}), Text("kpis.usage"), ok=False)
     typed = " ".join(target)
     member = find_member_by_mention(ctx.session, ctx.workspace.id, typed)
     if member is None:
-        first = find_member_by_mention(ctx.session, ctx.workspace.id, target[0])
-        if first is not None and len(target) > 1:  # a known rep, then words that are no period
-            return ctx.reply(Text("kpis.bad_period", {"value": " ".join(target[1:])}), Text("kpis.usage"), ok=False)
         return ctx.reply(Text("kpis.unknown", {"value": typed}), Text("kpis.usage"), ok=False)
     if not can_view(me, member):
         return ctx.reply(Text("kpis.refused", {"name": member.display_name}), ok=False)
