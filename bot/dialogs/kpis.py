@@ -28,7 +28,6 @@ from bot.services import workspace_settings
 from bot.services.periods import CURRENT, PeriodChoice
 from bot.services.team import can_view, find_member_by_mention, team_of
 from storage.models import Member
-from storage.queries.members import sellers
 
 TEAM_WORDS = {"team", "equipe"}
 _REFERENCE = re.compile(r"^@[A-Z0-9]+(\|.*)?$")  # a member as the door passes a chat mention on
@@ -228,7 +227,8 @@ def _table(ctx: Context, what: str, period: PeriodChoice) -> Table:
         return actions_table(ctx.session, [ctx.workspace.id], ctx.locale, member_ids=ids)
     if what == "opportunities":
         return opportunities_table(ctx.session, [ctx.workspace.id], ctx.locale, member_ids=ids)
-    members = sellers(ctx.session, ctx.workspace.id) if visible is None else visible
+    members = _whose(ctx, [])  # as /carnet kpis shows them: my team (an admin: every rep), or me
+    assert isinstance(members, list)
     return kpis_table_for(ctx.session, ctx.workspace, members, now=ctx.now, period=period)
 
 
