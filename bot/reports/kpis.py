@@ -623,17 +623,7 @@ def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliabi
     outcome 1 for won, 0 for lost: Brier = mean((p / 100 - outcome)^2), summed exactly in SQL as
     (p - 100 x outcome)^2 (integers) and divided here. A deal closed with no row before its closing
     one gave no forecast: left out."""
-    out: dict[int, Reliability] = _per_member(scope, lambda: Reliability(0, None))
-    if not scope.member_ids:
-        return out
-    forecasts = _forecasts(scope)
-    miss = case((forecasts.c.status == "won", 100 - forecasts.c.forecast), else_=forecasts.c.forecast)
-    rows = session.execute(
-        select(forecasts.c.member_id, func.count(), func.sum(miss * miss)).group_by(forecasts.c.member_id)
-    ).all()
-    for member_id, deals, squares in rows:
-        out[member_id] = Reliability(int(deals), float(Fraction(int(squares or 0), int(deals) * 10000)))
-    return out
+    return forecasts(session, scope)[0]
 
 
 @dataclass(frozen=True)
@@ -651,19 +641,32 @@ def forecast_buckets(session: Session, scope: KpiScope) -> dict[int, list[Foreca
     """member → the deals closed in the period grouped by the forecast given before the answer (the
     Brier score's deals, ``_forecasts``), rounded to the nearest ten: how often "70 %" was won.
     Buckets by probability, the lowest first."""
-    out: dict[int, list[ForecastBucket]] = _per_member(scope, list)
+    return forecasts(session, scope)[1]
+
+
+def forecasts(session: Session, scope: KpiScope) -> tuple[dict[int, Reliability], dict[int, list[ForecastBucket]]]:
+    """``forecast_reliability`` and ``forecast_buckets`` from one grouped query (member, bucket): the
+    squared misses are summed per bucket and the buckets' sums per member."""
+    reliability: dict[int, Reliability] = _per_member(scope, lambda: Reliability(0, None))
+    buckets: dict[int, list[ForecastBucket]] = _per_member(scope, list)
     if not scope.member_ids:
-        return out
-    forecasts = _forecasts(scope)
-    bucket = (forecasts.c.forecast + 5) // 10 * 10
-    rows = session.execute(
-        select(forecasts.c.member_id, bucket, func.count(), func.sum(case((forecasts.c.status == "won", 1), else_=literal(0))))
-        .group_by(forecasts.c.member_id, bucket)
-        .order_by(forecasts.c.member_id, bucket)
-    ).all()
-    for member_id, probability, deals, won in rows:
-        out[member_id].append(ForecastBucket(int(probability), int(deals), int(won or 0)))
-    return out
+        return reliability, buckets
+    rows = _forecasts(scope)
+    is_won = rows.c.status == "won"
+    miss = case((is_won, 100 - rows.c.forecast), else_=rows.c.forecast)
+    bucket = (rows.c.forecast + 5) // 10 * 10
+    squares: dict[int, int] = {}
+    for member_id, probability, deals, won, missed in session.execute(
+        select(rows.c.member_id, bucket, func.count(), func.sum(case((is_won, 1), else_=literal(0))), func.sum(miss * miss))
+        .group_by(rows.c.member_id, bucket)
+        .order_by(rows.c.member_id, bucket)
+    ):
+        buckets[member_id].append(ForecastBucket(int(probability), int(deals), int(won or 0)))
+        squares[member_id] = squares.get(member_id, 0) + int(missed or 0)
+    for member_id, total in squares.items():
+        deals = sum(b.deals for b in buckets[member_id])
+        reliability[member_id] = Reliability(deals, float(Fraction(total, deals * 10000)))
+    return reliability, buckets
 
 
 # --- objectives --------------------------------------------------------------------------------
@@ -733,8 +736,8 @@ class KpiRow:
     - ``weighted_pipeline``: the open deals now, amount x probability (``weighted_pipeline``);
       ``weighted_closing``: those expected to close in the period (``weighted_closing``);
     - ``coverage``: weighted_closing / what is left of the revenue objective (``coverage_of``);
-    - ``forecast_brier``: Brier score of the deals closed in the period (``forecast_reliability``),
-      ``forecasts`` the same deals by announced probability (``forecast_buckets``);
+    - ``forecast_brier``: Brier score of the deals closed in the period, ``forecasts`` the same deals
+      by announced probability (``forecasts``);
     - ``objective_revenue``: the rep's own revenue objective of the period (``_objectives``);
       ``attainment`` = won_amount / objective (``attainment_of``);
       ``projected`` = (won_amount + weighted_closing) / objective: where the period ends if the deals
@@ -770,7 +773,7 @@ class KpiRow:
 
 def kpi_rows(session: Session, scope: KpiScope, *, names: dict[int, str], rates: Rates) -> list[KpiRow]:
     """The KPI row of each member of ``scope`` (in ``scope.member_ids``' order), ``names`` giving
-    each member's name as the exports write it. Ten grouped queries for the whole scope, whatever
+    each member's name as the exports write it. Nine grouped queries for the whole scope, whatever
     its size: each KPI function above is asked once."""
     if not scope.member_ids:
         return []
@@ -781,8 +784,7 @@ def kpi_rows(session: Session, scope: KpiScope, *, names: dict[int, str], rates:
     won = revenue_won(session, scope)
     pipeline = weighted_pipeline(session, scope)
     closing = weighted_closing(session, scope)
-    reliability = forecast_reliability(session, scope)
-    buckets = forecast_buckets(session, scope)
+    reliability, buckets = forecasts(session, scope)
     targets = _objectives(session, scope, ("revenue",))
     rows = []
     for m in _members(scope):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, distinct, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from storage.models import Member, Opportunity
@@ -38,4 +38,4 @@ def latest_closed_deal(session: Session, member: Member, account_id: int) -> Opp
 
 def deal_currencies(session: Session, workspace_id: int) -> set[str]:
     """Every currency the workspace's deals are in."""
-    return set(session.scalars(select(distinct(Opportunity.currency)).where(Opportunity.workspace_id == workspace_id)))
+    return set(session.scalars(select(Opportunity.currency).distinct().where(Opportunity.workspace_id == workspace_id)))
