@@ -126,7 +126,7 @@ def _actions(session, ws: int, first_rep: int, reps: int, first_account: int, ac
     else:
         sql = (f"INSERT INTO action ({columns}) SELECT {values}, CAST(:today AS date) - (i * 37) % 365, "
                f"CAST(:today AS timestamptz) - ((i * 37) % 365) * interval '1 day' + interval '17 hours', 'demo' "
-               f"FROM generate_series(1, :count) AS i")
+               f"FROM generate_series(CAST(1 AS bigint), CAST(:count AS bigint)) AS i")
     session.execute(text(sql), {"ws": ws, "count": count, "today": NOW.date().isoformat()})
 
 
