@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from bot.reports.kpis import KPI_COLUMNS
 from storage.models import Account, Member, Opportunity, OpportunityStageChange, OutboxMessage
-from tests.handlers.conftest import message_text, rows
+from tests.handlers.conftest import message_text, rows, say, set_member
 from tests.handlers.test_carnet_team_http import PEOPLE
-from tests.handlers.test_opp_http import flat, say, set_member, workspace_settings_row
+from tests.handlers.test_opp_http import workspace_settings_row
+from tests.support.messages import flat
 
 D = Decimal
 
