@@ -124,7 +124,7 @@ def _actions(session, ws: int, first_rep: int, reps: int, first_account: int, ac
                f"WHERE i < :count) SELECT {values}, date(:today, '-' || ((i * 37) % 365) || ' days'), "
                f"datetime(:today, '-' || ((i * 37) % 365) || ' days', '+17 hours'), 'demo' FROM n")
     else:
-        sql = (f"INSERT INTO action ({columns}) SELECT {values}, CAST(:today AS date) - (i * 37) % 365, "
+        sql = (f"INSERT INTO action ({columns}) SELECT {values}, CAST(:today AS date) - CAST((i * 37) % 365 AS integer), "
                f"CAST(:today AS timestamptz) - ((i * 37) % 365) * interval '1 day' + interval '17 hours', 'demo' "
                f"FROM generate_series(CAST(1 AS bigint), CAST(:count AS bigint)) AS i")
     session.execute(text(sql), {"ws": ws, "count": count, "today": NOW.date().isoformat()})
