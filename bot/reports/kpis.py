@@ -32,6 +32,7 @@ from bot.reports.money import Converted, Rates, as_decimal, convert, money, weig
 from bot.services import periods
 from bot.services.plans import IN_PERSON
 from bot.services.stages import CLOSED_STAGES, stages_from
+from bot.services.team import known_zone
 from storage.models import (
     Account,
     Action,
@@ -814,9 +815,9 @@ def kpi_rows_for(
     by name. Members who share the period's days and a time zone share one ``kpi_rows`` scope."""
     groups: dict[tuple[date, date, str], list[Member]] = {}
     for member in members:
-        zone = ZoneInfo(member.tz)
-        start, end = period.bounds(member.period, now.astimezone(zone).date())
-        groups.setdefault((start, end, member.tz), []).append(member)
+        tz = member.tz if known_zone(member.tz) else "UTC"  # a zone this server does not know: UTC, not a crash
+        start, end = period.bounds(member.period, now.astimezone(ZoneInfo(tz)).date())
+        groups.setdefault((start, end, tz), []).append(member)
     names = {m.id: m.display_name for m in members}
     rows: list[KpiRow] = []
     for (start, end, tz), group in groups.items():
