@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.reports.money import Converted, Rates, as_decimal, convert, money, weighted_money
@@ -368,22 +368,33 @@ def conversion(session: Session, scope: KpiScope) -> dict[int, Conversion]:
     out: dict[int, Conversion] = _per_member(scope, lambda: Conversion(0, 0, None, 0, 0, None))
     if not scope.member_ids:
         return out
-    reached_proposal = exists().where(
-        OpportunityStageChange.opportunity_id == Opportunity.id,
-        OpportunityStageChange.to_stage.in_(PROPOSAL_OR_LATER),
+    # A scalar subquery rather than EXISTS, read once per deal: each closed deal's few history rows
+    # are then looked up through ix_stage_change_opportunity, where with EXISTS PostgreSQL hashed the
+    # whole history table (0.25 s for a quarter of 1,000 reps).
+    reached_proposal = (
+        select(func.count())
+        .where(
+            OpportunityStageChange.opportunity_id == Opportunity.id,
+            OpportunityStageChange.to_stage.in_(PROPOSAL_OR_LATER),
+        )
+        .scalar_subquery()
     )
-    is_won = Opportunity.status == "won"
-    zero = literal(0)
+    deals = (
+        select(Opportunity.member_id.label("member_id"), (Opportunity.status == "won").label("won"),
+               reached_proposal.label("proposal_rows"))
+        .where(_closed_in_period(scope))
+        .subquery()
+    )
+    is_won, reached, zero = deals.c.won, deals.c.proposal_rows > 0, literal(0)
     rows = session.execute(
         select(
-            Opportunity.member_id,
+            deals.c.member_id,
             func.sum(case((is_won, 1), else_=zero)),
             func.sum(case((is_won, zero), else_=1)),
-            func.sum(case((reached_proposal, 1), else_=zero)),
-            func.sum(case((and_(is_won, reached_proposal), 1), else_=zero)),
+            func.sum(case((reached, 1), else_=zero)),
+            func.sum(case((and_(is_won, reached), 1), else_=zero)),
         )
-        .where(_closed_in_period(scope))
-        .group_by(Opportunity.member_id)
+        .group_by(deals.c.member_id)
     ).all()
     for member_id, won, lost, proposals, proposals_won in rows:
         won, lost, proposals, proposals_won = (int(v or 0) for v in (won, lost, proposals, proposals_won))
