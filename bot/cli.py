@@ -349,7 +349,7 @@ def _workspaces(session, team: str | None) -> list:  # -> list[storage.models.Wo
 
 
 def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
-    from bot.reports.exports import actions_table, opportunities_table
+    from bot.reports.exports import Selection, actions_table, opportunities_table
 
     if args.since and args.until and args.since > args.until:
         raise CliError("--since is after --until")
@@ -365,7 +365,7 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
         with runtime.session_factory() as session:
             ids = [w.id for w in _workspaces(session, args.team)]
             build = actions_table if args.what == "actions" else opportunities_table
-            table = build(session, ids, locale, since=args.since, until=args.until)
+            table = build(session, ids, locale, Selection(since=args.since, until=args.until))
             _write_table(table, args.format, args.output, out, name=args.what, today=runtime.clock.now().date())
     finally:
         runtime.close()

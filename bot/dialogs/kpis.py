@@ -20,7 +20,7 @@ from bot.dialogs.context import Context
 from bot.grammar.normalize import fold
 from bot.grammar.period import parse_period
 from bot.messages import format_day, format_money, format_percent
-from bot.reports.exports import EXPORTS, actions_table, kpis_table_for, opportunities_table
+from bot.reports.exports import EXPORTS, Selection, actions_table, kpis_table_for, opportunities_table
 from bot.reports.kpis import ForecastBucket, KpiRow, kpi_rows_for
 from bot.reports.money import Converted, Rates
 from bot.reports.tables import Table, write_csv, xlsx_bytes
@@ -223,10 +223,9 @@ def _visible(ctx: Context) -> list[Member] | None:
 def _table(ctx: Context, what: str, period: PeriodChoice) -> Table:
     visible = _visible(ctx)
     ids = None if visible is None else [m.id for m in visible]
-    if what == "actions":
-        return actions_table(ctx.session, [ctx.workspace.id], ctx.locale, member_ids=ids)
-    if what == "opportunities":
-        return opportunities_table(ctx.session, [ctx.workspace.id], ctx.locale, member_ids=ids)
+    if what in ("actions", "opportunities"):
+        build = actions_table if what == "actions" else opportunities_table
+        return build(ctx.session, [ctx.workspace.id], ctx.locale, Selection(member_ids=ids))
     members = _whose(ctx, [])  # as /carnet kpis shows them: my team (an admin: every rep), or me
     assert isinstance(members, list)
     return kpis_table_for(ctx.session, ctx.workspace, members, now=ctx.now, period=period)

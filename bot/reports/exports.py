@@ -3,8 +3,9 @@ described once for ``carnet export``, ``carnet report kpis`` and ``/carnet expor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterator, Sequence
+from typing import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -31,52 +32,42 @@ KPI_KINDS = {
 }
 
 
-def actions_table(
-    session: Session,
-    workspace_ids: Sequence[int],
-    locale: str,
-    *,
-    since: date | None = None,
-    until: date | None = None,
-    member_ids: Sequence[int] | None = None,
-) -> Table:
+@dataclass(frozen=True)
+class Selection:
+    """Which rows an export takes: the days (of an action, or of a deal's creation) and the members
+    (None: the whole workspace)."""
+
+    since: date | None = None
+    until: date | None = None
+    member_ids: Sequence[int] | None = None
+
+
+def actions_table(session: Session, workspace_ids: Sequence[int], locale: str, selection: Selection = Selection()) -> Table:
     """The activity report (one line an action, oldest first), labels in ``locale``."""
     columns = [Column(translate(locale, f"fact.{name}"), kind) for name, kind in ACTION_COLUMNS]
-
-    def rows() -> Iterator[list]:
-        for workspace_id in workspace_ids:
-            for row in action_report(session, workspace_id, since=since, until=until, member_ids=member_ids):
-                yield [
-                    row.occurred_on, row.rep, row.account, row.contact or "", label(locale, "function", row.function),
-                    label(locale, "action_type", row.action_type), label(locale, "result", row.result),
-                    label(locale, "channel", row.channel), row.note or "",
-                ]
-
-    return Table(translate(locale, "export.sheet.actions"), columns, rows())
+    reads = (action_report(session, w, **vars(selection)) for w in workspace_ids)
+    rows = (
+        [row.occurred_on, row.rep, row.account, row.contact or "", label(locale, "function", row.function),
+         label(locale, "action_type", row.action_type), label(locale, "result", row.result),
+         label(locale, "channel", row.channel), row.note or ""]
+        for read in reads for row in read
+    )
+    return Table(translate(locale, "export.sheet.actions"), columns, rows)
 
 
 def opportunities_table(
-    session: Session,
-    workspace_ids: Sequence[int],
-    locale: str,
-    *,
-    since: date | None = None,
-    until: date | None = None,
-    member_ids: Sequence[int] | None = None,
+    session: Session, workspace_ids: Sequence[int], locale: str, selection: Selection = Selection()
 ) -> Table:
     """The carnet commercial (one line a deal, open first), amounts with their own currency."""
     columns = [Column(translate(locale, f"export.opp.{name}"), kind) for name, kind in OPPORTUNITY_COLUMNS]
-
-    def rows() -> Iterator[list]:
-        for workspace_id in workspace_ids:
-            for deal in opportunity_report(session, workspace_id, since=since, until=until, member_ids=member_ids):
-                yield [
-                    deal.created_on, deal.rep, deal.account, deal.title, deal.amount, deal.currency, deal.probability,
-                    deal.weighted_amount, label(locale, "stage", deal.stage), label(locale, "status", deal.status),
-                    deal.expected_close_on, deal.next_step_on, deal.closed_on, deal.close_reason or "",
-                ]
-
-    return Table(translate(locale, "export.sheet.opportunities"), columns, rows())
+    reads = (opportunity_report(session, w, **vars(selection)) for w in workspace_ids)
+    rows = (
+        [deal.created_on, deal.rep, deal.account, deal.title, deal.amount, deal.currency, deal.probability,
+         deal.weighted_amount, label(locale, "stage", deal.stage), label(locale, "status", deal.status),
+         deal.expected_close_on, deal.next_step_on, deal.closed_on, deal.close_reason or ""]
+        for read in reads for deal in read
+    )
+    return Table(translate(locale, "export.sheet.opportunities"), columns, rows)
 
 
 def kpis_table(rows: Sequence[KpiRow], currency: str) -> Table:
