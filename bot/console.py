@@ -9,10 +9,11 @@ written as to a colleague, as in the app's Messages tab.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Iterator, TextIO
 
 from bot.conversation import Conversation
-from bot.core import Choice, Form, FormField, Reply, Request, Text
+from bot.core import Attachment, Choice, Form, FormField, Reply, Request, Text
 from bot.handlers.commands import neutral_text
 from bot.render.text import plain, render_reply
 
@@ -85,6 +86,10 @@ class ConsoleDoor:
         text = render_reply(reply)
         if text:
             self._write(text)
+        for attachment in reply.attachments:
+            if attachment.kind != "chart":  # a document asked for (an export): written here
+                path = _write_file(attachment)
+                self._write(plain(reply.locale, Text("console.file_written", {"path": str(path)})))
         # A reply with choices replaces the ones on screen; a reply without keeps Undo reachable
         # only if it offered it, like a replaced Slack message.
         self.choices = reply.all_choices
@@ -170,6 +175,19 @@ class ConsoleDoor:
 
 
 _CANCELLED = object()
+
+
+def _write_file(attachment: Attachment) -> Path:
+    """Write ``attachment`` in the current directory, never over an existing file (``name-2.xlsx``…)."""
+    from bot.render.files import bytes_of
+
+    wanted = Path(Path(attachment.filename).name)  # a name, never a path elsewhere
+    path, n = Path.cwd() / wanted, 1
+    while path.exists():
+        n += 1
+        path = Path.cwd() / f"{wanted.stem}-{n}{wanted.suffix}"
+    path.write_bytes(bytes_of(attachment))
+    return path
 
 
 def _pick_option(field: FormField, answer: str) -> str | None:

@@ -263,7 +263,7 @@ class Attachment:
     goes, and ``bot/render/files.py`` turns it into bytes only when it is sent (drawing a chart
     takes a third of a second: never while a reply, or a morning's digests, are being built)."""
 
-    kind: str  # chart (a PNG drawn from ``data``) | text | csv (``data`` is the document itself)
+    kind: str  # chart (a PNG drawn from ``data``) | text | csv (``data`` is the document itself) | xlsx (base64)
     filename: str
     title: str
     data: Any  # chart: the plain JSON the drawing reads; text, csv: a str

@@ -29,6 +29,8 @@ def stored(attachment: Attachment) -> dict[str, Any]:
         return {CHART_FIELD: attachment.data}
     if attachment.kind in ("text", "csv"):
         return {"content_b64": base64.b64encode(str(attachment.data).encode("utf-8")).decode("ascii")}
+    if attachment.kind == "xlsx":  # a workbook's bytes, already base64 (a Reply is plain JSON-ready data)
+        return {"content_b64": str(attachment.data)}
     raise ValueError(f"unknown attachment kind {attachment.kind!r}")
 
 
@@ -59,3 +61,8 @@ def content(payload: dict[str, Any]) -> bytes:
     if not data:
         raise FileError("file payload: empty content")
     return data
+
+
+def bytes_of(attachment: Attachment) -> bytes:
+    """The bytes of ``attachment`` (a chart drawn now): what a door writes where no outbox is needed."""
+    return content(stored(attachment))
