@@ -1,4 +1,4 @@
-"""``carnet`` — serve | worker | console | demo | db upgrade | export | team | jobs | manifest."""
+"""``carnet`` — serve | worker | console | demo | db upgrade | export | report | team | jobs | manifest."""
 
 from __future__ import annotations
 
@@ -35,6 +35,15 @@ def _parse_instant(value: str) -> datetime:
     if instant.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs a UTC offset (e.g. 2026-11-23T07:30:00Z)")
     return instant.astimezone(timezone.utc)
+
+
+def _parse_period(value: str):  # -> bot.services.periods.PeriodChoice
+    from bot.grammar.period import parse_period
+
+    choice = parse_period(value)
+    if choice is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a period (current, previous, YYYY-MM or YYYY-Qn)")
+    return choice
 
 
 def _positive(value: str) -> int:
@@ -80,13 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
 
-    export = sub.add_parser("export", help="print the activity report or the carnet commercial as a table")
-    export.add_argument("what", choices=["actions", "opportunities"])
+    export = sub.add_parser("export", help="write the activity report, the carnet commercial or the KPIs as a table")
+    export.add_argument("what", choices=["actions", "opportunities", "kpis"])
     export.add_argument("--since", type=_parse_day)
     export.add_argument("--until", type=_parse_day)
-    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export.add_argument("--output", "-o", default=None,
+                        help="file to write (CSV: default the standard output; xlsx: default carnet-WHAT-DAY.xlsx here)")
+    export.add_argument("--period", type=_parse_period, default=None, help="kpis: as for `carnet report kpis`")
+    export.add_argument("--now", type=_parse_instant, default=None, help="kpis: the instant the periods are seen from")
     export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
+
+    report = sub.add_parser("report", help="managers' reports in the terminal")
+    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    kpis = report_sub.add_parser("kpis", help="one row of KPIs per rep over their period")
+    kpis.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    kpis.add_argument("--period", type=_parse_period, default=None,
+                      help="current (each rep's own period, the default), previous, YYYY-MM or YYYY-Qn")
+    kpis.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
+    kpis.add_argument("--output", "-o", default=None, help="file to write (xlsx: default carnet-kpis-DAY.xlsx here)")
+    kpis.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
 
     team = sub.add_parser("team", help="team set-up")
     team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
@@ -126,6 +149,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "demo": _demo,
             "db": _db,
             "export": _export,
+            "report": _report,
             "jobs": _jobs,
             "team": _team,
             "manifest": _manifest,
@@ -308,68 +332,95 @@ def _db(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextI
     return 0
 
 
+def _workspaces(session, team: str | None) -> list:  # -> list[storage.models.Workspace]
+    """The workspace ``--team`` names, or the database's only one."""
+    from storage.queries import workspaces
+
+    known = workspaces(session)
+    if team:
+        chosen = [w for w in known if w.team_id == team]
+        if not chosen:
+            raise CliError(f"no workspace {team!r} in this database")
+        return chosen
+    if len(known) > 1:
+        ids = ", ".join(w.team_id for w in known)
+        raise CliError(f"this database holds several workspaces ({ids}): choose one with --team")
+    return known
+
+
 def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
-    from bot.messages import label, translate
-    from storage.queries import action_report, opportunity_report, workspaces
+    from bot.reports.exports import Selection, actions_table, opportunities_table
 
     if args.since and args.until and args.since > args.until:
         raise CliError("--since is after --until")
+    if args.what == "kpis":
+        if args.since or args.until:
+            raise CliError("kpis cover a period: use --period, not --since/--until")
+        return _kpis(args, settings, out, default_format=args.format)
+    if args.period is not None or args.now is not None:
+        raise CliError("--period and --now are for kpis; actions and opportunities take --since and --until")
     locale = args.lang or settings.default_locale
     runtime = _runtime(settings, profiles=False)
     try:
         with runtime.session_factory() as session:
-            known = workspaces(session)
-            if args.team:
-                chosen = [w for w in known if w.team_id == args.team]
-                if not chosen:
-                    raise CliError(f"no workspace {args.team!r} in this database")
-            elif len(known) > 1:
-                ids = ", ".join(w.team_id for w in known)
-                raise CliError(f"this database holds several workspaces ({ids}): choose one with --team")
-            else:
-                chosen = known
-            writer = csv.writer(out, lineterminator="\n")
-            if args.what == "actions":
-                header = ["date", "rep", "account", "contact", "function", "action", "result", "channel", "note"]
-                writer.writerow([translate(locale, f"fact.{column}") for column in header])
-                for workspace in chosen:
-                    for row in action_report(session, workspace.id, since=args.since, until=args.until):
-                        writer.writerow([
-                            row.occurred_on.isoformat(),
-                            row.rep,
-                            row.account,
-                            row.contact or "",
-                            label(locale, "function", row.function),
-                            label(locale, "action_type", row.action_type),
-                            label(locale, "result", row.result),
-                            label(locale, "channel", row.channel),
-                            row.note or "",
-                        ])
-                return 0
-            header = ["created", "rep", "account", "title", "amount", "currency", "probability", "weighted",
-                      "stage", "status", "close_date", "next_step_date", "closed", "reason"]
-            writer.writerow([translate(locale, f"export.opp.{column}") for column in header])
-            for workspace in chosen:
-                for deal in opportunity_report(session, workspace.id, since=args.since, until=args.until):
-                    writer.writerow([
-                        deal.created_on.isoformat(),
-                        deal.rep,
-                        deal.account,
-                        deal.title,
-                        f"{deal.amount:.2f}",
-                        deal.currency,
-                        deal.probability,
-                        f"{deal.weighted_amount:.2f}",
-                        label(locale, "stage", deal.stage),
-                        label(locale, "status", deal.status),
-                        deal.expected_close_on.isoformat() if deal.expected_close_on else "",
-                        deal.next_step_on.isoformat() if deal.next_step_on else "",
-                        deal.closed_on.isoformat() if deal.closed_on else "",
-                        deal.close_reason or "",
-                    ])
+            ids = [w.id for w in _workspaces(session, args.team)]
+            build = actions_table if args.what == "actions" else opportunities_table
+            table = build(session, ids, locale, Selection(since=args.since, until=args.until))
+            _write_table(table, args.format, args.output, out, name=args.what, today=runtime.clock.now().date())
     finally:
         runtime.close()
     return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    return _kpis(args, settings, out, default_format=args.format)
+
+
+def _kpis(args: argparse.Namespace, settings: Settings, out: TextIO, *, default_format: str) -> int:
+    """``carnet report kpis`` and ``carnet export kpis``: one row per rep and manager of the workspace."""
+    from bot.clock import FixedClock
+    from bot.reports.exports import kpis_table_for
+    from bot.services.periods import CURRENT
+    from storage.queries.members import sellers
+
+    runtime = _runtime(settings, profiles=False, **({"clock": FixedClock(args.now)} if args.now else {}))
+    try:
+        with runtime.session_factory() as session:
+            [workspace] = _workspaces(session, args.team) or [None]
+            if workspace is None:
+                raise CliError("no workspace in this database (carnet demo makes one)")
+            members = sellers(session, workspace.id)
+            table = kpis_table_for(session, workspace, members, now=runtime.clock.now(), period=args.period or CURRENT)
+            _write_table(table, default_format, args.output, out, name="kpis", today=runtime.clock.now().date())
+    finally:
+        runtime.close()
+    return 0
+
+
+def _write_table(table, fmt: str, output: str | None, out: TextIO, *, name: str, today: date) -> None:
+    """CSV and the terminal table to ``out`` (or ``output``); Excel to ``output`` or a file named after
+    the export in the current directory, said on ``out``."""
+    from bot.reports.tables import write_csv, write_text, write_xlsx
+
+    if fmt == "xlsx":
+        path = os.path.abspath(output or f"carnet-{name}-{today.isoformat()}.xlsx")
+        try:
+            count = write_xlsx(table, path)
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {exc.strerror}") from exc
+        out.write(f"{count} row(s) written to {path}\n")
+        return
+    writer = write_text if fmt == "table" else write_csv
+    if output is None:
+        writer(table, out)
+        return
+    path = os.path.abspath(output)
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            count = writer(table, file)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from exc
+    out.write(f"{count} row(s) written to {path}\n")
 
 
 def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:

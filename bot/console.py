@@ -2,16 +2,18 @@
 
 Commands are typed as in Slack (``/log visite Gamma proposition``, mentions such as ``<@U1|bob>``
 included: they are read as the Slack door reads them); buttons become numbered choices (type the
-number); a form becomes a series of prompts.
+number); a form becomes a series of prompts. A line that does not start with ``/`` is a message
+written as to a colleague, as in the app's Messages tab.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Iterator, TextIO
 
 from bot.conversation import Conversation
-from bot.core import Choice, Form, FormField, Reply, Request, Text
+from bot.core import Attachment, Choice, Form, FormField, Reply, Request, Text
 from bot.handlers.commands import neutral_text
 from bot.render.text import plain, render_reply
 
@@ -53,7 +55,7 @@ class ConsoleDoor:
         self._write(plain(self.locale, Text("console.bye")))
 
     def handle_line(self, line: str, lines: Iterator[str]) -> Reply | None:
-        """One typed line: a number picks a choice, ``/cmd words`` runs a command."""
+        """One typed line: a number picks a choice, ``/cmd words`` runs a command, other words are a message."""
         line = line.strip()
         if not line or line.startswith("#"):
             return None
@@ -63,11 +65,11 @@ class ConsoleDoor:
                 self._write(plain(self.locale, Text("console.bad_pick", {"count": len(self.choices)})))
                 return None
             choice = self.choices[index - 1]
-            return self._send(Request(self.team_id, self.user_id, choice=choice.value, source="console"), lines)
-        if not line.startswith("/"):
-            line = "/carnet help"
+            return self._send(Request(self.team_id, self.user_id, choice=choice.value, door="console"), lines)
+        if not line.startswith("/"):  # written as to a colleague: read, then proposed as rows
+            return self._send(Request(self.team_id, self.user_id, command="message", text=line, door="console"), lines)
         command, _, text = line[1:].partition(" ")
-        return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), source="console"), lines)
+        return self._send(Request(self.team_id, self.user_id, command=command, text=neutral_text(text), door="console"), lines)
 
     def _send(self, request: Request, lines: Iterator[str]) -> Reply:
         reply = self.conversation.handle(request)
@@ -75,7 +77,7 @@ class ConsoleDoor:
         if reply.after_ack:  # slow work promised by the reply: no ack to hurry here, run it now
             self._show(reply, lines)
             command, _, text = reply.after_ack.partition(" ")
-            return self._send(Request(self.team_id, self.user_id, command=command, text=text, source="console", later=True), lines)
+            return self._send(Request(self.team_id, self.user_id, command=command, text=text, door="console", later=True), lines)
         return self._show(reply, lines)
 
     def _show(self, reply: Reply, lines: Iterator[str]) -> Reply:
@@ -84,6 +86,10 @@ class ConsoleDoor:
         text = render_reply(reply)
         if text:
             self._write(text)
+        for attachment in reply.attachments:
+            if attachment.kind != "chart":  # a document asked for (an export): written here
+                path = _write_file(attachment)
+                self._write(plain(reply.locale, Text("console.file_written", {"path": str(path)})))
         # A reply with choices replaces the ones on screen; a reply without keeps Undo reachable
         # only if it offered it, like a replaced Slack message.
         self.choices = reply.all_choices
@@ -109,7 +115,7 @@ class ConsoleDoor:
                     form_id=form.form_id,
                     form_values=values,
                     form_metadata=form.metadata,  # e.g. the plan a Done or Reschedule button is about
-                    source="console",
+                    door="console",
                 )
             )
             if not reply.field_errors:
@@ -169,6 +175,19 @@ class ConsoleDoor:
 
 
 _CANCELLED = object()
+
+
+def _write_file(attachment: Attachment) -> Path:
+    """Write ``attachment`` in the current directory, never over an existing file (``name-2.xlsx``…)."""
+    from bot.render.files import bytes_of
+
+    wanted = Path(Path(attachment.filename).name)  # a name, never a path elsewhere
+    path, n = Path.cwd() / wanted, 1
+    while path.exists():
+        n += 1
+        path = Path.cwd() / f"{wanted.stem}-{n}{wanted.suffix}"
+    path.write_bytes(bytes_of(attachment))
+    return path
 
 
 def _pick_option(field: FormField, answer: str) -> str | None:

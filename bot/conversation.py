@@ -31,6 +31,7 @@ from bot.core import Reply, Request, Text
 from bot.dialogs import carnet as carnet_dialog
 from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
+from bot.dialogs import message as message_dialog
 from bot.dialogs import opp as opp_dialog
 from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs import plan as plan_dialog
@@ -61,6 +62,7 @@ DIALOGS = (
     carnet_dialog.DIALOG,
     pipeline_dialog.DIALOG,
     home_dialog.DIALOG,
+    message_dialog.DIALOG,
 )
 ROUTER = Router(DIALOGS)
 FORM_IDS = tuple(ROUTER.forms)
@@ -146,7 +148,7 @@ class Conversation:
 
     def _answer(self, request: Request, deadline: float | None) -> Reply:
         fetch: _ProfileFetch | None = None
-        if deadline is None and self.ack_budget is not None and request.source == "slack" and not request.later:
+        if deadline is None and self.ack_budget is not None and request.door == "slack" and not request.later:
             deadline = time.monotonic() + self.ack_budget
         try:
             if deadline is not None and time.monotonic() > deadline:
@@ -278,9 +280,10 @@ class Conversation:
                 workspace=workspace,
                 member=member,
                 now=now,
-                source=request.source,
+                door=request.door,
                 account_index=self.account_index,
                 later=request.later,
+                reference=request.reference,
             )
             reply = self._route(ctx, request)
             if request.request_key:

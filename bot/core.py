@@ -229,6 +229,8 @@ class Request:
     ``deliver_to`` asks the core to also queue the reply in the outbox for that audience (e.g.
     the command's ``response_url``), in the same transaction as the work it reports. ``later`` marks the
     slow part of an earlier command (its Reply's ``after_ack``), run after that command's ack.
+    ``reference`` names the member's own message a request answers (Slack's ``ts``), so that an
+    edit of that message finds the answer its first version got.
     """
 
     team_id: str
@@ -241,8 +243,9 @@ class Request:
     form_metadata: dict[str, Any] | Any = None
     request_key: str | None = None
     deliver_to: Audience | None = None
-    source: str = "slack"  # slack | console
+    door: str = "slack"  # which door the request came through: slack | console
     later: bool = False
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.deliver_to, dict):  # given in its stored form (an outbox row's "destination")
@@ -260,7 +263,7 @@ class Attachment:
     goes, and ``bot/render/files.py`` turns it into bytes only when it is sent (drawing a chart
     takes a third of a second: never while a reply, or a morning's digests, are being built)."""
 
-    kind: str  # chart (a PNG drawn from ``data``) | text | csv (``data`` is the document itself)
+    kind: str  # chart (a PNG drawn from ``data``) | text | csv (``data`` is the document itself) | xlsx (base64)
     filename: str
     title: str
     data: Any  # chart: the plain JSON the drawing reads; text, csv: a str

@@ -160,6 +160,9 @@ class PendingCommand(Base):
     """A command waiting for the user's choice (e.g. "Did you mean Gamma?"); nothing else is stored meanwhile."""
 
     __tablename__ = "pending_command"
+    # A taken command's id is never given again (SQLite reuses the highest id otherwise): a button
+    # still on screen must not take a newer command.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)

@@ -43,3 +43,57 @@ def test_slack_locales_map_to_a_catalogue_and_missing_keys_fall_back():
         "fr", "en", "en", "fr"
     )
     assert translate("fr", "no.such.key") == "no.such.key"
+
+
+# ---------------------------------------------------------------------------- words (issue 14)
+
+FORM_SUFFIXES = ("zero", "one", "two", "few", "many", "other", "feminine", "masculine")
+
+
+@pytest.mark.parametrize("catalogue", [fr.MESSAGES, en.MESSAGES], ids=["fr", "en"])
+def test_no_message_writes_a_plural_or_agreement_in_brackets(catalogue):
+    """"1 affaire(s)", "5 commercial(aux)", "notée(e)": the catalogue's plural forms say it instead."""
+    bracketed = re.compile(r"\w\((?:s|e|es|x|aux|ies)\)")
+    assert {key: text for key, text in catalogue.items() if bracketed.search(text)} == {}
+
+
+@pytest.mark.parametrize("catalogue", [fr.MESSAGES, en.MESSAGES], ids=["fr", "en"])
+def test_every_counted_or_gendered_message_has_its_other_form(catalogue):
+    """``key.one`` without ``key.other`` would print the key itself for every other count."""
+    stems = {key.rsplit(".", 1)[0] for key in catalogue if key.rsplit(".", 1)[-1] in ("one", "feminine", "masculine")}
+    assert sorted(stem for stem in stems if f"{stem}.other" not in catalogue) == []
+
+
+def test_sentences_with_several_counts_take_counted_words():
+    from bot.messages import counted
+
+    assert translate("fr", "digest.changes", actions_delta="+1", won_delta="+0 €",
+                     won_deals=counted("fr", 1, "deals_won"), lost_deals=counted("fr", 3, "deals_lost")).endswith(
+        "1 affaire gagnée, 3 perdues cette semaine")
+    assert translate("en", "digest.changes", actions_delta="+1", won_delta="+€0",
+                     won_deals=counted("en", 2, "deals_won"), lost_deals=counted("en", 1, "deals_lost")).endswith(
+        "2 deals won, 1 lost this week")
+    assert translate("fr", "pipeline.won", amount="5 €", deals=counted("fr", 1000, "deals")) == \
+        ":trophy: Gagné cette période : 5 € (1\u202f000 affaires)"
+    assert translate("en", "home.progress", start="a", end="b", won="c", weighted="d",
+                     actions=counted("en", 1, "actions_logged")).endswith("; 1 action logged.")
+
+
+def test_participles_agree_with_the_action_types_gender():
+    from bot.messages import gender
+
+    snoozed = {code: translate("fr", "plan.snoozed", action_type=code, account="A", when="demain",
+                               gender=gender("fr", "action_type", code))
+               for code in ("follow_up", "visit", "call")}
+    assert snoozed == {"follow_up": ":zzz: follow_up chez *A* repoussée à demain",
+                       "visit": ":zzz: visit chez *A* repoussée à demain",
+                       "call": ":zzz: call chez *A* repoussé à demain"}
+    assert gender("en", "action_type", "visit") == "other" and gender("fr", "action_type", "nope") == "other"
+    # Every action type has a gender in both catalogues.
+    types = {key.split(".", 1)[1] for key in fr.MESSAGES if key.startswith("action_type.")}
+    assert {code for code in types if f"gender.action_type.{code}" not in fr.MESSAGES} == set()
+
+
+def test_the_deal_word_decides_the_agreement_of_won():
+    assert translate("fr", "opp.won", title="Contrat", account="Gamma", amount="1 €") == \
+        ":trophy: Bravo ! L'affaire Contrat chez *Gamma* est gagnée (1 €)."

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
+
+from babel.numbers import format_decimal
 
 from bot.core import Reply, Text
 from bot.dialogs import digest as digest_dialog
+from bot.dialogs import kpis as kpis_dialog
 from bot.dialogs import team as team_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import Dialog
@@ -16,6 +20,7 @@ from bot.grammar.vocabulary import lookup_stage
 from bot.messages import format_percent
 from bot.services import workspace_settings
 from bot.services.stages import OPEN_STAGES
+from storage.queries.deals import deal_currencies
 
 # A team channel: the chat's reference to it as the door passes it on ("#C0TEAM": its id), a name
 # typed with its "#" ("#ventes", kept as typed), or a bare channel id.
@@ -34,6 +39,10 @@ def on_carnet(ctx: Context, text: str) -> Reply:
         return team_dialog.on_goals(ctx, words[1:])
     if sub in ("digest", "resume"):
         return digest_dialog.on_digest(ctx, words[1:])
+    if sub in ("kpis", "kpi", "indicateurs"):
+        return kpis_dialog.on_kpis(ctx, words[1:])
+    if sub in ("export", "exporter"):
+        return kpis_dialog.on_export(ctx, words[1:])
     return help_reply(ctx)
 
 
@@ -45,6 +54,7 @@ def help_reply(ctx: Context) -> Reply:
         Text("help.pipeline"),
         Text("help.plan"),
         Text("help.team"),
+        Text("help.kpis"),
         Text("help.settings"),
         Text("help.languages"),
     )
@@ -64,8 +74,10 @@ def _describe(ctx: Context) -> Reply:
         Text("settings.stalled", {"value": current.stalled_after_days}),
         Text("settings.amounts", {"value": ctx.say("settings.shown" if current.celebrate_amounts else "settings.hidden")}),
         Text("settings.currency", {"value": current.currency}),
+        *_rates_line(ctx, current),
         Text("settings.probabilities", {"value": probabilities}),
         Text("settings.usage"),
+        Text("settings.rate_usage"),
     )
 
 
@@ -88,7 +100,14 @@ def settings(ctx: Context, words: list[str]) -> Reply:
     elif name in ("amounts", "montants") and len(values) == 1 and fold(values[0]) in ("hide", "show", "masquer", "afficher"):
         updated = _replace(current, celebrate_amounts=fold(values[0]) in ("show", "afficher"))
     elif name in ("currency", "devise") and len(values) == 1 and values[0].upper() in CURRENCIES:
-        updated = _replace(current, currency=values[0].upper())
+        updated, kept = workspace_settings.with_currency(current, values[0].upper())
+        if not kept:
+            workspace_settings.save(ctx.workspace, updated)
+            reply = _describe(ctx)
+            reply.lines[:0] = [Text("settings.saved"), Text("settings.rates_cleared")]
+            return reply
+    elif name in ("rate", "taux") and len(values) == 2:
+        return _set_rate(ctx, current, values[0], values[1])
     elif name in ("probability", "probabilite") and len(values) == 2:
         stage = lookup_stage(values[0])
         value = values[1].rstrip("%")
@@ -103,6 +122,43 @@ def settings(ctx: Context, words: list[str]) -> Reply:
     reply = _describe(ctx)
     reply.lines.insert(0, Text("settings.saved"))
     return reply
+
+
+_RATE = re.compile(r"^\d{1,6}([.,]\d{1,6})?$")
+NO_RATE = {"none", "aucun", "off", "-"}
+
+
+def _set_rate(ctx: Context, current: workspace_settings.WorkspaceSettings, code: str, value: str) -> Reply:
+    """``rate USD 0.92``: one USD is worth 0.92 of the workspace's currency; ``rate USD none`` forgets it."""
+    currency = code.upper()
+    if currency not in CURRENCIES:
+        return ctx.reply(Text("settings.rate.unknown_currency", {"value": code}), Text("error.nothing_stored"), ok=False)
+    if currency == current.currency:
+        return ctx.reply(Text("settings.rate.own_currency", {"value": currency}), Text("error.nothing_stored"), ok=False)
+    if fold(value) in NO_RATE:
+        rate = None
+    elif _RATE.match(value) and Decimal(value.replace(",", ".")) > 0:
+        rate = Decimal(value.replace(",", "."))
+    else:
+        return ctx.reply(Text("settings.rate.bad_value", {"value": value, "currency": currency, "own": current.currency}),
+                         Text("error.nothing_stored"), ok=False)
+    workspace_settings.save(ctx.workspace, workspace_settings.with_rate(current, currency, rate))
+    reply = _describe(ctx)
+    reply.lines.insert(0, Text("settings.saved"))
+    return reply
+
+
+def _rates_line(ctx: Context, current: workspace_settings.WorkspaceSettings) -> list[Text]:
+    """The exchange rates, and the currencies of deals that have none (their amounts are shown apart)."""
+    rates = current.rates
+    shown = " · ".join(
+        f"1 {code} = {format_decimal(rate, locale=ctx.locale)} {current.currency}" for code, rate in sorted(rates.items())
+    )
+    lines = [Text("settings.rates", {"value": shown or ctx.say("settings.none")})]
+    missing = sorted(deal_currencies(ctx.session, ctx.workspace.id) - set(rates) - {current.currency})
+    if missing:
+        lines.append(Text("settings.rates_missing", {"currencies": ", ".join(missing), "example": missing[0]}))
+    return lines
 
 
 def _replace(current: workspace_settings.WorkspaceSettings, **changes: object) -> workspace_settings.WorkspaceSettings:

@@ -20,9 +20,10 @@ class Context:
     workspace: Workspace
     member: Member
     now: datetime  # aware UTC
-    source: str = "slack"
+    door: str = ""  # the door the request came through (Request.door): the console, or the chat's
     account_index: AccountNameIndex = field(default_factory=AccountNameIndex)
     later: bool = False  # running the slow part of a command already answered (Reply.after_ack)
+    reference: str | None = None  # the member's own message this request answers (Request.reference)
 
     @property
     def locale(self) -> str:

@@ -13,7 +13,7 @@ from storage.models import Account
 
 
 def account_field(ctx: Context, account: Account | None = None) -> FormField:
-    """An account chosen with type-ahead in Slack, typed in the console (``+Name`` creates it)."""
+    """An account chosen with the chat's type-ahead, or typed in the console (``+Name`` creates it)."""
     return FormField(
         "account",
         Text("form.field.account"),
@@ -21,13 +21,13 @@ def account_field(ctx: Context, account: Account | None = None) -> FormField:
         True,
         initial=f"id:{account.id}" if account else None,
         initial_label=account.name if account else None,
-        hint=Text("form.account_hint_console") if ctx.source == "console" else None,
+        hint=Text("form.account_hint_console") if ctx.door == "console" else None,
     )
 
 
 def resolve_account_field(ctx: Context, value: Any) -> tuple[Account | None, str | None, Text | None]:
     """An account field's value → (existing account, name to create, error). Values come as
-    ``id:N`` or ``new:Name`` from Slack's type-ahead, or as typed text (``+Name`` creates)."""
+    ``id:N`` or ``new:Name`` from the chat's type-ahead, or as typed text (``+Name`` creates)."""
     raw = " ".join(str(value or "").split())
     if not raw:
         return None, None, Text("form.error.required")

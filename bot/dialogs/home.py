@@ -14,7 +14,7 @@ from bot.dialogs.shape import Dialog
 from bot.dialogs.pipeline import goals_lines, member_report, render_report
 from bot.reports import kpis
 from bot.reports.pipeline import StageTotal, by_currency
-from bot.messages import format_day, format_money, label
+from bot.messages import counted, format_day, format_money, label
 from bot.present.agenda import plan_item
 from bot.services import workspace_settings
 from bot.services.plans import local_day_bounds
@@ -44,7 +44,7 @@ def on_command(ctx: Context, _text: str = "") -> Reply:
                 "end": format_day(ctx.locale, report.period_end),
                 "won": total(report.won, "amount"),
                 "weighted": total(report.stages, "weighted"),
-                "actions": actions_in_period,
+                "actions": counted(ctx.locale, actions_in_period, "actions_logged"),
             },
         ),
         *goals_lines(ctx, ctx.member),

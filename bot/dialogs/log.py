@@ -33,7 +33,7 @@ class PendingLog(ActionDraft):
     """A /log line waiting for its account: the action, the name typed, the door it came through."""
 
     account: str = ""
-    source: str = "slack"
+    source: str = ""  # the door it came through, stored with the action
 
 
 @action("log.undo")
@@ -68,7 +68,7 @@ def on_command(ctx: Context, text: str) -> Reply:
 
 def _pending_from(ctx: Context, parsed: LogCommand) -> PendingLog:
     draft = _draft_from(parsed)
-    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.source)
+    return PendingLog(**{f.name: getattr(draft, f.name) for f in fields(draft)}, account=parsed.account, source=ctx.door)
 
 
 def _resume(ctx: Context, pending: PendingLog, account: Account, created: bool) -> Reply:
@@ -130,16 +130,18 @@ def _describe_understood(ctx: Context, understood: dict[str, str]) -> str:
 def _store(
     ctx: Context, account: Account, draft: ActionDraft, *, new_account: bool, plan_id: int | None = None
 ) -> Reply:
-    action = record_action(ctx.session, ctx.member, account, draft, source=ctx.source, now=ctx.now)
+    action = record_action(ctx.session, ctx.member, account, draft, source=ctx.door, now=ctx.now)
     reply = confirmation(ctx, action, new_account=new_account)
     _link_to_deals(ctx, account, draft.result, reply)
     _link_to_planning(ctx, action, reply, plan_id)
     return reply
 
 
-def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: int | None) -> None:
+def _link_to_planning(
+    ctx: Context, action: ActionRow, reply: Reply, plan_id: int | None, *, automatic_relance: bool = True
+) -> None:
     """Logging does what was planned (the plan named by a Done button, or any matching one),
-    and a proposal plans its relance."""
+    and a proposal plans its relance (unless the rep asks for their own: ``automatic_relance``)."""
     done = complete_matching_plans(ctx.session, action, zone=ctx.zone, now=ctx.now)
     if plan_id is not None:
         plan = get_plan(ctx.session, ctx.workspace.id, plan_id)
@@ -149,7 +151,7 @@ def _link_to_planning(ctx: Context, action: ActionRow, reply: Reply, plan_id: in
         reply.lines.append(
             Text("plan.done_via_log", {"action_type": ctx.label("action_type", plan.action_type), "account": plan.account.name})
         )
-    relance = auto_relance(ctx.session, ctx.member, action, workspace_settings.load(ctx.workspace), now=ctx.now)
+    relance = auto_relance(ctx.session, ctx.member, action, workspace_settings.load(ctx.workspace), now=ctx.now) if automatic_relance else None
     if relance is not None:
         when = format_when(ctx.locale, relance.due_at.astimezone(ctx.zone), has_time=False)
         reply.lines.append(Text("plan.auto_relance", {"account": action.account.name, "when": when}))

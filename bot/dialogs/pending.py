@@ -7,12 +7,12 @@ of two clicks arriving together exactly one does the work; the other finds nothi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from bot.core import Reply, Text
 from bot.dialogs.context import Context
 from storage.models import PendingCommand
-from storage.queries.pending import consume, pending_command
+from storage.queries.pending import consume, live_pending_commands, pending_command
 
 PENDING_LIFETIME = timedelta(hours=1)
 
@@ -44,3 +44,17 @@ def take(ctx: Context, kind: str, pending_id: int) -> PendingCommand | Reply:
         # a message of its own rather than a replacement of the original.
         return Reply(locale=ctx.locale, lines=[Text("choice.already_done")], ok=False)
     return pending
+
+
+def withdraw_matching(ctx: Context, kind: str, matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Mark the member's live pending ``kind`` commands whose payload ``matches`` as withdrawn
+    (``"withdrawn": true`` in the payload), so that their buttons say so; how many.
+
+    They are not deleted: SQLite gives a new row the highest id + 1, so deleting the newest would
+    hand its id — and its buttons on screen — to the next pending command."""
+    withdrawn = 0
+    for pending in live_pending_commands(ctx.session, ctx.workspace.id, ctx.member.id, kind, now=ctx.now):
+        if not pending.payload.get("withdrawn") and matches(pending.payload):
+            pending.payload = {**pending.payload, "withdrawn": True}
+            withdrawn += 1
+    return withdrawn

@@ -10,7 +10,7 @@ from bot.core import Reply, Text
 from bot.dialogs.context import Context
 from bot.dialogs.shape import Dialog
 from bot.grammar.normalize import fold
-from bot.messages import format_day, format_money
+from bot.messages import counted, format_day, format_money
 from bot.reports.pipeline import PipelineReport, RepTotal, StageTotal, pipeline_report
 from bot.services import workspace_settings
 from bot.present.goals import progress_lines
@@ -69,7 +69,7 @@ def _totals_line(ctx: Context, key: str, totals: list[StageTotal]) -> Text:
     parts = [
         ctx.say(
             "pipeline.deals_amount",
-            deals=t.deals,
+            deals=counted(ctx.locale, t.deals, "deals"),
             amount=format_money(ctx.locale, t.amount, t.currency),
             weighted=format_money(ctx.locale, t.weighted, t.currency),
         )
@@ -87,7 +87,7 @@ def render_report(ctx: Context, report: PipelineReport, title: Text) -> Reply:
                 "pipeline.stage_line",
                 {
                     "stage": ctx.label("stage", s.stage),
-                    "deals": s.deals,
+                    "deals": counted(ctx.locale, s.deals, "deals"),
                     "amount": format_money(ctx.locale, s.amount, s.currency),
                     "weighted": format_money(ctx.locale, s.weighted, s.currency),
                 },
@@ -98,7 +98,7 @@ def render_report(ctx: Context, report: PipelineReport, title: Text) -> Reply:
     lines.append(_totals_line(ctx, "pipeline.closing", report.closing))
     if report.won:
         won = " ; ".join(format_money(ctx.locale, w.amount, w.currency) for w in report.won)
-        lines.append(Text("pipeline.won", {"amount": won, "deals": sum(w.deals for w in report.won)}))
+        lines.append(Text("pipeline.won", {"amount": won, "deals": counted(ctx.locale, sum(w.deals for w in report.won), "deals")}))
     if report.stalled_count:
         lines.append(Text("pipeline.stalled", {"count": report.stalled_count}))
         for deal in report.stalled:

@@ -17,7 +17,7 @@ from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.datewords import read_clock
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
-from bot.messages import format_when
+from bot.messages import format_when, gender
 from bot.present.agenda import CancelPlan, Done, Reschedule, SnoozeHour, SnoozeTomorrow, plan_item, week_list, when_of
 from bot.services.accounts import find_account, get_account
 from bot.services.plans import (
@@ -144,6 +144,8 @@ def _plan_line(ctx: Context, key: str, plan: Plan) -> Text:
             "action_type": ctx.label("action_type", plan.action_type),
             "account": plan.account.name,
             "when": when_of(ctx, plan),
+            # the participle agrees with the type: "relance … repoussée", "appel … repoussé"
+            "gender": gender(ctx.locale, "action_type", plan.action_type),
         },
     )
 

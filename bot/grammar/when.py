@@ -51,6 +51,13 @@ Decisions for words that could mean several days (all tested in ``tests/grammar`
   :func:`past_span` first to know that a phrase names a span.
 - **Deadlines.** "d'ici vendredi", "by friday", "au plus tard vendredi" = that Friday;
   "avant vendredi", "before friday" = the day before (Thursday).
+- **Dates with a direction.** "le 15 décembre prochain" is read forwards and "le 20
+  novembre dernier" backwards, whatever the function; "the friday after next" = next
+  Friday + 7 days.
+- **Week numbers.** "semaine 51", "sem 51", "week 51", "wk 51" = that ISO week (Monday
+  first), this year or the nearest one in the reading's direction; a plan takes its Monday.
+- **A moment ago.** "il y a 2 heures", "an hour ago", "just now", "à l'instant", "tout à
+  l'heure", "earlier today" name today for a /log and nothing for a plan.
 
 Times (:func:`parse_when`):
 
@@ -70,6 +77,9 @@ Times (:func:`parse_when`):
 - A day alone is at 09:00; "aujourd'hui" once 09:00 has passed is the next whole hour. A
   time alone is today, or tomorrow once it has passed ("14h" said at 15:00). A day that
   recurs ("lundi 10h", "le 15 10h") moves to its next occurrence when the time has passed.
+- A meeting from one time to another starts at the first: "de 9h à 10h", "15h-16h",
+  "2-3pm" (14:00), "11-1pm" (11:00), "from 2 to 3pm"; a window to arrive in ("entre 9h
+  et 11h", "between 9 and 11") names no time and is refused.
 - Durations "dans 2 heures", "in 2 hours", "dans 1h30", "dans une demi-heure" add to now:
   in real elapsed time when ``now_local`` is time-zone aware (across a DST change the wall
   time moves by one hour more or less), to the wall time when it is naive.
@@ -78,7 +88,10 @@ Times (:func:`parse_when`):
   (``ZoneInfo`` with ``fold``); a phrase naming a past moment gives that past moment.
 
 Names are not dates: weekday abbreviations ("sun", "mon", "mer") are days only before a day
-number or a month, or with a time ("wed at 3"); number words alone never make a day of the
+number or a month, or with a time ("wed at 3"); those that are words or end names ("sun",
+"sam", "mer", "jeu", "dim") take a time only with their dot ("jeu. 14h"), and "mon" / "sat"
+only for an English-first member ("Mon morning"); short parts of the day ("eve", "aft",
+"am", "pm" alone) only right after a day ("tomorrow eve", "thu pm": "Eve" is a name); number words alone never make a day of the
 month ("Le Cinq", "Le Quinze" are restaurants, "le 5" is a day); ordinal words need a month
 or weekday after them ("Hôtel Le Premier"); "Noël", "Toussaint", "Pâques" (surnames too)
 need a word before them ("à Noël", "la Toussaint").
@@ -251,6 +264,8 @@ def _month_number(name: str) -> int:
 
 
 def _relative(m: re.Match[str], ctx: _Context) -> Reading:
+    if m["off"] == "-0" and not ctx.past:
+        return Reading(None)  # "earlier today", "tout à l'heure": a past moment, not a plan
     return Reading(_shift(ctx.today, int(m["off"]) + int(m["more"] or 0)))
 
 
@@ -266,7 +281,7 @@ def _weekday(m: re.Match[str], ctx: _Context) -> Reading:
         return Reading(monday and _shift(monday, target))
     ahead = (target - today.weekday()) % 7
     if m["mod"] == "next":
-        return Reading(_shift(today, ahead or 7))
+        return Reading(_shift(today, (ahead or 7) + int(m["more"] or 0)))
     if m["mod"] == "last":
         return Reading(_shift(today, -(((today.weekday() - target) % 7) or 7)))
     if m["more"]:
@@ -277,6 +292,8 @@ def _weekday(m: re.Match[str], ctx: _Context) -> Reading:
 
 
 def _full_date(m: re.Match[str], ctx: _Context) -> Reading:
+    if m["dir"]:  # "le 15 décembre prochain", "le 20 novembre dernier"
+        ctx = _Context(ctx.today, m["dir"] == "<", ctx.visit, ctx.languages)
     day, recurring = _with_year(m["year"], _month_number(m["mo"]), int(m["day"]), ctx)
     if day is not None and m["wd"] and not ctx.past and day.weekday() != _weekday_number(m["wd"]):
         return Reading(None)  # "lundi 15 décembre" when the 15th is a Tuesday
@@ -312,8 +329,8 @@ def _numeric_day(m: re.Match[str], ctx: _Context) -> Reading:
     orders = [(first, second), (second, first)]  # (day, month)
     if ctx.languages[0] == "en":
         orders.reverse()
-    if ctx.past:
-        orders = orders[:1]  # backwards, the member's own order only
+    if ctx.past and orders[0][1] <= 12:
+        orders = orders[:1]  # backwards, the member's own order only, unless it has no month
     for day_number, month in orders:
         if 1 <= month <= 12:
             day, recurring = _with_year(m["year"], month, day_number, ctx)
@@ -521,6 +538,24 @@ def _week_of(m: re.Match[str], ctx: _Context) -> Reading:
     return Reading(day, span, "monday" if day == monday else "next_workday")
 
 
+def _iso_week(m: re.Match[str], ctx: _Context) -> Reading:
+    """ "semaine 51", "wk 51": the ISO week of that number, this year or the nearest one."""
+    number = int(m["n"])
+    step = -1 if ctx.past else 1
+    for year in (ctx.today.year, ctx.today.year + step):
+        try:
+            monday = date.fromisocalendar(year, number, 1)
+        except ValueError:
+            continue
+        span = (monday, monday + timedelta(days=6))
+        if ctx.past and monday <= ctx.today:
+            return _past_span_reading(span, ctx)
+        if not ctx.past and span[1] >= ctx.today:
+            day = monday if monday >= ctx.today else _first_workday(ctx.today, span[1])
+            return Reading(day, span, "monday" if day == monday else "next_workday")
+    return Reading(None)
+
+
 def _deadline(m: re.Match[str], ctx: _Context) -> Reading:
     if ctx.past:
         return Reading(None)
@@ -540,13 +575,14 @@ _SHAPES: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
         (r"m(?P<off>[+-]\d{1,4})", _months),
         (rf"(?:(?P<mod>next|last) )?(?P<wd>{_WD})(?: (?P<week>{_WEEK}))?(?: \+(?P<more>\d{{1,2}})d)?", _weekday),
         (rf"(?P<week>{_WEEK}) (?P<wd>{_WD})(?P<mod>)(?P<more>)", _weekday),
-        (rf"(?:(?P<wd>{_WD}) )?#?(?P<day>\d{{1,2}}) (?P<mo>{_MO})(?: (?P<year>\d{{4}}))?", _full_date),
-        (rf"(?:(?P<wd>{_WD}) )?(?P<mo>{_MO}) #?(?P<day>\d{{1,2}})(?: (?P<year>\d{{4}}))?", _full_date),
+        (rf"(?:(?P<wd>{_WD}) )?#?(?P<day>\d{{1,2}}) (?P<mo>{_MO})(?: (?P<year>\d{{4}}))?(?: (?P<dir>[<>]))?", _full_date),
+        (rf"(?:(?P<wd>{_WD}) )?(?P<mo>{_MO}) #?(?P<day>\d{{1,2}})(?: (?P<year>\d{{4}}))?(?P<dir>)", _full_date),
         (rf"(?P<wd>{_WD}) #?(?P<day>\d{{1,2}})", _weekday_and_number),
         (r"#(?P<day>\d{1,2})(?: (?P<ref>month[+-]\d))?", _day_of_month),
         (r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})", _iso),
         (rf"(?:(?P<wd>{_WD}) )?#?(?P<a>\d{{1,2}})[/.-](?P<b>\d{{1,2}})(?:[/.-](?P<year>\d{{4}}|\d{{2}}))?", _numeric),
         (r"weekof (?P<rest>.+)", _week_of),
+        (r"isoweek (?P<n>\d{1,2})", _iso_week),
         (r"easter(?P<off>[+-]\d{1,2})", _easter),
         (rf"#(?P<n>-1|[1-5]) (?P<wd>{_WD}) (?P<ref>{_MONTH_REF})", _nth_weekday),
         (rf"(?P<edge>early|mid|late) (?P<ref>week[+-]\d|year[+-]\d|{_MONTH_REF})", _edge),
@@ -562,6 +598,11 @@ def _read_canonical(text: str, ctx: _Context) -> Reading | None:
     """Read canonical day words; None when no shape fits, ``day`` None when it names no day."""
     if "mar?" in text:  # "mar 8": mardi 8 in French, March 8 in English
         text = text.replace("mar?", "tuesday" if ctx.languages[0] == "fr" else "march")
+    name, _, language = text.partition(" ?")
+    if language:  # "mon 10am": a weekday only in the member's own language
+        if language != ctx.languages[0]:
+            return None
+        text = name
     for pattern, handler in _SHAPES:
         match = pattern.fullmatch(text)
         if match is not None:
@@ -595,7 +636,8 @@ _CLOCK = re.compile(
 # "at 4", "à 8", "8 tonight": an hour without h, colon or am/pm.
 _BARE_HOUR = re.compile(
     rf"(?:\b(?:a|at|@)\s+(?P<h1>\d{{1,2}})(?!\s*(?:[/.:\d-]|(?:{words.MONTH}|{words._UNIT_WORDS})\b))(?=\s|$)"
-    r"|(?:^|(?<=\s))(?P<h2>\d{1,2})(?=\s+(?:tonight|ce\s+soir|this\s+evening|du\s+soir|du\s+matin"
+    r"|(?:^|(?<=\s))(?P<h2>\d{1,2})(?=\s+(?:(?:tomorrow|demain|today)\s+(?:morning|afternoon|evening|night|matin|soir)"
+    r"|tonight|ce\s+soir|this\s+evening|du\s+soir|du\s+matin"
     r"|de\s+l'apres-midi|in\s+the\s+(?:morning|afternoon|evening)|at\s+night)\b))"
 )
 _CLOCK_WORDS = {"midi": 12, "noon": 12, "minuit": 0, "midnight": 0}
@@ -681,6 +723,9 @@ def _split(text: str) -> _Split | None:
             text = text[: found.start()] + " " + text[found.end() :]
     rest = " ".join(text.split()).strip(" -.:'")
     if clock is not None or part is not None:
+        if rest in words.LANGUAGE_ABBREVIATIONS:
+            language, name = words.LANGUAGE_ABBREVIATIONS[rest]
+            return _Split(clock, part, today_part, f"{name} ?{language}")
         rest = words.TIMED_ABBREVIATIONS.get(rest, rest)
     return _Split(clock, part, today_part, canonical_day(rest) if rest else "")
 

@@ -94,6 +94,10 @@ TIMED_ABBREVIATIONS: dict[str, str] = {
     for name, number in _WEEKDAY_ABBREVIATIONS.items()
     if name not in ("sun", "sat", "sam", "dim", "mer", "jeu", "mon")
 }
+# "Mon morning", "Sat 10am": days with a time for an English-first member only ("mon" is
+# "my" in French). "sun", "sam", "mer", "jeu", "dim" end names ("Rising Sun", "Chez Sam",
+# "Hôtel de la Mer", "Dim"): with a time they are days only when written with their dot.
+LANGUAGE_ABBREVIATIONS: dict[str, tuple[str, str]] = {"mon": ("en", "monday"), "sat": ("en", "saturday")}
 
 
 def alternation(words: object) -> str:
@@ -185,9 +189,49 @@ def _rules(*pairs: tuple[str, object]) -> tuple[_Rewrite, ...]:
 
 
 _HOUR_WORD = r"(?:h|heures?)"
+# A meeting from one time to another is planned at its start: "de 9h à 10h", "15h-16h",
+# "2-3pm", "from 2 to 3pm"; "entre 9h et 11h", "between 9 and 11" is a window to arrive
+# in, not a time, and stays unread. Without a mark on the first hour, a "de"/"entre"/"from" or a
+# dash must say it is a range ("le 3 à 10h" is a day and a time).
+_RANGE = re.compile(
+    r"(?:\b(?P<open>de|entre|from|between)\s+)?(?<![/.\d#:])\b(?P<h1>\d{1,2})"
+    r"(?:\s*(?P<u1>h|:)\s*(?P<m1>\d{2})?)?\s*(?P<ap1>am|pm)?"
+    r"\s*(?P<sep>-|a|et|to|and|until|till|jusqu'a)\s*"
+    r"(?P<h2>\d{1,2})(?:\s*(?P<u2>h|:)\s*(?P<m2>\d{2})?)?\s*(?P<ap2>am|pm)?\b(?![/.:]?\d)"
+)
+
+
+def _range_start(match: re.Match[str]) -> str:
+    if match["open"] in ("entre", "between"):
+        return match[0]  # a window to arrive in names no time: refused (tests pin it)
+    first_marked = match["u1"] or match["ap1"]
+    second_marked = match["u2"] or match["ap2"]
+    if not second_marked or not (first_marked or match["open"] or match["sep"] == "-"):
+        return match[0]
+    if match["u2"] == ":" and not match["m2"] or match["u1"] == ":" and not match["m1"]:
+        return match[0]
+    hour, minute = int(match["h1"]), match["m1"] or "00"
+    meridiem = match["ap1"]
+    if match["ap2"] and not meridiem:
+        # "2-3pm" is 2pm, "11-1pm" 11am: the first hour takes the other half of the day
+        # only when it comes after the second on the clock face.
+        later = hour % 12 > int(match["h2"]) % 12
+        meridiem = {"am": "pm", "pm": "am"}[match["ap2"]] if later else match["ap2"]
+    if meridiem:
+        return f"{hour}:{minute}{meridiem}"
+    unit = match["u1"] or match["u2"]
+    if unit == "h":
+        return f"{hour}h{minute}"
+    return f"{hour}:{minute}" if match["m1"] else f"at {hour}"
+_SHORT_PARTS = {"eve": "evening", "aft": "afternoon", "arvo": "afternoon", "morn": "morning", "mat": "matin",
+                "nite": "night", "am": "morning", "pm": "afternoon"}  # fmt: skip
 _SPELLINGS = _rules(
     (r"\ba\.m\.?|\ba\.m\b", "am"),
     (r"\bp\.m\.?|\bp\.m\b", "pm"),
+    # A weekday abbreviation with its dot, before more words, is a weekday ("jeu. 14h",
+    # "Sat. 10am"; "chez Sam." is not); "mar." is left to the shapes (mardi or March).
+    (rf"\b({alternation(n for n in _WEEKDAY_ABBREVIATIONS if n != 'mar')})\.(?=,?\s+[\w#@])",
+     lambda m: WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[1]]]),
     (r"(?<=[a-z])\.(?=\s|$|,)", ""),  # abbreviation dots and a final full stop
     (r"[,;!?()\[\]\"]", " "),
     (r"\baujourd\s*'?\s*hui\b|\bauj\b", "aujourd'hui"),
@@ -199,14 +243,36 @@ _SPELLINGS = _rules(
     (r"\btonite\b", "tonight"),
     (r"@", " at "),
     (r"'\s*time\b|(?<=s)\s+time\b", ""),  # "in 3 weeks' time"
+    (r"\bjust\s+now\b|\ba\s+l'instant\b", "d-0"),  # a moment ago: today, for a /log
     (r"\b(?:maintenant|tout\s+de\s+suite|en\s+ce\s+moment|right\s+now|now|immediately)\s*$", "aujourd'hui"),
     (r"\b(?:dans|en|au\s+cours\s+de)\s+la\s+journee(?:\s+de)?\b", " journee "),
     (r"\bmeme\b", ""),
     (r"\b(?:tmrw|tmw|tomorow|tommorow|tommorrow|2morrow)\b", "tomorrow"),
     (r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b|\ba\s+la\s+premiere\s+heure\b", "morning"),
     (r"\b(noon|midi)ish\b", r"\1"),
+    (r"(?<![\d:])(\d{1,2})\s*-?ish\b", r"at \1"),  # "3ish" is an hour
+    (r"(?:(?<=[\dh])|(?<=am)|(?<=pm))\s*-?ish\b", ""),  # "3:30ish", "3pmish", "15hish"
+    (r"\baprem\b|\bap\s*-?\s*m\b", "apres-midi"),
+    # Chat abbreviations: "la sem pro", "lundi proch.", "le mois pro".
+    (r"\bsem\b(?=\s+(?:pro|proch|prochaine|derniere|passee|suivante|d'apres|d'avant)\b)", "semaine"),
+    (rf"\b(semaine|annee|{alternation(WEEKDAYS)}|mois|week-?end)\s+(?:pro|proch)\b",
+     lambda m: f"{m[1]} {'prochaine' if m[1] in ('semaine', 'annee') else 'prochain'}"),
+    (r"\bmidday\b", "noon"),
+    (r"\b12\s*(noon|midnight|midi|minuit)\b", r"\1"),
+    (r"\bce\s+midi\b|\bthis\s+noon\b", "aujourd'hui midi"),
+    # Short parts of the day right after a day: "tomorrow eve", "thu pm", "demain mat" ("Eve"
+    # or "PM" alone are names).
+    (rf"\b((?:tomorrow|today|tonight|yesterday|demain|hier|{alternation(WEEKDAYS)}|{alternation(_WEEKDAY_ABBREVIATIONS)})\.?)\s+"
+     r"(eve|aft|arvo|morn|mat|nite|am|pm)\b",
+     lambda m: f"{m[1]} {_SHORT_PARTS[m[2]]}"),
+    # "earlier today", "earlier this week": the day or period itself ("later today" names no time).
+    (r"\bearlier\s+(?=this\b)", ""),
+    (r"\bearlier\s+today\b|\btout\s+a\s+l'heure\b|\bplus\s+tot\s+(?:aujourd'hui|dans\s+la\s+journee)\b", "d-0"),
     (r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3"),
+    # British "at 10.30" is a time; a bare "18.30" stays unread (tests pin "demain 18.30").
+    (r"(\bat\s+|@\s*)(\d{1,2})\.([0-5]\d)\b(?![./]\d)", r"\1\2:\3"),
     (r"\b(?:a\s+)?couple\s+(?:of\s+)?", "2 "),
+    (_RANGE.pattern, _range_start),
     (r"\bmid-", "mid "),
     # Idioms before numbers: "quinze jours" is two weeks, "huit jours" one.
     (r"\b(?:une\s+)?quinzaine(?:\s+de\s+jours)?\b|\bquinze\s+jours\b", "14 jours"),
@@ -223,6 +289,9 @@ _NUMBERS = _rules(
     (_CARDINAL.pattern, _cardinal),
 )
 _SPOKEN_TIMES = _rules(
+    # Hours or minutes ago are today, for a /log ("il y a 2 heures", "an hour ago"); never a plan.
+    (r"\bil\s+y\s+a\s+(?:\d{1,2}|une?|quelques)\s+(?:heures?|h|minutes?|min|mn)\b"
+     r"|\b(?:\d{1,2}|an?|one|a\s+few)\s+(?:hours?|hrs?|minutes?|mins?)\s+ago\b", "d-0"),
     (r"\b(midi|noon)\s+et\s+quart\b", "12:15"),
     (r"\b(midi|noon)\s+et\s+demie?\b", "12:30"),
     (r"\b(midi|noon)\s+moins\s+le\s+quart\b", "11:45"),
@@ -242,6 +311,8 @@ _SPOKEN_TIMES = _rules(
     # "twelve thirty", "at 11 30": an hour and its minutes at the end of the phrase.
     (r"(?<![\d#/:.])\b(\d{1,2})\s+([0-5]\d)(?=\s*(?:am|pm)?\s*$)", r"\1:\2"),
 )
+# A hedge before a bare hour at the end keeps it an hour: "tonight around 7", "vers 7".
+_HEDGED_HOUR = re.compile(r"\b(?:around|about|roughly|circa|approx(?:imately)?|vers|environ)\s+(?=\d{1,2}\s*$)")
 _HEDGES = re.compile(
     r"\b(?:a\s+)?environ\b|\baux\s+alentours\s+de\b|\bautour\s+de\b|\ba\s+peu\s+pres\b"
     r"|\bapproximativement\b|\bplutot\b|\bdisons\b|\bgrosso\s+modo\b|\bvers\b"
@@ -269,6 +340,7 @@ def prepare(phrase: str) -> str | None:
     text = _apply(_SPELLINGS, text)
     text = _apply(_NUMBERS, text)
     text = _apply(_SPOKEN_TIMES, text)
+    text = _HEDGED_HOUR.sub("at ", text)
     text = _HEDGES.sub(" ", text)
     text = " ".join(text.split()).strip(" -.:'")
     return text or None
@@ -319,6 +391,8 @@ def _count(match: re.Match[str], sign: int) -> str:
 def _from(match: re.Match[str]) -> str:
     """ "a week from tomorrow": the count added to that day (months are not counted so)."""
     counted = _count(match, 1)
+    if match["base"] and int(match["base"]) == 0:
+        return counted  # "3 months from today" is "in 3 months"
     if not match["base"] or not counted.startswith("d"):
         return counted if not match["base"] else match[0]
     return f"d{int(counted[1:]) + int(match['base']):+d}"
@@ -361,7 +435,7 @@ _DAY_RULES = _rules(
     (rf"\b{_N}\s+{_UNIT}\s+(?:ago|earlier|back)\b", lambda m: _count(m, -1)),
     (rf"\b(?:dans|in|d'ici|d\s+ici|sous|within|in\s+the\s+next)\s+{_N}\s+{_UNIT}\b", lambda m: _count(m, 1)),
     # Weekdays and months in canonical English.
-    (rf"\b(?:{alternation(_WEEKDAY_ABBREVIATIONS)})\b(?=\s+(?:#?\d|{MONTH}\b))",
+    (rf"\b(?:{alternation(_WEEKDAY_ABBREVIATIONS)})\b(?=\s+(?:(?:the|le)\s+)?(?:#?\d|{MONTH}\b))",
      _translate(_WEEKDAY_ABBREVIATIONS, WEEKDAY_NAMES)),
     (rf"\b(next|last|this)\s+({alternation(_WEEKDAY_ABBREVIATIONS)})\b",
      lambda m: f"{m[1]} {WEEKDAY_NAMES[_WEEKDAY_ABBREVIATIONS[m[2]]]}"),
@@ -374,13 +448,19 @@ _DAY_RULES = _rules(
     # British "monday week", "a week today", "a week on monday": as "lundi en huit".
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+week\b(?![+-])", r"\1 en 8"),
     (rf"\ba\s+week\s+(?:on\s+)?((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\b", r"\1 en 8"),
+    # "the friday after next": a week after the next one.
+    (rf"\b(?:the\s+)?({CANONICAL_WEEKDAY})\s+after\s+next\b", r"next \1 +7d"),
     # "lundi en huit", "aujourd'hui en huit": a week (two) after that day.
     (rf"\b((?:{CANONICAL_WEEKDAY})|d[+-]\d+)\s+en\s+(8|15)\b", lambda m: f"{m[1]} +{7 if m[2] == '8' else 14}d"),
     # This, next and last weeks, months, years and weekends.
+    # Week numbers: "semaine 51", "S51", "wk 51", "week #51" (ISO weeks, Monday first).
+    (r"\b(?:(?:la\s+)?semaine|sem|(?:the\s+)?week|wk)\s*(?:n\s*[o°]\.?\s*|#|no\.?\s*)?(\d{1,2})\b(?![/.:-]?\d)(?!\s*(?:h|am|pm)\b)",
+     lambda m: f"isoweek {m[1]}"),
     (r"\b(?:la\s+)?semaine\s+du\b|\b(?:the\s+)?week\s+of\b", "weekof"),
-    (r"\bthe\s+week\s+before\s+last\b|\b(?:l')?avant-derniere\s+semaine\b", "week-2"),
+    (r"\b(?:the\s+)?week\s+before\s+last\b|\b(?:l')?avant-derniere\s+semaine\b", "week-2"),
     (r"\b(?:le\s+)?week-end\s+(?:prochain|suivant|d'apres)\b|\b(?:the\s+)?(?:next|following)\s+week-end\b", "weekend+1"),
     (r"\b(?:le\s+)?week-end\s+(?:dernier|passe|precedent)\b|\b(?:the\s+)?(?:last|past|previous)\s+week-end\b", "weekend-1"),
+    (r"\b(?:over|during|pendant|durant)\s+(?=(?:(?:ce|le|this|the)\s+)?week-end\b)", ""),
     (r"\b(?:(?:ce|le|this|the|du)\s+)?week-end\b", "weekend+0"),
     (r"\b(?:la\s+|cette\s+)?semaine\s+(?:prochaine|suivante|d'apres|qui\s+vient)\b|\b(?:the\s+)?(?:next|following|coming)\s+week\b|\bthe\s+week\s+after\b", "week+1"),
     (r"\b(?:la\s+)?semaine\s+(?:derniere|passee|precedente|d'avant)\b|\b(?:the\s+)?(?:last|previous|past)\s+week\b|\bthe\s+week\s+before\b", "week-1"),
@@ -391,6 +471,9 @@ _DAY_RULES = _rules(
     (r"\b(?:l'|l\s)?(?:annee|an)\s+(?:prochaine?|suivante?)\b|\b(?:the\s+)?next\s+year\b", "year+1"),
     (r"\b(?:l'|l\s)?(?:annee|an)\s+(?:derniere?|passee?|precedente?)\b|\b(?:the\s+)?(?:last|previous|past)\s+year\b", "year-1"),
     (r"\bcette\s+annee\b|\bthis\s+year\b|\bthe\s+year\b|\b(?:de\s+l'|d'|l')(?:annee|an)\b", "year+0"),
+    # "le 15 décembre prochain", "le 20 novembre dernier": that date, forwards or backwards.
+    (rf"(#?\d{{1,2}} (?:{CANONICAL_MONTH}))\s+(?:prochain|qui\s+vient|next)\b", r"\1 >"),
+    (rf"(#?\d{{1,2}} (?:{CANONICAL_MONTH}))\s+(?:dernier|passe|last)\b", r"\1 <"),
     # Weekday modifiers, French after the day, English before it.
     (rf"\b({CANONICAL_WEEKDAY})\s+(?:prochain|qui\s+vient|suivant|d'apres|qui\s+suit|next)\b", r"next \1"),
     (rf"\b(?:this\s+coming|coming|the\s+following|following)\s+({CANONICAL_WEEKDAY})\b", r"next \1"),

@@ -465,6 +465,7 @@ class OutboxDelivery:
         return _Prepared("file", file={
             "channel": channel, "content": content, "filename": filename,
             "title": str(payload.get("title") or filename), "initial_comment": payload.get("initial_comment") or None,
+            "alt_txt": files.alt_text(payload),
         })
 
     # ------------------------------------------------------------------ sending
@@ -590,7 +591,7 @@ class OutboxDelivery:
             channel = opened["channel"]["id"]
         self.client.files_upload_v2(
             channel=channel, content=file["content"], filename=file["filename"], title=file["title"],
-            initial_comment=file["initial_comment"],
+            initial_comment=file["initial_comment"], alt_txt=file.get("alt_txt"),
         )
         return SendOutcome("sent")
 

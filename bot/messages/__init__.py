@@ -30,11 +30,17 @@ def normalize_locale(locale: str | None) -> str:
 
 
 def translate(locale: str, key: str, /, **values: Any) -> str:
-    """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback)."""
+    """The sentence ``key`` in ``locale`` with ``values`` filled in (English, then the key, as fallback).
+
+    A sentence written in several forms is chosen by its values: ``key.one`` / ``key.other`` by
+    ``count`` (see ``_plural``), ``key.feminine`` / ``key.other`` by ``gender`` (see ``gender``).
+    A sentence with two counts takes them as counted words (see ``counted``)."""
     catalogue = CATALOGUES.get(normalize_locale(locale), CATALOGUES[DEFAULT_LOCALE])
     template = catalogue.get(key) or CATALOGUES["en"].get(key)
     if template is None and isinstance(values.get("count"), int):
         template, values = _plural(locale, catalogue, key, values)
+    if template is None and isinstance(values.get("gender"), str):
+        template = catalogue.get(f"{key}.{values['gender']}") or catalogue.get(f"{key}.other")
     template = template or key
     try:
         return template.format(**values)
@@ -58,6 +64,20 @@ def _plural(locale: str, catalogue: dict[str, str], key: str, values: dict[str, 
     if template is None:
         return None, values
     return template, {**values, "count": format_decimal(count, locale=loc)}
+
+
+def counted(locale: str, count: int, noun: str) -> str:
+    """``count`` things in words, for a sentence with several counts: ``counted("fr", 3, "deals")`` is
+    ``3 affaires``, ``counted("fr", 1, "deals")`` ``1 affaire`` (the ``count.deals.one`` / ``.other``
+    entries, chosen by the locale's plural rules)."""
+    return translate(locale, f"count.{noun}", count=count)
+
+
+def gender(locale: str, kind: str, code: str | None) -> str:
+    """The grammatical gender of a vocabulary word in ``locale`` (``feminine``, ``masculine``; ``other``
+    where the language does not inflect or the word is unknown): the form agreeing words take."""
+    catalogue = CATALOGUES[normalize_locale(locale)]
+    return catalogue.get(f"gender.{kind}.{code}", "other")
 
 
 def label(locale: str, kind: str, code: str | None) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from babel.numbers import format_percent
 
 from bot.core import Attachment, Reply, Text
-from bot.messages import format_day, format_money, label, translate
+from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
 from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
@@ -46,8 +46,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 "actions_delta": f"{digest.actions - digest.actions_before:+d}",
                 "won_delta": ("+" if digest.won_amount >= digest.won_before else "−")
                 + money(abs(digest.won_amount - digest.won_before)),
-                "won_count": len(digest.won_deals),
-                "lost_count": digest.lost_deals,
+                "won_deals": counted(reader.locale, len(digest.won_deals), "deals_won"),
+                "lost_deals": counted(reader.locale, digest.lost_deals, "deals_lost"),
             },
         ),
         Text("digest.reps_title"),
@@ -97,7 +97,7 @@ def risk_text(reader: Reader, kind: str, name: str, values: dict) -> Text:
 
 def chart_data(reader: Reader, digest: WeeklyDigest) -> dict:
     """What the digest's PNG shows (attainment per rep, the team's pipeline by stage), as plain
-    JSON data in the manager's language: ``bot.reports.charts.digest_chart_from_data`` draws it."""
+    JSON data in the manager's language: ``bot.render.charts.digest_chart_from_data`` draws it."""
     return {
         "attainment": [[rep.name, rep.attainment] for rep in digest.reps],
         "stages": [[label(reader.locale, "stage", stage), float(raw), float(weighted)] for stage, raw, weighted in digest.stages],

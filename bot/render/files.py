@@ -3,7 +3,7 @@ one, and its bytes when it is sent.
 
 A row keeps either the bytes themselves (``content_b64``: a text, a CSV, a full copy) or, for a
 chart, the plain data it is drawn from (``digest_chart``: the digest's attainment and pipeline,
-drawn by ``bot/reports/charts.py``). A chart is drawn only by ``content``, which the delivery
+drawn by ``bot/render/charts.py``). A chart is drawn only by ``content``, which the delivery
 worker calls when it sends the row: drawing takes a third of a second or more, and a Monday
 morning queues one per manager, so it never happens in the scheduler's tick.
 """
@@ -29,17 +29,28 @@ def stored(attachment: Attachment) -> dict[str, Any]:
         return {CHART_FIELD: attachment.data}
     if attachment.kind in ("text", "csv"):
         return {"content_b64": base64.b64encode(str(attachment.data).encode("utf-8")).decode("ascii")}
+    if attachment.kind == "xlsx":  # a workbook's bytes, already base64 (a Reply is plain JSON-ready data)
+        return {"content_b64": str(attachment.data)}
     raise ValueError(f"unknown attachment kind {attachment.kind!r}")
+
+
+def alt_text(payload: dict[str, Any]) -> str | None:
+    """The description of a stored chart for those who cannot see it (Slack's ``alt_txt``), if it has one."""
+    chart = payload.get(CHART_FIELD)
+    alt = chart.get("alt") if isinstance(chart, dict) else None
+    return str(alt)[:1000] if alt else None
 
 
 def content(payload: dict[str, Any]) -> bytes:
     """The bytes of a stored file: the chart drawn from its data, or the bytes kept; FileError when
     there are none to send."""
     if CHART_FIELD in payload:
-        from bot.reports.charts import digest_chart_from_data  # matplotlib: loaded on the first chart
+        from bot.render.charts import cockpit_chart, digest_chart_from_data  # matplotlib: loaded on the first chart
 
+        chart = payload[CHART_FIELD]
         try:
-            data = digest_chart_from_data(payload[CHART_FIELD])
+            # a cockpit chart names itself ("chart": attainment | trend | funnel | activity_mix)
+            data = cockpit_chart(chart) if isinstance(chart, dict) and "chart" in chart else digest_chart_from_data(chart)
         except (KeyError, TypeError, ValueError) as exc:
             raise FileError(f"file payload: not a digest chart ({exc.__class__.__name__})") from exc
     else:
@@ -50,3 +61,8 @@ def content(payload: dict[str, Any]) -> bytes:
     if not data:
         raise FileError("file payload: empty content")
     return data
+
+
+def bytes_of(attachment: Attachment) -> bytes:
+    """The bytes of ``attachment`` (a chart drawn now): what a door writes where no outbox is needed."""
+    return content(stored(attachment))

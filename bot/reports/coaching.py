@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.reports import kpis
 from bot.reports.goals import GoalsProgress, goals_progress
 from bot.reports.kpis import KpiScope
-from bot.reports.money import money
+from bot.reports.money import Rates, converted_amount, money
 from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
 from bot.services.objectives import objectives_of
 from bot.services.periods import period_bounds
@@ -88,8 +88,8 @@ def last_week(today: date) -> tuple[date, date]:
     return this_monday - timedelta(days=7), this_monday - timedelta(days=1)
 
 
-def _in(currency: str, by_currency: dict[str, Decimal]) -> Decimal:
-    return by_currency.get(currency, Decimal(0))
+def _in(rates: Rates, by_currency: dict[str, Decimal]) -> Decimal:
+    return converted_amount(by_currency, rates)
 
 
 def _period_groups(members: list[Member], today_of: dict[int, date]) -> dict[tuple[date, date, str], list[Member]]:
@@ -102,19 +102,19 @@ def _period_groups(members: list[Member], today_of: dict[int, date]) -> dict[tup
 
 
 def period_attainment(
-    session: Session, workspace_id: int, members: list[Member], *, now: datetime, currency: str
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, rates: Rates
 ) -> dict[int, tuple[kpis.Attainment | None, Decimal, date, date]]:
     """member → (revenue attainment so far, weighted pipeline closing in the period, start, end)."""
     today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in members}
     out: dict[int, tuple[kpis.Attainment | None, Decimal, date, date]] = {}
     for (start, end, tz), group in _period_groups(members, today_of).items():
         scope = KpiScope(workspace_id, tuple(m.id for m in group), start, end, ZoneInfo(tz))
-        attainment = kpis.objective_attainment(session, scope, currency=currency, metrics=("revenue",))
+        attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
         closing = kpis.weighted_closing(session, scope)
         for member in group:
             out[member.id] = (
                 attainment.get(member.id, {}).get("revenue"),
-                _in(currency, closing.get(member.id, {})),
+                _in(rates, closing.get(member.id, {})),
                 start,
                 end,
             )
@@ -145,7 +145,7 @@ def risks_for(
         return []
     names = {m.id: m.display_name for m in members}
     if attainment is None:
-        attainment = period_attainment(session, workspace_id, members, now=now, currency=settings.currency)
+        attainment = period_attainment(session, workspace_id, members, now=now, rates=Rates.of(settings))
     risks = _objective_risks(attainment, names)
     if week is not None:
         if planned is None:
@@ -369,6 +369,7 @@ class _WeekFigures:
     start: date
     end: date
     currency: str
+    rates: Rates
     activity: dict[int, kpis.Activity]
     planned: dict[int, kpis.PlannedVisits]
     won: dict[int, dict[str, Decimal]]
@@ -388,14 +389,14 @@ def _last_week_figures(
     session: Session, workspace_id: int, reps: list[Member], zone: ZoneInfo, *, now: datetime, settings: WorkspaceSettings
 ) -> _WeekFigures:
     start, end = last_week(now.astimezone(zone).date())
-    currency = settings.currency
+    currency, rates = settings.currency, Rates.of(settings)
     ids = tuple(m.id for m in reps)
     week = KpiScope(workspace_id, ids, start, end, zone)
     before = KpiScope(workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
-    attainment = period_attainment(session, workspace_id, reps, now=now, currency=currency)
+    attainment = period_attainment(session, workspace_id, reps, now=now, rates=rates)
     planned = kpis.planned_vs_realised_visits(session, week)
     return _WeekFigures(
-        start, end, currency,
+        start, end, currency, rates,
         activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
         planned=planned,
         won=kpis.revenue_won(session, week),
@@ -404,8 +405,8 @@ def _last_week_figures(
         attainment=attainment,
         actions_before=kpis.actions_by_type(session, before),
         won_before=kpis.revenue_won(session, before),
-        closed=kpis.deals_closed(session, week, currency=currency),
-        stages=kpis.pipeline_by_stage(session, week, currency=currency),
+        closed=kpis.deals_closed(session, week, rates=rates),
+        stages=kpis.pipeline_by_stage(session, week, rates=rates),
         risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
@@ -433,12 +434,12 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
 
 def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> None:
     """The rep's line of the digest, and the rep's share of the team's totals."""
-    currency = week.currency
+    rates = week.rates
     rep_activity = week.activity.get(member.id)
     actions = sum(rep_activity.by_type.values()) if rep_activity else 0
     visits = rep_activity.visits if rep_activity else 0
-    rep_won = _in(currency, week.won.get(member.id, {}))
-    rep_weighted = _in(currency, week.weighted.get(member.id, {}))
+    rep_won = _in(rates, week.won.get(member.id, {}))
+    rep_weighted = _in(rates, week.weighted.get(member.id, {}))
     plan = week.planned.get(member.id) or kpis.PlannedVisits(0, 0, 0)
     target = week.attainment.get(member.id, (None, Decimal(0), week.start, week.end))[0]
     digest.reps.append(
@@ -449,14 +450,14 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
     overdue = week.overdue.get(member.id)
     if overdue:
         digest.overdue_deals += overdue.count
-        digest.overdue_amount += _in(currency, overdue.amounts)
+        digest.overdue_amount += _in(rates, overdue.amounts)
     digest.actions += actions
     digest.visits += visits
     digest.new_opportunities += week.created.get(member.id, 0)
     digest.won_amount += rep_won
     digest.weighted_pipeline += rep_weighted
     digest.actions_before += sum(week.actions_before.get(member.id, {}).values())
-    digest.won_before += _in(currency, week.won_before.get(member.id, {}))
+    digest.won_before += _in(rates, week.won_before.get(member.id, {}))
 
 
 def _team_stages(
@@ -538,11 +539,11 @@ def _briefs_in_scope(
     now: datetime,
     settings: WorkspaceSettings,
 ) -> dict[int, ReviewBrief]:
-    currency = settings.currency
+    currency, rates = settings.currency, Rates.of(settings)
     today = now.astimezone(zone).date()
     ids = tuple(m.id for m in reps)
     scope = KpiScope(workspace_id, ids, start, end, zone)
-    attainment = kpis.objective_attainment(session, scope, currency=currency, metrics=("revenue",))
+    attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
     won = kpis.revenue_won(session, scope)
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)
@@ -553,7 +554,7 @@ def _briefs_in_scope(
     flat, flat_count = _flat_probabilities(session, workspace_id, list(ids), limit=5)
     # What period_attainment would read for these reps (same period, same zone): not read again.
     period = {
-        m: (attainment.get(m, {}).get("revenue"), _in(currency, closing.get(m, {})), start, end) for m in ids
+        m: (attainment.get(m, {}).get("revenue"), _in(rates, closing.get(m, {})), start, end) for m in ids
     }
     risks = risks_for(
         session, workspace_id, reps, now=now, settings=settings, week=scope, attainment=period, planned=planned,
@@ -562,7 +563,7 @@ def _briefs_in_scope(
     briefs: dict[int, ReviewBrief] = {}
     for rep in reps:
         rep_attainment = period[rep.id][0]
-        rep_won = _in(currency, won.get(rep.id, {}))
+        rep_won = _in(rates, won.get(rep.id, {}))
         rep_closing = period[rep.id][1]
         plans = planned.get(rep.id) or kpis.PlannedVisits(0, 0, 0)
         target = rep_attainment.target if rep_attainment else None
@@ -680,12 +681,12 @@ def period_summary(
     """The manager's period containing ``period_day``: team objectives against the team's totals, and the wins."""
     zone = ZoneInfo(manager.tz)
     start, end = period_bounds(manager.period, period_day)
-    currency = settings.currency
+    currency, rates = settings.currency, Rates.of(settings)
     ids = tuple(m.id for m in team)
     scope = KpiScope(manager.workspace_id, ids, start, end, zone)
     targets = objectives_of(session, manager, team=True, period_start=start)
     achieved = {
-        "revenue": sum((_in(currency, v) for v in kpis.revenue_won(session, scope).values()), Decimal(0)),
+        "revenue": sum((_in(rates, v) for v in kpis.revenue_won(session, scope).values()), Decimal(0)),
         "won_deals": Decimal(sum(kpis.won_deals(session, scope).values())),
         "visits": Decimal(sum(kpis.visits(session, scope).values())),
         "new_opportunities": Decimal(sum(kpis.opportunities_created(session, scope).values())),
@@ -693,6 +694,6 @@ def period_summary(
     names = {m.id: m.display_name for m in team}
     wins = [
         (names[deal.member_id], deal.account, deal.title, deal.amount)
-        for deal in kpis.deals_closed(session, scope, currency=currency, statuses=("won",), limit=10)
+        for deal in kpis.deals_closed(session, scope, rates=rates, statuses=("won",), limit=10)
     ]
     return PeriodSummary(manager.id, start, end, currency, targets, achieved, wins)

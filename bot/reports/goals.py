@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.reports import kpis
 from bot.reports.kpis import Attainment, KpiScope
+from bot.reports.money import Rates
 from bot.services.periods import period_bounds
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Member
@@ -47,7 +48,7 @@ def goals_progress(
     bounds: dict[int, tuple[date, date]] = {}
     for (start, end, tz), group in groups.items():
         scope = KpiScope(workspace_id, tuple(m.id for m in group), start, end, ZoneInfo(tz))
-        found = kpis.objective_attainment(session, scope, currency=settings.currency)
+        found = kpis.objective_attainment(session, scope, rates=Rates.of(settings))
         for member in group:
             individual[member.id] = found.get(member.id, {})
             bounds[member.id] = (start, end)
@@ -81,5 +82,5 @@ def _team_attainments(
     for (start, end, tz), group in groups.items():
         teams = {m.id: tuple(reps[m.id]) for m in group}
         scope = KpiScope(workspace_id, tuple(r for team in teams.values() for r in team), start, end, ZoneInfo(tz))
-        out.update(kpis.team_attainments(session, scope, teams, currency=settings.currency))
+        out.update(kpis.team_attainments(session, scope, teams, rates=Rates.of(settings)))
     return out

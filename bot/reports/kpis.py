@@ -25,17 +25,19 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from bot.reports.money import as_decimal, money, weighted_money
+from bot.reports.money import Converted, Rates, as_decimal, convert, money, weighted_money
 from bot.services import periods
 from bot.services.objectives import in_force
 from bot.services.plans import IN_PERSON
 from bot.services.stages import CLOSED_STAGES, stages_from
+from bot.services.team import known_zone
 from storage.models import (
     Account,
     Action,
+    Member,
     Opportunity,
     OpportunityStageChange,
     Plan,
@@ -188,21 +190,40 @@ class ClosedDeal:
 
 
 def deals_closed(
-    session: Session, scope: KpiScope, *, currency: str, statuses: tuple[str, ...] = CLOSED, limit: int | None = None
+    session: Session,
+    scope: KpiScope,
+    *,
+    currency: str | None = None,
+    rates: Rates | None = None,
+    statuses: tuple[str, ...] = CLOSED,
+    limit: int | None = None,
 ) -> list[ClosedDeal]:
-    """The deals in ``currency`` closed in the period with one of ``statuses``, the biggest first
-    (then the oldest), at most ``limit`` of them: the wins and losses a digest or a summary names."""
+    """The deals closed in the period with one of ``statuses``, the biggest first (then the oldest),
+    at most ``limit`` of them: the wins and losses a digest or a summary names. Either the deals in
+    ``currency``, or every deal whose currency has a rate in ``rates``, its amount converted into the
+    workspace's currency (a deal in a currency without a rate cannot be said in it: left to the
+    per-currency figures)."""
     if not scope.member_ids:
         return []
+    if rates is None:
+        rates = Rates(currency or "")
+    known = {rates.currency: Decimal(1), **rates.rates} if currency is None else {currency: Decimal(1)}
+    in_currency = Opportunity.amount * case(
+        *((Opportunity.currency == code, literal(float(rate))) for code, rate in known.items()), else_=literal(0.0)
+    )
     query = (
-        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status)
+        select(Opportunity.member_id, Account.name, Opportunity.title, Opportunity.amount, Opportunity.status,
+               Opportunity.currency)
         .join(Account, Account.id == Opportunity.account_id)
-        .where(_closed_in_period(scope, statuses), Opportunity.currency == currency)
-        .order_by(Opportunity.amount.desc(), Opportunity.id)
+        .where(_closed_in_period(scope, statuses), Opportunity.currency.in_(list(known)))
+        .order_by(in_currency.desc(), Opportunity.id)
     )
     if limit is not None:
         query = query.limit(limit)
-    return [ClosedDeal(*row) for row in session.execute(query)]
+    return [
+        ClosedDeal(member_id, account, title, money(Decimal(amount) * known[code]), status)
+        for member_id, account, title, amount, status, code in session.execute(query)
+    ]
 
 
 # --- activity ----------------------------------------------------------------------------------
@@ -347,22 +368,33 @@ def conversion(session: Session, scope: KpiScope) -> dict[int, Conversion]:
     out: dict[int, Conversion] = _per_member(scope, lambda: Conversion(0, 0, None, 0, 0, None))
     if not scope.member_ids:
         return out
-    reached_proposal = exists().where(
-        OpportunityStageChange.opportunity_id == Opportunity.id,
-        OpportunityStageChange.to_stage.in_(PROPOSAL_OR_LATER),
+    # A scalar subquery rather than EXISTS, read once per deal: each closed deal's few history rows
+    # are then looked up through ix_stage_change_opportunity, where with EXISTS PostgreSQL hashed the
+    # whole history table (0.25 s for a quarter of 1,000 reps).
+    reached_proposal = (
+        select(func.count())
+        .where(
+            OpportunityStageChange.opportunity_id == Opportunity.id,
+            OpportunityStageChange.to_stage.in_(PROPOSAL_OR_LATER),
+        )
+        .scalar_subquery()
     )
-    is_won = Opportunity.status == "won"
-    zero = literal(0)
+    deals = (
+        select(Opportunity.member_id.label("member_id"), (Opportunity.status == "won").label("won"),
+               reached_proposal.label("proposal_rows"))
+        .where(_closed_in_period(scope))
+        .subquery()
+    )
+    is_won, reached, zero = deals.c.won, deals.c.proposal_rows > 0, literal(0)
     rows = session.execute(
         select(
-            Opportunity.member_id,
+            deals.c.member_id,
             func.sum(case((is_won, 1), else_=zero)),
             func.sum(case((is_won, zero), else_=1)),
-            func.sum(case((reached_proposal, 1), else_=zero)),
-            func.sum(case((and_(is_won, reached_proposal), 1), else_=zero)),
+            func.sum(case((reached, 1), else_=zero)),
+            func.sum(case((and_(is_won, reached), 1), else_=zero)),
         )
-        .where(_closed_in_period(scope))
-        .group_by(Opportunity.member_id)
+        .group_by(deals.c.member_id)
     ).all()
     for member_id, won, lost, proposals, proposals_won in rows:
         won, lost, proposals, proposals_won = (int(v or 0) for v in (won, lost, proposals, proposals_won))
@@ -420,8 +452,12 @@ def weighted_closing(session: Session, scope: KpiScope) -> dict[int, dict[str, D
     return _weighted(session, scope, Opportunity.expected_close_on.between(scope.start, scope.end))
 
 
-def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, list[tuple[str, Decimal, Decimal]]]:
-    """member → (stage, amount, weighted x 100) of their open deals in ``currency`` (now), one tuple a stage.
+def pipeline_by_stage(
+    session: Session, scope: KpiScope, *, currency: str | None = None, rates: Rates | None = None
+) -> dict[int, list[tuple[str, Decimal, Decimal]]]:
+    """member → (stage, amount, weighted x 100) of their open deals (now), one tuple a stage: the deals
+    in ``currency``, or every deal whose currency has a rate in ``rates``, converted into the
+    workspace's currency.
 
     The weighted sum stays x 100 (exact) for the caller to add up several members' before dividing once.
     Grouped by member and stage (a team's totals are folded by the caller): grouped by stage alone,
@@ -430,10 +466,14 @@ def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> di
     out: dict[int, list[tuple[str, Decimal, Decimal]]] = _per_member(scope, list)
     if not scope.member_ids:
         return out
+    if rates is None:
+        rates = Rates(currency or "")
+    known = {rates.currency: Decimal(1), **rates.rates} if currency is None else {currency: Decimal(1)}
     rows = session.execute(
         select(
             Opportunity.member_id,
             Opportunity.stage,
+            Opportunity.currency,
             func.sum(Opportunity.amount),
             func.sum(Opportunity.amount * Opportunity.probability),
         )
@@ -441,12 +481,17 @@ def pipeline_by_stage(session: Session, scope: KpiScope, *, currency: str) -> di
             Opportunity.workspace_id == scope.workspace_id,
             Opportunity.member_id.in_(_members(scope)),
             Opportunity.status == "open",
-            Opportunity.currency == currency,
+            Opportunity.currency.in_(list(known)),
         )
-        .group_by(Opportunity.member_id, Opportunity.stage)
+        .group_by(Opportunity.member_id, Opportunity.stage, Opportunity.currency)
     )
-    for member_id, stage, raw, hundredths in rows:
-        out[member_id].append((stage, Decimal(raw or 0), Decimal(hundredths or 0)))
+    sums: dict[tuple[int, str], list[Decimal]] = {}
+    for member_id, stage, code, raw, hundredths in rows:
+        totals = sums.setdefault((member_id, stage), [Decimal(0), Decimal(0)])
+        totals[0] += Decimal(raw or 0) * known[code]
+        totals[1] += Decimal(hundredths or 0) * known[code]
+    for (member_id, stage), (raw, hundredths) in sums.items():
+        out[member_id].append((stage, raw, hundredths))
     return out
 
 
@@ -464,26 +509,36 @@ def _objectives(session: Session, scope: KpiScope, metrics: tuple[str, ...] = ME
     return out
 
 
-def pipeline_coverage(session: Session, scope: KpiScope, *, currency: str) -> dict[int, Coverage]:
+def pipeline_coverage(
+    session: Session, scope: KpiScope, *, currency: str | None = None, rates: Rates | None = None
+) -> dict[int, Coverage]:
     """member → weighted pipeline closing in the period / revenue still to win for the objective.
 
-    remaining = the member's revenue objective for the period in force (``_objectives``)
-    minus the revenue won in ``currency``, floored at 0. Deals in other currencies are not counted
-    (amounts are never converted). Three queries: closing pipeline, revenue won, objectives."""
+    remaining = the member's revenue objective in force for the period (``_objectives``)
+    minus the revenue won, floored at 0. Money is counted in ``currency`` alone, or with ``rates``
+    converted into the workspace's currency (``bot.reports.money.convert``); with ``rates``, a
+    member with money in a currency that has no rate gets no ratio (it cannot be said without it).
+    Three queries: closing pipeline, revenue won, objectives."""
+    rates = rates or Rates(currency or "")
     closing = weighted_closing(session, scope)
     won = revenue_won(session, scope)
     targets = _objectives(session, scope, ("revenue",))
-    out: dict[int, Coverage] = {}
-    for member_id in _members(scope):
-        weighted = closing[member_id].get(currency, Decimal("0.00"))
-        target = targets[member_id].get("revenue")
-        if target is None:
-            out[member_id] = Coverage(weighted, None, None)
-            continue
-        remaining = max(target - won[member_id].get(currency, Decimal(0)), Decimal(0))
-        remaining = money(remaining)
-        out[member_id] = Coverage(weighted, remaining, _ratio(weighted, remaining))
-    return out
+    return {
+        m: coverage_of(convert(closing[m], rates), convert(won[m], rates), targets[m].get("revenue"), strict=currency is None)
+        for m in _members(scope)
+    }
+
+
+def coverage_of(closing: Converted, won: Converted, target: Decimal | None, *, strict: bool = True) -> Coverage:
+    """The coverage of one member: ``closing`` (weighted, expected in the period) over what is left
+    of ``target`` once ``won`` is counted, floored at 0. ``strict``: None when money in a currency
+    without a rate makes either figure incomplete."""
+    if target is None:
+        return Coverage(closing.amount, None, None)
+    remaining = money(max(target - won.amount, Decimal(0)))
+    if strict and not (closing.complete and won.complete):
+        return Coverage(closing.amount, remaining, None)
+    return Coverage(closing.amount, remaining, _ratio(closing.amount, remaining))
 
 
 # --- stage history -----------------------------------------------------------------------------
@@ -540,16 +595,11 @@ def average_days_per_stage(session: Session, scope: KpiScope) -> dict[str, float
     return {stage: float(Fraction(int(seconds or 0), int(n) * SECONDS_PER_DAY)) for stage, n, seconds in rows}
 
 
-def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliability]:
-    """member → Brier score of the deals closed in the period.
-
-    For each deal the forecast is the probability of the last stage-history row before the closing
-    row (what the rep said before the customer answered) and the outcome 1 for won, 0 for lost:
-    Brier = mean((p / 100 - outcome)^2), summed exactly in SQL as (p - 100 x outcome)^2 (integers)
-    and divided here. A deal closed with no row before its closing one gave no forecast: left out."""
-    out: dict[int, Reliability] = _per_member(scope, lambda: Reliability(0, None))
-    if not scope.member_ids:
-        return out
+def _forecasts(scope: KpiScope) -> Any:
+    """The deals closed in the period with the forecast given before the answer: one row a deal
+    (member_id, status, forecast), ``forecast`` the probability of the last stage-history row before
+    the closing row (what the rep said before the customer answered); deals without such a row are
+    left out. Read through the deal's history index."""
     change = OpportunityStageChange
     order = (change.changed_at, change.id)
     history = (
@@ -566,45 +616,225 @@ def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliabi
         .where(_closed_in_period(scope))  # the deal's workspace is the history's: read through its index
         .subquery()
     )
-    miss = case((history.c.status == "won", 100 - history.c.forecast), else_=history.c.forecast)
-    rows = session.execute(
-        select(history.c.member_id, func.count(), func.sum(miss * miss))
+    return (
+        select(history.c.member_id, history.c.status, history.c.forecast)
         .where(history.c.from_last == 1, history.c.to_stage == history.c.status, history.c.forecast.is_not(None))
-        .group_by(history.c.member_id)
-    ).all()
-    for member_id, deals, squares in rows:
-        out[member_id] = Reliability(int(deals), float(Fraction(int(squares or 0), int(deals) * 10000)))
-    return out
+        .subquery()
+    )
+
+
+def forecast_reliability(session: Session, scope: KpiScope) -> dict[int, Reliability]:
+    """member → Brier score of the deals closed in the period.
+
+    For each deal the forecast is the probability given before the answer (``_forecasts``) and the
+    outcome 1 for won, 0 for lost: Brier = mean((p / 100 - outcome)^2), summed exactly in SQL as
+    (p - 100 x outcome)^2 (integers) and divided here. A deal closed with no row before its closing
+    one gave no forecast: left out."""
+    return forecasts(session, scope)[0]
+
+
+@dataclass(frozen=True)
+class ForecastBucket:
+    probability: int  # the forecasts rounded to the nearest ten (65 and 74 are "70 %")
+    deals: int  # closed in the period with such a forecast
+    won: int
+
+    @property
+    def won_rate(self) -> float:
+        return self.won / self.deals
+
+
+def forecast_buckets(session: Session, scope: KpiScope) -> dict[int, list[ForecastBucket]]:
+    """member → the deals closed in the period grouped by the forecast given before the answer (the
+    Brier score's deals, ``_forecasts``), rounded to the nearest ten: how often "70 %" was won.
+    Buckets by probability, the lowest first."""
+    return forecasts(session, scope)[1]
+
+
+def forecasts(session: Session, scope: KpiScope) -> tuple[dict[int, Reliability], dict[int, list[ForecastBucket]]]:
+    """``forecast_reliability`` and ``forecast_buckets`` from one grouped query (member, bucket): the
+    squared misses are summed per bucket and the buckets' sums per member."""
+    reliability: dict[int, Reliability] = _per_member(scope, lambda: Reliability(0, None))
+    buckets: dict[int, list[ForecastBucket]] = _per_member(scope, list)
+    if not scope.member_ids:
+        return reliability, buckets
+    rows = _forecasts(scope)
+    is_won = rows.c.status == "won"
+    miss = case((is_won, 100 - rows.c.forecast), else_=rows.c.forecast)
+    bucket = (rows.c.forecast + 5) // 10 * 10
+    squares: dict[int, int] = {}
+    for member_id, probability, deals, won, missed in session.execute(
+        select(rows.c.member_id, bucket, func.count(), func.sum(case((is_won, 1), else_=literal(0))), func.sum(miss * miss))
+        .group_by(rows.c.member_id, bucket)
+        .order_by(rows.c.member_id, bucket)
+    ):
+        buckets[member_id].append(ForecastBucket(int(probability), int(deals), int(won or 0)))
+        squares[member_id] = squares.get(member_id, 0) + int(missed or 0)
+    for member_id, total in squares.items():
+        deals = sum(b.deals for b in buckets[member_id])
+        reliability[member_id] = Reliability(deals, float(Fraction(total, deals * 10000)))
+    return reliability, buckets
 
 
 # --- objectives --------------------------------------------------------------------------------
 
 
 def objective_attainment(
-    session: Session, scope: KpiScope, *, currency: str, metrics: tuple[str, ...] = METRICS
+    session: Session,
+    scope: KpiScope,
+    *,
+    currency: str | None = None,
+    rates: Rates | None = None,
+    metrics: tuple[str, ...] = METRICS,
 ) -> dict[int, dict[str, Attainment]]:
     """member → metric → target, achieved and achieved / target, for each of the member's own
-    objectives of the period in force (``_objectives``) among ``metrics``: revenue (won
-    in ``currency``), visits (in-person actions), new_opportunities (deals created), won_deals.
+    objectives in force for the period (``_objectives``) among ``metrics``: revenue (won in
+    ``currency`` alone, or every currency with a rate converted through ``rates``), visits
+    (in-person actions), new_opportunities (deals created), won_deals.
 
     One query for the objectives, then one per KPI some objective needs (four at most)."""
+    rates = rates or Rates(currency or "")
     targets = _objectives(session, scope, metrics)
     needed = {metric for member in targets.values() for metric in member}
-    achieved = _achieved(session, scope, needed, currency=currency)
+    achieved = _achieved(session, scope, needed, rates=rates)
     out: dict[int, dict[str, Attainment]] = {}
     for member_id, by_metric in targets.items():
         out[member_id] = {
-            metric: Attainment(target, achieved[metric][member_id], _ratio(achieved[metric][member_id], target))
+            metric: attainment_of(target, achieved[metric][member_id])
             for metric, target in sorted(by_metric.items(), key=lambda item: METRICS.index(item[0]))
         }
     return out
+
+
+def attainment_of(target: Decimal, achieved: Decimal) -> Attainment:
+    """achieved against target (no ratio for a zero target)."""
+    return Attainment(target, achieved, _ratio(achieved, target))
+
+
+# --- the KPI table: one row per rep -------------------------------------------------------------
+
+# The columns of ``carnet report kpis``, of its CSV and Excel files, in this order.
+KPI_COLUMNS = (
+    "rep", "period_start", "period_end", "actions", "visits_done", "visits_planned", "opportunities_created",
+    "won_count", "won_amount", "lost_count", "conversion_pct", "average_won_amount", "weighted_pipeline", "coverage",
+    "forecast_brier", "objective_revenue", "attainment_pct", "projected_pct",
+)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One rep's KPIs over one period, each figure read from its one definition above.
+
+    - ``actions``: actions logged on the period's days (``activity``);
+    - ``visits_done``: in-person actions on those days, planned or not (``activity``'s visits);
+      ``visits_planned``: in-person plans due in the period and not cancelled (``planned_vs_realised_visits``);
+    - ``opportunities_created``: deals created in the period (``opportunities_created``);
+    - ``won_count`` / ``lost_count``: deals closed in the period, by their closing day (``conversion``);
+      ``conversion``: won / (won + lost) of those;
+    - ``won_amount``: revenue of the won ones (``revenue_won``), ``average_won_amount`` = won_amount / won_count;
+    - ``weighted_pipeline``: the open deals now, amount x probability (``weighted_pipeline``);
+      ``weighted_closing``: those expected to close in the period (``weighted_closing``);
+    - ``coverage``: weighted_closing / what is left of the revenue objective (``coverage_of``);
+    - ``forecast_brier``: Brier score of the deals closed in the period, ``forecasts`` the same deals
+      by announced probability (``forecasts``);
+    - ``objective_revenue``: the rep's own revenue objective of the period (``_objectives``);
+      ``attainment`` = won_amount / objective (``attainment_of``);
+      ``projected`` = (won_amount + weighted_closing) / objective: where the period ends if the deals
+      expected in it close at their odds.
+
+    Money is in the workspace's currency (``bot.reports.money.convert``); a currency without a rate
+    stays aside in ``Converted.unconverted``, and the ratios that would need it (coverage,
+    attainment, projected) are None rather than wrong. Ratios are fractions (0.4 for 40 %)."""
+
+    member_id: int
+    rep: str
+    period_start: date
+    period_end: date
+    actions: int
+    visits_done: int
+    visits_planned: int
+    opportunities_created: int
+    won_count: int
+    won_amount: Converted
+    lost_count: int
+    conversion: float | None
+    average_won_amount: Converted | None
+    weighted_pipeline: Converted
+    weighted_closing: Converted
+    coverage: float | None
+    forecast_brier: float | None
+    forecast_deals: int
+    forecasts: tuple[ForecastBucket, ...]
+    objective_revenue: Decimal | None
+    attainment: float | None
+    projected: float | None
+
+
+def kpi_rows(session: Session, scope: KpiScope, *, names: dict[int, str], rates: Rates) -> list[KpiRow]:
+    """The KPI row of each member of ``scope`` (in ``scope.member_ids``' order), ``names`` giving
+    each member's name as the exports write it. Nine grouped queries for the whole scope, whatever
+    its size: each KPI function above is asked once."""
+    if not scope.member_ids:
+        return []
+    acts = activity(session, scope)
+    planned = planned_vs_realised_visits(session, scope)
+    created = opportunities_created(session, scope)
+    closed = conversion(session, scope)
+    won = revenue_won(session, scope)
+    pipeline = weighted_pipeline(session, scope)
+    closing = weighted_closing(session, scope)
+    reliability, buckets = forecasts(session, scope)
+    targets = _objectives(session, scope, ("revenue",))
+    rows = []
+    for m in _members(scope):
+        won_amount, closing_amount = convert(won[m], rates), convert(closing[m], rates)
+        target = targets[m].get("revenue")
+        complete = won_amount.complete and closing_amount.complete
+        attainment = attainment_of(target, won_amount.amount) if target is not None and won_amount.complete else None
+        projected = _ratio(won_amount.amount + closing_amount.amount, target) if target is not None and complete else None
+        rows.append(KpiRow(
+            member_id=m, rep=names[m], period_start=scope.start, period_end=scope.end,
+            actions=sum(acts[m].by_type.values()), visits_done=acts[m].visits, visits_planned=planned[m].planned,
+            opportunities_created=created[m], won_count=closed[m].won, won_amount=won_amount, lost_count=closed[m].lost,
+            conversion=closed[m].rate, average_won_amount=won_amount.divided(closed[m].won),
+            weighted_pipeline=convert(pipeline[m], rates), weighted_closing=closing_amount,
+            coverage=coverage_of(closing_amount, won_amount, target).ratio,
+            forecast_brier=reliability[m].brier, forecast_deals=reliability[m].deals, forecasts=tuple(buckets[m]),
+            objective_revenue=target, attainment=attainment.ratio if attainment else None, projected=projected,
+        ))
+    return rows
+
+
+def kpi_rows_for(
+    session: Session, members: list[Member], *, now: datetime, period: periods.PeriodChoice, rates: Rates
+) -> list[KpiRow]:
+    """The KPI rows of ``members`` (one workspace) over ``period`` as each member's calendar sees it
+    at ``now`` (their own period, in their time zone, unless ``period`` names one for everybody),
+    by name. Members who share the period's days and a time zone share one ``kpi_rows`` scope."""
+    groups: dict[tuple[date, date, str], list[Member]] = {}
+    for member in members:
+        tz = member.tz if known_zone(member.tz) else "UTC"  # a zone this server does not know: UTC, not a crash
+        start, end = period.bounds(member.period, now.astimezone(ZoneInfo(tz)).date())
+        groups.setdefault((start, end, tz), []).append(member)
+    names = {m.id: m.display_name for m in members}
+    rows: list[KpiRow] = []
+    for (start, end, tz), group in groups.items():
+        scope = KpiScope(group[0].workspace_id, tuple(m.id for m in group), start, end, ZoneInfo(tz))
+        rows += kpi_rows(session, scope, names=names, rates=rates)
+    rows.sort(key=lambda row: (row.rep.casefold(), row.period_start, row.member_id))
+    return rows
 
 
 # --- team objectives, composite attainment, deals past their close date (issue 14, h-goals) -----
 
 
 def team_attainments(
-    session: Session, scope: KpiScope, teams: dict[int, tuple[int, ...]], *, currency: str
+    session: Session,
+    scope: KpiScope,
+    teams: dict[int, tuple[int, ...]],
+    *,
+    currency: str | None = None,
+    rates: Rates | None = None,
 ) -> dict[int, dict[str, Attainment]]:
     """manager → metric → their team objective in force for the period starting ``scope.start``
     (scope ``team:<manager>``) against the sum over the team's reps (``teams[manager]``, all in
@@ -615,7 +845,7 @@ def team_attainments(
     for team_scope, metric, value, _recurring in rows:
         targets[int(team_scope.split(":")[1])][metric] = money(as_decimal(value))
     needed = {metric for by_metric in targets.values() for metric in by_metric}
-    achieved = _achieved(session, scope, needed, currency=currency)
+    achieved = _achieved(session, scope, needed, rates=rates or Rates(currency or ""))
     out: dict[int, dict[str, Attainment]] = {}
     for manager_id, by_metric in targets.items():
         out[manager_id] = {}
@@ -685,14 +915,15 @@ def overdue_deals(session: Session, scope: KpiScope, *, today: date) -> dict[int
     return out
 
 
-def _achieved(session: Session, scope: KpiScope, metrics: set[str], *, currency: str) -> dict[str, dict[int, Decimal]]:
+def _achieved(session: Session, scope: KpiScope, metrics: set[str], *, rates: Rates) -> dict[str, dict[int, Decimal]]:
     """metric → member → what each member achieved in the period, for the objective ``metrics``:
-    revenue (won in ``currency``), won_deals, visits (in-person actions), new_opportunities
-    (deals created). One query per KPI needed (revenue and won deals share theirs)."""
+    revenue (won, converted through ``rates`` as ``bot.reports.money.convert`` does), won_deals,
+    visits (in-person actions), new_opportunities (deals created). One query per KPI needed
+    (revenue and won deals share theirs)."""
     achieved: dict[str, dict[int, Decimal]] = {}
     if metrics & {"revenue", "won_deals"}:
         revenue, deals = _won(session, scope)
-        achieved["revenue"] = {m: by_cur.get(currency, Decimal("0.00")) for m, by_cur in revenue.items()}
+        achieved["revenue"] = {m: convert(by_cur, rates).amount for m, by_cur in revenue.items()}
         achieved["won_deals"] = {m: Decimal(n) for m, n in deals.items()}
     if "visits" in metrics:
         achieved["visits"] = {m: Decimal(n) for m, n in visits(session, scope).items()}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.reports import kpis
 from bot.reports.coaching import period_attainment, under_visited_gold
 from bot.reports.kpis import KpiScope
-from bot.reports.money import weighted_money
+from bot.reports.money import Rates, converted_amount, weighted_money
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Member, Opportunity
 
@@ -68,7 +68,8 @@ def goal_warnings(
     if not reps:
         return {}
     currency = settings.currency
-    attainment = period_attainment(session, reps[0].workspace_id, reps, now=now, currency=currency)
+    rates = Rates.of(settings)
+    attainment = period_attainment(session, reps[0].workspace_id, reps, now=now, rates=rates)
     below = Fraction(settings.warning_below_pct, 100)
     after = Fraction(settings.warning_after_pct, 100)
     at_risk: dict[int, tuple] = {}
@@ -96,7 +97,7 @@ def goal_warnings(
         out[rep.id] = GoalWarning(
             rep.id, start, end, currency, so_far.target, so_far.achieved, closing, float(projected),
             max(so_far.target - so_far.achieved - closing, Decimal(0)), listed[:LISTED], gold[rep.id][:LISTED],
-            overdue[rep.id].count, overdue[rep.id].amounts.get(currency, Decimal(0)),
+            overdue[rep.id].count, converted_amount(overdue[rep.id].amounts, rates),
         )
     return out
 

@@ -118,6 +118,15 @@ def find_account(session: Session, workspace_id: int, typed: str, *, index: Acco
     return AccountMatch(exact=None, suggestions=[accounts[i] for i in suggestion_ids if i in accounts])
 
 
+def accounts_named(session: Session, workspace_id: int, names: Iterable[str]) -> dict[str, Account]:
+    """The accounts named exactly (case and accents aside) by any of ``names``, by folded name; one query."""
+    keys = {key for key in (fold(name) for name in names) if key}
+    if not keys:
+        return {}
+    found = session.scalars(select(Account).where(Account.workspace_id == workspace_id, Account.name_key.in_(keys)))
+    return {account.name_key: account for account in found}
+
+
 def get_account(session: Session, workspace_id: int, account_id: int) -> Account | None:
     """The account ``account_id`` if it belongs to the workspace (never another workspace's)."""
     return session.scalar(select(Account).where(Account.workspace_id == workspace_id, Account.id == account_id))

@@ -1,11 +1,11 @@
-"""The outbox: every message Carnet owes to Slack is a row here before it is sent.
+"""The outbox: every message Carnet owes the chat is a row here before it is sent.
 
 A row's ``dedupe_key`` (kind, subject, slot) is unique per workspace, so writing the
 same message twice stores it once. Workers claim rows with a conditional UPDATE (and
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several processes never send one twice.
 A claim is a lease (``CLAIM_LEASE``) that the worker's heartbeat extends while it works on
 its batch; a row whose lease ran out is given back marked ``outcome_unknown`` (its worker
-may have sent it before dying), so the next worker checks Slack before sending it again.
+may have sent it before dying), so the next worker checks the conversation's history before sending it again.
 
 ``attempts`` counts HTTP tries, 429s included; ``failures`` counts real errors only (5xx,
 network, unknown outcomes): a row is failed after ``MAX_ATTEMPTS`` failures, never for
@@ -244,7 +244,7 @@ def extend_claims(session: Session, message_ids: list[int], *, worker: str, unti
 
 
 def mark_sent(session: Session, message_id: int, *, worker: str, now: datetime, tried: bool = True) -> None:
-    """The row reached Slack. ``tried=False``: found in the channel's history, no new HTTP try."""
+    """The row reached the chat. ``tried=False``: found in the channel's history, no new HTTP try."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
@@ -300,7 +300,7 @@ def defer(session: Session, message_id: int, *, worker: str, until: datetime) ->
 
 
 def hold_channel(session: Session, *, workspace_id: int, channel: str, until: datetime) -> int:
-    """Slack said "wait" for a channel (429): no pending row of it is due before ``until``, whichever
+    """The chat said "wait" for a channel (429): no pending row of it is due before ``until``, whichever
     worker holds it next. Returns how many rows were pushed back."""
     result = session.execute(
         update(OutboxMessage)
@@ -319,7 +319,7 @@ def hold_channel(session: Session, *, workspace_id: int, channel: str, until: da
 def mark_final(
     session: Session, message_id: int, *, worker: str, status: str, error: str | None, tried: bool = True
 ) -> None:
-    """End a row that must not be retried: ``failed`` (Slack refused it, bad payload) or ``dropped`` (too late)."""
+    """End a row that must not be retried: ``failed`` (the chat refused it, bad payload) or ``dropped`` (too late)."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)

@@ -189,21 +189,31 @@ def has_open_plan(session: Session, member_id: int, account_id: int, action_type
     )
 
 
+def auto_relance_day(
+    session: Session, member: Member, account_id: int | None, result: str | None, occurred_on: date,
+    settings: WorkspaceSettings, *, now: datetime,
+) -> date | None:
+    """The day Carnet plans a relance after an action with ``result`` at the account; None when it
+    does not (no such result, or the rep already has a follow-up, call or email planned there)."""
+    if result in RELANCE_RESULTS:
+        days = settings.relance_after_days
+    elif result == "send_documentation":
+        days = settings.documentation_relance_days
+    else:
+        return None
+    if days <= 0 or (account_id is not None and has_open_plan(session, member.id, account_id, ("follow_up", "call", "email"))):
+        return None
+    return next_workday(max(occurred_on, now.astimezone(ZoneInfo(member.tz)).date()) + timedelta(days=days))
+
+
 def auto_relance(
     session: Session, member: Member, action: Action, settings: WorkspaceSettings, *, now: datetime
 ) -> Plan | None:
     """After a proposal (or "send documentation"), plan a relance unless the rep already has one."""
-    if action.result in RELANCE_RESULTS:
-        days = settings.relance_after_days
-    elif action.result == "send_documentation":
-        days = settings.documentation_relance_days
-    else:
+    day = auto_relance_day(session, member, action.account_id, action.result, action.occurred_on, settings, now=now)
+    if day is None:
         return None
-    if days <= 0 or has_open_plan(session, member.id, action.account_id, ("follow_up", "call", "email")):
-        return None
-    zone = ZoneInfo(member.tz)
-    day = next_workday(max(action.occurred_on, now.astimezone(zone).date()) + timedelta(days=days))
-    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), ZoneInfo(member.tz))
     return _insert_auto_relance(session, member, action, due_at=due_at, now=now)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from bot.services.stages import STAGES
@@ -41,6 +42,9 @@ class WorkspaceSettings:
     # ``warning_below_pct`` once ``warning_after_pct`` of their period has passed is told, privately.
     warning_below_pct: int = 80
     warning_after_pct: int = 50
+    # currency → what one unit of it is worth in ``currency`` ("0.92" for USD in a EUR workspace),
+    # kept as text so that JSON stores the exact decimal the admin typed
+    exchange_rates: dict[str, str] = field(default_factory=dict)
 
     @property
     def agenda_hour_minute(self) -> tuple[int, int]:
@@ -49,6 +53,11 @@ class WorkspaceSettings:
     @property
     def collective_weight(self) -> int:
         return 100 - self.individual_weight
+
+    @property
+    def rates(self) -> dict[str, Decimal]:
+        """currency → its rate into ``currency``, as decimals (the workspace's own currency has none)."""
+        return {code: Decimal(value) for code, value in self.exchange_rates.items() if code != self.currency}
 
     def probability_of(self, stage: str) -> int:
         return int(self.stage_probabilities.get(stage, DEFAULT_STAGE_PROBABILITIES.get(stage, 0)))
@@ -86,7 +95,46 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         individual_weight=int(stored.get("individual_weight", base.individual_weight)),
         warning_below_pct=int(stored.get("warning_below_pct", base.warning_below_pct)),
         warning_after_pct=int(stored.get("warning_after_pct", base.warning_after_pct)),
+        exchange_rates={str(k): str(v) for k, v in (stored.get("exchange_rates") or {}).items() if _positive_decimal(v)},
     )
+
+
+def _positive_decimal(value: object) -> bool:
+    try:
+        return Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
+
+
+def with_rate(settings: WorkspaceSettings, currency: str, rate: Decimal | None) -> WorkspaceSettings:
+    """``settings`` where one ``currency`` is worth ``rate`` of the workspace's currency (None: no rate)."""
+    rates = dict(settings.exchange_rates)
+    if rate is None:
+        rates.pop(currency, None)
+    else:
+        rates[currency] = format(rate, "f")
+    return replace(settings, exchange_rates=rates)
+
+
+def with_currency(settings: WorkspaceSettings, currency: str) -> tuple[WorkspaceSettings, bool]:
+    """``settings`` in another workspace currency, the rates re-based on it when the new currency had
+    a rate (1 USD = 0.92 EUR, then the workspace turns to USD: 1 EUR = 1/0.92 USD, GBP by its EUR rate
+    / 0.92); otherwise the rates are forgotten (they said what a currency is worth in the old one).
+    Returns the new settings and whether the rates were kept."""
+    if currency == settings.currency:
+        return settings, True
+    old = settings.rates
+    pivot = old.get(currency)
+    if pivot is None:
+        return replace(settings, currency=currency, exchange_rates={}), not old
+    rebased = {code: _rate_text(rate / pivot) for code, rate in old.items() if code != currency}
+    rebased[settings.currency] = _rate_text(Decimal(1) / pivot)
+    return replace(settings, currency=currency, exchange_rates=rebased), True
+
+
+def _rate_text(rate: Decimal) -> str:
+    """A rate to six significant decimals, as text (enough for any pair of real currencies)."""
+    return format(rate.quantize(Decimal("0.000001")).normalize(), "f")
 
 
 def save(workspace: Workspace, settings: WorkspaceSettings) -> None:

@@ -34,3 +34,8 @@ def latest_closed_deal(session: Session, member: Member, account_id: int) -> Opp
         Opportunity.closed_at.desc(), Opportunity.id.desc()
     )
     return session.scalar(query.limit(1))
+
+
+def deal_currencies(session: Session, workspace_id: int) -> set[str]:
+    """Every currency the workspace's deals are in."""
+    return set(session.scalars(select(Opportunity.currency).distinct().where(Opportunity.workspace_id == workspace_id)))

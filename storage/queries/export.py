@@ -1,11 +1,13 @@
-"""The exports (``carnet export``): every action and every deal of a workspace, streamed as rows."""
+"""The exports (``carnet export``, ``/carnet export``): every action and every deal of a workspace, or
+of some of its members, streamed as rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterator, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -29,9 +31,16 @@ class ActionReportRow:
 
 
 def action_report(
-    session: Session, workspace_id: int, *, since: date | None = None, until: date | None = None, batch: int = 2000
+    session: Session,
+    workspace_id: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    member_ids: Sequence[int] | None = None,
+    batch: int = 2000,
 ) -> Iterator[ActionReportRow]:
-    """The activity report of a workspace, oldest first, streamed (a year of a team fits in any memory)."""
+    """The activity report of a workspace (of ``member_ids`` only, when given), oldest first, streamed
+    (a year of a team fits in any memory)."""
     contact = aliased(Contact)
     stmt = (
         select(
@@ -56,6 +65,8 @@ def action_report(
         stmt = stmt.where(Action.occurred_on >= since)
     if until is not None:
         stmt = stmt.where(Action.occurred_on <= until)
+    if member_ids is not None:
+        stmt = stmt.where(Action.member_id.in_(list(member_ids)))
     for row in session.execute(stmt):
         yield ActionReportRow(*row)
 
@@ -66,6 +77,14 @@ def workspaces(session: Session) -> list[Workspace]:
 
 def count_actions(session: Session, workspace_id: int) -> int:
     return session.scalar(select(func.count(Action.id)).where(Action.workspace_id == workspace_id)) or 0
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    """The member's time zone; UTC for a name this server's zone database does not know (a corrupt row)."""
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -92,11 +111,20 @@ class OpportunityReportRow:
 
 
 def opportunity_report(
-    session: Session, workspace_id: int, *, since: date | None = None, until: date | None = None, batch: int = 2000
+    session: Session,
+    workspace_id: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    member_ids: Sequence[int] | None = None,
+    batch: int = 2000,
 ) -> Iterator[OpportunityReportRow]:
-    """Every deal of a workspace (open first, by expected close), created between ``since`` and ``until``."""
+    """Every deal of a workspace (of ``member_ids`` only, when given; open first, by expected close),
+    created between ``since`` and ``until``. The days of creation and closing are the rep's, in their
+    time zone (the days the KPIs count them on)."""
     stmt = (
         select(
+            Member.tz,
             Opportunity.created_at,
             Member.display_name,
             Account.name,
@@ -121,5 +149,11 @@ def opportunity_report(
         stmt = stmt.where(Opportunity.created_at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
     if until is not None:
         stmt = stmt.where(Opportunity.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc))
-    for created_at, *middle, closed_at, reason in session.execute(stmt):
-        yield OpportunityReportRow(created_at.date(), *middle, closed_at.date() if closed_at else None, reason)
+    if member_ids is not None:
+        stmt = stmt.where(Opportunity.member_id.in_(list(member_ids)))
+    zones: dict[str, ZoneInfo] = {}
+    for tz, created_at, *middle, closed_at, reason in session.execute(stmt):
+        zone = zones.get(tz) or zones.setdefault(tz, _zone(tz))
+        yield OpportunityReportRow(
+            created_at.astimezone(zone).date(), *middle, closed_at.astimezone(zone).date() if closed_at else None, reason
+        )

@@ -41,3 +41,19 @@ def consume(session: Session, pending: PendingCommand, *, now: datetime) -> bool
     ).rowcount
     session.expunge(pending)
     return consumed == 1
+
+
+def live_pending_commands(session: Session, workspace_id: int, member_id: int, kind: str, *, now: datetime) -> list[PendingCommand]:
+    """The member's pending ``kind`` commands that have not expired, oldest first."""
+    return list(
+        session.scalars(
+            select(PendingCommand)
+            .where(
+                PendingCommand.workspace_id == workspace_id,
+                PendingCommand.member_id == member_id,
+                PendingCommand.kind == kind,
+                PendingCommand.expires_at >= now,
+            )
+            .order_by(PendingCommand.id)
+        )
+    )

@@ -331,7 +331,7 @@ def test_undo_twice_says_it_is_already_done(rt):
     # through the same choice value, as a second click on a stale Slack button would.
     undo_value = session.door.choices[0].value
     session.type("1")
-    reply = rt.conversation.handle(Request(TEAM, USER, choice=undo_value, source="console"))
+    reply = rt.conversation.handle(Request(TEAM, USER, choice=undo_value, door="console"))
     assert reply.keys == ["log.already_undone"]
     assert count_rows(rt.session_factory, Action) == 0
 

@@ -126,19 +126,19 @@ def test_new_deals_a_choice_a_win_then_pipeline_and_home(rt):
     out = camille.type("/pipeline")
     assert out.splitlines() == [
         "Pipeline — Camille Martin (1 nov. 2026 → 30 nov. 2026)",
-        "• négociation : 1 affaire(s) · 8 500 $US · pondéré 5 100 $US",
+        "• négociation : 1 affaire · 8 500 $US · pondéré 5 100 $US",
         "Rien à conclure prévu cette période.",
-        "🏆 Gagné cette période : 12 000 € (1 affaire(s))",
+        "🏆 Gagné cette période : 12 000 € (1 affaire)",
     ]
 
     out = camille.type("/home")
     assert out.splitlines() == [
         "Carnet — Camille Martin",
-        "Période du 1 nov. 2026 au 30 nov. 2026 : gagné 12 000 € ; pipeline pondéré 5 100 $US ; 0 action(s) notée(s).",
+        "Période du 1 nov. 2026 au 30 nov. 2026 : gagné 12 000 € ; pipeline pondéré 5 100 $US ; 0 action notée.",
         "Mes affaires en cours par étape",
-        "• négociation : 1 affaire(s) · 8 500 $US · pondéré 5 100 $US",
+        "• négociation : 1 affaire · 8 500 $US · pondéré 5 100 $US",
         "Rien à conclure prévu cette période.",
-        "🏆 Gagné cette période : 12 000 € (1 affaire(s))",
+        "🏆 Gagné cette période : 12 000 € (1 affaire)",
         # Today comes last, so that its planned items (with their buttons) follow their heading.
         "Aujourd'hui",
         "Rien de prévu aujourd'hui.",
@@ -238,27 +238,27 @@ def test_team_pipeline_and_who_may_see_what(rt):
     out = jordan.type("/home")
     assert out.splitlines()[:2] == [
         "Carnet — Jordan Smith",
-        "Period Nov 1, 2026 → Nov 30, 2026: won $10,000; weighted pipeline $400; 0 action(s) logged.",
+        "Period Nov 1, 2026 → Nov 30, 2026: won $10,000; weighted pipeline $400; 0 actions logged.",
     ]
     assert jordan.choices(out) == ["Log an action", "Add a deal"]
 
     out = boss.type("/pipeline team")
     assert out.splitlines() == [
         "Pipeline de l'équipe — 2 personnes (1 nov. 2026 → 30 nov. 2026)",
-        "• qualification : 1 affaire(s) · 4 000 € · pondéré 800 €",
-        "• qualification : 1 affaire(s) · 2 000 $US · pondéré 400 $US",
-        "• proposition : 1 affaire(s) · 12 000 € · pondéré 3 600 €",
-        "À conclure cette période : 1 affaire(s), 12 000 € (pondéré 3 600 €) ; 1 affaire(s), 2 000 $US (pondéré 400 $US)",
-        "🏆 Gagné cette période : 10 000 $US (1 affaire(s))",
+        "• qualification : 1 affaire · 4 000 € · pondéré 800 €",
+        "• qualification : 1 affaire · 2 000 $US · pondéré 400 $US",
+        "• proposition : 1 affaire · 12 000 € · pondéré 3 600 €",
+        "À conclure cette période : 1 affaire, 12 000 € (pondéré 3 600 €) ; 1 affaire, 2 000 $US (pondéré 400 $US)",
+        "🏆 Gagné cette période : 10 000 $US (1 affaire)",
         "• Camille Martin : 2 en cours, pondéré 4 400 €, à conclure 3 600 €, gagné 0 €",
         "• Jordan Smith : 1 en cours, pondéré 400 $US, à conclure 400 $US, gagné 10 000 $US",
     ]
     out = boss.type("/pipeline <@U1|camille>")
     assert out.splitlines()[0] == console_line("pipeline.title", name='Camille Martin', start='1 nov. 2026', end='30 nov. 2026')
-    assert console_line("pipeline.stage_line", stage=word("stage.proposal"), deals='1', amount='12 000 €', weighted='3 600 €') in out and "$US" not in out
+    assert console_line("pipeline.stage_line", stage=word("stage.proposal"), deals='1 affaire', amount='12 000 €', weighted='3 600 €') in out and "$US" not in out
     out = boss.type("/pipeline jordan smith")
     assert out.splitlines()[0] == console_line("pipeline.title", name='Jordan Smith', start='1 nov. 2026', end='30 nov. 2026')
-    assert console_line("pipeline.won", amount='10 000 $US', deals='1') in out
+    assert console_line("pipeline.won", amount='10 000 $US', deals='1 affaire') in out
 
     # A rep sees their own pipeline only, and the answer says why.
     assert console_line("pipeline.refused", name='Jordan Smith') in camille.type("/pipeline @U2")
@@ -274,7 +274,7 @@ def test_the_digest_preview_at_the_console_says_it_is_coming_then_shows_it(rt):
 
     out = boss.type("/carnet digest")
     lines = out.splitlines()
-    assert lines[0] == console_line("digest.preparing", count='2')
+    assert lines[0] == console_line("digest.preparing", count=2)
     assert lines[1] == console_line("digest.title", start='16 nov. 2026', end='22 nov. 2026')
     assert console_line("digest.rep_line", name='Camille Martin', actions='0', visits='0', planned='—', pipeline='3 600 €', won='0 €', attainment='—') in lines
     # No Slack at the console: nothing is queued, not even the chart.

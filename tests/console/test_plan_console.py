@@ -45,7 +45,7 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
         "    [1] Fait  [2] +1 h  [3] Demain  [4] Déplacer  [5] Annuler",
     ]
     out = camille.type(camille.number_of("+1 h", out, item=0))
-    assert console_line("plan.snoozed", action_type=word("action_type.visit"), account='Beta', when='mardi 24 nov. à 11:00') in out
+    assert console_line("plan.snoozed", gender="feminine", action_type=word("action_type.visit"), account='Beta', when='mardi 24 nov. à 11:00') in out
     assert plans(rt) == [("visit", Z(2026, 11, 24, 10, 0), True, "planned")]
 
     out = camille.type("/relance Gamma jeudi")
@@ -67,7 +67,7 @@ def test_plan_then_snooze_and_reschedule_with_the_prompts(rt):
     assert "Heure (facultative, ex. 14h30) (facultatif) [11:00]: 14h30" in out
     assert f"! new_date: {console_line('form.error.past')}" in out
     assert "Nouveau jour [2026-11-24]: 2026-11-27" in out
-    assert console_line("plan.rescheduled", action_type=word("action_type.visit"), account='Beta', when='vendredi 27 nov. à 14:30') in out
+    assert console_line("plan.rescheduled", gender="feminine", action_type=word("action_type.visit"), account='Beta', when='vendredi 27 nov. à 14:30') in out
     assert plans(rt)[0] == ("visit", Z(2026, 11, 27, 13, 30), True, "planned")
 
     out = camille.type("/plan")

@@ -39,8 +39,8 @@ def test_opening_the_home_tab_publishes_my_deals_once_even_when_slack_retries(ru
     shown = flat(message_text(view))
     assert says(shown, "home.title", name="alice")
     assert says(shown, "home.deals")
-    assert says(shown, "pipeline.stage_line", stage=word("stage.proposal"), deals=1, amount="12 000 €", weighted="3 600 €")
-    assert says(shown, "home.progress", weighted="3 600 €", actions=1)
+    assert says(shown, "pipeline.stage_line", stage=word("stage.proposal"), deals="1 affaire", amount="12 000 €", weighted="3 600 €")
+    assert says(shown, "home.progress", weighted="3 600 €", actions="1 action notée")
     assert f"{word('action_type.visit')} — Gamma" in shown  # today's activity
     assert "Omega" not in shown and "99 000" not in shown  # bob's deal
     values = [e["value"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messages import translate
+from bot.messages import counted, translate
 from tests.support.fixtures import TEST_NOW
 from tests.handlers.conftest import add_account, say, set_member
 from tests.support.messages import says, word
@@ -25,7 +25,7 @@ def lines_with(shown: str, part: str) -> list[str]:
 
 def stage_line(stage: str, deals: int, amount: str, weighted: str) -> str:
     """A stage's line of a pipeline, as the catalogue writes it (amounts with plain spaces)."""
-    return translate("fr", "pipeline.stage_line", stage=word(stage), deals=deals, amount=amount, weighted=weighted)
+    return translate("fr", "pipeline.stage_line", stage=word(stage), deals=counted("fr", deals, "deals"), amount=amount, weighted=weighted)
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_my_pipeline_by_stage_with_weighted_amounts_closing_and_stalled(runtime,
     assert negotiation == stage_line("stage.negotiation", 1, "25 000 €", "12 500 €")
     [closing] = [line for line in shown.splitlines() if says(line, "pipeline.closing")]
     assert closing == translate("fr", "pipeline.closing", totals=translate(
-        "fr", "pipeline.deals_amount", deals=1, amount="25 000 €", weighted="12 500 €"))  # Gamma closes in December
+        "fr", "pipeline.deals_amount", deals="1 affaire", amount="25 000 €", weighted="12 500 €"))  # Gamma closes in December
     assert says(shown, "pipeline.stalled", count=1)
     [stalled] = lines_with(shown, "Vieux dossier")
     assert stalled == translate("fr", "pipeline.stalled_deal", account="Epsilon", title="Vieux dossier",
@@ -115,7 +115,7 @@ def test_a_manager_sees_their_rep_and_their_team_but_not_another_managers_rep(ru
     assert says(shown, "pipeline.title", name="bob")
     assert lines_with(shown, PROPOSAL) == [stage_line("stage.proposal", 1, "99 000 €", "49 500 €")]
     assert says(shown, "pipeline.closing", totals=translate(
-        "fr", "pipeline.deals_amount", deals=1, amount="99 000 €", weighted="49 500 €"))
+        "fr", "pipeline.deals_amount", deals="1 affaire", amount="99 000 €", weighted="49 500 €"))
 
     _body, shown = say(slack, "<@U3|carol>", user="UM1", command="/pipeline")
     assert says(shown, "pipeline.refused", name="carol")

@@ -271,7 +271,7 @@ def test_done_opens_the_log_form_prefilled_and_logging_it_marks_the_plan_done(
 def test_snooze_an_hour_and_to_tomorrow(runtime, slack, team, clicks):
     plan_id, body = plan_one(runtime, slack, "visite Beta 15h")  # today 15:00 Paris
     answer = clicks.click(button(body, "plan.snooze_hour:"))
-    assert says(message_text(answer), "plan.snoozed", action_type=VISIT, account="Beta", when=at("lundi 23 nov.", "16:00"))
+    assert says(message_text(answer), "plan.snoozed", gender="feminine", action_type=VISIT, account="Beta", when=at("lundi 23 nov.", "16:00"))
     assert plan_of(runtime, plan_id) == (
         "visit",
         Z(2026, 11, 23, 15, 0),
@@ -279,7 +279,7 @@ def test_snooze_an_hour_and_to_tomorrow(runtime, slack, team, clicks):
         "planned",
     )
     answer = clicks.click(button(body, "plan.snooze_tomorrow:"))
-    assert says(message_text(answer), "plan.snoozed", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "16:00"))
+    assert says(message_text(answer), "plan.snoozed", gender="feminine", action_type=VISIT, account="Beta", when=at("mardi 24 nov.", "16:00"))
     assert plan_of(runtime, plan_id) == (
         "visit",
         Z(2026, 11, 24, 15, 0),
@@ -339,7 +339,7 @@ def test_reschedule_opens_a_form_that_moves_the_plan_and_refuses_the_past(
         "planned",
     )
     [post] = fake_slack.wait_for("chat.postEphemeral")
-    assert says(message_text(post.params), "plan.rescheduled", action_type=VISIT, account="Beta", when=at("jeudi 26 nov.", "14:30"))
+    assert says(message_text(post.params), "plan.rescheduled", gender="feminine", action_type=VISIT, account="Beta", when=at("jeudi 26 nov.", "14:30"))
 
 
 def test_cancel_then_every_button_of_the_closed_item_is_refused(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.reports.charts import digest_chart
+from bot.render.charts import digest_chart
 from bot.services import outbox
 from storage.models import OutboxMessage
 from tests.support.fixtures import BOT_TOKEN, TEST_NOW

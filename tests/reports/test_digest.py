@@ -223,7 +223,7 @@ def digest_for(session_factory, seeded: Seeded, manager: str, now: datetime = NO
         workspace = s.get(Workspace, seeded.ws)
         settings = workspace_settings.load(workspace)
         digest = weekly_digest(s, member, team_of(s, member), now=now, settings=settings)
-        ctx = Context(session=s, workspace=workspace, member=member, now=now, source="job")
+        ctx = Context(session=s, workspace=workspace, member=member, now=now)
         chart = outbox.file_payload(ToMember(member.slack_user_id), present.chart_attachment(ctx, digest))
         return digest, lines(present.digest_reply(ctx, digest)), chart
 
@@ -277,7 +277,7 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         (f"*Flash :* 5 actions, 2 visites, 1 nouvelles affaires, gagné {eur(thousands(12, '000'))} ; "
          f"pipeline pondéré {eur(thousands(13, '600'))}"),
         (f"*Par rapport à la semaine d'avant :* actions +2, gagné +{eur(thousands(9, '000'))} ; "
-         "1 affaire(s) gagnée(s), 1 perdue(s) cette semaine"),
+         "1 affaire gagnée, 1 perdue cette semaine"),
         ("*Par commercial* (actions · visites de la semaine : faites en personne, prévues ou non / planifiées · "
          "pipeline pondéré · gagné cette semaine · atteinte de l'objectif de CA sur la période)"),
         f"• *Alice* : 4 · 2/2 · {eur(thousands(4, '000'))} · {eur(thousands(12, '000'))} · 80{NBSP}%",
@@ -291,9 +291,9 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         "*À aborder* (pour aider, pas pour juger)",
         (f"• *Bruno* pourrait finir la période à 22{NBSP}% de l'objectif (fin le 30 nov. 2026) : "
          "quelles affaires l'aider à conclure ?"),
-        "• *Bruno* a 1 compte(s) or moins visité(s) que prévu : prévoir une visite ensemble ?",
+        "• *Bruno* a 1 compte or moins visité que prévu : prévoir une visite ensemble ?",
         "• *Bruno* a 2 affaires sans nouvelles depuis un moment : un appel pour les relancer ou les clore.",
-        "• *Alice* a 1 affaire(s) dont la probabilité n'a pas monté avec l'étape : à revoir ensemble.",
+        "• *Alice* a 1 affaire dont la probabilité n'a pas monté avec l'étape : à revoir ensemble.",
     ]
     # Another manager's team never shows.
     assert not any("Xavier" in line or "Kappa" in line or "Hors équipe" in line for line in shown)
@@ -309,7 +309,7 @@ def test_an_english_managers_digest_uses_english_numbers_and_dates(session_facto
     assert shown[:3] == [
         ":bar_chart: *Weekly digest* — Nov 23, 2026 → Nov 29, 2026",
         "*Flash:* 1 actions, 1 visits, 0 new deals, won €7,000; weighted pipeline €0",
-        "*Since the week before:* actions +1, won +€7,000; 1 deal(s) won, 0 lost this week",
+        "*Since the week before:* actions +1, won +€7,000; 1 deal won, 0 lost this week",
     ]
     assert "• *Xavier*: 1 · 1/— · €0 · €7,000 · 70%" in shown
     assert ":trophy: Xavier — *Kappa*, Hors équipe: €7,000" in shown
@@ -335,7 +335,7 @@ def test_the_same_team_in_english_is_the_same_digest_in_english_formats(session_
 def test_the_digest_chart_payload_is_a_png_for_the_managers_dm(session_factory, seeded):
     """The outbox row keeps what the chart shows, in the manager's language; the delivery worker
     draws the PNG from it (tests/jobs/test_file_delivery.py uploads one)."""
-    from bot.reports.charts import digest_chart_from_data
+    from bot.render.charts import digest_chart_from_data
 
     _digest, _shown, chart = digest_for(session_factory, seeded, "Nadia")
     assert chart["channel"] == seeded.users["Nadia"]

@@ -48,7 +48,7 @@ def brief_lines(session_factory, seeded: Seeded, rep: str, *, for_manager: bool,
         workspace = s.get(Workspace, seeded.ws)
         brief = review_brief(s, member, now=NOW, settings=workspace_settings.load(workspace))
         who = s.get(Member, seeded[reader or rep])
-        ctx = Context(session=s, workspace=workspace, member=who, now=NOW, source="job")
+        ctx = Context(session=s, workspace=workspace, member=who, now=NOW)
         return brief, lines(present.review_reply(ctx, brief, for_manager=for_manager))
 
 
@@ -58,7 +58,7 @@ def summary_lines(session_factory, seeded: Seeded, manager: str = "Nadia", *, sh
         workspace = s.get(Workspace, seeded.ws)
         settings = workspace_settings.load(workspace)
         summary = period_summary(s, member, team_of(s, member), now=NOW, settings=settings, period_day=date(2026, 11, 30))
-        ctx = Context(session=s, workspace=workspace, member=member, now=NOW, source="job")
+        ctx = Context(session=s, workspace=workspace, member=member, now=NOW)
         return summary, lines(present.summary_reply(ctx, summary, show_amounts=show_amounts))
 
 

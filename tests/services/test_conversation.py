@@ -254,3 +254,21 @@ def test_another_members_pending_choice_is_not_yours_and_stays(conversation, ses
     assert count_rows(session_factory, PendingCommand) == 1
     assert count_rows(session_factory, Action) == 0
     assert conversation.handle(clicked(create, user="U1")).ok
+
+
+def test_a_button_of_a_taken_choice_never_takes_a_newer_one(conversation, session_factory):
+    """SQLite reused the highest id: the newest pending command taken, the next one got its id, and
+    the old button on screen took a command it was never about (both databases: ids never reused)."""
+    _add_account(conversation, session_factory, "T1", "Gamma")
+    first = conversation.handle(typed("/log visite Gama", user="U1"))
+    [cancel] = _choice_values(first, "log.cancel:")
+    [create_first] = _choice_values(first, "log.create_account:")
+    assert conversation.handle(clicked(cancel, user="U1")).keys == ["log.cancelled"]
+    second = conversation.handle(typed("/log appel Zorro", user="U1"))
+    [create_second] = _choice_values(second, "log.create_account:")
+    assert create_second != create_first
+
+    stale = conversation.handle(clicked(create_first, user="U1"))
+    assert not stale.ok and stale.keys == ["choice.expired"]
+    assert count_rows(session_factory, Action) == 0
+    assert count_rows(session_factory, PendingCommand) == 1  # the newer question still waits

@@ -26,7 +26,7 @@ def _count(session_factory, model) -> int:
 
 
 def _request(command: str, text: str) -> Request:
-    return Request(team_id="T1", user_id="U1", command=command, text=text, source="console")
+    return Request(team_id="T1", user_id="U1", command=command, text=text, door="console")
 
 
 @pytest.fixture(params=["fr", "en"])

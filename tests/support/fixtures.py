@@ -135,12 +135,12 @@ def conversation(session_factory, clock) -> Conversation:
 def typed(text: str, *, team: str = "T1", user: str = "U1", key: str | None = None, **fields: Any) -> Request:
     """The Request of a member typing ``text`` at the console: ``typed("/log visite Gamma")``."""
     command, _, words = text.partition(" ")
-    return Request(team, user, command=command.lstrip("/"), text=words, request_key=key, source="console", **fields)
+    return Request(team, user, command=command.lstrip("/"), text=words, request_key=key, door="console", **fields)
 
 
 def clicked(value: str, *, team: str = "T1", user: str = "U1", key: str | None = None) -> Request:
     """The Request of a member choosing the option (button) whose value is ``value``."""
-    return Request(team, user, choice=value, request_key=key, source="console")
+    return Request(team, user, choice=value, request_key=key, door="console")
 
 
 def say(conversation: Conversation, text: str, **who: Any) -> Reply:

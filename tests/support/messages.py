@@ -20,7 +20,8 @@ from bot.render.text import plain
 
 __all__ = ["console_line", "flat", "says", "sentence", "word"]
 
-_PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+# plural forms (chosen by ``count``), then grammatical genders (chosen by ``gender``)
+_FORMS = ("zero", "one", "two", "few", "many", "feminine", "masculine", "other")
 _BLANK = "\x00{}\x00"
 _BLANK_RE = re.compile("\x00\\d+\x00")
 
@@ -31,10 +32,11 @@ def flat(value: str) -> str:
 
 
 def _forms(catalogue: dict[str, str], key: str, values: dict[str, Any]) -> list[str]:
-    """The catalogue keys ``key`` may be written with: itself, or its plural forms unless ``count`` is given."""
-    if key in catalogue or "count" in values:
+    """The catalogue keys ``key`` may be written with: itself, or its plural (gender) forms unless
+    ``count`` (``gender``) is given."""
+    if key in catalogue or "count" in values or "gender" in values:
         return [key]
-    forms = [f"{key}.{form}" for form in _PLURAL_FORMS if f"{key}.{form}" in catalogue]
+    forms = [f"{key}.{form}" for form in _FORMS if f"{key}.{form}" in catalogue]
     if not forms:
         raise KeyError(f"no message {key!r} in the catalogue")
     return forms

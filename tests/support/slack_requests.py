@@ -35,6 +35,8 @@ __all__ = [
     "url_verification_body",
     "app_home_opened_event",
     "message_event",
+    "message_changed_event",
+    "bot_message_event",
     "button_action",
     "static_select_action",
     "datepicker_action",
@@ -500,6 +502,48 @@ def message_event(text: str, *, user: str = "U1", channel: str | None = None,
         "event_ts": ts,
         "channel_type": channel_type,
     }
+
+
+def message_changed_event(original: dict, text: str, *, edited_ts: str | None = None) -> dict:
+    """The ``message_changed`` event Slack sends when the author of ``original`` (a
+    :func:`message_event`) edits it to ``text``: same ``ts`` and ``client_msg_id``, an ``edited`` stamp."""
+    edited = edited_ts or _action_ts()
+    message = {**{k: v for k, v in original.items() if k not in ("channel", "event_ts", "channel_type")},
+               "text": text, "edited": {"user": original["user"], "ts": edited}}
+    message["blocks"] = [{"type": "rich_text", "block_id": secrets.token_hex(2), "elements": [
+        {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "message": message,
+        "previous_message": {k: v for k, v in original.items() if k not in ("channel", "event_ts", "channel_type")},
+        "channel": original["channel"],
+        "hidden": True,
+        "ts": edited,
+        "event_ts": edited,
+        "channel_type": original.get("channel_type", "im"),
+    }
+
+
+def bot_message_event(text: str, *, channel: str = "DU1", bot_id: str = "BBOT", user: str = "UBOT",
+                      ts: str | None = None, subtype: str | None = "bot_message") -> dict:
+    """A message posted by an app in a DM (Carnet's own answers arrive as such events too; those
+    posted with a bot token carry ``bot_id`` and no subtype: ``subtype=None``)."""
+    ts = ts or _action_ts()
+    event = {
+        "type": "message",
+        "subtype": subtype,
+        "text": text,
+        "bot_id": bot_id,
+        "user": user,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": "im",
+    }
+    if subtype is None:
+        del event["subtype"]
+    return event
 
 
 def event_body(

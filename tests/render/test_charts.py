@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.reports import charts
-from bot.reports.charts import (
+from bot.render import charts
+from bot.render.charts import (
     DIGEST_SIZE,
     MAX_BARS,
     SINGLE_SIZE,

@@ -1,7 +1,7 @@
 """recurring objectives: a target set once holds every period until changed
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 ``objective.recurring`` (true for the rows already there: a target set once keeps holding) and a
 one-period objective beside the recurring one of the same period, so the unique key gains
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
