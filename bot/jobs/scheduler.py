@@ -540,23 +540,24 @@ class _WorkspaceTick:
         # Every review of the batch at once: one grouped query per figure, not twenty per rep.
         reviews = rep_reviews(session, reps, now=self.now, settings=self.settings)
         mine = []
-        packs: dict[tuple[int, date], list[Member]] = defaultdict(list)
+        packs: dict[int, list[Member]] = defaultdict(list)
         for rep in reps:
             end = end_of[rep.id]
             _, expires = local_day_bounds(end, ZoneInfo(rep.tz))
             reply = brief_reply(self._reader(rep), reviews[rep.id], self.settings.currency)
             mine.append(_dm(rep, f"review:{rep.id}:{end.isoformat()}", reply, expires_at=expires))
             if rep.manager_id in managers:
-                packs[(rep.manager_id, end)].append(rep)
-        # One pack per manager and period end, listing their reps due (a batch holds whole teams).
-        # Its key ends with its first rep: a rep queued later (a unit retried after a failure)
-        # comes in a pack of their own, never dropped as a duplicate of the first one.
+                packs[rep.manager_id].append(rep)
+        # ONE pack per manager, listing their reps due today whatever their periods (a batch holds
+        # whole teams). Its key ends with its first rep: a rep queued later the same day (a unit
+        # retried after a failure) comes in a pack of their own, never dropped as a duplicate.
         theirs = []
-        for (manager_id, end), team in packs.items():
+        for manager_id, team in packs.items():
             manager = managers[manager_id]
             pack = pack_of(manager, [reviews[r.id] for r in team], currency=self.settings.currency)
-            _, expires = local_day_bounds(end, ZoneInfo(manager.tz))
-            key = f"review-pack:{manager.id}:{end.isoformat()}:{min(r.id for r in team)}"
+            _, expires = local_day_bounds(max(end_of[r.id] for r in team), ZoneInfo(manager.tz))
+            day = self.now.astimezone(ZoneInfo(manager.tz)).date()
+            key = f"review-pack:{manager.id}:{day.isoformat()}:{min(r.id for r in team)}"
             theirs.append(_dm(manager, key, pack_reply(self._reader(manager), pack), expires_at=expires))
         count = outbox.enqueue_many(session, mine, now=self.now)
         outbox.enqueue_many(session, theirs, now=self.now)

@@ -65,10 +65,12 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
         "count": review.actions, "types": _counts(reader, "action_type", review.by_type),
         "channels": _counts(reader, "channel", review.by_channel),
     }))
-    lines.append(Text("review_pack.plan", {"done": brief.visits_done, "planned": brief.visits_planned,
-                                           "missed": review.relances_missed, "due": review.relances_due}))
+    lines.append(Text("review_pack.plan", {"done": brief.visits_done, "planned": brief.visits_planned}))
+    if review.relances_due:
+        lines.append(Text("review_pack.relances", {"missed": review.relances_missed, "due": review.relances_due}))
     closed = review.conversion.won + review.conversion.lost
-    lines.append(Text("review_pack.conversion", {"count": closed, "won": review.conversion.won, "rate": _pct(reader, review.conversion.rate)}))
+    if closed:
+        lines.append(Text("review_pack.conversion", {"closed": closed, "won": review.conversion.won, "rate": _pct(reader, review.conversion.rate)}))
     if review.lost:
         lines.append(_listed("review_pack.lost", "deals", _deals(reader, review.lost), review.lost_total - REVIEW_LISTED))
     if review.late:

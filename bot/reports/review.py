@@ -330,7 +330,7 @@ def talking_points(review: RepReview) -> list[tuple[str, dict[str, object]]]:
     if review.late_total:
         points.append((3 + review.late_total / 10, "late", {"count": review.late_total}))
     if brief.visits_planned >= 3 and brief.visits_done < 0.7 * brief.visits_planned:
-        points.append((2.8, "visits", {"done": brief.visits_done, "planned": brief.visits_planned}))
+        points.append((2.8, "visits", {"count": brief.visits_done, "planned": brief.visits_planned}))
     if brief.under_visited_gold:
         points.append((2.5, "gold", {"count": len(brief.under_visited_gold)}))
     if brief.stalled_total >= 2:
