@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
 
+    report = sub.add_parser("report", help="managers' reports in the terminal")
+    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    review = report_sub.add_parser("review", help="the review pack of a manager's reps (at risk first), or one rep's review")
+    review.add_argument("who", help="a manager (their pack) or a rep: @name, name or Slack user id")
+    review.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    review.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
+    review.add_argument("--lang", choices=["fr", "en"], default=None, help="language (default: the reader's)")
+
     team = sub.add_parser("team", help="team set-up")
     team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
     team_import = team_sub.add_parser("import", help="import members from a CSV file (all rows or none)")
@@ -126,6 +134,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "demo": _demo,
             "db": _db,
             "export": _export,
+            "report": _report,
             "jobs": _jobs,
             "team": _team,
             "manifest": _manifest,
@@ -370,6 +379,15 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
     finally:
         runtime.close()
     return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    from bot.cli_review import print_review
+
+    try:
+        return print_review(args, settings, out, _runtime(settings, profiles=False))
+    except LookupError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
