@@ -461,4 +461,8 @@ MESSAGES: dict[str, str] = {
     "review_pack.point.wins.other": "• {count} deals won: note what made them possible.",
     "review_pack.point.steady.one": "• {count} action this period, nothing alarming: what works, what to do again?",
     "review_pack.point.steady.other": "• {count} actions this period, nothing alarming: what works, what to do again?",
+    # N+1 (issue 14): a manager of managers' digest, per team
+    "digest.teams_title": "*By team*",
+    "digest.team_line.one": "• *{name}*'s team ({count} person) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
+    "digest.team_line.other": "• *{name}*'s team ({count} people) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
 }

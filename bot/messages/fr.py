@@ -461,4 +461,8 @@ MESSAGES: dict[str, str] = {
     "review_pack.point.wins.other": "• {count} affaires gagnées : noter ce qui les a rendues possibles.",
     "review_pack.point.steady.one": "• {count} action cette période, rien d'alarmant : qu'est-ce qui marche, que refaire ?",
     "review_pack.point.steady.other": "• {count} actions cette période, rien d'alarmant : qu'est-ce qui marche, que refaire ?",
+    # N+1 (issue 14): a manager of managers' digest, per team
+    "digest.teams_title": "*Par équipe*",
+    "digest.team_line.one": "• Équipe de *{name}* ({count} personne) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
+    "digest.team_line.other": "• Équipe de *{name}* ({count} personnes) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
 }

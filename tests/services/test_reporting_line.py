@@ -67,3 +67,39 @@ def test_cycles_in_the_manager_links_do_not_loop(session_factory):
         assert [x.display_name for x in team_of(s, m["Olga"])] == ["Oscar"]
         teams = {manager.display_name: len(team) for manager, team in managers_with_teams(s, seeded["T1"])}
         assert teams == {"Diane": 6, "Nadia": 6, "Marc": 1}
+
+
+def test_the_digest_of_a_manager_of_managers_counts_everyone_below_and_rolls_up_per_team(session_factory):
+    from datetime import date
+
+    from bot.dialogs.context import Context
+    from bot.present.reports import digest_reply
+    from bot.reports.coaching import weekly_digest
+    from bot.services import workspace_settings
+    from tests.reports.test_digest import NOW, lines
+
+    seeded = seed(session_factory)
+    with session_factory() as s, s.begin():
+        seeded.ws = seeded.ids["T1"]
+        b = Builder(s, seeded)
+        b.account("Acme", "Alice")
+        b.account("Kappa", "Xavier")
+        b.action("Alice", "Acme", "visit", date(2026, 11, 23))
+        b.action("Alice", "Acme", "call", date(2026, 11, 24))
+        b.action("Xavier", "Kappa", "visit", date(2026, 11, 25))
+        b.action("Rita", "Kappa", "call", date(2026, 11, 25))
+        b.deal("Xavier", "Kappa", "Gros contrat", "7000", [(LONG_AGO, "proposal", 40), (NOW.replace(day=26), "won", 100)])
+    with session_factory() as s:
+        diane = s.get(Member, seeded["Diane"])
+        workspace = s.get(Workspace, seeded["T1"])
+        digest = weekly_digest(s, diane, team_of(s, diane), now=NOW, settings=workspace_settings.load(workspace))
+        ctx = Context(session=s, workspace=workspace, member=diane, now=NOW, source="job")
+        shown = lines(digest_reply(ctx, digest))
+    assert (len(digest.reps), digest.actions, digest.visits) == (6, 4, 2)
+    assert [(t.manager, t.people, t.actions, t.visits, t.won) for t in digest.teams] == [
+        ("Marc", 1, 1, 1, 7000), ("Nadia", 2, 2, 1, 0)]
+    assert "*Par équipe*" in shown
+    assert "• Équipe de *Marc* (1 personne) — actions : 1, visites : 1, gagné : 7\u202f000\u00a0€, pipeline pondéré : 0\u00a0€" in shown
+    with session_factory() as s:  # a plain team has no roll-up
+        nadia = s.get(Member, seeded["Nadia"])
+        assert weekly_digest(s, nadia, team_of(s, nadia), now=NOW, settings=workspace_settings.load(s.get(Workspace, seeded["T1"]))).teams == []
