@@ -80,6 +80,11 @@ def test_one_pack_per_manager_for_thirty_reps_each_rep_their_own_brief_nothing_i
     assert TEAM_CHANNEL not in {c for c, _ in reviews} and all(c.startswith("U") for c, _ in reviews)
     [pack] = [t for c, t in reviews if c == "UMIA"]
     assert pack.split("\n")[0] == ":mag: *Revues de période de votre équipe* — 29 commerciaux, 0 à risque (privé)"
+    # Longer than a message shows: the whole pack follows as a file, in Mia's DM only (DUMIA, the fake's DM).
+    assert len(outbox_keys(session_factory, "full-copy:review-pack:")) == 1
+    assert jobs.at(Z(2027, 3, 17, 7, 1)).reviews == 0  # a minute on: Mia's DM paced, the file row goes
+    [upload] = [u for u in fake_slack.uploads() if "review-pack" in u.filename]
+    assert upload.channel_id == "DUMIA" and "Rep26" in upload.content.decode()
     for channel, shown in reviews:
         if channel != "UMIA":  # a rep's brief names nobody else
             name = next(n for n in seeded.users if seeded.users[n] == channel)
