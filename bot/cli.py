@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     kpis.add_argument("--output", "-o", default=None, help="file to write (xlsx: default carnet-kpis-DAY.xlsx here)")
     kpis.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
+    review = report_sub.add_parser("review", help="the review pack of a manager's reps (at risk first), or one rep's review")
+    review.add_argument("who", help="a manager (their pack) or a rep: @name, name or Slack user id")
+    review.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    review.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
+    review.add_argument("--lang", choices=["fr", "en"], default=None, help="language (default: the reader's)")
 
     team = sub.add_parser("team", help="team set-up")
     team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
@@ -373,6 +378,13 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
 
 
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    if args.report_command == "review":
+        from bot.cli_review import print_review
+
+        try:
+            return print_review(args, settings, out, _runtime(settings, profiles=False))
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
     return _kpis(args, settings, out, default_format=args.format)
 
 
