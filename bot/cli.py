@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from datetime import date, datetime, timezone
-from typing import Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 from bot.settings import Settings, SettingsError
 
@@ -57,9 +57,18 @@ def _positive(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every ``carnet`` command and its options, one group of commands at a time."""
     parser = argparse.ArgumentParser(prog="carnet", description="Carnet: a Slack assistant for field sales teams.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _running_commands(sub)
+    _data_commands(sub)
+    _report_commands(sub)
+    _operations_commands(sub)
+    return parser
 
+
+def _running_commands(sub: Any) -> None:
+    """serve, worker, console, demo."""
     serve = sub.add_parser("serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
@@ -85,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", choices=["small", "medium", "large"], default="small")
     demo.add_argument("--reset", action="store_true", help="replace an existing demo workspace")
 
+
+def _data_commands(sub: Any) -> None:
+    """db, export, team."""
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
@@ -101,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     export.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the labels")
 
+    team = sub.add_parser("team", help="team set-up")
+    team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    team_import = team_sub.add_parser("import", help="import members from a CSV file (all rows or none)")
+    team_import.add_argument("file", help="CSV with columns slack_user_id, role, manager, locale, timezone, period [, name]")
+    team_import.add_argument("--team", default=None, help="workspace id (default: the only one, or the local one)")
+
+
+def _report_commands(sub: Any) -> None:
+    """report kpis, report review."""
     report = sub.add_parser("report", help="managers' reports in the terminal")
     report_sub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     kpis = report_sub.add_parser("kpis", help="one row of KPIs per rep over their period")
@@ -110,13 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     kpis.add_argument("--output", "-o", default=None, help="file to write (xlsx: default carnet-kpis-DAY.xlsx here)")
     kpis.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
+    review = report_sub.add_parser("review", help="the review pack of a manager's reps (at risk first), or one rep's review")
+    review.add_argument("who", help="a manager (their pack) or a rep: @name, name or Slack user id")
+    review.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    review.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
+    review.add_argument("--lang", choices=["fr", "en"], default=None, help="language (default: the reader's)")
 
-    team = sub.add_parser("team", help="team set-up")
-    team_sub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
-    team_import = team_sub.add_parser("import", help="import members from a CSV file (all rows or none)")
-    team_import.add_argument("file", help="CSV with columns slack_user_id, role, manager, locale, timezone, period [, name]")
-    team_import.add_argument("--team", default=None, help="workspace id (default: the only one, or the local one)")
 
+def _operations_commands(sub: Any) -> None:
+    """jobs, manifest."""
     jobs = sub.add_parser("jobs", help="scheduled work")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     run_due = jobs_sub.add_parser("run-due", help="run every job due at that instant, then deliver, as the scheduler would")
@@ -131,7 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", default=None, help="public base URL of `carnet serve` (HTTP mode)")
     manifest.add_argument("--socket-mode", action="store_true", help="manifest for Socket Mode (no public URL)")
     manifest.add_argument("--name", default="Carnet")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
@@ -373,6 +395,13 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
 
 
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    if args.report_command == "review":
+        from bot.cli_review import print_review
+
+        try:
+            return print_review(args, settings, out, _runtime(settings, profiles=False))
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
     return _kpis(args, settings, out, default_format=args.format)
 
 
@@ -424,43 +453,23 @@ def _write_table(table, fmt: str, output: str | None, out: TextIO, *, name: str,
 
 
 def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    """``carnet team import FILE.csv``: every row or none, problems said line by line."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.demo import LOCAL_TEAM_ID
     from bot.messages import translate
     from bot.services import team_setup
     from bot.services.members import get_or_create_workspace
-    from storage.queries import workspaces
 
     try:
         text = open(args.file, encoding="utf-8-sig").read()
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
     rows, problems = team_setup.parse_csv(text)
-    user_exists = None
-    if settings.slack_bot_token:
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-        from bot.app import make_web_client
-        from bot.slack_profiles import user_exists as slack_user_exists
-
-        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-        # One users.info per new member: a big file meets Slack's rate limit; wait as Slack asks.
-        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
-        user_exists = lambda user_id: slack_user_exists(client, user_id)  # noqa: E731
+    user_exists = _slack_user_check(settings)
     runtime = _runtime(settings, profiles=False)
-    locale = settings.default_locale
     try:
         with runtime.session_factory() as session, session.begin():
-            known = workspaces(session)
-            if args.team:
-                team_id = args.team
-            elif len(known) == 1:
-                team_id = known[0].team_id
-            elif not known:
-                team_id = LOCAL_TEAM_ID
-            else:
-                raise CliError("this database holds several workspaces: choose one with --team")
+            team_id = _import_team_id(session, args.team)
             workspace = get_or_create_workspace(session, team_id, now=runtime.clock.now())
             if not problems:
                 try:
@@ -476,7 +485,7 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
             if problems:
                 session.rollback()
                 for problem in problems:
-                    message = translate(locale, f"team.error.{problem.code}", value=problem.value)
+                    message = translate(settings.default_locale, f"team.error.{problem.code}", value=problem.value)
                     print(f"{args.file}:{problem.line}: {message}", file=sys.stderr)
                 print(f"carnet: {len(problems)} problem(s); nothing was imported.", file=sys.stderr)
                 return 2
@@ -484,6 +493,36 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
         runtime.close()
     out.write(f"Workspace {team_id}: {len(result.created)} member(s) added, {len(result.updated)} updated.\n")
     return 0
+
+
+def _slack_user_check(settings: Settings) -> Any:
+    """With a bot token, a check that a user id exists in Slack (users.info); None without one."""
+    if not settings.slack_bot_token:
+        return None
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    from bot.app import make_web_client
+    from bot.slack_profiles import user_exists as slack_user_exists
+
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    # One users.info per new member: a big file meets Slack's rate limit; wait as Slack asks.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
+    return lambda user_id: slack_user_exists(client, user_id)
+
+
+def _import_team_id(session: Any, team: str | None) -> str:
+    """The workspace a team file goes to: ``--team``, else the only one, else the local one."""
+    from bot.demo import LOCAL_TEAM_ID
+    from storage.queries import workspaces
+
+    known = workspaces(session)
+    if team:
+        return team
+    if len(known) == 1:
+        return known[0].team_id
+    if not known:
+        return LOCAL_TEAM_ID
+    raise CliError("this database holds several workspaces: choose one with --team")
 
 
 def _failed_lines(rows) -> list[str]:  # rows: list[bot.services.outbox.FailedRow]

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
@@ -30,11 +30,13 @@ from bot.clock import Clock
 from bot.core import Reply, ToChannel, ToMember
 from bot.present import MemberReader
 from bot.present.agenda import agenda, reminder
-from bot.present.reports import digest_reply, review_reply, summary_reply
+from bot.present.reports import digest_reply, summary_reply
+from bot.present.review import brief_reply, pack_reply
+from bot.reports.coaching import last_week, period_summary, weekly_digests
+from bot.reports.review import pack_of, rep_reviews
 from bot.present.warnings import goals_missing_text, warning_reply
 from bot.reports.goals import goals_progress
 from bot.reports.warnings import goal_warnings
-from bot.reports.coaching import last_week, period_summary, review_briefs, weekly_digests
 from bot.services import outbox, workspace_settings
 from bot.services.periods import period_bounds
 from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
@@ -156,7 +158,7 @@ def _dm(member: Member, key: str, reply: Reply, *, expires_at: datetime) -> outb
 def managers_with_teams(
     session: Session, workspace_id: int, manager_ids: list[int] | None = None
 ) -> list[tuple[Member, list[Member]]]:
-    """Each manager with the reps they coach, and each admin with the reps no manager has (so that
+    """Each manager with everyone below them, and each admin with the reps no manager has (so that
     every rep is in some digest); members without a team are left out. ``manager_ids``: only those.
 
     Two queries for the whole workspace (the managers, then every member of their teams), each
@@ -171,23 +173,52 @@ def managers_with_teams(
     if not managers:
         return []
     led = [m.id for m in managers if m.role == "manager"]
-    conditions = [Member.manager_id.in_(chunk) for chunk in _in_chunks(led)]
-    if any(m.role == "admin" for m in managers):
-        conditions.append(and_(Member.role == "rep", Member.manager_id.is_(None)))
+    # A manager's team is their whole reporting line: (member, manager above them) pairs walked
+    # down by a recursive CTE in the same query. UNION (not UNION ALL) keeps each pair once, so
+    # a cycle in the manager links ends the walk.
+    line = (
+        select(Member.id.label("id"), Member.manager_id.label("top"))
+        .where(Member.workspace_id == workspace_id, or_(false(), *[Member.manager_id.in_(chunk) for chunk in _in_chunks(led)]))
+        .cte("line", recursive=True)
+    )
+    line = line.union(
+        select(Member.id, line.c.top).join(line, Member.manager_id == line.c.id).where(Member.workspace_id == workspace_id)
+    )
+    unmanaged = and_(Member.role == "rep", Member.manager_id.is_(None)) if any(m.role == "admin" for m in managers) else false()
     teams: dict[int | None, list[Member]] = defaultdict(list)
-    for member in session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, or_(*conditions)).order_by(Member.display_name, Member.id)
+    for member, top in session.execute(
+        select(Member, line.c.top)
+        .outerjoin(line, line.c.id == Member.id)
+        .where(Member.workspace_id == workspace_id, or_(line.c.top.is_not(None), unmanaged))
+        .order_by(Member.display_name, Member.id)
     ):
-        teams[member.manager_id].append(member)
+        if member.id != top:  # nobody is in their own team, even through a cycle
+            teams[top].append(member)
     out = []
     for manager in managers:
         if manager.role == "manager":
             team = teams.get(manager.id, [])
         else:  # an admin: the reps nobody manages
-            team = [m for m in teams.get(None, []) if m.role == "rep" and m.id != manager.id]
+            team = [m for m in teams.get(None, []) if m.role == "rep" and m.manager_id is None and m.id != manager.id]
         if team:
             out.append((manager, team))
     return out
+
+
+def _by_manager(due: list[_Due], size: int) -> Iterator[list[_Due]]:
+    """``due`` reviews in batches of about ``size`` reps, a manager's reps never split across two
+    (their one pack is built from one batch)."""
+    teams: dict[int | None, list[_Due]] = defaultdict(list)
+    for d in due:
+        teams[d.person.manager_id].append(d)
+    batch: list[_Due] = []
+    for team in teams.values():
+        if batch and len(batch) + len(team) > size:
+            yield batch
+            batch = []
+        batch += team
+    if batch:
+        yield batch
 
 
 def _workdays_left(today: date, end: date) -> int:
@@ -314,9 +345,8 @@ class _WorkspaceTick:
             by_zone[due.person.tz].append(due)
         for zone_due in by_zone.values():  # managers of one zone share last week: one grouped build
             report.digests += self._split("digests", zone_due, self._queue_digests)
-        reviews = self._read("reviews", self._due_reviews) or []
-        for start in range(0, len(reviews), REVIEW_BATCH):
-            report.reviews += self._split("reviews", reviews[start : start + REVIEW_BATCH], self._queue_reviews)
+        for batch in _by_manager(self._read("reviews", self._due_reviews) or [], REVIEW_BATCH):
+            report.reviews += self._split("reviews", batch, self._queue_reviews)
         report.summaries += self._split("summaries", self._read("summaries", self._due_summaries) or [], self._queue_summaries)
         report.goal_reminders += self._split(
             "objectives reminders", self._read("objectives reminders", self._due_goal_reminders) or [], self._queue_goal_reminders
@@ -486,7 +516,8 @@ class _WorkspaceTick:
     # ------------------------------------------------------------------ review briefs
 
     def _due_reviews(self, session: Session) -> list[_Due]:
-        """N workdays before each rep's period ends (from 08:00 local): a brief for the rep and one for the manager."""
+        """N workdays before each rep's period ends (N per kind of period, a workspace setting; from
+        08:00 local): a brief for the rep, and their manager's one pack."""
         # Whether a review is due depends only on the zone and the period: decided once per pair.
         end_if_due: dict[tuple[str, str], date | None | Exception] = {}
         candidates: list[tuple[str, _Due]] = []
@@ -505,7 +536,7 @@ class _WorkspaceTick:
                     is_due = (
                         local.time() >= time(8, 0)
                         and local.weekday() < 5
-                        and _workdays_left(local.date(), end) <= self.settings.review_workdays_before
+                        and _workdays_left(local.date(), end) <= self.settings.review_lead(person.period)
                     )
                     end_if_due[pair] = end if is_due else None
             end = end_if_due[pair]
@@ -519,20 +550,28 @@ class _WorkspaceTick:
         end_of = {d.person.id: d.data for d in due}
         reps = _members_by_id(session, list(end_of))
         managers = {m.id: m for m in _members_by_id(session, [r.manager_id for r in reps if r.manager_id])}
-        # Every brief of the batch at once: one grouped query per figure, not twenty per rep.
-        briefs = review_briefs(session, reps, now=self.now, settings=self.settings)
-        mine, theirs = [], []
+        # Every review of the batch at once: one grouped query per figure, not twenty per rep.
+        reviews = rep_reviews(session, reps, now=self.now, settings=self.settings)
+        mine = []
+        packs: dict[int, list[Member]] = defaultdict(list)
         for rep in reps:
             end = end_of[rep.id]
-            brief = briefs[rep.id]
             _, expires = local_day_bounds(end, ZoneInfo(rep.tz))
-            mine.append(_dm(rep, f"review:{rep.id}:{end.isoformat()}", review_reply(self._reader(rep), brief, for_manager=False), expires_at=expires))
-            manager = managers.get(rep.manager_id) if rep.manager_id else None
-            if manager is not None:
-                theirs.append(
-                    _dm(manager, f"review-manager:{rep.id}:{end.isoformat()}",
-                        review_reply(self._reader(manager), brief, for_manager=True), expires_at=expires)
-                )
+            reply = brief_reply(self._reader(rep), reviews[rep.id], self.settings.currency)
+            mine.append(_dm(rep, f"review:{rep.id}:{end.isoformat()}", reply, expires_at=expires))
+            if rep.manager_id in managers:
+                packs[rep.manager_id].append(rep)
+        # ONE pack per manager, listing their reps due today whatever their periods (a batch holds
+        # whole teams). Its key ends with its first rep: a rep queued later the same day (a unit
+        # retried after a failure) comes in a pack of their own, never dropped as a duplicate.
+        theirs = []
+        for manager_id, team in packs.items():
+            manager = managers[manager_id]
+            pack = pack_of(manager, [reviews[r.id] for r in team], currency=self.settings.currency)
+            _, expires = local_day_bounds(max(end_of[r.id] for r in team), ZoneInfo(manager.tz))
+            day = self.now.astimezone(ZoneInfo(manager.tz)).date()
+            key = f"review-pack:{manager.id}:{day.isoformat()}:{min(r.id for r in team)}"
+            theirs.append(_dm(manager, key, pack_reply(self._reader(manager), pack), expires_at=expires))
         count = outbox.enqueue_many(session, mine, now=self.now)
         outbox.enqueue_many(session, theirs, now=self.now)
         return count

@@ -74,6 +74,11 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
             lines.append(Text("digest.goals", {"goals": goals}, group="reps"))
     if digest.overdue_deals:
         lines.append(Text("digest.past_close", {"count": digest.overdue_deals, "amount": money(digest.overdue_amount)}))
+    if digest.teams:  # N+1: each team below the reader, summed
+        lines.append(Text("digest.teams_title"))
+        lines += [Text("digest.team_line", {"name": t.manager, "count": t.people, "actions": t.actions, "visits": t.visits,
+                                            "won": money(t.won), "pipeline": money(t.weighted_pipeline)}, "teams")
+                  for t in digest.teams]
     if digest.won_deals:
         lines.append(Text("digest.wins_title"))
         # The biggest wins first: when a message cannot show them all, those are the ones kept.

@@ -22,6 +22,7 @@ from bot.reports.goals import GoalsProgress, goals_progress
 from bot.reports.kpis import KpiScope
 from bot.reports.money import Rates, converted_amount, money
 from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
+from bot.reports.rollup import TeamRollup, team_rollups
 from bot.services.objectives import objectives_of
 from bot.services.periods import period_bounds
 from bot.services.plans import IN_PERSON
@@ -80,6 +81,7 @@ class WeeklyDigest:
     stages: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # stage, raw, weighted
     overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
     overdue_amount: Decimal = Decimal(0)
+    teams: list[TeamRollup] = field(default_factory=list)  # N+1: each team below, summed
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -429,6 +431,7 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
             digest.lost_deals += 1
     digest.stages = _team_stages(team_ids, week.stages)
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
+    digest.teams = team_rollups(manager, team, digest.reps)
     return digest
 
 

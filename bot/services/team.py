@@ -1,4 +1,5 @@
-"""Who may see whose pipeline: a rep their own, a manager their team, an admin everyone."""
+"""Who may see whose pipeline: a rep their own, a manager everyone below them (their reports, their
+reports' reports…: the whole reporting line), an admin everyone of the workspace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.grammar.normalize import fold
 from storage.models import Member
@@ -30,20 +31,57 @@ def known_zone(tz: str | None) -> ZoneInfo | None:
 
 
 def can_view(viewer: Member, target: Member) -> bool:
-    """A rep sees their own figures; a manager their direct reports'; an admin anyone's."""
+    """A rep sees their own figures; a manager those of everyone below them along the reporting
+    line (``Member.manager_id`` followed up from ``target``); an admin anyone's. Never across workspaces."""
     if viewer.workspace_id != target.workspace_id:
         return False
     if viewer.id == target.id or viewer.role == "admin":
         return True
-    return viewer.role == "manager" and target.manager_id == viewer.id
+    if viewer.role != "manager":
+        return False
+    session = object_session(target) or object_session(viewer)
+    seen = {target.id}
+    manager_id = target.manager_id
+    while manager_id is not None and manager_id not in seen:  # a cycle in the links stops here
+        if manager_id == viewer.id:
+            return True
+        seen.add(manager_id)
+        above = session.get(Member, manager_id) if session is not None else None
+        if above is None or above.workspace_id != viewer.workspace_id:
+            return False
+        manager_id = above.manager_id
+    return False
+
+
+def below(session: Session, workspace_id: int, manager_ids: list[int]) -> dict[int, set[int]]:
+    """manager → the ids of every member below them (direct reports, their reports, …), from one
+    read of the workspace's reporting links; cycle-safe (a member is never below themself)."""
+    reports: dict[int, list[int]] = {}
+    for member_id, manager_id in session.execute(
+        select(Member.id, Member.manager_id).where(Member.workspace_id == workspace_id, Member.manager_id.is_not(None))
+    ):
+        reports.setdefault(manager_id, []).append(member_id)
+    out: dict[int, set[int]] = {}
+    for manager_id in manager_ids:
+        found: set[int] = set()
+        frontier = [manager_id]
+        while frontier:
+            frontier = [r for m in frontier for r in reports.get(m, []) if r not in found and r != manager_id]
+            found.update(frontier)
+        out[manager_id] = found
+    return out
 
 
 def team_of(session: Session, viewer: Member) -> list[Member]:
-    """The members whose figures ``viewer`` sees as "the team" (an admin: every rep of the workspace)."""
+    """The members whose figures ``viewer`` sees as "the team": a manager's whole reporting line
+    below them, an admin every rep and manager of the workspace, a rep nobody."""
     if viewer.role == "admin":
         condition = Member.role.in_(("rep", "manager"))
     elif viewer.role == "manager":
-        condition = Member.manager_id == viewer.id
+        ids = sorted(below(session, viewer.workspace_id, [viewer.id])[viewer.id])
+        if not ids:
+            return []
+        condition = Member.id.in_(ids)
     else:
         return []
     return list(

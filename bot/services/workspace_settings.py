@@ -35,7 +35,9 @@ class WorkspaceSettings:
     agenda_time: str = "08:30"  # the morning agenda, in each member's own time zone, on workdays
     visit_reminder_minutes: int = 60  # a timed visit is reminded this long before
     digest_time: str = "08:00"  # the weekly digest, Mondays, in each manager's time zone
-    review_workdays_before: int = 3  # the period review pack, this many workdays before a rep's period ends
+    review_workdays_before: int = 3  # (before per-period lead times) stored alone, it applies to every period
+    # The review pack, this many workdays before a rep's period ends, per kind of period.
+    review_lead_workdays: dict[str, int] = field(default_factory=lambda: {"week": 2, "month": 5, "quarter": 10})
     summary_time: str = "17:00"  # the team's period summary, on the last day of the manager's period
     individual_weight: int = 70  # individual vs collective part of the objectives (percent)
     # The early warning (issue 14): a rep whose projected revenue attainment is under
@@ -58,6 +60,10 @@ class WorkspaceSettings:
     def rates(self) -> dict[str, Decimal]:
         """currency → its rate into ``currency``, as decimals (the workspace's own currency has none)."""
         return {code: Decimal(value) for code, value in self.exchange_rates.items() if code != self.currency}
+
+    def review_lead(self, period: str) -> int:
+        """Workdays before the end of a ``period`` (week, month, quarter) the review pack is due."""
+        return int(self.review_lead_workdays.get(period, self.review_workdays_before))
 
     def probability_of(self, stage: str) -> int:
         return int(self.stage_probabilities.get(stage, DEFAULT_STAGE_PROBABILITIES.get(stage, 0)))
@@ -91,6 +97,7 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         visit_reminder_minutes=int(stored.get("visit_reminder_minutes", base.visit_reminder_minutes)),
         digest_time=str(stored.get("digest_time", base.digest_time)),
         review_workdays_before=int(stored.get("review_workdays_before", base.review_workdays_before)),
+        review_lead_workdays=_review_lead(stored, base),
         summary_time=str(stored.get("summary_time", base.summary_time)),
         individual_weight=int(stored.get("individual_weight", base.individual_weight)),
         warning_below_pct=int(stored.get("warning_below_pct", base.warning_below_pct)),
@@ -135,6 +142,15 @@ def with_currency(settings: WorkspaceSettings, currency: str) -> tuple[Workspace
 def _rate_text(rate: Decimal) -> str:
     """A rate to six significant decimals, as text (enough for any pair of real currencies)."""
     return format(rate.quantize(Decimal("0.000001")).normalize(), "f")
+
+def _review_lead(stored: dict[str, Any], base: WorkspaceSettings) -> dict[str, int]:
+    """Per-period lead times of the review pack: stored ones over the defaults; a workspace that
+    stored only the older single ``review_workdays_before`` keeps it for every period."""
+    if "review_lead_workdays" not in stored and "review_workdays_before" in stored:
+        return {period: int(stored["review_workdays_before"]) for period in base.review_lead_workdays}
+    lead = dict(base.review_lead_workdays)
+    lead.update({str(k): int(v) for k, v in (stored.get("review_lead_workdays") or {}).items() if int(v) >= 0})
+    return lead
 
 
 def save(workspace: Workspace, settings: WorkspaceSettings) -> None:

@@ -130,3 +130,32 @@ def test_a_manager_sees_their_rep_and_their_team_but_not_another_managers_rep(ru
     # carol's own manager does see her.
     _body, shown = say(slack, "<@U3|carol>", user="UM2", command="/pipeline")
     assert says(shown, "pipeline.title", name="carol") and "44 000 €" in shown
+
+
+def test_a_manager_of_managers_opens_any_rep_below_them_and_nobody_else_does(runtime, slack, two_teams):
+    """N+1: max (carol's manager) reports to mia. mia opens carol, two levels down; max still may
+    not open bob (his peer's rep); a rep opens nobody; the team pipeline counts everyone below."""
+    set_member(runtime, "UM2", manager="UM1")
+
+    _body, shown = say(slack, "<@U3|carol>", user="UM1", command="/pipeline")
+    assert says(shown, "pipeline.title", name="carol") and "44 000 €" in shown
+
+    _body, shown = say(slack, "<@U2|bob>", user="UM2", command="/pipeline")
+    assert says(shown, "pipeline.refused", name="bob") and "99 000" not in shown
+
+    _body, shown = say(slack, "<@U3|carol>", user="U2", command="/pipeline")
+    assert says(shown, "pipeline.refused", name="carol") and "44 000" not in shown
+
+    _body, shown = say(slack, "team", user="UM1", command="/pipeline")
+    assert says(shown, "pipeline.rep_line", name="carol", deals=1, weighted="17 600 €", closing="0 €", won="0 €")
+    assert "bob" in shown and "12 000" not in shown  # alice reports to nobody here
+
+
+def test_a_cycle_in_the_manager_links_does_not_loop_and_opens_nothing_more(runtime, slack, two_teams):
+    set_member(runtime, "U2", manager="U3")  # bob → carol → max, and max ↔ carol: a cycle
+    set_member(runtime, "U3", manager="UM2")
+    set_member(runtime, "UM2", manager="U3")
+    _body, shown = say(slack, "<@U2|bob>", user="UM1", command="/pipeline")  # mia is above nobody now
+    assert says(shown, "pipeline.refused", name="bob") and "99 000" not in shown
+    _body, shown = say(slack, "<@U2|bob>", user="UM2", command="/pipeline")
+    assert says(shown, "pipeline.title", name="bob")

@@ -118,10 +118,11 @@ def test_a_digest_time_changed_by_the_workspace_is_followed(session_factory, fak
 
 @pytest.fixture
 def periods(session_factory) -> Seeded:
-    """Mia (manager, Paris) leads Wendy (week), Manon (month) and Quentin (quarter)."""
+    """Mia (manager, Paris) leads Wendy (week), Manon (month) and Quentin (quarter); the workspace
+    stored the single lead time of before (3 workdays for every period)."""
     seeded = Seeded()
     with session_factory() as s, s.begin():
-        ws = Workspace(team_id="T1", name="Acme", settings={}, created_at=LONG_AGO)
+        ws = Workspace(team_id="T1", name="Acme", settings={"review_workdays_before": 3}, created_at=LONG_AGO)
         s.add(ws)
         s.flush()
         seeded.ws = ws.id
@@ -134,13 +135,13 @@ def periods(session_factory) -> Seeded:
 
 
 def review_ends(session_factory, seeded: Seeded) -> dict[str, list[str]]:
-    """rep → the period ends of the reviews queued for them (and for their manager: the same)."""
+    """rep → the period ends of the reviews queued for them (their manager's pack: one per end)."""
     out: dict[str, list[str]] = {}
     for name in ("Wendy", "Manon", "Quentin"):
-        mine = [k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, f"review:{seeded[name]}:")]
-        manager_copy = [k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, f"review-manager:{seeded[name]}:")]
-        assert manager_copy == mine, name
-        out[name] = mine
+        out[name] = [k.rsplit(":", 1)[1] for k in outbox_keys(session_factory, f"review:{seeded[name]}:")]
+    packs = [k.split(":")[2] for k in outbox_keys(session_factory, f"review-pack:{seeded['Mia']}:")]
+    assert packs == ["2027-01-26", "2027-02-02", "2027-03-25", "2027-03-26"]  # one a day reviews are due
+    assert outbox_keys(session_factory, "review-manager:") == []  # no copy per rep any more
     return out
 
 
@@ -170,18 +171,21 @@ def test_reviews_three_workdays_before_each_reps_period_ends_once_per_period(ses
         "Quentin": ["2027-03-31"],
     }
     reviews = posts(fake_slack, ":mag:")
-    assert len(reviews) == 12  # six reviews, each to the rep and to their manager
+    # six reviews to their reps; Mia gets one pack per period end: 31 Jan, 7 Feb, 28 Mar, 31 Mar
+    assert len(reviews) == 6 + 4
     assert {c for c, _ in reviews} == {"UWENDY", "UMANON", "UQUENTIN", "UMIA"}
     assert ("UQUENTIN", ":mag: *Votre revue de période* — Quentin, fin de période le 31 mars 2027") in [
         (c, t.split("\n")[0]) for c, t in reviews
     ]
-    assert ("UMIA", ":mag: *Revue de période de Quentin* — fin le 31 mars 2027 (privé)") in [
-        (c, t.split("\n")[0]) for c, t in reviews
-    ]
+    packs = [t for c, t in reviews if c == "UMIA"]
+    assert [t.split("\n")[0] for t in packs].count(
+        ":mag: *Revues de période de votre équipe* — 2 commerciaux, 0 à risque (privé)") == 2  # Wendy and Manon twice
+    assert any("*Quentin* — période du 1 janv. 2027 au 31 mars 2027" in t for t in packs)
     for channel, shown in reviews:  # a rep only ever gets their own
         title = shown.split("\n")[0]
         if channel != "UMIA":
             assert title.startswith(f":mag: *Votre revue de période* — {channel[1:].capitalize()},"), title
+            assert not any(f"*{other}*" in shown for other in ("Wendy", "Manon", "Quentin")), shown
         else:
             assert "(privé)" in title
 
@@ -252,10 +256,11 @@ def test_nothing_private_reaches_the_team_channel_and_reports_go_to_the_rep_and_
 
     digests = [c for c, t in every if t.startswith(":bar_chart:")]
     assert sorted(digests) == ["UMARC", "UNADIA"]
-    reviews = [(c, t.split("\n")[0]) for c, t in every if t.startswith(":mag:")]
-    assert sorted(c for c, title in reviews if "Bruno" in title) == ["UBRUNO", "UNADIA"]
-    assert sorted(c for c, title in reviews if "Alice" in title) == ["UALICE", "UNADIA"]
-    assert sorted(c for c, title in reviews if "Xavier" in title) == ["UMARC", "UXAVIER"]
+    reviews = [(c, t) for c, t in every if t.startswith(":mag:")]
+    assert sorted(c for c, shown in reviews if "Bruno" in shown) == ["UBRUNO", "UNADIA"]
+    assert sorted(c for c, shown in reviews if "Alice" in shown) == ["UALICE", "UNADIA"]
+    assert sorted(c for c, shown in reviews if "Xavier" in shown) == ["UMARC", "UXAVIER"]
+    assert sorted(c for c, _ in reviews) == ["UALICE", "UBRUNO", "UMARC", "UNADIA", "UXAVIER"]  # one pack per manager
     # Whatever names Bruno with a figure of his goes to Bruno or Nadia only.
     assert {c for c, t in every if "Bruno" in t and c != TEAM_CHANNEL} <= {"UBRUNO", "UNADIA"}
     assert {u.channel_id for u in fake_slack.uploads()} == {"DUNADIA", "DUMARC"}

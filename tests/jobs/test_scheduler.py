@@ -30,7 +30,10 @@ def team(session_factory) -> dict[str, int]:
     """Workspace T1: Camille (fr, Paris), Jordan (en, New York); accounts Alpha, Beta, Gamma."""
     ids: dict[str, int] = {}
     with session_factory() as s, s.begin():
-        ws = Workspace(team_id="T1", name="Acme", created_at=LONG_AGO)
+        # Reviews 3 workdays before every period's end (the per-period lead times would send the
+        # month's review on 23 November, in the ticks these planning tests count): their timing is
+        # tested with the managers' reports.
+        ws = Workspace(team_id="T1", name="Acme", settings={"review_workdays_before": 3}, created_at=LONG_AGO)
         s.add(ws)
         s.flush()
         ids["ws"] = ws.id
