@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -89,6 +90,28 @@ def seed_demo(
     session.add(workspace)
     session.flush()
 
+    manager, rep_ids = _seed_people(session, workspace, spec, rng, now)
+    account_rows = []
+    for name in _account_names(spec.accounts):
+        segment = rng.choices(["gold", "silver", "bronze"], weights=[1, 3, 6])[0]
+        account_rows.append(dict(
+            workspace_id=workspace.id, name=name, name_key=fold(name),
+            status=rng.choices(["client", "prospect", "former_client"], weights=[5, 4, 1])[0], segment=segment,
+            owner_id=rng.choice(rep_ids), visit_target={"gold": 3, "silver": 2, "bronze": 1}[segment], created_at=now,
+        ))
+    session.execute(insert(Account), account_rows)
+    accounts = session.execute(select(Account.id, Account.owner_id).where(Account.workspace_id == workspace.id)).all()
+
+    contacts = _seed_contacts(session, workspace.id, accounts, rng, now)
+    _seed_actions(session, workspace.id, accounts, contacts, spec.actions, rng, now)
+    _seed_opportunities(session, workspace.id, accounts, spec.opportunities, rng, now)
+    _seed_objectives(session, workspace.id, manager, now)
+    _seed_plans(session, workspace.id, accounts, rng, now)
+    return workspace
+
+
+def _seed_people(session: Session, workspace: Workspace, spec: Any, rng: random.Random, now: datetime) -> tuple[Member, list[int]]:
+    """The manager, the admin and the reps; returns the manager and the reps' ids."""
     manager = Member(workspace_id=workspace.id, slack_user_id=DEMO_MANAGER_ID, display_name="Nathalie Garnier",
                      role="manager", locale="fr", tz="Europe/Paris", period="quarter", created_at=now)
     admin = Member(workspace_id=workspace.id, slack_user_id=DEMO_ADMIN_ID, display_name="Alex Admin",
@@ -104,20 +127,13 @@ def seed_demo(
     ]
     session.execute(insert(Member), member_rows)
     rep_ids = list(session.scalars(select(Member.id).where(Member.workspace_id == workspace.id, Member.role == "rep")))
+    return manager, rep_ids
 
-    account_rows = []
-    for name in _account_names(spec.accounts):
-        segment = rng.choices(["gold", "silver", "bronze"], weights=[1, 3, 6])[0]
-        account_rows.append(dict(
-            workspace_id=workspace.id, name=name, name_key=fold(name),
-            status=rng.choices(["client", "prospect", "former_client"], weights=[5, 4, 1])[0], segment=segment,
-            owner_id=rng.choice(rep_ids), visit_target={"gold": 3, "silver": 2, "bronze": 1}[segment], created_at=now,
-        ))
-    session.execute(insert(Account), account_rows)
-    accounts = session.execute(select(Account.id, Account.owner_id).where(Account.workspace_id == workspace.id)).all()
 
+def _seed_contacts(session: Session, workspace_id: int, accounts: Any, rng: random.Random, now: datetime) -> dict[int, list[tuple[int, str | None]]]:
+    """Two contacts per account; returns account id → [(contact id, function)]."""
     contact_rows = [
-        dict(workspace_id=workspace.id, account_id=account.id, name=name, name_key=fold(name),
+        dict(workspace_id=workspace_id, account_id=account.id, name=name, name_key=fold(name),
              function=rng.choice(_FUNCTIONS), created_at=now)
         for account in accounts
         for name in rng.sample(_CONTACTS, 2)
@@ -125,13 +141,18 @@ def seed_demo(
     session.execute(insert(Contact), contact_rows)
     contacts: dict[int, list[tuple[int, str | None]]] = {}
     for cid, aid, function in session.execute(
-        select(Contact.id, Contact.account_id, Contact.function).where(Contact.workspace_id == workspace.id)
+        select(Contact.id, Contact.account_id, Contact.function).where(Contact.workspace_id == workspace_id)
     ):
         contacts.setdefault(aid, []).append((cid, function))
+    return contacts
 
+
+def _seed_actions(session: Session, workspace_id: int, accounts: Any, contacts: dict, count: int, rng: random.Random,
+                  now: datetime) -> None:
+    """A year of actions on weekdays, inserted in batches."""
     today = now.date()
     batch: list[dict] = []
-    for _ in range(spec.actions):
+    for _ in range(count):
         account = rng.choice(accounts)
         day = today - timedelta(days=rng.randint(0, 364))
         if day.weekday() >= 5:  # reps work on weekdays
@@ -139,7 +160,7 @@ def seed_demo(
         action_type = rng.choice(_TYPES)
         contact_id, function = rng.choice(contacts[account.id]) if rng.random() < 0.7 else (None, None)
         batch.append(dict(
-            workspace_id=workspace.id, member_id=account.owner_id, account_id=account.id, contact_id=contact_id,
+            workspace_id=workspace_id, member_id=account.owner_id, account_id=account.id, contact_id=contact_id,
             contact_function=function, action_type=action_type, result=rng.choice(_RESULTS),
             channel=CHANNEL_OF_TYPE[action_type], occurred_on=day,
             logged_at=datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=17),
@@ -150,10 +171,6 @@ def seed_demo(
             batch.clear()
     if batch:
         session.execute(insert(Action), batch)
-    _seed_opportunities(session, workspace.id, accounts, spec.opportunities, rng, now)
-    _seed_objectives(session, workspace.id, manager, now)
-    _seed_plans(session, workspace.id, accounts, rng, now)
-    return workspace
 
 
 # Monthly targets of a rep (a week's are a quarter of them, a quarter's three times as much).

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import format_percent
 
@@ -52,6 +53,28 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
         ),
         Text("digest.reps_title"),
     ]
+    lines += _rep_lines(reader, digest, money)
+    if digest.overdue_deals:
+        lines.append(Text("digest.past_close", {"count": digest.overdue_deals, "amount": money(digest.overdue_amount)}))
+    if digest.teams:  # N+1: each team below the reader, summed
+        lines.append(Text("digest.teams_title"))
+        lines += [Text("digest.team_line", {"name": t.manager, "count": t.people, "actions": t.actions, "visits": t.visits,
+                                            "won": money(t.won), "pipeline": money(t.weighted_pipeline)}, "teams")
+                  for t in digest.teams]
+    if digest.won_deals:
+        lines.append(Text("digest.wins_title"))
+        # The biggest wins first: when a message cannot show them all, those are the ones kept.
+        for rep, account, title, amount in sorted(digest.won_deals, key=lambda win: -win[3]):
+            lines.append(Text("digest.win_line", {"rep": rep, "account": account, "title": title, "amount": money(amount)}, "wins"))
+    lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
+    for risk in digest.risks:
+        lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
+    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+
+
+def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
+    """One line per rep of the digest, and under it their goals (both in the "reps" list)."""
+    lines: list[Text] = []
     for rep in digest.reps:
         lines.append(
             Text(
@@ -72,22 +95,7 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
         goals = progress_summary(reader, rep.goals, digest.currency)
         if goals:
             lines.append(Text("digest.goals", {"goals": goals}, group="reps"))
-    if digest.overdue_deals:
-        lines.append(Text("digest.past_close", {"count": digest.overdue_deals, "amount": money(digest.overdue_amount)}))
-    if digest.teams:  # N+1: each team below the reader, summed
-        lines.append(Text("digest.teams_title"))
-        lines += [Text("digest.team_line", {"name": t.manager, "count": t.people, "actions": t.actions, "visits": t.visits,
-                                            "won": money(t.won), "pipeline": money(t.weighted_pipeline)}, "teams")
-                  for t in digest.teams]
-    if digest.won_deals:
-        lines.append(Text("digest.wins_title"))
-        # The biggest wins first: when a message cannot show them all, those are the ones kept.
-        for rep, account, title, amount in sorted(digest.won_deals, key=lambda win: -win[3]):
-            lines.append(Text("digest.win_line", {"rep": rep, "account": account, "title": title, "amount": money(amount)}, "wins"))
-    lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
-    for risk in digest.risks:
-        lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
-    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+    return lines
 
 
 def risk_text(reader: Reader, kind: str, name: str, values: dict) -> Text:

@@ -33,6 +33,18 @@ def scope_of(member: Member, *, team: bool) -> str:
     return f"{'team' if team else 'member'}:{member.id}"
 
 
+def _check(metric: str, value: Decimal) -> None:
+    """A known metric and a sensible value (whole for counts), else ObjectiveError."""
+    if metric not in METRICS:
+        raise ObjectiveError("bad_metric")
+    if value < 0:
+        raise ObjectiveError("negative")
+    if value >= MAX_OBJECTIVE:
+        raise ObjectiveError("absurd")
+    if metric != "revenue" and value != value.to_integral_value():
+        raise ObjectiveError("not_whole")
+
+
 def set_objective(
     session: Session,
     owner: Member,
@@ -47,35 +59,18 @@ def set_objective(
     """Set ``owner``'s (or their team's) objective from their current period on (``recurring``) or
     for their current period only. A recurring one set now also ends this period's one-period
     override: the latest word holds."""
-    if metric not in METRICS:
-        raise ObjectiveError("bad_metric")
-    if value < 0:
-        raise ObjectiveError("negative")
-    if value >= MAX_OBJECTIVE:
-        raise ObjectiveError("absurd")
-    if metric != "revenue" and value != value.to_integral_value():
-        raise ObjectiveError("not_whole")
+    _check(metric, value)
     start, end = period_bounds(owner.period, today)
     scope = scope_of(owner, team=team)
-    objective = session.scalar(
-        select(Objective).where(
-            Objective.workspace_id == owner.workspace_id,
-            Objective.scope == scope,
-            Objective.metric == metric,
-            Objective.period_start == start,
-            Objective.recurring == recurring,
-        )
+    same_period = (
+        Objective.workspace_id == owner.workspace_id,
+        Objective.scope == scope,
+        Objective.metric == metric,
+        Objective.period_start == start,
     )
-    if recurring:
-        session.execute(
-            delete(Objective).where(
-                Objective.workspace_id == owner.workspace_id,
-                Objective.scope == scope,
-                Objective.metric == metric,
-                Objective.period_start == start,
-                Objective.recurring.is_(False),
-            )
-        )
+    objective = session.scalar(select(Objective).where(*same_period, Objective.recurring == recurring))
+    if recurring:  # the latest word holds: this period's one-period override ends
+        session.execute(delete(Objective).where(*same_period, Objective.recurring.is_(False)))
     if objective is None:
         objective = Objective(
             workspace_id=owner.workspace_id,
