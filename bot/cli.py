@@ -38,7 +38,7 @@ def _parse_instant(value: str) -> datetime:
 
 
 def _parse_period(value: str):  # -> bot.services.periods.PeriodChoice
-    from bot.grammar.period import parse_period
+    from bot.services.period_words import parse_period
 
     choice = parse_period(value)
     if choice is None:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from bot.core import Attachment, Reply, Text
 from bot.dialogs.context import Context
 from bot.grammar.normalize import fold
-from bot.grammar.period import parse_period
+from bot.services.period_words import parse_period
 from bot.messages import format_day, format_money, format_percent
 from bot.reports.exports import EXPORTS, Selection, actions_table, kpis_table_for, opportunities_table
 from bot.reports.kpis import ForecastBucket, KpiRow, kpi_rows_for

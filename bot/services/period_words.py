@@ -1,5 +1,8 @@
 """A report's period as people type it, in French or English, and as ``carnet report --period`` takes it.
 
+It answers the domain's ``PeriodChoice`` (``bot.services.periods``), so it lives beside it rather than
+with the pure parsers of ``bot/grammar``.
+
 - nothing, ``current``, ``en cours``: each member's own current period (week, month or quarter);
 - ``previous``, ``précédente``, ``dernière période``: each member's previous own period;
 - ``mois`` / ``month``, ``trimestre`` / ``quarter``, ``semaine`` / ``week``: the calendar one

@@ -1,4 +1,4 @@
-"""A report's period in words (``bot.grammar.period``) and its days for a member (``PeriodChoice.bounds``)."""
+"""A report's period in words (``bot.services.period_words``) and its days for a member (``PeriodChoice.bounds``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.grammar.period import parse_period
+from bot.services.period_words import parse_period
 from bot.services.periods import PeriodChoice
 
 MONDAY = date(2026, 11, 23)
