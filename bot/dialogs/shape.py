@@ -12,13 +12,12 @@ account typed is not certain: pick a suggestion, create the account, or cancel.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from bot.actions import Action, action, decode, dialog_of, from_data, to_data
-from bot.core import Reply, Text, Choice
+from bot.actions import Action, action, choice, decode, dialog_of, from_data, to_data
+from bot.core import Reply, Text
 from bot.dialogs import pending as pending_commands
 from bot.dialogs.context import Context
 from bot.services.accounts import AccountMatch, create_account, get_account
@@ -66,13 +65,10 @@ class Dialog:
     actions: Mapping[type[Action], ActionHandler] = field(default_factory=dict)
     forms: tuple[FormSpec, ...] = ()
 
-    def with_actions(self, extra: Mapping[type[Action], ActionHandler]) -> "Dialog":
-        return dataclasses.replace(self, actions={**self.actions, **extra})
 
-
-def ended(ctx: Context, key: str, *, ok: bool = False, replace: bool = True) -> Reply:
+def ended(ctx: Context, key: str, *, ok: bool = False) -> Reply:
     """A one-line answer to a button, replacing the message it was on."""
-    return Reply(locale=ctx.locale, lines=[Text(key)], replace_original=replace, ok=ok)
+    return Reply(locale=ctx.locale, lines=[Text(key)], replace_original=True, ok=ok)
 
 
 class Router:
@@ -163,10 +159,10 @@ class AccountQuestion:
     def ask(self, ctx: Context, typed: str, match: AccountMatch, payload: Any, *, may_create: bool = True) -> Reply:
         """Keep ``payload`` and ask which account ``typed`` means (or whether to create it)."""
         pending_id = keep_pending(ctx, self.dialog, payload)
-        choices = [Choice(Text("plain", {"text": a.name}), self.Pick(pending_id, a.id).value) for a in match.suggestions]
+        choices = [choice(Text("plain", {"text": a.name}), self.Pick(pending_id, a.id)) for a in match.suggestions]
         if may_create:
-            choices.append(Choice(Text("choice.create_account", {"name": typed}), self.Create(pending_id).value, "primary"))
-        choices.append(Choice(Text("choice.cancel"), self.Cancel(pending_id).value, "danger"))
+            choices.append(choice(Text("choice.create_account", {"name": typed}), self.Create(pending_id), "primary"))
+        choices.append(choice(Text("choice.cancel"), self.Cancel(pending_id), "danger"))
         key = "ask.account" if match.suggestions else self.create_question
         return Reply(locale=ctx.locale, lines=[Text(key, {"typed": typed})], choices=choices)
 
