@@ -67,6 +67,7 @@ class Proposal:
     unplaced: list[str] = field(default_factory=list)
     issues: list[list[str]] = field(default_factory=list)  # [code, words]: see freetext.Issue
     date_unsure: bool = False  # a day was written but not read: the action's date waits for Edit
+    date_said: bool = False  # the message named the action's day ("ce matin"), so it is not "today by default"
     reference: str | None = None  # the member's message it answers
     withdrawn: bool = False  # the member edited that message: this proposal no longer counts
 
@@ -155,7 +156,9 @@ def _proposal_from(ctx: Context, reading: FreeTextReading) -> Proposal:
     date_unsure = draft is not None and reading.action is not None and reading.action.date_phrase is None and any(
         issue.code in DATE_ISSUES for issue in reading.issues
     )
-    return Proposal(action=draft, deal=deal, plan=plan, issues=issues, date_unsure=date_unsure, reference=ctx.reference)
+    date_said = reading.action is not None and reading.action.date_phrase is not None
+    return Proposal(action=draft, deal=deal, plan=plan, issues=issues, date_unsure=date_unsure, date_said=date_said,
+                    reference=ctx.reference)
 
 
 def _exact_account(ctx: Context, reading: FreeTextReading) -> tuple[Account | None, Span | None]:
@@ -287,7 +290,7 @@ def _action_facts(ctx: Context, draft: ActionDraft, proposal: Proposal) -> list[
     action_type = ctx.label("action_type", draft.action_type) if draft.action_type else ctx.say("message.unknown")
     if proposal.date_unsure:
         day = ctx.say("message.unknown")
-    elif draft.occurred_on == ctx.today:
+    elif draft.occurred_on == ctx.today and not proposal.date_said:
         day = ctx.say("message.today", day=format_day(ctx.locale, draft.occurred_on))
     else:
         day = format_day(ctx.locale, draft.occurred_on)

@@ -62,7 +62,7 @@ def test_the_french_example_is_proposed_then_confirm_stores_exactly_the_rows_sho
     assert facts(out) == {
         word("fact.account"): "Gamma Industries",
         word("fact.action"): word("action_type.visit"),
-        word("fact.date"): console_line("message.today", day="23 nov. 2026"),
+        word("fact.date"): "23 nov. 2026",  # "ce matin" was said: not "today, no date in the message"
         word("fact.result"): word("result.proposal"),
         word("fact.contact"): f"Mme Z ({word('function.engineer')})",
         word("message.fact.deal"): console_line("message.deal_value", amount="12 000 €", close="31 janv. 2027"),
@@ -262,3 +262,10 @@ def test_plain_words_that_say_nothing_get_the_help(rt):
     assert console_line("help.title") in out
     assert rows(rt) == NOTHING
     assert count(rt, PendingCommand) == 0
+
+
+def test_a_message_without_a_day_says_it_is_dated_today_by_default(rt):
+    terminal = Terminal(rt)
+    out = terminal.type("vu Gamma Industries avec Mme Z (ingénieur)")
+    assert facts(out)[word("fact.date")] == console_line("message.today", day="23 nov. 2026")
+    assert rows(rt) == NOTHING
