@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.core import Reply, Text
 from bot.messages import label, translate
+from bot.present import InZone
 from bot.services.accounts import AccountNameIndex
 from storage.models import Member, Workspace
 
 
 @dataclass
-class Context:
+class Context(InZone):
     session: Session
     workspace: Workspace
     member: Member
@@ -32,15 +33,6 @@ class Context:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.member.tz)
-
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.zone)
-
-    @property
-    def today(self) -> date:
-        """The member's calendar day, in their own time zone."""
-        return self.local_now.date()
 
     @property
     def languages(self) -> tuple[str, str]:

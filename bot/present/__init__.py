@@ -40,8 +40,24 @@ class Reader(Protocol):
     def display_name(self) -> str: ...
 
 
+class InZone:
+    """``local_now`` and ``today`` for whatever has an aware UTC ``now`` and a ``zone``."""
+
+    now: datetime
+    zone: ZoneInfo
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.zone)
+
+    @property
+    def today(self) -> date:
+        """The calendar day in that zone."""
+        return self.local_now.date()
+
+
 @dataclass(frozen=True)
-class MemberReader:
+class MemberReader(InZone):
     """A member as the reader of a message, from plain values (what the scheduler writes with)."""
 
     locale: str
@@ -52,11 +68,3 @@ class MemberReader:
     @classmethod
     def of(cls, member: Member, now: datetime) -> "MemberReader":
         return cls(member.locale, ZoneInfo(member.tz), now, member.display_name)
-
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.zone)
-
-    @property
-    def today(self) -> date:
-        return self.local_now.date()
