@@ -120,9 +120,15 @@ def test_a_digest_time_changed_by_the_workspace_is_followed(session_factory, fak
 def periods(session_factory) -> Seeded:
     """Mia (manager, Paris) leads Wendy (week), Manon (month) and Quentin (quarter); the workspace
     stored the single lead time of before (3 workdays for every period)."""
+    return seed_periods(session_factory, settings={"review_workdays_before": 3})
+
+
+def seed_periods(session_factory, *, settings: dict, reps: int = 0) -> Seeded:
+    """Mia (manager) leads Wendy (week), Manon (month), Quentin (quarter) and ``reps`` more quarterly
+    reps, in a workspace with ``settings``."""
     seeded = Seeded()
     with session_factory() as s, s.begin():
-        ws = Workspace(team_id="T1", name="Acme", settings={"review_workdays_before": 3}, created_at=LONG_AGO)
+        ws = Workspace(team_id="T1", name="Acme", settings=settings, created_at=LONG_AGO)
         s.add(ws)
         s.flush()
         seeded.ws = ws.id
@@ -131,6 +137,8 @@ def periods(session_factory) -> Seeded:
         b.member("Wendy", manager="Mia", period="week")
         b.member("Manon", manager="Mia", period="month")
         b.member("Quentin", manager="Mia", period="quarter")
+        for i in range(reps):
+            b.member(f"Rep{i:02d}", manager="Mia", period="quarter")
     return seeded
 
 

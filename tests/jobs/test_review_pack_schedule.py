@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import Workspace
 from tests.jobs.conftest import outbox_keys
-from tests.jobs.test_manager_reports_schedule import Jobs, posts
-from tests.reports.test_digest import LONG_AGO, TEAM_CHANNEL, Builder, Seeded
+from tests.jobs.test_manager_reports_schedule import Jobs, posts, seed_periods
+from tests.reports.test_digest import TEAM_CHANNEL
 from tests.support.fixtures import Z
 
 
@@ -24,25 +23,8 @@ def jobs(session_factory, fake_slack, clock) -> Jobs:
     return Jobs(session_factory, fake_slack, clock)
 
 
-def seed(session_factory, *, settings: dict, reps: int = 0) -> Seeded:
-    seeded = Seeded()
-    with session_factory() as s, s.begin():
-        ws = Workspace(team_id="T1", name="Acme", settings=settings, created_at=LONG_AGO)
-        s.add(ws)
-        s.flush()
-        seeded.ws = ws.id
-        b = Builder(s, seeded)
-        b.member("Mia", role="manager")
-        b.member("Wendy", manager="Mia", period="week")
-        b.member("Manon", manager="Mia", period="month")
-        b.member("Quentin", manager="Mia", period="quarter")
-        for i in range(reps):
-            b.member(f"Rep{i:02d}", manager="Mia", period="quarter")
-    return seeded
-
-
 def test_the_lead_time_follows_the_kind_of_period(session_factory, fake_slack, jobs):
-    seeded = seed(session_factory, settings={"team_channel": TEAM_CHANNEL})
+    seeded = seed_periods(session_factory, settings={"team_channel": TEAM_CHANNEL})
     timeline = [
         (Z(2027, 3, 16, 7), 0),  # Tuesday 08:00: Wendy 3 workdays left, Quentin 11
         (Z(2027, 3, 17, 6, 59), 0),
@@ -63,7 +45,7 @@ def test_the_lead_time_follows_the_kind_of_period(session_factory, fake_slack, j
 
 
 def test_the_lead_times_are_a_workspace_setting(session_factory, jobs):
-    seeded = seed(session_factory, settings={"review_lead_workdays": {"quarter": 3}})
+    seeded = seed_periods(session_factory, settings={"review_lead_workdays": {"quarter": 3}})
     assert jobs.at(Z(2027, 3, 17, 7)).reviews == 1  # Wendy only: Quentin's quarter now waits…
     assert jobs.at(Z(2027, 3, 25, 8)).reviews == 2  # (Wendy's next week, Manon's month: the defaults)
     assert outbox_keys(session_factory, f"review:{seeded['Quentin']}:") == []
@@ -72,7 +54,7 @@ def test_the_lead_times_are_a_workspace_setting(session_factory, jobs):
 
 
 def test_one_pack_per_manager_for_thirty_reps_each_rep_their_own_brief_nothing_in_a_channel(session_factory, fake_slack, jobs):
-    seeded = seed(session_factory, settings={"team_channel": TEAM_CHANNEL}, reps=27)
+    seeded = seed_periods(session_factory, settings={"team_channel": TEAM_CHANNEL}, reps=27)
     assert jobs.at(Z(2027, 3, 17, 7)).reviews == 29  # Wendy, Quentin and the 27 others (quarter)
     assert len(outbox_keys(session_factory, f"review-pack:{seeded['Mia']}:")) == 1
     reviews = posts(fake_slack, ":mag:")
