@@ -108,7 +108,11 @@ class Account(Base):
     status: Mapped[str] = mapped_column(String(16), default="prospect")  # prospect | client | former_client
     segment: Mapped[str | None] = mapped_column(String(16))  # gold | silver | bronze
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    visit_target: Mapped[int | None] = mapped_column(Integer)  # visits per period: the "capital de visites"
+    visit_target: Mapped[int | None] = mapped_column(Integer)  # (old) visits per rep period; see visits_per_year
+    # the "capital de visites": visits a year; None means the workspace's default for the segment
+    visits_per_year: Mapped[int | None] = mapped_column(Integer)
+    city: Mapped[str | None] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
 
 
