@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -158,7 +159,7 @@ def build_runtime(
         ack_budget=ACK_BUDGET if door == "slack" else None,
         later_session_factory=session_factory,  # the slow part of a command, after the ack
     )
-    delivery = OutboxDelivery(session_factory, client, clock)
+    delivery = OutboxDelivery(session_factory, client, clock, lease=timedelta(seconds=settings.claim_lease_seconds))
     worker = DeliveryWorker(delivery, interval=delivery_interval)
     return Runtime(settings, engine, session_factory, clock, client, conversation, delivery, worker,
                    serve_engine=serve_engine, threads=threads)

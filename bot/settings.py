@@ -27,6 +27,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     default_tz: str = "Europe/Paris"
     default_locale: str = "fr"
+    # The outbox delivery (carnet worker, the embedded worker): how long a claim lasts before another
+    # worker may take the row (CARNET_CLAIM_LEASE_SECONDS; the heartbeat extends it while a worker lives).
+    claim_lease_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
@@ -45,6 +48,7 @@ class Settings:
         api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
         if not api_url.endswith("/"):
             api_url += "/"  # slack_sdk appends the method name to the base URL
+        claim_lease_seconds = _claim_lease_seconds(env)
         return cls(
             database_url=database_url,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -53,4 +57,16 @@ class Settings:
             slack_api_url=api_url,
             default_tz=default_tz,
             default_locale=default_locale,
+            claim_lease_seconds=claim_lease_seconds,
         )
+
+
+def _claim_lease_seconds(env: Mapping[str, str]) -> int:
+    """CARNET_CLAIM_LEASE_SECONDS: 60 by default; at least 4, so that the heartbeat (every quarter
+    of it) keeps a live worker's rows. Shorter means a killed worker's rows are sent sooner."""
+    raw = (env.get("CARNET_CLAIM_LEASE_SECONDS") or "").strip()
+    if not raw:
+        return 60
+    if not raw.isdigit() or not 4 <= int(raw) <= 3600:
+        raise SettingsError(f"CARNET_CLAIM_LEASE_SECONDS={raw!r} must be a number of seconds from 4 to 3600")
+    return int(raw)

@@ -19,6 +19,11 @@ for response URLs and ``"upload"`` for upload URLs; besides errors it can answer
 client's timeout *after* storing the message (``mode="slow_after_store"``), drop the connection
 after storing it (``"drop_after_store"``), or time out without storing it (``"slow_no_store"``).
 
+A failure policy (:meth:`FakeSlack.set_failure_policy`) fails calls all along a run rather than the
+next few: ``FailurePolicy(every=4, kinds=("429", "500", "timeout", "drop"))`` fails one call in
+four of the methods it names, taking the kinds in turn — the load and fault suites (``suites/``)
+use it to prove that every message is still delivered exactly once.
+
 Rate limits like Slack's: ``FakeSlack(rate_limit_per_channel=1.0, burst=3)`` lets
 ``chat.postMessage`` post one message a second per channel with bursts of 3, and answers 429
 ``Retry-After: <seconds>`` over it. The limiter reads ``clock`` (seconds; default
@@ -39,14 +44,14 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-__all__ = ["FakeSlack", "RecordedCall", "UploadedFile", "FailureSpec"]
+__all__ = ["FakeSlack", "RecordedCall", "UploadedFile", "FailureSpec", "FailurePolicy"]
 
 # Form fields that slack_sdk / Slack carry as JSON strings; decoded so that ``params`` look the
 # same whether the client sent JSON or a form.
@@ -121,6 +126,56 @@ class FailureSpec:
     delay: float = 0.0  # seconds, for the slow modes (cut short by release())
 
 
+POLICY_KINDS = ("429", "500", "timeout", "drop", "lost")
+
+
+@dataclass
+class FailurePolicy:
+    """Fail one call in ``every`` to ``methods`` (None: every method but ``auth.test``), the kinds in turn.
+
+    Kinds: ``"429"`` (``Retry-After: retry_after``), ``"500"``, ``"timeout"`` (the call is handled,
+    then answered after ``timeout`` seconds: past the client's timeout, it never learns the message
+    landed), ``"drop"`` (handled, then the connection closed with no answer) and ``"lost"`` (the
+    connection closed before anything is handled). ``budget`` caps the failures (None: no cap).
+    Deterministic: the same calls in the same order fail the same way."""
+
+    every: int = 4
+    kinds: tuple[str, ...] = ("429", "500", "timeout", "drop")
+    methods: frozenset[str] | None = None
+    retry_after: int = 1
+    timeout: float = 12.0
+    budget: int | None = None
+    seen: int = 0  # matching calls so far
+    failed: dict[str, int] = field(default_factory=dict)  # failures answered, by kind
+
+    def __post_init__(self) -> None:
+        if self.every < 1 or not self.kinds:
+            raise ValueError("every must be >= 1 and kinds not empty")
+        unknown = [k for k in self.kinds if k not in POLICY_KINDS]
+        if unknown:
+            raise ValueError(f"unknown failure kinds {unknown}: use {', '.join(POLICY_KINDS)}")
+
+    def next_failure(self, method: str) -> FailureSpec | None:
+        """The failure for this call, if it is one to fail (the caller holds the fake's lock)."""
+        if method == "auth.test" or (self.methods is not None and method not in self.methods):
+            return None
+        self.seen += 1
+        total = sum(self.failed.values())
+        if self.seen % self.every or (self.budget is not None and total >= self.budget):
+            return None
+        kind = self.kinds[total % len(self.kinds)]
+        self.failed[kind] = self.failed.get(kind, 0) + 1
+        if kind == "429":
+            return FailureSpec(status=429, retry_after=self.retry_after)
+        if kind == "500":
+            return FailureSpec(status=500)
+        if kind == "timeout":
+            return FailureSpec(status=200, mode="slow_after_store", delay=self.timeout)
+        if kind == "drop":
+            return FailureSpec(status=200, mode="drop_after_store")
+        return FailureSpec(status=200, mode="slow_no_store", delay=0.0)
+
+
 @dataclass
 class _User:
     id: str
@@ -175,6 +230,7 @@ class FakeSlack:
         self._cond = threading.Condition(self._lock)
         self._calls: list[RecordedCall] = []
         self._failures: dict[str, deque[FailureSpec]] = {}
+        self._policy: FailurePolicy | None = None
         self._users: dict[str, _User] = {}
         self._messages: dict[tuple[str, str], dict] = {}
         self._views: dict[str, dict] = {}
@@ -348,11 +404,20 @@ class FakeSlack:
             else:
                 self._failures.pop(method, None)
 
+    def set_failure_policy(self, policy: FailurePolicy | None) -> None:
+        """Fail calls all along from now on as ``policy`` says (None: stop); ``fail_next`` still comes first."""
+        with self._lock:
+            self._policy = policy
+
+    @property
+    def failure_policy(self) -> FailurePolicy | None:
+        return self._policy
+
     def _take_failure(self, method: str) -> FailureSpec | None:
         with self._lock:
             queue = self._failures.get(method)
             if not queue:
-                return None
+                return self._policy.next_failure(method) if self._policy is not None else None
             spec = queue[0]
             if spec.remaining is not None:
                 spec.remaining -= 1

@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from tests.support.fixtures import fake_slack  # noqa: F401 - fixture
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import FailurePolicy, FakeSlack
 from tests.support.slack_requests import (
     SlackClient,
     app_home_opened_event,
@@ -355,3 +355,35 @@ def test_dropped_and_lost_requests():
         assert [c.failed for c in fake.calls("chat.postMessage")] == [False, True]
         with pytest.raises(ValueError):
             fake.fail_next("chat.postMessage", mode="sometimes")
+
+
+def test_a_failure_policy_fails_one_call_in_n_of_its_methods_taking_the_kinds_in_turn():
+    import http.client
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1, retry_handlers=[])
+        fake.set_failure_policy(FailurePolicy(every=2, kinds=("429", "500", "timeout", "drop", "lost"),
+                                              methods=frozenset({"chat.postMessage"}), timeout=30, budget=5))
+        outcomes = []
+        for i in range(12):
+            try:
+                client.chat_postMessage(channel="C1", text=f"m{i}")
+                outcomes.append("ok")
+            except SlackApiError as exc:
+                outcomes.append(str(exc.response.status_code))
+            except TimeoutError:
+                outcomes.append("timeout")
+            except (http.client.RemoteDisconnected, ConnectionError):
+                outcomes.append("dropped")
+        client.auth_test()  # other methods are left alone
+        client.conversations_open(users="U1")
+        fake.release()
+        assert outcomes == ["ok", "429", "ok", "500", "ok", "timeout", "ok", "dropped", "ok", "dropped", "ok", "ok"]
+        # a timeout and a drop store the message (the client never learns it); the others do not
+        assert [m["text"] for m in fake.messages("C1")] == ["m0", "m2", "m4", "m5", "m6", "m7", "m8", "m10", "m11"]
+        assert fake.failure_policy.failed == {"429": 1, "500": 1, "timeout": 1, "drop": 1, "lost": 1}
+        assert fake.calls("chat.postMessage")[1].retry_after == 1
+        fake.set_failure_policy(None)
+        client.chat_postMessage(channel="C1", text="after")
+        with pytest.raises(ValueError):
+            FailurePolicy(kinds=("teapot",))
