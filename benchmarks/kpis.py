@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+import harness  # noqa: E402  (its figure(), for benchmarks/run.py)
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.cli import main as carnet  # noqa: E402
