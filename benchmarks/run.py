@@ -97,7 +97,7 @@ def row(fig: dict[str, Any]) -> list[str]:
     unit, measured, target, reference = fig["unit"], fig["measured"], fig.get("target"), fig.get("reference")
     higher = fig.get("higher_is_better", False)
     base = reference or target
-    ratio = f"×{measured / base:.2f}" if base else "—"
+    ratio = "—" if not base else "×<0.01" if measured / base < 0.01 else f"×{measured / base:.2f}"
     if target is None:
         status = "—"
     else:
