@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import AsyncIterator, Protocol, Sequence
 
@@ -13,11 +14,13 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.handlers.deps import ARRIVED
+
+logger = logging.getLogger(__name__)
 
 
 class Background(Protocol):
@@ -47,7 +50,11 @@ def create_web_app(
         arrived = time.monotonic()  # before the body and the queue: the ack deadline counts from here
         if limiter is None:
             limiter = CapacityLimiter(threads)  # made inside the event loop it serves
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the sender gave up before its body came: nothing was done, nobody to answer
+            logger.info("a request was abandoned by its sender before its body arrived; nothing done")
+            return Response(status_code=400)
         bolt_request = to_bolt_request(request, body, {ARRIVED: arrived})
         bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         return to_starlette_response(bolt_response)
