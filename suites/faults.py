@@ -95,7 +95,8 @@ def worker_kill(workdir: Path, quick: bool) -> dict[str, Any]:
         second = CarnetProcess.worker(db_url, fake.api_url, workdir, "worker-kill-second", **lease)
 
         def progress(counts: Any) -> None:
-            if not killed and counts["sent"] >= count // 3:
+            # once a third is sent, at a moment it holds rows (or, failing that, at two thirds)
+            if not killed and counts["sent"] >= count // 3 and (counts["claimed"] or counts["sent"] >= 2 * count // 3):
                 first.kill()
                 killed.update(sent=counts["sent"], claimed=counts["claimed"])
                 second.start()
