@@ -27,6 +27,16 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     default_tz: str = "Europe/Paris"
     default_locale: str = "fr"
+    # OAuth v2, several workspaces (bot/slack_install.py); all three or none.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_state_secret: str | None = None
+    retention_days: int = 30  # an uninstalled workspace's data is erased after this many days
+
+    @property
+    def oauth(self) -> bool:
+        """True when Carnet installs itself in workspaces (OAuth) rather than using one bot token."""
+        return self.slack_client_id is not None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
@@ -53,4 +63,24 @@ class Settings:
             slack_api_url=api_url,
             default_tz=default_tz,
             default_locale=default_locale,
+            **_oauth_settings(env),
         )
+
+
+def _oauth_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET (together) and CARNET_RETENTION_DAYS."""
+    names = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+    values = {name: env.get(name) or None for name in names}
+    given = [name for name in names if values[name]]
+    if given and len(given) < len(names):
+        missing = ", ".join(name for name in names if not values[name])
+        raise SettingsError(f"OAuth needs {', '.join(names)} together; {missing} is not set")
+    retention = env.get("CARNET_RETENTION_DAYS") or "30"
+    if not retention.isdigit() or int(retention) < 1:
+        raise SettingsError(f"CARNET_RETENTION_DAYS={retention!r} must be a whole number of days, 1 or more")
+    return {
+        "slack_client_id": values["SLACK_CLIENT_ID"],
+        "slack_client_secret": values["SLACK_CLIENT_SECRET"],
+        "slack_state_secret": values["SLACK_STATE_SECRET"],
+        "retention_days": int(retention),
+    }
