@@ -4,9 +4,9 @@ app's Messages tab is read and answered in that DM (retries deduplicated, edits 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 
 from bot.core import Request, ToHome, ToMember
 from bot.handlers.deps import SlackDeps
@@ -82,3 +82,20 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         deps.conversation.handle(request)
         deps.wake_delivery()
+
+
+def register_uninstall(app: App, on_uninstall: Callable[[str], None]) -> None:
+    """app_uninstalled, and tokens_revoked of the bot token: the workspace is told to stop at once.
+
+    Acked first (Slack does not wait), answered once per event however often Slack retries it."""
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        on_uninstall(body.get("team_id") or "")
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        ack()
+        if (event.get("tokens") or {}).get("bot"):  # user tokens alone: Carnet holds none
+            on_uninstall(body.get("team_id") or "")
