@@ -95,10 +95,10 @@ class Runtime:
         erases it)."""
         from bot.services import installs
 
+        if self.installations is not None:  # first: its requests are refused from now on
+            self.installations.delete_all(enterprise_id=None, team_id=team_id)
         with self.session_factory() as session, session.begin():
             known = installs.mark_uninstalled(session, team_id, now=self.clock.now())
-        if self.installations is not None:
-            self.installations.delete_all(enterprise_id=None, team_id=team_id)
         logger.info("Carnet uninstalled from workspace %s%s; its data is erased after %d days", team_id,
                     "" if known else " (never used)", self.settings.retention_days)
 

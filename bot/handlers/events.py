@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot.core import Request, ToHome, ToMember
 from bot.handlers.deps import SlackDeps
@@ -87,15 +87,13 @@ def register(app: App, deps: SlackDeps) -> None:
 def register_uninstall(app: App, on_uninstall: Callable[[str], None]) -> None:
     """app_uninstalled, and tokens_revoked of the bot token: the workspace is told to stop at once.
 
-    Acked first (Slack does not wait), answered once per event however often Slack retries it."""
+    Bolt acks events itself, then runs these at once; a retry of the event changes nothing."""
 
     @app.event("app_uninstalled")
-    def on_app_uninstalled(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    def on_app_uninstalled(body: dict[str, Any]) -> None:
         on_uninstall(body.get("team_id") or "")
 
     @app.event("tokens_revoked")
-    def on_tokens_revoked(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        ack()
+    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
         if (event.get("tokens") or {}).get("bot"):  # user tokens alone: Carnet holds none
             on_uninstall(body.get("team_id") or "")
