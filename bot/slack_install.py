@@ -199,4 +199,29 @@ def check_team_channel(client: WebClient, channel: str) -> str | None:
     return None  # public: chat:write.public posts without an invitation
 
 
+def startup_checks(settings: Settings, client: WebClient, session_factory: sessionmaker[Session], clock: Clock) -> list[str]:
+    """What `carnet serve` checks before it listens: the bot token (auth.test: a wrong one stops
+    it with one clear line) and Socket Mode's app token; returns the lines to warn the admin with
+    (the bot is not in the team channel). With OAuth, each workspace's token is checked by Bolt
+    as its requests come."""
+    warnings: list[str] = []
+    if settings.slack_app_token:
+        check_app_token(client, settings.slack_app_token)
+    if settings.oauth or not settings.slack_bot_token:
+        return warnings
+    identity = check_bot_token(client_with_token(client, settings.slack_bot_token))
+    logger.info("Slack token of workspace %s (%s), bot user %s", identity.team_id, identity.team, identity.user_id)
+    from bot.services import workspace_settings
+
+    with session_factory() as session, session.begin():
+        # A new token after an uninstall: the workspace is back (its data, if still kept, with it).
+        workspace = installs.mark_installed(session, identity.team_id, identity.team, now=clock.now())
+        channel = workspace_settings.load(workspace).team_channel
+    if channel:
+        problem = check_team_channel(client_with_token(client, settings.slack_bot_token), channel)
+        if problem:
+            warnings.append(problem)
+    return warnings
+
+
 TokenLookup = Callable[[int], "str | None"]
