@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Callable
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.manifest import BOT_SCOPES
-from bot.services import installs
+from bot.services import installs, workspace_settings
 from bot.settings import Settings
 from storage.models import Workspace
 
@@ -211,8 +210,6 @@ def startup_checks(settings: Settings, client: WebClient, session_factory: sessi
         return warnings
     identity = check_bot_token(client_with_token(client, settings.slack_bot_token))
     logger.info("Slack token of workspace %s (%s), bot user %s", identity.team_id, identity.team, identity.user_id)
-    from bot.services import workspace_settings
-
     with session_factory() as session, session.begin():
         # A new token after an uninstall: the workspace is back (its data, if still kept, with it).
         workspace = installs.mark_installed(session, identity.team_id, identity.team, now=clock.now())
@@ -223,5 +220,3 @@ def startup_checks(settings: Settings, client: WebClient, session_factory: sessi
             warnings.append(problem)
     return warnings
 
-
-TokenLookup = Callable[[int], "str | None"]

@@ -74,7 +74,6 @@ def erase(session: Session, team_id: str) -> Erased | None:
         count = session.execute(delete(table).where(table.c.team_id == team_id)).rowcount or 0
         if count:
             rows[table.name] = count
-    session.expunge_all()
     return Erased(team_id, rows) if workspace is not None else None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
