@@ -604,13 +604,17 @@ def _jobs_outbox(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
     from bot.clock import FixedClock, SystemClock
-    from bot.jobs.scheduler import run_due
+    from bot.jobs.scheduler import erase_uninstalled, run_due
 
     if args.jobs_command in ("status", "retry"):
         return _jobs_outbox(args, settings, out)
     clock = FixedClock(args.now) if args.now else SystemClock()
     runtime = _runtime(settings, clock=clock, profiles=False)
     try:
+        # As the scheduler's tick: workspaces uninstalled past the grace period are erased first.
+        for erased in erase_uninstalled(runtime.session_factory, clock.now(), retention_days=settings.retention_days):
+            out.write(f"Workspace {erased.team_id} erased ({settings.retention_days} days after its uninstall): "
+                      f"{erased.total} rows.\n")
         report = run_due(runtime.session_factory, clock.now())
         out.write(f"{clock.now().isoformat()}: {report}.\n")
         if not settings.slack_bot_token and not settings.oauth:

@@ -203,3 +203,22 @@ def test_the_manifest_has_the_oauth_redirect_url_and_the_uninstall_events(monkey
 
     status, out, _ = run_main(monkeypatch, capsys, f"sqlite:///{tmp_path / 'x.db'}", "manifest", "--socket-mode")
     assert "redirect_urls" not in json.loads(out)["oauth_config"]  # Socket Mode: the single-token mode
+
+
+def test_run_due_erases_a_workspace_once_its_grace_period_is_over(demo_db, monkeypatch, capsys):
+    engine = make_engine(demo_db)
+    with make_session_factory(engine)() as session, session.begin():
+        assert installs.mark_uninstalled(session, "TLOCAL", now=TEST_NOW)
+    engine.dispose()
+    actions = _count(demo_db, Action)
+
+    status, out, err = run_main(monkeypatch, capsys, demo_db, "jobs", "run-due", "--now", "2026-12-22T09:00:00Z",
+                                CARNET_RETENTION_DAYS="30")
+    assert status == 0, err
+    assert "erased" not in out and _count(demo_db, Action) == actions  # 29 days: kept
+
+    status, out, err = run_main(monkeypatch, capsys, demo_db, "jobs", "run-due", "--now", "2026-12-23T09:00:00Z",
+                                CARNET_RETENTION_DAYS="30")
+    assert status == 0, err
+    assert out.startswith("Workspace TLOCAL erased (30 days after its uninstall): ")
+    assert _count(demo_db, Action) == 0 and _count(demo_db, Workspace) == 0
