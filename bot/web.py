@@ -53,15 +53,6 @@ def create_web_app(
         bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         return to_starlette_response(bolt_response)
 
-    async def oauth_page(request: Request) -> Response:
-        # GET /slack/install ("Add to Slack") and /slack/oauth_redirect: Bolt's OAuth flow, whose
-        # state store and installation store write to the database (so: a thread, not the loop).
-        flow = bolt_app.oauth_flow
-        assert flow is not None
-        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
-        bolt_request = to_bolt_request(request, await request.body())
-        return to_starlette_response(await anyio.to_thread.run_sync(handle, bolt_request))
-
     async def healthz(_request: Request) -> Response:
         try:
             with session_factory() as session:
@@ -80,15 +71,27 @@ def create_web_app(
             for part in reversed(background):
                 part.stop()
 
-    routes = [
-        Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
-    if bolt_app.oauth_flow is not None:
-        flow = bolt_app.oauth_flow
-        routes += [Route(flow.install_path, oauth_page, methods=["GET"]),
-                   Route(flow.redirect_uri_path, oauth_page, methods=["GET"])]
     return Starlette(
-        routes=routes,
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            *_oauth_routes(bolt_app),
+        ],
         lifespan=lifespan,
     )
+
+
+def _oauth_routes(bolt_app: App) -> list[Route]:
+    """GET /slack/install ("Add to Slack") and /slack/oauth_redirect when the app has an OAuth flow."""
+    flow = bolt_app.oauth_flow
+    if flow is None:
+        return []
+
+    async def oauth_page(request: Request) -> Response:
+        # Bolt's flow writes to the database (the state, the installation): a thread, not the loop.
+        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await anyio.to_thread.run_sync(handle, bolt_request))
+
+    return [Route(flow.install_path, oauth_page, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_page, methods=["GET"])]
