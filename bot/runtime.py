@@ -193,7 +193,9 @@ def build_runtime(
         ack_budget=ACK_BUDGET if door == "slack" else None,
         later_session_factory=session_factory,  # the slow part of a command, after the ack
     )
-    delivery = OutboxDelivery(session_factory, client, clock, tokens=tokens.for_workspace)
+    # Without any token (the console, a CLI run) rows are not dropped as if uninstalled: they fail to send.
+    sends_with = tokens.for_workspace if (installations or settings.slack_bot_token) else None
+    delivery = OutboxDelivery(session_factory, client, clock, tokens=sends_with)
     worker = DeliveryWorker(delivery, interval=delivery_interval)
     return Runtime(settings, engine, session_factory, clock, client, conversation, delivery, worker,
                    serve_engine=serve_engine, threads=threads, tokens=tokens, installations=installations)
