@@ -1,4 +1,5 @@
-"""The production HTTP door: Starlette on uvicorn, ``POST /slack/events`` and ``GET /healthz``."""
+"""The production HTTP door: Starlette on uvicorn, ``POST /slack/events`` and ``GET /healthz``; with
+OAuth, ``GET /slack/install`` and ``GET /slack/oauth_redirect`` too."""
 
 from __future__ import annotations
 
@@ -81,6 +82,23 @@ def create_web_app(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *_oauth_routes(bolt_app),
         ],
         lifespan=lifespan,
     )
+
+
+def _oauth_routes(bolt_app: App) -> list[Route]:
+    """GET /slack/install ("Add to Slack") and /slack/oauth_redirect when the app has an OAuth flow."""
+    flow = bolt_app.oauth_flow
+    if flow is None:
+        return []
+
+    async def oauth_page(request: Request) -> Response:
+        # Bolt's flow writes to the database (the state, the installation): a thread, not the loop.
+        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await anyio.to_thread.run_sync(handle, bolt_request))
+
+    return [Route(flow.install_path, oauth_page, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_page, methods=["GET"])]

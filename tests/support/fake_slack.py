@@ -177,6 +177,15 @@ class FailurePolicy:
 
 
 @dataclass
+class _Team:
+    team_id: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    installer: str = "UINSTALLER"
+
+
+@dataclass
 class _User:
     id: str
     name: str
@@ -241,6 +250,15 @@ class FakeSlack:
 
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Several workspaces (OAuth): bot token -> team; codes handed out for oauth.v2.access.
+        self._teams: dict[str, _Team] = {}
+        self._oauth_codes: dict[str, _Team] = {}
+        self.oauth_client: tuple[str, str] | None = None  # (client id, secret) oauth.v2.access accepts
+        self.revoked_tokens: set[str] = set()  # auth.test (and every call) answers token_revoked
+        self.strict_tokens = False  # True: a bot token neither BOT_TOKEN-like known nor a team's is invalid_auth
+        self.known_tokens: set[str] = set()  # accepted besides the teams' (strict_tokens)
+        self.app_tokens: set[str] | None = None  # apps.connections.open accepts these (None: any xapp-)
+        self._channels: dict[str, dict] = {}  # conversations.info
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "FakeSlack":
@@ -319,6 +337,30 @@ class FakeSlack:
                 deleted=deleted,
                 email=email,
             )
+
+    # ------------------------------------------------------------------ several workspaces
+    def add_team(self, team_id: str, name: str, bot_token: str, *, bot_user_id: str | None = None) -> None:
+        """A workspace Carnet is installed in: calls with ``bot_token`` act in it (auth.test says so)."""
+        with self._lock:
+            self._teams[bot_token] = _Team(team_id, name, bot_token, bot_user_id or f"UBOT{team_id}")
+
+    def oauth_code(self, team_id: str, name: str, bot_token: str, *, installer: str = "UINSTALLER") -> str:
+        """What Slack gives the browser after "Allow": a code that oauth.v2.access trades, once, for
+        an installation of the app in ``team_id`` (``bot_token``)."""
+        code = f"code-{secrets.token_hex(8)}"
+        with self._lock:
+            self._oauth_codes[code] = _Team(team_id, name, bot_token, f"UBOT{team_id}", installer)
+        return code
+
+    def set_channel(self, channel: str, *, is_member: bool, is_private: bool = False, name: str = "") -> None:
+        """What conversations.info says of ``channel`` (unknown channels: channel_not_found)."""
+        with self._lock:
+            self._channels[channel] = {"id": channel, "name": name or channel.lower(), "is_member": is_member,
+                                       "is_private": is_private, "is_channel": not is_private}
+
+    def _team_of(self, token: str | None) -> "_Team | None":
+        with self._lock:
+            return self._teams.get(token or "")
 
     # ------------------------------------------------------------------ failures
     def fail_next(
@@ -524,6 +566,11 @@ class FakeSlack:
         return channel
 
     def _m_auth_test(self, p: dict) -> dict:
+        team = self._team_of(p.get("_token"))
+        if team is not None:
+            return {"ok": True, "url": f"https://{team.team_id.lower()}.slack.com/", "team": team.name, "user": "carnet",
+                    "team_id": team.team_id, "user_id": team.bot_user_id, "bot_id": f"B{team.team_id}",
+                    "is_enterprise_install": False}
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -534,6 +581,48 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _m_oauth_v2_access(self, p: dict) -> dict:
+        """Trades a code (see :meth:`oauth_code`) for a bot token, checking the app's credentials
+        (HTTP Basic, as slack_sdk sends them, or client_id / client_secret fields)."""
+        client_id, secret = p.get("_basic") or (p.get("client_id"), p.get("client_secret"))
+        if self.oauth_client is not None and client_id != self.oauth_client[0]:
+            return {"ok": False, "error": "invalid_client_id"}
+        if self.oauth_client is not None and secret != self.oauth_client[1]:
+            return {"ok": False, "error": "bad_client_secret"}
+        with self._lock:
+            team = self._oauth_codes.pop(str(p.get("code") or ""), None)
+            if team is not None:
+                self._teams[team.bot_token] = team
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": team.installer},
+            "scope": p.get("_scopes") or "commands,chat:write",
+            "token_type": "bot",
+            "access_token": team.bot_token,
+            "bot_user_id": team.bot_user_id,
+            "team": {"id": team.team_id, "name": team.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _m_apps_connections_open(self, p: dict) -> dict:
+        token = p.get("_token") or ""
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.app_tokens is not None and token not in self.app_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": f"ws://{self.host}:9/link/?ticket=fake"}
+
+    def _m_conversations_info(self, p: dict) -> dict:
+        with self._lock:
+            channel = self._channels.get(str(p.get("channel") or ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": dict(channel)}
 
     def _m_users_info(self, p: dict) -> dict:
         uid = p.get("user")
@@ -806,6 +895,9 @@ class FakeSlack:
 
 _METHODS = {
     "auth.test": FakeSlack._m_auth_test,
+    "oauth.v2.access": FakeSlack._m_oauth_v2_access,
+    "apps.connections.open": FakeSlack._m_apps_connections_open,
+    "conversations.info": FakeSlack._m_conversations_info,
     "users.info": FakeSlack._m_users_info,
     "chat.postMessage": FakeSlack._m_chat_post_message,
     "chat.postEphemeral": FakeSlack._m_chat_post_ephemeral,
@@ -827,6 +919,17 @@ _RATE_LIMITED = {"chat.postMessage"}
 
 # Methods that need no token.
 _NO_AUTH = {"api.test", "oauth.v2.access", "oauth.access", "oauth.v2.exchange"}
+
+
+def _basic_auth(headers: dict) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic`` header (oauth.v2.access credentials)."""
+    import base64
+
+    auth = headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return None
+    user, _, password = base64.b64decode(auth[6:].strip()).decode("utf-8", "replace").partition(":")
+    return user, password
 
 
 def _decode_json_fields(params: dict) -> dict:
@@ -992,6 +1095,11 @@ class _Handler(BaseHTTPRequestHandler):
                 call.fake_time, limited = fake._rate_limit(fake._channel_for(str(params["channel"])))
             if fake.require_token and method not in _NO_AUTH and not token:
                 body = {"ok": False, "error": "not_authed"}
+            elif token and token in fake.revoked_tokens:
+                body = {"ok": False, "error": "token_revoked"}
+            elif (fake.strict_tokens and token and method not in _NO_AUTH and not token.startswith("xapp-")
+                  and fake._team_of(token) is None and token not in fake.known_tokens):
+                body = {"ok": False, "error": "invalid_auth"}
             elif limited is not None:
                 body = {"ok": False, "error": "ratelimited"}
                 call.failed, call.rate_limited, call.status, call.response = True, True, 429, body
@@ -1001,7 +1109,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             else:
                 try:
-                    body = fake._dispatch(method, params)
+                    body = fake._dispatch(method, {**params, "_token": token, "_basic": _basic_auth(headers)})
                 except Exception as exc:  # a bug in the fake: surface it clearly
                     body = {"ok": False, "error": "fake_slack_error", "detail": repr(exc)}
         call.response = body

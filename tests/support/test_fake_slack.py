@@ -387,3 +387,37 @@ def test_a_failure_policy_fails_one_call_in_n_of_its_methods_taking_the_kinds_in
         client.chat_postMessage(channel="C1", text="after")
         with pytest.raises(ValueError):
             FailurePolicy(kinds=("teapot",))
+# --------------------------------------------------------------------------- several workspaces
+
+
+def test_oauth_v2_access_trades_a_code_once_for_the_teams_token(fake_slack):
+    fake_slack.oauth_client = ("1.2", "secret")
+    code = fake_slack.oauth_code("T2", "Beta", "xoxb-t2")
+    client = WebClient(base_url=fake_slack.api_url)
+
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        client.oauth_v2_access(client_id="1.2", client_secret="wrong", code=code)
+    answer = client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    assert (answer["access_token"], answer["team"]["id"], answer["token_type"]) == ("xoxb-t2", "T2", "bot")
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    assert WebClient(token="xoxb-t2", base_url=fake_slack.api_url).auth_test()["team_id"] == "T2"
+
+
+def test_strict_and_revoked_tokens_are_refused_like_slack_does(fake_slack):
+    fake_slack.strict_tokens = True
+    fake_slack.add_team("T3", "Gamma", "xoxb-t3")
+    fake_slack.revoked_tokens.add("xoxb-t3-old")
+    assert WebClient(token="xoxb-t3", base_url=fake_slack.api_url).auth_test()["team"] == "Gamma"
+    for token, error in (("xoxb-unknown", "invalid_auth"), ("xoxb-t3-old", "token_revoked")):
+        with pytest.raises(SlackApiError, match=error):
+            WebClient(token=token, base_url=fake_slack.api_url).auth_test()
+
+
+def test_conversations_info_says_whether_the_bot_is_in_the_channel(fake_slack):
+    fake_slack.set_channel("C9", is_member=False, is_private=True)
+    client = WebClient(token="xoxb-x", base_url=fake_slack.api_url)
+    channel = client.conversations_info(channel="C9")["channel"]
+    assert (channel["is_member"], channel["is_private"]) == (False, True)
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client.conversations_info(channel="C0")
