@@ -155,6 +155,9 @@ def review_reply(reader: Reader, brief: ReviewBrief, *, for_manager: bool) -> Re
     if brief.under_visited_gold:
         names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])
         lines.append(_listed("review.gold", "accounts", names, len(brief.under_visited_gold) - REVIEW_LISTED))
+    if brief.over_visited:
+        names = ", ".join(f"{name} ({done}/{due})" for name, done, due in brief.over_visited[:REVIEW_LISTED])
+        lines.append(_listed("review.over_visited", "accounts", names, len(brief.over_visited) - REVIEW_LISTED))
     if brief.stalled:
         deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if reader.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:REVIEW_LISTED])
         lines.append(_listed("review.stalled", "deals", deals, max(brief.stalled_total, len(brief.stalled)) - REVIEW_LISTED))

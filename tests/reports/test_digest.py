@@ -106,7 +106,7 @@ class Builder:
 
     def account(self, name: str, owner: str, segment: str | None = None, target: int | None = None) -> None:
         a = self.add(Account(workspace_id=self.seeded.ws, name=name, name_key=name.lower(), status="client",
-                             segment=segment, owner_id=self.seeded[owner], visit_target=target, created_at=LONG_AGO))
+                             segment=segment, owner_id=self.seeded[owner], visits_per_year=target * 12 if target else None, created_at=LONG_AGO))
         self.seeded.ids[name] = a.id
 
     def action(self, who: str, where: str, action_type: str, day: date) -> None:

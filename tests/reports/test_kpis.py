@@ -87,7 +87,7 @@ class Builder:
 
     def account(self, ws: Workspace, name: str, owner: Member, segment: str | None, target: int | None) -> Account:
         return self.add(Account(workspace_id=ws.id, name=name, name_key=name.lower(), status="client", segment=segment,
-                                owner_id=owner.id, visit_target=target, created_at=CREATED))
+                                owner_id=owner.id, visits_per_year=target * 12 if target else None, created_at=CREATED))
 
     def action(self, who: Member, where: Account, action_type: str, day: date) -> None:
         self.s.add(Action(workspace_id=who.workspace_id, member_id=who.id, account_id=where.id,
