@@ -28,6 +28,7 @@ from bot.services.periods import period_bounds
 from bot.services.plans import IN_PERSON
 from bot.services.stages import OPEN_STAGES, stage_order
 from bot.services import capital, workspace_settings
+from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange, Workspace
 from storage.queries.capital import AccountCapital
@@ -156,7 +157,7 @@ def risks_for(
             planned = kpis.planned_vs_realised_visits(session, week)
         risks += _activity_risks(planned, names)
     if gold is None or over is None:
-        rows = _capital_rows(session, workspace_id, members, now=now, settings=settings)
+        rows = period_capital(session, workspace_id, members, now=now, settings=settings)
         gold = gold if gold is not None else under_visited_gold(session, workspace_id, members, now=now, capital_rows=rows)
         over = over if over is not None else over_visited(session, workspace_id, members, now=now, capital_rows=rows)
     risks += [Risk(m, names[m], "gold", 1.5 + len(accounts) / 10, {"count": len(accounts)}) for m, accounts in gold.items() if accounts]
@@ -205,39 +206,54 @@ def _activity_risks(planned: dict[int, kpis.PlannedVisits], names: dict[int, str
 
 def under_visited_gold(
     session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None = None,
-    capital_rows: dict[int, list[AccountCapital]] | None = None,
+    capital_rows: dict[int, list[PeriodCapital]] | None = None,
 ) -> dict[int, list[tuple[str, int, int]]]:
-    """member → gold accounts visited less than half their visit capital due so far this year
-    (``bot.services.capital``): (name, visits this year, visits due by now, rounded)."""
+    """member → gold accounts visited less than half their visit capital due so far in the member's
+    period (``capital.is_under_visited``): (name, visits so far, the period's capital)."""
     if capital_rows is None:
-        capital_rows = _capital_rows(session, workspace_id, members, now=now, settings=settings)
+        capital_rows = period_capital(session, workspace_id, members, now=now, settings=settings)
     return {
-        member: [(r.name, r.done, round(r.due)) for r in rows if r.segment == "gold" and capital.is_under_visited(r)]
+        member: [(r.row.name, r.row.done, r.period) for r in rows if r.row.segment == "gold" and capital.is_under_visited(r.row)]
         for member, rows in capital_rows.items()
     }
 
 
 def over_visited(
     session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None = None,
-    capital_rows: dict[int, list[AccountCapital]] | None = None,
+    capital_rows: dict[int, list[PeriodCapital]] | None = None,
 ) -> dict[int, list[tuple[str, int, int]]]:
-    """member → accounts far above their capital due so far this year while others of theirs lag
-    (``capital.balance``): (name, visits this year, visits due by now); empty when none lags."""
+    """member → accounts far above their capital due so far in the period while others of theirs lag
+    (``capital.balance``): (name, visits so far, the period's capital); empty when none lags."""
     if capital_rows is None:
-        capital_rows = _capital_rows(session, workspace_id, members, now=now, settings=settings)
+        capital_rows = period_capital(session, workspace_id, members, now=now, settings=settings)
     out = {}
     for member, rows in capital_rows.items():
-        balance = capital.balance(rows)
-        out[member] = balance.over if balance.unbalanced else []
+        period_of = {r.row.account_id: r.period for r in rows}
+        balance = capital.balance([r.row for r in rows])
+        out[member] = [(name, done, period_of[i]) for i, name, done in balance.over] if balance.unbalanced else []
     return out
 
 
-def _capital_rows(
+@dataclass(frozen=True)
+class PeriodCapital:
+    row: AccountCapital  # due and done over the member's period so far
+    period: int  # the account's capital over the whole period, rounded
+
+
+def period_capital(
     session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None
-) -> dict[int, list[AccountCapital]]:
+) -> dict[int, list[PeriodCapital]]:
+    """member → their accounts' visit capital over their current period (``storage.queries.capital``)."""
     if settings is None:
         settings = workspace_settings.load(session.get(Workspace, workspace_id))
-    return capital.accounts_this_year(session, workspace_id, members, settings, now=now)
+    out: dict[int, list[PeriodCapital]] = {m.id: [] for m in members}
+    known = [m for m in members if known_zone(m.tz) is not None]
+    today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in known}
+    for (start, end, tz), group in _period_groups(known, today_of).items():
+        window = capital.period_window(start, end, tz, as_of=today_of[group[0].id], now=now)
+        for row in capital.accounts_in(session, workspace_id, [m.id for m in group], window, settings):
+            out[row.owner_id].append(PeriodCapital(row, round(row.capital * ((end - start).days + 1) / window.year_days)))
+    return out
 
 
 def stalled_counts(
@@ -546,7 +562,7 @@ def _briefs_in_scope(
     won = kpis.revenue_won(session, scope)
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)
-    capital_rows = _capital_rows(session, workspace_id, reps, now=now, settings=settings)
+    capital_rows = period_capital(session, workspace_id, reps, now=now, settings=settings)
     gold = under_visited_gold(session, workspace_id, reps, now=now, capital_rows=capital_rows)
     over = over_visited(session, workspace_id, reps, now=now, capital_rows=capital_rows)
     stalled, stalled_count = _stalled_by_member(

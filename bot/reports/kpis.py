@@ -34,7 +34,6 @@ from bot.services.objectives import in_force
 from bot.services.plans import IN_PERSON
 from bot.services.stages import CLOSED_STAGES, stages_from
 from bot.services.team import known_zone
-from bot.services import workspace_settings
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import (
     Account,
@@ -43,7 +42,6 @@ from storage.models import (
     Opportunity,
     OpportunityStageChange,
     Plan,
-    Workspace,
 )
 from storage.queries import capital as capital_queries
 from storage.queries.capital import CapitalWindow
@@ -308,9 +306,7 @@ def planned_vs_realised_visits(session: Session, scope: KpiScope) -> dict[int, P
     return out
 
 
-def visit_intensity(
-    session: Session, scope: KpiScope, settings: WorkspaceSettings | None = None
-) -> dict[int, dict[str, SegmentIntensity]]:
+def visit_intensity(session: Session, scope: KpiScope, *, settings: WorkspaceSettings) -> dict[int, dict[str, SegmentIntensity]]:
     """member → segment → visits at the member's accounts of that segment vs their visit capital
     over the period (``storage.queries.capital``: the yearly capital pro rata of the period's days).
 
@@ -321,8 +317,6 @@ def visit_intensity(
     out: dict[int, dict[str, SegmentIntensity]] = _per_member(scope, dict)
     if not scope.member_ids:
         return out
-    if settings is None:
-        settings = workspace_settings.load(session.get(Workspace, scope.workspace_id))
     planned_from, planned_until = scope.utc_bounds
     window = CapitalWindow(scope.start, scope.end, scope.end, planned_from, planned_until)
     by_segment = capital_queries.per_segment(
@@ -337,16 +331,12 @@ def visit_intensity(
     return out
 
 
-def commercial_intensity(
-    session: Session, scope: KpiScope, settings: WorkspaceSettings | None = None
-) -> dict[int, Intensity]:
+def commercial_intensity(session: Session, scope: KpiScope, *, settings: WorkspaceSettings) -> dict[int, Intensity]:
     """member → their contacts of every channel in the period, and the same weighted by the workspace's
     channel weights (a visit 1.0, a video call 0.7, a call 0.5, an email or a social message 0.2)."""
     out: dict[int, Intensity] = _per_member(scope, lambda: Intensity(0, 0.0))
     if not scope.member_ids:
         return out
-    if settings is None:
-        settings = workspace_settings.load(session.get(Workspace, scope.workspace_id))
     rows = capital_queries.weighted_contacts(
         session, scope.workspace_id, list(scope.member_ids), scope.start, scope.end, weights=settings.channel_weights
     )

@@ -44,10 +44,19 @@ def year_window(today: date, zone_name: str, now: datetime) -> CapitalWindow:
     return CapitalWindow(start, end, today, now, until)
 
 
-def period_window(start: date, end: date, zone_name: str) -> CapitalWindow:
-    """A whole period (a KPI's): its days all count, plans due in it count."""
-    planned_from, planned_until = utc_bounds(start, end, known_zone(zone_name))
-    return CapitalWindow(start, end, end, planned_from, planned_until)
+def period_window(start: date, end: date, zone_name: str, *, as_of: date, now: datetime) -> CapitalWindow:
+    """A rep's period seen on ``as_of``: plans count from ``now`` to the period's end."""
+    _start, planned_until = utc_bounds(start, end, known_zone(zone_name))
+    return CapitalWindow(start, end, as_of, now, planned_until)
+
+
+def accounts_in(
+    session: Session, workspace_id: int, owner_ids: list[int], window: CapitalWindow, settings: WorkspaceSettings
+) -> list[AccountCapital]:
+    """The accounts of ``owner_ids`` with a capital, over ``window``."""
+    return capital_queries.per_account(
+        session, workspace_id, owner_ids, window, defaults=settings.visit_capital, visit_types=IN_PERSON
+    )
 
 
 def _by_today(members: list[Member], now: datetime) -> dict[tuple[date, str], list[Member]]:
@@ -103,10 +112,10 @@ def is_over_visited(row: AccountCapital) -> bool:
 
 @dataclass(frozen=True)
 class CapitalBalance:
-    """A rep's accounts far above their capital while others lag: (name, done, due rounded) each."""
+    """A rep's accounts far above their capital while others lag."""
 
-    over: list[tuple[str, int, int]]
-    under: list[tuple[str, int, int]]
+    over: list[tuple[int, str, int]]  # (account id, name, done)
+    under: list[tuple[int, str, int]]
 
     @property
     def unbalanced(self) -> bool:
@@ -118,7 +127,7 @@ def balance(rows: list[AccountCapital]) -> CapitalBalance:
     over = sorted((r for r in rows if is_over_visited(r)), key=lambda r: r.due - r.done)
     under = [r for r in rows if is_under_visited(r)]
     return CapitalBalance(
-        [(r.name, r.done, round(r.due)) for r in over], [(r.name, r.done, round(r.due)) for r in under]
+        [(r.account_id, r.name, r.done) for r in over], [(r.account_id, r.name, r.done) for r in under]
     )
 
 

@@ -189,37 +189,25 @@ def per_segment(
         .group_by(Plan.account_id)
         .subquery()
     )
-    rows = session.execute(
+    by_segment = (
         select(
-            Account.owner_id,
-            func.coalesce(Account.segment, ""),
-            func.sum(capital),
-            func.sum(cast(capital, Float) * window.share),
-            func.sum(func.coalesce(visits.c.done, 0)),
-            func.sum(func.coalesce(planned.c.planned, 0)),
+            Account.owner_id.label("owner_id"),
+            Account.segment.label("segment"),
+            func.sum(capital).label("capital"),
+            func.sum(cast(capital, Float) * window.share).label("due"),
+            func.sum(func.coalesce(visits.c.done, 0)).label("done"),
+            func.sum(func.coalesce(planned.c.planned, 0)).label("planned"),
         )
         .outerjoin(visits, visits.c.account_id == Account.id)
         .outerjoin(planned, planned.c.account_id == Account.id)
         .where(Account.workspace_id == workspace_id, Account.owner_id.in_(list(owner_ids)), capital > 0)
-        .group_by(Account.owner_id, func.coalesce(Account.segment, ""))
-    ).all()
-    for owner, segment, cap, due, done, n in rows:
-        out[owner][segment or "none"] = CapitalSum(int(cap), float(due), int(done), int(n))
-    for owner, done in prospection_done(session, workspace_id, owner_ids, window, visit_types=visit_types).items():
-        if prospection_per_year > 0 or done:
-            out[owner][PROSPECTION] = CapitalSum(prospection_per_year, prospection_per_year * window.share, done, 0)
-    if prospection_per_year > 0:
-        for owner in owner_ids:
-            out[owner].setdefault(PROSPECTION, CapitalSum(prospection_per_year, prospection_per_year * window.share, 0, 0))
-    return out
-
-
-def prospection_done(
-    session: Session, workspace_id: int, owner_ids: Sequence[int], window: CapitalWindow, *, visit_types: Sequence[str]
-) -> dict[int, int]:
-    """rep → their in-person actions at prospects (accounts without their own capital) on the window's elapsed days."""
-    rows = session.execute(
-        select(Action.member_id, func.count())
+        .group_by(Account.owner_id, Account.segment)
+    )
+    # The rep's visits at prospects without their own capital, in the same statement.
+    at_prospects = (
+        select(
+            Action.member_id, literal(PROSPECTION), literal(0), cast(literal(0.0), Float), func.count(), literal(0),
+        )
         .join(Account, Account.id == Action.account_id)
         .where(
             Action.workspace_id == workspace_id,
@@ -230,8 +218,20 @@ def prospection_done(
             Account.visits_per_year.is_(None),
         )
         .group_by(Action.member_id)
-    ).all()
-    return {member_id: int(n) for member_id, n in rows}
+    )
+    done_at_prospects: dict[int, int] = {}
+    for owner, segment, cap, due, done, n in session.execute(by_segment.union_all(at_prospects)).all():
+        if segment == PROSPECTION:
+            done_at_prospects[owner] = int(done)
+        else:
+            out[owner][segment or "none"] = CapitalSum(int(cap), float(due), int(done), int(n))
+    # The prospection budget of every rep who has accounts or visited prospects (not of a manager
+    # who owns none).
+    for owner in owner_ids:
+        if out[owner] or done_at_prospects.get(owner):
+            budget = prospection_per_year
+            out[owner][PROSPECTION] = CapitalSum(budget, budget * window.share, done_at_prospects.get(owner, 0), 0)
+    return out
 
 
 def per_rep(by_segment: Mapping[int, Mapping[str, CapitalSum]]) -> dict[int, CapitalSum]:
