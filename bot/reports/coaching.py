@@ -84,6 +84,10 @@ class WeeklyDigest:
     overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
     overdue_amount: Decimal = Decimal(0)
     teams: list[TeamRollup] = field(default_factory=list)  # N+1: each team below, summed
+    # Commercial intensity (issue 15): every contact of the week weighted by its channel, the team's
+    # and each rep's (name, weighted contacts).
+    intensity: float = 0.0
+    intensity_by_rep: list[tuple[str, float]] = field(default_factory=list)
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -395,6 +399,7 @@ class _WeekFigures:
     risks: list[Risk]
     goals: dict[int, GoalsProgress] = field(default_factory=dict)
     overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
+    intensity: dict[int, kpis.Intensity] = field(default_factory=dict)
 
 
 def _last_week_figures(
@@ -422,6 +427,7 @@ def _last_week_figures(
         risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
+        intensity=kpis.commercial_intensity(session, week, settings=settings),
     )
 
 
@@ -466,6 +472,9 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
         digest.overdue_amount += _in(rates, overdue.amounts)
     digest.actions += actions
     digest.visits += visits
+    weighted = week.intensity[member.id].weighted if member.id in week.intensity else 0.0
+    digest.intensity = round(digest.intensity + weighted, 1)
+    digest.intensity_by_rep.append((member.display_name, weighted))
     digest.new_opportunities += week.created.get(member.id, 0)
     digest.won_amount += rep_won
     digest.weighted_pipeline += rep_weighted

@@ -286,6 +286,8 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         f"   objectifs : chiffre d'affaires gagné 80{NBSP}% — pondéré 64{NBSP}%",
         f"• *Bruno* : 1 · 0/1 · {eur(thousands(9, '600'))} · {eur(0)} · 6{NBSP}%",
         f"   objectifs : chiffre d'affaires gagné 6{NBSP}% — pondéré 12{NBSP}%",
+        # Contacts weighted by channel: Alice 2 visits (1.0) + a call (0.5) + an email (0.2); Bruno a call.
+        "Intensité commerciale (contacts pondérés par canal) : 3,2 (Alice 2,7 · Bruno 0,5)",
         "*Victoires de la semaine*",
         f":trophy: Alice — *Acme*, Contrat cadre : {eur(thousands(12, '000'))}",
         "*À aborder* (pour aider, pas pour juger)",
