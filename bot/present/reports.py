@@ -100,9 +100,15 @@ def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
     return lines
 
 
+INTENSITY_REPS_SHOWN = 10
+
+
 def _intensity_line(reader: Reader, digest: WeeklyDigest) -> Text:
-    """The team's contacts weighted by channel, then each rep's (issue 15)."""
+    """The team's contacts weighted by channel, then each rep's (issue 15) when they are few (the
+    rep lines carry the rest: a long team must not push the wins and risks out of the message)."""
     number = lambda value: format_decimal(value, format="#,##0.#", locale=reader.locale)  # noqa: E731
+    if len(digest.intensity_by_rep) > INTENSITY_REPS_SHOWN:
+        return Text("digest.intensity", {"value": number(digest.intensity)})
     reps = " · ".join(
         translate(reader.locale, "digest.intensity_rep", name=name, value=number(value)) for name, value in digest.intensity_by_rep
     )
