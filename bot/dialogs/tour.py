@@ -7,7 +7,7 @@ is taken by one click), **Drop** on a line proposes the rest again, **Cancel** p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from bot.actions import Action, action, choice
 from bot.core import Item, Reply, Text
@@ -101,8 +101,18 @@ def _proposal(ctx: Context, pending: PendingTour, *, waiting: int = 0) -> Reply:
     )
 
 
+def _lines(pending: PendingTour) -> list[TourLine]:
+    """The lines of a pending tour as read back from the database (plain data) or as kept."""
+    return [
+        line if isinstance(line, TourLine) else TourLine(
+            int(line["account_id"]), str(line["account"]), date.fromisoformat(line["day"]), line.get("place"), str(line["reason"])
+        )
+        for line in pending.lines
+    ]
+
+
 def _accept(ctx: Context, _act: AcceptTour, pending: PendingTour) -> Reply:
-    created, skipped = tour.accept(ctx.session, ctx.member, pending.lines, now=ctx.now)
+    created, skipped = tour.accept(ctx.session, ctx.member, _lines(pending), now=ctx.now)
     lines = [Text("tour.accepted", {"count": len(created)})]
     if skipped:
         lines.append(Text("tour.skipped", {"count": len(skipped), "accounts": ", ".join(l.account for l in skipped)}))
@@ -110,7 +120,7 @@ def _accept(ctx: Context, _act: AcceptTour, pending: PendingTour) -> Reply:
 
 
 def _drop(ctx: Context, act: DropLine, pending: PendingTour) -> Reply:
-    rest = [line for line in pending.lines if line.account_id != act.account]
+    rest = [line for line in _lines(pending) if line.account_id != act.account]
     if not rest:
         return ended(ctx, "tour.all_dropped", ok=True)
     reply = _proposal(ctx, PendingTour(rest))

@@ -132,9 +132,8 @@ def balance(rows: list[AccountCapital]) -> CapitalBalance:
 
 
 def due_now(rows: list[AccountCapital], today: date, until: date) -> list[AccountCapital]:
-    """Accounts whose next visit by the rhythm falls by ``until`` and that have no visit planned,
-    most behind their capital first."""
-    due = [r for r in rows if r.planned == 0 and rhythm_day(r.last_visit, r.capital, today) <= until]
+    """Accounts whose next visit by the rhythm falls by ``until``, most behind their capital first."""
+    due = [r for r in rows if rhythm_day(r.last_visit, r.capital, today) <= until]
     return sorted(due, key=lambda r: (r.done - r.due, r.name))
 
 

@@ -2,10 +2,11 @@
 
 Candidate accounts come from a short list of sources (``SOURCES``), each answering the rep's
 accounts that want a visit in the week and why: today the visit capital (accounts whose rhythm
-asks for a visit by the week's end and that have none planned). Accounts of the same postcode
+asks for a visit by the week's end; the automatic visit Carnet planned there moves to the tour's
+day on accept). Accounts of the same postcode
 area (or city) go on the same day, at most ``tour_visits_per_day`` a day, on the rep's workdays
-(Monday to Friday) of the week. Accepting creates the visits; an account that got a visit
-planned meanwhile is skipped, so nothing is planned twice.
+(Monday to Friday) of the week. Accepting plans the visits; an account the rep planned a visit at
+themselves (meanwhile, or by an earlier tour) is skipped, so nothing is planned twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
 from bot.services import capital
-from bot.services.plans import DEFAULT_HOUR, IN_PERSON, create_plan, local_to_utc
+from bot.services.plans import DEFAULT_HOUR, IN_PERSON, create_plan, local_to_utc, reschedule
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Member, Plan
@@ -52,12 +53,23 @@ Source = Callable[[Session, Member, WorkspaceSettings, datetime, date, date], li
 
 
 def capital_due(session: Session, member: Member, settings: WorkspaceSettings, now: datetime, first: date, last: date) -> list[Candidate]:
-    """The rep's accounts whose visit rhythm asks for a visit by ``last`` and with no visit planned."""
+    """The rep's accounts whose visit rhythm (their capital) asks for a visit by ``last``."""
     rows = capital.accounts_this_year(session, member.workspace_id, [member], settings, now=now)[member.id]
     return [
         Candidate(r.account_id, r.name, r.city, r.postcode, "capital", r.due - r.done)
         for r in capital.due_now(rows, first, last)
     ]
+
+
+def _planned_by_hand(session: Session, member: Member) -> set[int]:
+    """Accounts where the rep has an open visit they planned themselves (or by an earlier tour)."""
+    return set(session.scalars(select(Plan.account_id).where(
+        Plan.workspace_id == member.workspace_id,
+        Plan.member_id == member.id,
+        Plan.status == "planned",
+        Plan.action_type.in_(IN_PERSON),
+        Plan.source != "segment",
+    )))
 
 
 # Where candidates come from, in order (an account named by several keeps its first reason).
@@ -80,9 +92,11 @@ def candidates(
 ) -> list[Candidate]:
     """Every source's candidates, each account once (its first source's reason)."""
     seen: dict[int, Candidate] = {}
+    taken = _planned_by_hand(session, member)  # the rep already chose a day there
     for source in SOURCES if sources is None else sources:
         for candidate in source(session, member, settings, now, first, last):
-            seen.setdefault(candidate.account_id, candidate)
+            if candidate.account_id not in taken:
+                seen.setdefault(candidate.account_id, candidate)
     return list(seen.values())
 
 
@@ -120,27 +134,30 @@ def propose(found: list[Candidate], first: date, last: date, per_day: int) -> li
 
 
 def accept(session: Session, member: Member, lines: list[TourLine], *, now: datetime) -> tuple[list[Plan], list[TourLine]]:
-    """Plan a visit for each line at 09:00 on its day; lines whose account already has a visit
-    planned by the rep, or whose day is past, are skipped. Returns (plans created, lines skipped)."""
+    """Plan a visit for each line at 09:00 on its day. The automatic visit Carnet had planned at the
+    account (from its capital) moves to that day rather than stay beside it; a line whose account
+    already has a visit the rep planned (by hand or by an earlier tour), or whose day is past, is
+    skipped. Returns (plans made, lines skipped)."""
     zone = known_zone(member.tz)
-    created, skipped = [], []
+    made, skipped = [], []
+    taken = _planned_by_hand(session, member)
     for line in lines:
         account = session.get(Account, line.account_id)
         due_at = local_to_utc(datetime.combine(line.day, DEFAULT_HOUR), zone) if zone else None
         if account is None or account.workspace_id != member.workspace_id or due_at is None or due_at <= now \
-                or _visit_planned(session, member, line.account_id):
+                or line.account_id in taken:
             skipped.append(line)
             continue
-        created.append(create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False,
-                                   now=now, source="tour"))
-    return created, skipped
-
-
-def _visit_planned(session: Session, member: Member, account_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Plan.workspace_id == member.workspace_id,
-        Plan.member_id == member.id,
-        Plan.account_id == account_id,
-        Plan.status == "planned",
-        Plan.action_type.in_(IN_PERSON),
-    ))))
+        automatic = session.scalar(select(Plan).where(
+            Plan.workspace_id == member.workspace_id, Plan.account_id == line.account_id,
+            Plan.status.in_(("planned", "missed")), Plan.action_type.in_(IN_PERSON), Plan.source == "segment",
+        ).order_by(Plan.id).limit(1))
+        if automatic is not None and automatic.member_id == member.id:
+            reschedule(session, automatic, member, due_at=due_at, has_time=False, now=now)
+            automatic.source = "tour"
+            made.append(automatic)
+        else:
+            made.append(create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False,
+                                    now=now, source="tour"))
+        taken.add(line.account_id)
+    return made, skipped
