@@ -241,7 +241,7 @@ def over_visited(
 @dataclass(frozen=True)
 class PeriodCapital:
     row: AccountCapital  # due and done over the member's period so far
-    period: int  # the account's capital over the whole period, rounded
+    period: int  # the account's capital over the whole period, rounded (one at least: it has a capital)
 
 
 def period_capital(
@@ -256,7 +256,7 @@ def period_capital(
     for (start, end, tz), group in _period_groups(known, today_of).items():
         window = capital.period_window(start, end, tz, as_of=today_of[group[0].id], now=now)
         for row in capital.accounts_in(session, workspace_id, [m.id for m in group], window, settings):
-            out[row.owner_id].append(PeriodCapital(row, round(row.capital * ((end - start).days + 1) / window.year_days)))
+            out[row.owner_id].append(PeriodCapital(row, max(1, round(row.capital * ((end - start).days + 1) / window.year_days))))
     return out
 
 
