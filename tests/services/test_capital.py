@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.jobs.scheduler import run_due
 from bot.reports import coaching, kpis
 from bot.reports.kpis import Intensity, KpiScope
 from bot.services import capital, workspace_settings
 from bot.services.accounts import create_account
 from bot.services.actions import ActionDraft, record_action
+from bot.services.plans import ensure_segment_visits
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Action, Member, Plan, Workspace
 from storage.queries.capital import CapitalSum
@@ -129,7 +129,7 @@ def test_planned_visits_count_for_the_rest_of_the_year_and_the_kpi_takes_a_perio
 
 
 def test_the_rhythm_of_the_automatic_visits_follows_the_capital_through_the_year(session_factory, team, conversation, clock):
-    """The worker's tick plans each account's next visit; Camille logs every visit on its day, all
+    """The worker's tick (its segment-visits step) plans each account's next visit; Camille logs every visit on its day, all
     year. Or (12 a year) comes back every 30 days, Argent (6) every 60, Propre (4) every 91, Bronze
     (2) every 182 — moved to Monday when that falls on a weekend."""
     with session_factory() as s, s.begin():  # Sam's account out of the way
@@ -137,7 +137,8 @@ def test_the_rhythm_of_the_automatic_visits_follows_the_capital_through_the_year
     done: dict[str, list[date]] = {}
     now = Z(2026, 1, 2, 7)  # Friday 2 January, 08:00 in Paris
     while True:
-        run_due(session_factory, now)
+        with session_factory() as s, s.begin():  # the worker tick's step that plans the next visits
+            ensure_segment_visits(s, team["ws"], WorkspaceSettings(), now=now)
         with session_factory() as s:
             name, due_at = s.execute(
                 select(Account.name, Plan.due_at).join(Account, Account.id == Plan.account_id)
