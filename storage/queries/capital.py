@@ -95,6 +95,12 @@ def capital_of(defaults: Mapping[str, int]) -> ColumnElement[int]:
     )
 
 
+def _owned(workspace_id: int, owner_ids: Sequence[int]):
+    """The accounts of ``owner_ids``: the actions and plans read are theirs only (one rep's tour
+    must not group the whole workspace's actions)."""
+    return select(Account.id).where(Account.workspace_id == workspace_id, Account.owner_id.in_(list(owner_ids))).scalar_subquery()
+
+
 def per_account(
     session: Session,
     workspace_id: int,
@@ -109,13 +115,18 @@ def per_account(
     if not owner_ids:
         return []
     capital = capital_of(defaults).label("capital")
+    owned = _owned(workspace_id, owner_ids)
     visits = (
         select(
             Action.account_id.label("account_id"),
             func.sum(case((Action.occurred_on.between(window.start, window.elapsed_end), 1), else_=literal(0))).label("done"),
             func.max(Action.occurred_on).label("last_visit"),
         )
-        .where(Action.workspace_id == workspace_id, Action.action_type.in_(list(visit_types)))
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.account_id.in_(owned),
+            Action.action_type.in_(list(visit_types)),
+        )
         .group_by(Action.account_id)
         .subquery()
     )
@@ -123,6 +134,7 @@ def per_account(
         select(Plan.account_id.label("account_id"), func.count().label("planned"))
         .where(
             Plan.workspace_id == workspace_id,
+            Plan.account_id.in_(owned),
             Plan.status == "planned",
             Plan.action_type.in_(list(visit_types)),
             Plan.due_at >= window.planned_from,
@@ -167,10 +179,12 @@ def per_segment(
     if not owner_ids:
         return out
     capital = capital_of(defaults)
+    owned = _owned(workspace_id, owner_ids)
     visits = (
         select(Action.account_id.label("account_id"), func.count().label("done"))
         .where(
             Action.workspace_id == workspace_id,
+            Action.account_id.in_(owned),
             Action.occurred_on.between(window.start, window.elapsed_end),
             Action.action_type.in_(list(visit_types)),
         )
@@ -181,6 +195,7 @@ def per_segment(
         select(Plan.account_id.label("account_id"), func.count().label("planned"))
         .where(
             Plan.workspace_id == workspace_id,
+            Plan.account_id.in_(owned),
             Plan.status == "planned",
             Plan.action_type.in_(list(visit_types)),
             Plan.due_at >= window.planned_from,
