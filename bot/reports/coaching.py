@@ -25,7 +25,6 @@ from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_membe
 from bot.reports.rollup import TeamRollup, team_rollups
 from bot.services.objectives import objectives_of
 from bot.services.periods import period_bounds
-from bot.services.plans import IN_PERSON
 from bot.services.stages import OPEN_STAGES, stage_order
 from bot.services import capital, workspace_settings
 from bot.services.team import known_zone

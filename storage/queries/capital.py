@@ -139,19 +139,7 @@ def per_account(
         .group_by(Action.account_id)
         .subquery()
     )
-    planned = (
-        select(Plan.account_id.label("account_id"), func.count().label("planned"))
-        .where(
-            Plan.workspace_id == workspace_id,
-            *_within(Plan.account_id, owned),
-            Plan.status == "planned",
-            Plan.action_type.in_(list(visit_types)),
-            Plan.due_at >= window.planned_from,
-            Plan.due_at < window.planned_until,
-        )
-        .group_by(Plan.account_id)
-        .subquery()
-    )
+    planned = _planned(workspace_id, owned, window, visit_types)
     accounts = (
         select(
             Account.id, Account.owner_id, Account.name, Account.segment, Account.city, Account.postcode, capital,
@@ -200,19 +188,7 @@ def per_segment(
         .group_by(Action.account_id)
         .subquery()
     )
-    planned = (
-        select(Plan.account_id.label("account_id"), func.count().label("planned"))
-        .where(
-            Plan.workspace_id == workspace_id,
-            *_within(Plan.account_id, owned),
-            Plan.status == "planned",
-            Plan.action_type.in_(list(visit_types)),
-            Plan.due_at >= window.planned_from,
-            Plan.due_at < window.planned_until,
-        )
-        .group_by(Plan.account_id)
-        .subquery()
-    )
+    planned = _planned(workspace_id, owned, window, visit_types)
     by_segment = (
         select(
             Account.owner_id.label("owner_id"),
@@ -227,22 +203,7 @@ def per_segment(
         .where(Account.workspace_id == workspace_id, Account.owner_id.in_(list(owner_ids)), capital > 0)
         .group_by(Account.owner_id, Account.segment)
     )
-    # The rep's visits at prospects without their own capital, in the same statement.
-    at_prospects = (
-        select(
-            Action.member_id, literal(PROSPECTION), literal(0), cast(literal(0.0), Float), func.count(), literal(0),
-        )
-        .join(Account, Account.id == Action.account_id)
-        .where(
-            Action.workspace_id == workspace_id,
-            Action.member_id.in_(list(owner_ids)),
-            Action.occurred_on.between(window.start, window.elapsed_end),
-            Action.action_type.in_(list(visit_types)),
-            Account.status == "prospect",
-            Account.visits_per_year.is_(None),
-        )
-        .group_by(Action.member_id)
-    )
+    at_prospects = _prospect_visits(workspace_id, owner_ids, window, visit_types)  # in the same statement
     done_at_prospects: dict[int, int] = {}
     for owner, segment, cap, due, done, n in session.execute(by_segment.union_all(at_prospects)).all():
         if segment == PROSPECTION:
@@ -256,6 +217,40 @@ def per_segment(
             budget = prospection_per_year
             out[owner][PROSPECTION] = CapitalSum(budget, budget * window.share, done_at_prospects.get(owner, 0), 0)
     return out
+
+
+def _planned(workspace_id: int, owned, window: CapitalWindow, visit_types: Sequence[str]):
+    """account → its in-person visits still planned in the window's remaining instants."""
+    return (
+        select(Plan.account_id.label("account_id"), func.count().label("planned"))
+        .where(
+            Plan.workspace_id == workspace_id,
+            *_within(Plan.account_id, owned),
+            Plan.status == "planned",
+            Plan.action_type.in_(list(visit_types)),
+            Plan.due_at >= window.planned_from,
+            Plan.due_at < window.planned_until,
+        )
+        .group_by(Plan.account_id)
+        .subquery()
+    )
+
+
+def _prospect_visits(workspace_id: int, owner_ids: Sequence[int], window: CapitalWindow, visit_types: Sequence[str]):
+    """rep → their in-person actions at prospects without a capital of their own, shaped as a segment row."""
+    return (
+        select(Action.member_id, literal(PROSPECTION), literal(0), cast(literal(0.0), Float), func.count(), literal(0))
+        .join(Account, Account.id == Action.account_id)
+        .where(
+            Action.workspace_id == workspace_id,
+            Action.member_id.in_(list(owner_ids)),
+            Action.occurred_on.between(window.start, window.elapsed_end),
+            Action.action_type.in_(list(visit_types)),
+            Account.status == "prospect",
+            Account.visits_per_year.is_(None),
+        )
+        .group_by(Action.member_id)
+    )
 
 
 def per_rep(by_segment: Mapping[int, Mapping[str, CapitalSum]]) -> dict[int, CapitalSum]:
