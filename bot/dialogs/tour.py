@@ -19,7 +19,7 @@ from bot.services import tour, workspace_settings
 from bot.services.tour import TourLine
 
 TOUR_WORDS = ("tournee", "tour", "tournees", "tours")
-NEXT_WEEK = ("semaine prochaine", "next week", "")
+NEXT_WEEK = ("semaine prochaine", "la semaine prochaine", "pour la semaine prochaine", "next week", "for next week", "")
 THIS_WEEK = ("cette semaine", "this week")
 
 
