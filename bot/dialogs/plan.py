@@ -13,6 +13,7 @@ from typing import Any, Callable
 from bot.actions import Action, action, choice
 from bot.core import Form, FormField, Reply, Text
 from bot.dialogs import log as log_dialog
+from bot.dialogs import tour as tour_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.datewords import read_clock
@@ -59,7 +60,9 @@ class ConfirmFar(Action):
 
 
 def on_plan(ctx: Context, text: str) -> Reply:
-    """``/plan <type> <account> <when>``; alone, this week's plan."""
+    """``/plan <type> <account> <when>``; alone, this week's plan; ``/plan tournée …``: a tour."""
+    if tour_dialog.is_tour(text):
+        return tour_dialog.on_tour(ctx, text)
     return _on_words(ctx, parse_plan(text, now_local=_naive_now(ctx), languages=ctx.languages))
 
 
