@@ -139,6 +139,7 @@ class Action(Base):
         Index("ix_action_workspace_day", "workspace_id", "occurred_on"),
         Index("ix_action_member_day", "workspace_id", "member_id", "occurred_on"),
         Index("ix_action_account", "workspace_id", "account_id"),
+        Index("ix_action_account_day", "workspace_id", "account_id", "occurred_on", "result"),  # the drift scan
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
