@@ -28,12 +28,15 @@ from bot.services.periods import period_bounds
 from bot.services.plans import IN_PERSON
 from bot.services.stages import OPEN_STAGES, stage_order
 from bot.services.workspace_settings import WorkspaceSettings
+from bot.services.workspace_settings import drift_rules
 from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange
+from storage.queries.drift import DriftingAccount, Requalification, clients_kept
 
 AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
 ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
 UNDER_VISITED_BELOW = 0.5  # a gold account with less than half its prorated visit capital
 MAX_RISKS = 5
+DIGEST_DRIFTING = 10  # clients drifting away listed in a manager's digest (and as many segment hints)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ class WeeklyDigest:
     overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
     overdue_amount: Decimal = Decimal(0)
     teams: list[TeamRollup] = field(default_factory=list)  # N+1: each team below, summed
+    # Clients kept (issue 15 C): the team's clients drifting away (top DIGEST_DRIFTING) and segment hints.
+    drifting: list[tuple[str, DriftingAccount]] = field(default_factory=list)  # rep, account
+    drifting_total: int = 0
+    requalify: list[tuple[str, Requalification]] = field(default_factory=list)  # rep, suggestion
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -385,6 +392,8 @@ class _WeekFigures:
     risks: list[Risk]
     goals: dict[int, GoalsProgress] = field(default_factory=dict)
     overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
+    drifting: list[DriftingAccount] = field(default_factory=list)
+    requalify: list[Requalification] = field(default_factory=list)
 
 
 def _last_week_figures(
@@ -397,6 +406,7 @@ def _last_week_figures(
     before = KpiScope(workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
     attainment = period_attainment(session, workspace_id, reps, now=now, rates=rates)
     planned = kpis.planned_vs_realised_visits(session, week)
+    drifting, requalify = clients_kept(session, workspace_id, now, rep_ids=ids, rules=drift_rules(settings))
     return _WeekFigures(
         start, end, currency, rates,
         activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
@@ -412,6 +422,8 @@ def _last_week_figures(
         risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
+        drifting=drifting,
+        requalify=requalify,
     )
 
 
@@ -432,7 +444,16 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
     digest.stages = _team_stages(team_ids, week.stages)
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
     digest.teams = team_rollups(manager, team, digest.reps)
+    _add_clients_kept(digest, names, week)
     return digest
+
+
+def _add_clients_kept(digest: WeeklyDigest, names: dict[int, str], week: _WeekFigures) -> None:
+    """The team's clients drifting away (most drifting first) and its segment hints."""
+    drifting = [(names[d.owner_id], d) for d in week.drifting if d.owner_id in names]
+    digest.drifting = drifting[:DIGEST_DRIFTING]
+    digest.drifting_total = len(drifting)
+    digest.requalify = [(names[q.owner_id], q) for q in week.requalify if q.owner_id in names][:DIGEST_DRIFTING]
 
 
 def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> None:

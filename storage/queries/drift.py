@@ -180,10 +180,17 @@ def drifting_accounts(
     rules = rules or DriftRules()
     today = today or now.astimezone(UTC).date()
     rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=rep_ids)
+    out = _drifting(session, workspace_id, today, rules, rhythms, rep_ids)
+    return out if limit is None else out[:limit]
+
+
+def _drifting(
+    session: Session, workspace_id: int, today: date, rules: DriftRules, rhythms: list[Rhythm], rep_ids: Iterable[int] | None
+) -> list[DriftingAccount]:
     lost = _lost_without_follow_up(session, workspace_id, today, rules, [r.account_id for r in rhythms], rep_ids)
     out = [d for r in rhythms if (d := _drift_of(r, today, rules, r.account_id in lost)) is not None]
     out.sort(key=lambda d: (-d.score, d.name, d.account_id))
-    return out if limit is None else out[:limit]
+    return out
 
 
 def _drift_of(r: Rhythm, today: date, rules: DriftRules, lost: bool) -> DriftingAccount | None:
@@ -292,6 +299,20 @@ def _won_recently(session: Session, workspace_id: int, today: date, rules: Drift
         ).distinct()
     )
     return {a for (a,) in rows}
+
+
+def clients_kept(
+    session: Session, workspace_id: int, now: datetime, *, rep_ids: Iterable[int] | None = None,
+    rules: DriftRules | None = None, today: date | None = None,
+) -> tuple[list[DriftingAccount], list[Requalification]]:
+    """Both lists of ``rep_ids``' clients from one read of their rhythms (the manager's digest)."""
+    rules = rules or DriftRules()
+    today = today or now.astimezone(UTC).date()
+    rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=rep_ids)
+    return (
+        _drifting(session, workspace_id, today, rules, rhythms, rep_ids),
+        requalification_suggestions(session, workspace_id, now, rules=rules, today=today, rhythms=rhythms),
+    )
 
 
 def drift_counts(drifting: list[DriftingAccount]) -> dict[int, int]:
