@@ -294,7 +294,7 @@ class Plan(Base):
     due_at: Mapped[datetime]
     has_time: Mapped[bool] = mapped_column(default=False)  # a timed visit gets a reminder before it
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | done | missed | cancelled
-    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment | drift
     recurrence_months: Mapped[int | None] = mapped_column(Integer)  # segment visits come back every N months
     note: Mapped[str | None] = mapped_column(Text)
     # Indexed: deleting an action must find the plans that point at it without scanning them all.

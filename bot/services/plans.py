@@ -359,3 +359,29 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return local_to_utc(datetime.combine(day, time.min), zone), local_to_utc(
         datetime.combine(day + timedelta(days=1), time.min), zone
     )
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+
+def plan_drift_visit(session: Session, member: Member, account: Account, *, now: datetime, zone: ZoneInfo) -> tuple[Plan, bool]:
+    """A visit at a client drifting away, on the member's next workday (no hour): the visit already
+    planned there by the member when there is one (returned with False), else a new one (True).
+
+    Two clicks at once plan one visit: the check and the insert are serialised (PostgreSQL; SQLite
+    serialises writers itself)."""
+    serialize(session, "drift_visit", member.workspace_id)
+    existing = session.scalar(
+        select(Plan)
+        .where(Plan.workspace_id == member.workspace_id, Plan.member_id == member.id, Plan.account_id == account.id,
+               Plan.status == "planned", Plan.action_type.in_(IN_PERSON))
+        .order_by(Plan.due_at)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing, False
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    return create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False, now=now, source="drift"), True

@@ -177,11 +177,9 @@ def drifting_accounts(
 ) -> list[DriftingAccount]:
     """The client accounts of ``rep_ids`` (every rep's when None) drifting away at ``now``, most
     drifting first. ``today`` defaults to ``now``'s UTC day (the rules count tens of days)."""
-    rules = rules or DriftRules()
-    today = today or now.astimezone(UTC).date()
-    rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=rep_ids)
-    out = _drifting(session, workspace_id, today, rules, rhythms, rep_ids)
-    return out if limit is None else out[:limit]
+    drifting, _requalify = clients_kept(session, workspace_id, now, rep_ids=rep_ids, rules=rules, today=today,
+                                        requalify=False)
+    return drifting if limit is None else drifting[:limit]
 
 
 def _drifting(
@@ -268,8 +266,8 @@ def requalification_suggestions(
     (falling activity); the biggest change first."""
     rules = rules or DriftRules()
     today = today or now.astimezone(UTC).date()
-    if rhythms is None:
-        rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=rep_ids)
+    if rhythms is None:  # read a few hundred reps at a time
+        return clients_kept(session, workspace_id, now, rep_ids=rep_ids, rules=rules, today=today)[1]
     bronze = [r for r in rhythms if r.segment == "bronze" and _rising(r, rules)]
     won = _won_recently(session, workspace_id, today, rules, [r.account_id for r in bronze])
     out = [Requalification(r.account_id, r.name, r.owner_id, "bronze", "silver", r.active_recent, r.active_before)
@@ -301,18 +299,29 @@ def _won_recently(session: Session, workspace_id: int, today: date, rules: Drift
     return {a for (a,) in rows}
 
 
+OWNERS_PER_READ = 400  # reps in one IN (…) (used twice a read): under SQLite's older 999-parameter bound
+
+
 def clients_kept(
     session: Session, workspace_id: int, now: datetime, *, rep_ids: Iterable[int] | None = None,
-    rules: DriftRules | None = None, today: date | None = None,
+    rules: DriftRules | None = None, today: date | None = None, requalify: bool = True,
 ) -> tuple[list[DriftingAccount], list[Requalification]]:
-    """Both lists of ``rep_ids``' clients from one read of their rhythms (the manager's digest)."""
+    """Both lists of ``rep_ids``' clients (every owner's when None) from one read of their rhythms,
+    ``OWNERS_PER_READ`` reps at a time; most drifting first, biggest change first."""
     rules = rules or DriftRules()
     today = today or now.astimezone(UTC).date()
-    rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=rep_ids)
-    return (
-        _drifting(session, workspace_id, today, rules, rhythms, rep_ids),
-        requalification_suggestions(session, workspace_id, now, rules=rules, today=today, rhythms=rhythms),
-    )
+    owners = None if rep_ids is None else sorted(set(rep_ids))
+    chunks = [None] if owners is None else [owners[i : i + OWNERS_PER_READ] for i in range(0, len(owners), OWNERS_PER_READ)]
+    drifting: list[DriftingAccount] = []
+    hints: list[Requalification] = []
+    for chunk in chunks:
+        rhythms = client_rhythms(session, workspace_id, today, rules, rep_ids=chunk)
+        drifting += _drifting(session, workspace_id, today, rules, rhythms, chunk)
+        if requalify:
+            hints += requalification_suggestions(session, workspace_id, now, rules=rules, today=today, rhythms=rhythms)
+    drifting.sort(key=lambda d: (-d.score, d.name, d.account_id))
+    hints.sort(key=lambda q: (-abs(q.active_recent - q.active_before), q.name, q.account_id))
+    return drifting, hints
 
 
 def drift_counts(drifting: list[DriftingAccount]) -> dict[int, int]:
