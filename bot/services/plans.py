@@ -365,8 +365,9 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def plan_drift_visit(session: Session, member: Member, account: Account, *, now: datetime, zone: ZoneInfo) -> tuple[Plan, bool]:
-    """A visit at a client drifting away, on the member's next workday (no hour): the visit already
-    planned there by the member when there is one (returned with False), else a new one (True).
+    """A visit at a client drifting away, on the member's next workday (no hour). The visit the
+    member already planned there, if any, stays the one (returned with False): moved to that day when
+    it was later (a segment visit months ahead); otherwise a new visit is planned (True).
 
     Two clicks at once plan one visit: the check and the insert are serialised (PostgreSQL; SQLite
     serialises writers itself)."""
@@ -378,10 +379,12 @@ def plan_drift_visit(session: Session, member: Member, account: Account, *, now:
         .order_by(Plan.due_at)
         .limit(1)
     )
-    if existing is not None:
-        return existing, False
     day = now.astimezone(zone).date() + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    if existing is not None:
+        if existing.due_at > due_at + timedelta(days=1):
+            reschedule(session, existing, member, due_at=due_at, has_time=False, now=now)
+        return existing, False
     return create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False, now=now, source="drift"), True
