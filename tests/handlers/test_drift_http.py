@@ -19,10 +19,11 @@ from sqlalchemy import select
 from bot.jobs.scheduler import run_due
 from bot.messages import translate
 from bot.services.accounts import create_account
-from storage.models import Account, Action, Member, OutboxMessage, Plan
-from tests.handlers.conftest import ack, buttons, message_text, register_people
+from storage.models import Action, Member, OutboxMessage, Plan, Workspace
+from tests.handlers.conftest import ack, buttons, message_text, register_people, say
 from tests.jobs.conftest import make_delivery
 from tests.support.fixtures import Z, count_rows
+from tests.support.messages import says
 
 TODAY = date(2026, 11, 23)
 AGENDA_TIME = Z(2026, 11, 23, 7, 30)
@@ -137,3 +138,31 @@ def test_plan_a_visit_at_someone_elses_client_is_refused_and_plans_nothing(runti
     forged = clicks.click({"action_id": "carnet.choice.0", "value": "plan.drift_visit:999999"}, user_id="U1")
     assert translate("fr", "choice.expired") in message_text(forged)
     assert count_rows(runtime.session_factory, Plan) == before == 1
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def stored_settings(runtime) -> dict[str, Any]:
+    with runtime.session_factory() as s:
+        return dict(s.scalar(select(Workspace.settings)) or {})
+
+
+def test_an_admin_sets_the_drift_thresholds_and_a_bad_one_stores_nothing(runtime, slack, fake_slack):
+    register_people(fake_slack, slack)  # UBOSS speaks first: the admin
+    _body, shown = say(slack, "settings drift gap 3", user="UBOSS", command="/carnet")
+    assert says(shown, "settings.saved")
+    assert says(shown, "settings.drift", gap=3, silence=30, orders=50, lost=14)
+    say(slack, "settings derive commandes 60%", user="UBOSS", command="/carnet")
+    assert {k: v for k, v in stored_settings(runtime).items() if k.startswith("drift_")} == {
+        "drift_gap_times": 3, "drift_silence_days": 30, "drift_orders_drop_pct": 60, "drift_lost_days": 14}
+    before = stored_settings(runtime)
+    for words in ("settings drift gap 1", "settings drift gap x", "settings drift silence 400", "settings drift lost",
+                  "settings drift rhythm 3", "settings drift"):
+        body, shown = say(slack, words, user="UBOSS", command="/carnet")
+        assert says(shown, "settings.drift_usage"), words
+        assert says(shown, "error.nothing_stored"), words
+        assert stored_settings(runtime) == before, words
+    _body, shown = say(slack, "settings drift gap 5", user="U1", command="/carnet")
+    assert says(shown, "settings.admins_only")
+    assert stored_settings(runtime) == before
