@@ -11,9 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
+from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
 
+from bot.dialogs.context import Context
+from bot.present import reports as present
+from bot.render.blocks import reply_blocks
+from bot.reports.coaching import weekly_digest
 from bot.services import workspace_settings
+from bot.services.team import team_of
 from storage.models import Account, Action, Member, Opportunity, Plan, Workspace
 from storage.queries.drift import DriftRules, drift_counts, drifting_accounts, requalification_suggestions
 
@@ -225,3 +231,29 @@ def test_the_workspace_thresholds_reach_the_rules(session_factory, seeded):
     assert [(d.name, d.reasons) for d in drifting(session_factory, seeded, rules=rules)] == [
         ("Dropping", ("orders_dropping",)),
     ]
+
+
+def test_the_managers_digest_lists_the_teams_drifting_clients_and_segment_hints(session_factory, seeded):
+    """Nadia's private digest: her team's drifting clients, most drifting first, with their rep, and
+    the segment hints; valid Block Kit."""
+    with session_factory() as s, s.begin():
+        for rep in ("Alice", "Bruno"):
+            s.get(Member, seeded[rep]).manager_id = seeded["Nadia"]
+    with session_factory() as s:
+        nadia, ws = s.get(Member, seeded["Nadia"]), s.get(Workspace, seeded["ws"])
+        digest = weekly_digest(s, nadia, team_of(s, nadia), now=NOW, settings=workspace_settings.load(ws))
+        reply = present.digest_reply(Context(session=s, workspace=ws, member=nadia, now=NOW), digest)
+    assert [(rep, d.name) for rep, d in digest.drifting] == [
+        ("Bruno", "Other"), ("Alice", "Silent"), ("Alice", "Dropping"), ("Alice", "Lost")]
+    assert digest.drifting_total == 4
+    assert [(rep, q.name, q.suggestion) for rep, q in digest.requalify] == [
+        ("Alice", "Silent", "review"), ("Alice", "Fading", "review"), ("Alice", "Rising", "silver")]
+    blocks = reply_blocks(reply)
+    for block in blocks:
+        Block.parse(block).validate_json()
+    shown = "\n".join(b["text"]["text"] for b in blocks if b.get("text"))
+    assert "*Clients qui s'éloignent* (4 dans l'équipe)" in shown
+    assert "• *Silent* (Alice) : aucun contact depuis 100 jours (rythme habituel : 14 jours entre deux contacts)" in shown
+    assert "• *Dropping* (Alice) : commandes en baisse (0 en 6 mois)" in shown
+    assert "• *Lost* (Alice) : une affaire perdue sans suite" in shown
+    assert "• *Rising* (Alice) : bronze, plus actif (5 jours de contact en 90 jours, 1 avant) et une affaire gagnée — argent ?" in shown
