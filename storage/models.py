@@ -99,7 +99,10 @@ class Account(Base):
     """A company the team sells to. ``name_key`` is the folded name: unique without case or accents."""
 
     __tablename__ = "account"
-    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key"),
+        Index("ix_account_owner_status", "workspace_id", "owner_id", "status"),  # a rep's clients (the drift scan)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)

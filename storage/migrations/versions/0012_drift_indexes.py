@@ -1,4 +1,4 @@
-"""clients kept: a covering index for each account's contact days
+"""clients kept: a covering index for each account's contact days, and one for a rep's clients
 
 Revision ID: 0012
 Revises: 0010
@@ -20,8 +20,13 @@ def upgrade() -> None:
     # from this index alone (no table lookups) for 1M actions.
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.create_index('ix_action_account_day', ['workspace_id', 'account_id', 'occurred_on', 'result'], unique=False)
+    # A few hundred reps' clients at a time, without reading every account of the workspace.
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.create_index('ix_account_owner_status', ['workspace_id', 'owner_id', 'status'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_owner_status')
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.drop_index('ix_action_account_day')
