@@ -299,19 +299,24 @@ def _won_recently(session: Session, workspace_id: int, today: date, rules: Drift
     return {a for (a,) in rows}
 
 
-OWNERS_PER_READ = 400  # reps in one IN (…) (used twice a read): under SQLite's older 999-parameter bound
+# Reps in one read. SQLite: an IN (…) used twice, under its older 999-parameter bound. PostgreSQL
+# reads the actions of the window in one pass (a sequential scan and a hash join): one read for
+# them all, not one pass per few hundred reps.
+OWNERS_PER_READ = {"sqlite": 400}
+OWNERS_PER_READ_DEFAULT = 5000
 
 
 def clients_kept(
     session: Session, workspace_id: int, now: datetime, *, rep_ids: Iterable[int] | None = None,
     rules: DriftRules | None = None, today: date | None = None, requalify: bool = True,
 ) -> tuple[list[DriftingAccount], list[Requalification]]:
-    """Both lists of ``rep_ids``' clients (every owner's when None) from one read of their rhythms,
-    ``OWNERS_PER_READ`` reps at a time; most drifting first, biggest change first."""
+    """Both lists of ``rep_ids``' clients (every owner's when None) from one read of their rhythms
+    (``OWNERS_PER_READ`` reps at a time); most drifting first, biggest change first."""
     rules = rules or DriftRules()
     today = today or now.astimezone(UTC).date()
     owners = None if rep_ids is None else sorted(set(rep_ids))
-    chunks = [None] if owners is None else [owners[i : i + OWNERS_PER_READ] for i in range(0, len(owners), OWNERS_PER_READ)]
+    size = OWNERS_PER_READ.get(session.get_bind().dialect.name, OWNERS_PER_READ_DEFAULT)
+    chunks = [None] if owners is None else [owners[i : i + size] for i in range(0, len(owners), size)]
     drifting: list[DriftingAccount] = []
     hints: list[Requalification] = []
     for chunk in chunks:
