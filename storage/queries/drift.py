@@ -115,30 +115,27 @@ def client_rhythms(
     owners = None if rep_ids is None else sorted(set(rep_ids))
     if owners is not None:
         clients = clients.where(Account.owner_id.in_(owners))
-    # Each contact day once (an order that day flags it), then each account's figures.
-    days = (
-        select(
-            Action.account_id.label("account_id"),
-            Action.occurred_on.label("day"),
-            func.max(case((Action.result.in_(ORDER_RESULTS), 1), else_=literal(0))).label("ordered"),
-        )
-        .where(Action.workspace_id == workspace_id, Action.occurred_on >= since, Action.occurred_on <= today,
-               Action.account_id.in_(clients))
-        .group_by(Action.account_id, Action.occurred_on)
-        .subquery()
-    )
+    # Each account's figures in one grouped pass; a day counts once however many actions it holds
+    # (COUNT(DISTINCT day): no inner GROUP BY of every (account, day) to hash, and spill, first).
+    day = Action.occurred_on
+    ordered = Action.result.in_(ORDER_RESULTS)
+
+    def days_when(condition):
+        return func.count(case((condition, day), else_=None).distinct())
+
     per_account = (
         select(
-            days.c.account_id,
-            func.count().label("contact_days"),
-            func.min(days.c.day),
-            func.max(days.c.day),
-            func.sum(case((days.c.day >= recent, days.c.ordered), else_=literal(0))),
-            func.sum(case((days.c.day < recent, days.c.ordered), else_=literal(0))),
-            func.sum(case((days.c.day >= active, 1), else_=literal(0))),
-            func.sum(case((and_(days.c.day >= before, days.c.day < active), 1), else_=literal(0))),
+            Action.account_id,
+            func.count(day.distinct()),
+            func.min(day),
+            func.max(day),
+            days_when(and_(day >= recent, ordered)),
+            days_when(and_(day < recent, ordered)),
+            days_when(day >= active),
+            days_when(and_(day >= before, day < active)),
         )
-        .group_by(days.c.account_id)
+        .where(Action.workspace_id == workspace_id, day >= since, day <= today, Action.account_id.in_(clients))
+        .group_by(Action.account_id)
     )
     figures = {row[0]: row[1:] for row in session.execute(per_account)}
     accounts = select(Account.id, Account.name, Account.owner_id, Account.segment).where(
