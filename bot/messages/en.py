@@ -614,6 +614,8 @@ MESSAGES: dict[str, str] = {
     "drift.not_your_account": "*{account}* is not one of your accounts: nothing planned.",
     "digest.drifting_title.one": "*Clients drifting away* ({count} in the team)",
     "digest.drifting_title.other": "*Clients drifting away* ({count} in the team)",
+    "risk.drift.one": "• *{name}* has {count} client drifting away: worth planning visits together?",
+    "risk.drift.other": "• *{name}* has {count} clients drifting away: worth planning visits together?",
     "digest.drifting_line": "• *{account}* ({rep}): {reasons}",
     "digest.requalify_title": "*Segments to reconsider*",
     "digest.requalify.silver": "• *{account}* ({rep}): bronze, busier ({recent} contact days in 90 days, {before} before) and a deal won — silver?",

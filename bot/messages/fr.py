@@ -614,6 +614,8 @@ MESSAGES: dict[str, str] = {
     "drift.not_your_account": "*{account}* n'est pas l'un de vos comptes : rien de planifié.",
     "digest.drifting_title.one": "*Clients qui s'éloignent* ({count} dans l'équipe)",
     "digest.drifting_title.other": "*Clients qui s'éloignent* ({count} dans l'équipe)",
+    "risk.drift.one": "• *{name}* a {count} client qui s'éloigne : planifier des visites ensemble ?",
+    "risk.drift.other": "• *{name}* a {count} clients qui s'éloignent : planifier des visites ensemble ?",
     "digest.drifting_line": "• *{account}* ({rep}) : {reasons}",
     "digest.requalify_title": "*Segments à revoir*",
     "digest.requalify.silver": "• *{account}* ({rep}) : bronze, plus actif ({recent} jours de contact en 90 jours, {before} avant) et une affaire gagnée — argent ?",

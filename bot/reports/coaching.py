@@ -30,13 +30,14 @@ from bot.services.stages import OPEN_STAGES, stage_order
 from bot.services.workspace_settings import WorkspaceSettings
 from bot.services.workspace_settings import drift_rules
 from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange
-from storage.queries.drift import DriftingAccount, Requalification, clients_kept
+from storage.queries.drift import DriftingAccount, Requalification, clients_kept, drift_counts
 
 AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
 ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
 UNDER_VISITED_BELOW = 0.5  # a gold account with less than half its prorated visit capital
 MAX_RISKS = 5
 DIGEST_DRIFTING = 10  # clients drifting away listed in a manager's digest (and as many segment hints)
+DRIFT_RISK_FROM = 2  # a rep with this many clients drifting away is a talking point of the digest
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Risk:
 
     member_id: int
     name: str
-    kind: str  # objective | activity | gold | stalled | optimistic
+    kind: str  # objective | activity | gold | stalled | optimistic | drift
     severity: float  # higher first
     values: dict[str, str | int | float] = field(default_factory=dict)
 
@@ -143,6 +144,7 @@ def risks_for(
     gold: dict[int, list[tuple[str, int, int]]] | None = None,
     stalled: dict[int, int] | None = None,
     flat: dict[int, int] | None = None,
+    drifting: dict[int, int] | None = None,
 ) -> list[Risk]:
     """Every coaching risk of ``members`` now, most pressing first.
 
@@ -169,6 +171,9 @@ def risks_for(
     if flat is None:
         flat = flat_probability_counts(session, workspace_id, [m.id for m in members])
     risks += [Risk(m, names[m], "optimistic", 0.5 + count / 10, {"count": count}) for m, count in flat.items() if count]
+    # Clients kept: ``drifting`` (member → clients drifting away, ``drift_counts``), when the caller read them.
+    risks += [Risk(m, names[m], "drift", 1.5 + count / 10, {"count": count})
+              for m, count in (drifting or {}).items() if m in names and count >= DRIFT_RISK_FROM]
     risks.sort(key=lambda r: (-r.severity, r.name))
     return risks
 
@@ -407,6 +412,8 @@ def _last_week_figures(
     attainment = period_attainment(session, workspace_id, reps, now=now, rates=rates)
     planned = kpis.planned_vs_realised_visits(session, week)
     drifting, requalify = clients_kept(session, workspace_id, now, rep_ids=ids, rules=drift_rules(settings))
+    risks = risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment,
+                      planned=planned, drifting=drift_counts(drifting))
     return _WeekFigures(
         start, end, currency, rates,
         activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
@@ -419,7 +426,7 @@ def _last_week_figures(
         won_before=kpis.revenue_won(session, before),
         closed=kpis.deals_closed(session, week, rates=rates),
         stages=kpis.pipeline_by_stage(session, week, rates=rates),
-        risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
+        risks=risks,
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
         drifting=drifting,

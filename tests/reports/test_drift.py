@@ -246,6 +246,8 @@ def test_the_managers_digest_lists_the_teams_drifting_clients_and_segment_hints(
     assert [(rep, d.name) for rep, d in digest.drifting] == [
         ("Bruno", "Other"), ("Alice", "Silent"), ("Alice", "Dropping"), ("Alice", "Lost")]
     assert digest.drifting_total == 4
+    # Alice's three drifting clients are a talking point (1.5 + 0.3); Bruno's one is not (two at least).
+    assert [(r.name, r.kind, r.values) for r in digest.risks if r.kind == "drift"] == [("Alice", "drift", {"count": 3})]
     assert [(rep, q.name, q.suggestion) for rep, q in digest.requalify] == [
         ("Alice", "Silent", "review"), ("Alice", "Fading", "review"), ("Alice", "Rising", "silver")]
     blocks = reply_blocks(reply)
@@ -253,6 +255,7 @@ def test_the_managers_digest_lists_the_teams_drifting_clients_and_segment_hints(
         Block.parse(block).validate_json()
     shown = "\n".join(b["text"]["text"] for b in blocks if b.get("text"))
     assert "*Clients qui s'éloignent* (4 dans l'équipe)" in shown
+    assert "• *Alice* a 3 clients qui s'éloignent : planifier des visites ensemble ?" in shown
     assert "• *Silent* (Alice) : aucun contact depuis 100 jours (rythme habituel : 14 jours entre deux contacts)" in shown
     assert "• *Dropping* (Alice) : commandes en baisse (0 en 6 mois)" in shown
     assert "• *Lost* (Alice) : une affaire perdue sans suite" in shown
