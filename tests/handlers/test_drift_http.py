@@ -166,3 +166,30 @@ def test_an_admin_sets_the_drift_thresholds_and_a_bad_one_stores_nothing(runtime
     _body, shown = say(slack, "settings drift gap 5", user="U1", command="/carnet")
     assert says(shown, "settings.admins_only")
     assert stored_settings(runtime) == before
+
+
+def carol_agendas(runtime) -> list[str]:
+    """The agenda days queued for Carol (what the scheduler decided, delivered or not)."""
+    carol = member_id(runtime, "U3")
+    with runtime.session_factory() as s:
+        keys = s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(f"agenda:{carol}:%")))
+        return sorted(key.rsplit(":", 1)[1] for key in keys)
+
+
+def test_a_calm_member_is_scanned_once_a_day(runtime, slack, fake_slack, clients):
+    """Carol's Calme, seen every 10 days until 25 days ago, is kept at 08:30 (25 < 30 days). The
+    admin then lowers ``drift silence`` to 20: the ticks of the day do not scan Carol again (no
+    agenda); Tuesday's first agenda tick does, and suggests Calme."""
+    calme = client(runtime, "Calme", member_id(runtime, "U3"), 25)
+    run_due(runtime.session_factory, AGENDA_TIME)
+    assert carol_agendas(runtime) == []
+    with runtime.session_factory() as s, s.begin():
+        workspace = s.scalar(select(Workspace))
+        workspace.settings = {**(workspace.settings or {}), "drift_silence_days": 20}
+    for minutes in (1, 90, 600):
+        run_due(runtime.session_factory, AGENDA_TIME + timedelta(minutes=minutes))
+    assert carol_agendas(runtime) == []
+    tick(runtime, fake_slack, AGENDA_TIME + timedelta(days=1))
+    assert carol_agendas(runtime) == ["2026-11-24"]
+    [carol] = agenda_of(fake_slack, "U3")
+    assert [b["value"] for b in buttons(carol)] == [f"plan.drift_visit:{calme}"]
