@@ -80,6 +80,7 @@ def _describe(ctx: Context) -> Reply:
         Text("settings.usage"),
         Text("settings.rate_usage"),
         Text("settings.capital_usage"),
+        *_drift_lines(current),
     )
 
 
@@ -110,6 +111,8 @@ def settings(ctx: Context, words: list[str]) -> Reply:
             return reply
     elif name in ("rate", "taux") and len(values) == 2:
         return _set_rate(ctx, current, values[0], values[1])
+    elif name in ("drift", "derive"):
+        return _set_drift(ctx, current, values)
     elif name in ("probability", "probabilite") and len(values) == 2:
         stage = lookup_stage(values[0])
         value = values[1].rstrip("%")
@@ -195,6 +198,37 @@ def _set_capital(ctx: Context, current: workspace_settings.WorkspaceSettings, na
     if updated is None:
         return ctx.reply(Text("settings.bad_value", {"value": raw}), Text("error.nothing_stored"), Text("settings.capital_usage"), ok=False)
     workspace_settings.save(ctx.workspace, updated)
+    reply = _describe(ctx)
+    reply.lines.insert(0, Text("settings.saved"))
+    return reply
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+_DRIFT_WORDS = {"gap": "gap", "ecart": "gap", "silence": "silence", "orders": "orders", "commandes": "orders",
+                "lost": "lost", "perdue": "lost", "perdu": "lost"}
+
+
+def _drift_lines(current: workspace_settings.WorkspaceSettings) -> list[Text]:
+    """The drift thresholds, and how to change them."""
+    return [
+        Text("settings.drift", {"gap": current.drift_gap_times, "silence": current.drift_silence_days,
+                                "orders": current.drift_orders_drop_pct, "lost": current.drift_lost_days}),
+        Text("settings.drift_usage"),
+    ]
+
+
+def _set_drift(ctx: Context, current: workspace_settings.WorkspaceSettings, values: list[str]) -> Reply:
+    """``drift gap 3`` · ``drift silence 45`` · ``drift orders 60`` · ``drift lost 21``, each within its bounds."""
+    word = _DRIFT_WORDS.get(fold(values[0])) if values else None
+    if word is None or len(values) != 2:
+        return ctx.reply(Text("settings.drift_usage"), Text("error.nothing_stored"), ok=False)
+    field_name, low, high = workspace_settings.DRIFT_SETTINGS[word]
+    raw = values[1].rstrip("%")
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        return ctx.reply(Text("settings.bad_value", {"value": values[1]}), Text("settings.drift_usage"),
+                         Text("error.nothing_stored"), ok=False)
+    workspace_settings.save(ctx.workspace, _replace(current, **{field_name: int(raw)}))
     reply = _describe(ctx)
     reply.lines.insert(0, Text("settings.saved"))
     return reply

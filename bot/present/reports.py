@@ -14,6 +14,7 @@ from babel.numbers import format_decimal, format_percent
 from bot.core import Attachment, Reply, Text
 from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.agenda import drift_reasons
 from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
 
@@ -71,7 +72,24 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
     for risk in digest.risks:
         lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
+    lines += _clients_kept_lines(reader, digest)
     return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+
+
+def _clients_kept_lines(reader: Reader, digest: WeeklyDigest) -> list[Text]:
+    """Clients drifting away (the top ones, and how many in all) and the segment hints: the
+    manager's private digest only (rep-level detail)."""
+    lines: list[Text] = []
+    if digest.drifting:
+        lines.append(Text("digest.drifting_title", {"count": digest.drifting_total}))
+        lines += [Text("digest.drifting_line", {"rep": rep, "account": d.name, "reasons": drift_reasons(reader.locale, d)},
+                       "drifting") for rep, d in digest.drifting]
+    if digest.requalify:
+        lines.append(Text("digest.requalify_title"))
+        lines += [Text(f"digest.requalify.{q.suggestion}", {"rep": rep, "account": q.name, "recent": q.active_recent,
+                                                             "before": q.active_before}, "requalify")
+                  for rep, q in digest.requalify]
+    return lines
 
 
 def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:

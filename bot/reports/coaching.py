@@ -31,10 +31,14 @@ from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange, Workspace
 from storage.queries.capital import AccountCapital
+from bot.services.workspace_settings import drift_rules
+from storage.queries.drift import DriftingAccount, Requalification, clients_kept, drift_counts
 
 AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
 ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
 MAX_RISKS = 5
+DIGEST_DRIFTING = 10  # clients drifting away listed in a manager's digest (and as many segment hints)
+DRIFT_RISK_FROM = 2  # a rep with this many clients drifting away is a talking point of the digest
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Risk:
 
     member_id: int
     name: str
-    kind: str  # objective | activity | gold | stalled | optimistic
+    kind: str  # objective | activity | gold | stalled | optimistic | drift
     severity: float  # higher first
     values: dict[str, str | int | float] = field(default_factory=dict)
 
@@ -87,6 +91,10 @@ class WeeklyDigest:
     # and each rep's (name, weighted contacts).
     intensity: float = 0.0
     intensity_by_rep: list[tuple[str, float]] = field(default_factory=list)
+    # Clients kept (issue 15 C): the team's clients drifting away (top DIGEST_DRIFTING) and segment hints.
+    drifting: list[tuple[str, DriftingAccount]] = field(default_factory=list)  # rep, account
+    drifting_total: int = 0
+    requalify: list[tuple[str, Requalification]] = field(default_factory=list)  # rep, suggestion
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -142,6 +150,7 @@ def risks_for(
     stalled: dict[int, int] | None = None,
     flat: dict[int, int] | None = None,
     over: dict[int, list[tuple[str, int, int]]] | None = None,
+    drifting: dict[int, int] | None = None,
 ) -> list[Risk]:
     """Every coaching risk of ``members`` now, most pressing first.
 
@@ -174,6 +183,9 @@ def risks_for(
     if flat is None:
         flat = flat_probability_counts(session, workspace_id, [m.id for m in members])
     risks += [Risk(m, names[m], "optimistic", 0.5 + count / 10, {"count": count}) for m, count in flat.items() if count]
+    # Clients kept: ``drifting`` (member → clients drifting away, ``drift_counts``), when the caller read them.
+    risks += [Risk(m, names[m], "drift", 1.5 + count / 10, {"count": count})
+              for m, count in (drifting or {}).items() if m in names and count >= DRIFT_RISK_FROM]
     risks.sort(key=lambda r: (-r.severity, r.name))
     return risks
 
@@ -399,6 +411,8 @@ class _WeekFigures:
     goals: dict[int, GoalsProgress] = field(default_factory=dict)
     overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
     intensity: dict[int, kpis.Intensity] = field(default_factory=dict)
+    drifting: list[DriftingAccount] = field(default_factory=list)
+    requalify: list[Requalification] = field(default_factory=list)
 
 
 def _last_week_figures(
@@ -411,6 +425,9 @@ def _last_week_figures(
     before = KpiScope(workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
     attainment = period_attainment(session, workspace_id, reps, now=now, rates=rates)
     planned = kpis.planned_vs_realised_visits(session, week)
+    drifting, requalify = clients_kept(session, workspace_id, now, rep_ids=ids, rules=drift_rules(settings))
+    risks = risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment,
+                      planned=planned, drifting=drift_counts(drifting))
     return _WeekFigures(
         start, end, currency, rates,
         activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
@@ -423,10 +440,12 @@ def _last_week_figures(
         won_before=kpis.revenue_won(session, before),
         closed=kpis.deals_closed(session, week, rates=rates),
         stages=kpis.pipeline_by_stage(session, week, rates=rates),
-        risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
+        risks=risks,
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
         intensity=kpis.commercial_intensity(session, week, settings=settings),
+        drifting=drifting,
+        requalify=requalify,
     )
 
 
@@ -447,7 +466,16 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
     digest.stages = _team_stages(team_ids, week.stages)
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
     digest.teams = team_rollups(manager, team, digest.reps)
+    _add_clients_kept(digest, names, week)
     return digest
+
+
+def _add_clients_kept(digest: WeeklyDigest, names: dict[int, str], week: _WeekFigures) -> None:
+    """The team's clients drifting away (most drifting first) and its segment hints."""
+    drifting = [(names[d.owner_id], d) for d in week.drifting if d.owner_id in names]
+    digest.drifting = drifting[:DIGEST_DRIFTING]
+    digest.drifting_total = len(drifting)
+    digest.requalify = [(names[q.owner_id], q) for q in week.requalify if q.owner_id in names][:DIGEST_DRIFTING]
 
 
 def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> None:

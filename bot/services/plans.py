@@ -354,3 +354,32 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return local_to_utc(datetime.combine(day, time.min), zone), local_to_utc(
         datetime.combine(day + timedelta(days=1), time.min), zone
     )
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+
+def plan_drift_visit(session: Session, member: Member, account: Account, *, now: datetime, zone: ZoneInfo) -> tuple[Plan, bool]:
+    """A visit at a client drifting away, on the member's next workday (no hour). The visit the
+    member already planned there, if any, stays the one (returned with False): moved to that day when
+    it was later (a segment visit months ahead); otherwise a new visit is planned (True).
+
+    Two clicks at once plan one visit: the check and the insert are serialised (PostgreSQL; SQLite
+    serialises writers itself)."""
+    serialize(session, "drift_visit", member.workspace_id)
+    existing = session.scalar(
+        select(Plan)
+        .where(Plan.workspace_id == member.workspace_id, Plan.member_id == member.id, Plan.account_id == account.id,
+               Plan.status == "planned", Plan.action_type.in_(IN_PERSON))
+        .order_by(Plan.due_at)
+        .limit(1)
+    )
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    if existing is not None:
+        if existing.due_at > due_at + timedelta(days=1):
+            reschedule(session, existing, member, due_at=due_at, has_time=False, now=now)
+        return existing, False
+    return create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False, now=now, source="drift"), True

@@ -22,8 +22,9 @@ from bot.grammar.normalize import fold
 from bot.services import capital
 from bot.services.plans import DEFAULT_HOUR, IN_PERSON, create_plan, local_to_utc, reschedule
 from bot.services.team import known_zone
-from bot.services.workspace_settings import WorkspaceSettings
+from bot.services.workspace_settings import WorkspaceSettings, drift_rules
 from storage.models import Account, Member, Plan
+from storage.queries.drift import drifting_accounts
 
 WORKDAYS = 5  # Monday to Friday
 
@@ -72,9 +73,22 @@ def _planned_by_hand(session: Session, member: Member) -> set[int]:
     )))
 
 
+def drifting_clients(session: Session, member: Member, settings: WorkspaceSettings, now: datetime, first: date, last: date) -> list[Candidate]:
+    """The rep's clients drifting away (storage/queries/drift.py), the most drifting first."""
+    drifting = drifting_accounts(session, member.workspace_id, now, rep_ids=[member.id], rules=drift_rules(settings))
+    if not drifting:
+        return []
+    places = {row.id: (row.city, row.postcode) for row in session.execute(
+        select(Account.id, Account.city, Account.postcode).where(Account.id.in_([d.account_id for d in drifting]))
+    )}
+    return [
+        Candidate(d.account_id, d.name, *places.get(d.account_id, (None, None)), "drift", max(1.0, d.score))
+        for d in drifting
+    ]
+
+
 # Where candidates come from, in order (an account named by several keeps its first reason).
-# The drifting clients (storage/queries/drift.py) join this list.
-SOURCES: list[Source] = [capital_due]
+SOURCES: list[Source] = [capital_due, drifting_clients]
 
 
 def week_of(today: date, *, next_week: bool) -> tuple[date, date]:

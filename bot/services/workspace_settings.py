@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.services.stages import STAGES
 from storage.models import Workspace
+from storage.queries.drift import DriftRules
 
 DEFAULT_STAGE_PROBABILITIES = {
     "lead": 10,
@@ -57,6 +58,11 @@ class WorkspaceSettings:
     prospection_visits_per_year: int = 24
     channel_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_WEIGHTS))
     tour_visits_per_day: int = 4
+    # Clients kept (issue 15 C): the drift thresholds, see storage/queries/drift.py.
+    drift_gap_times: int = 2  # silent for this many usual gaps …
+    drift_silence_days: int = 30  # … and this many days at least
+    drift_orders_drop_pct: int = 50  # orders fell by this much against the earlier rate
+    drift_lost_days: int = 14  # a lost deal left this long without follow-up
 
     @property
     def agenda_hour_minute(self) -> tuple[int, int]:
@@ -111,6 +117,7 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         warning_after_pct=int(stored.get("warning_after_pct", base.warning_after_pct)),
         exchange_rates={str(k): str(v) for k, v in (stored.get("exchange_rates") or {}).items() if _positive_decimal(v)},
         **_capital_settings(stored, base),
+        **_drift(stored, base),
     )
 
 
@@ -131,6 +138,30 @@ def _capital_settings(stored: dict[str, Any], base: WorkspaceSettings) -> dict[s
         prospection_visits_per_year=int(stored.get("prospection_visits_per_year", base.prospection_visits_per_year)),
         channel_weights=weights,
         tour_visits_per_day=int(stored.get("tour_visits_per_day", base.tour_visits_per_day)),
+    )
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+DRIFT_SETTINGS = {  # the word of ``/carnet settings drift <word> N`` → (field, lowest, highest)
+    "gap": ("drift_gap_times", 2, 10),
+    "silence": ("drift_silence_days", 7, 365),
+    "orders": ("drift_orders_drop_pct", 10, 90),
+    "lost": ("drift_lost_days", 1, 180),
+}
+
+
+def _drift(stored: dict[str, Any], base: WorkspaceSettings) -> dict[str, int]:
+    return {name: int(stored.get(name, getattr(base, name))) for name, _low, _high in DRIFT_SETTINGS.values()}
+
+
+def drift_rules(settings: WorkspaceSettings) -> DriftRules:
+    """The drift thresholds of the workspace, as the drift queries take them."""
+    return DriftRules(
+        gap_times=settings.drift_gap_times,
+        silence_days=settings.drift_silence_days,
+        orders_drop_pct=settings.drift_orders_drop_pct,
+        lost_days=settings.drift_lost_days,
     )
 
 
