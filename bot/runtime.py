@@ -81,7 +81,10 @@ class Runtime:
         """The every-minute scheduler of due work (agendas, reminders), waking the delivery worker."""
         from bot.jobs.scheduler import Scheduler
 
-        return Scheduler(self.session_factory, self.clock, self.worker.wake)
+        profiles = None
+        if self.conversation.profiles is not None:
+            profiles = (self.conversation.profiles, self.conversation.default_tz, self.conversation.default_locale)
+        return Scheduler(self.session_factory, self.clock, self.worker.wake, profiles=profiles)
 
     def web_app(self, *, with_scheduler: bool = False, with_delivery: bool = True) -> Starlette:
         """The ASGI app and what runs beside it: ``carnet serve`` embeds the whole worker (scheduler

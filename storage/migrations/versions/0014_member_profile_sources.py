@@ -1,0 +1,36 @@
+"""members' language and time zone: where they came from, and when Slack was last asked
+
+Revision ID: 0014
+Revises: 0010
+
+``member.locale_source`` and ``member.tz_source`` say who chose the value: ``default`` (the
+workspace's defaults, e.g. a member an admin created before their first use), ``slack``
+(users.info) or ``admin`` (``/carnet team``, ``carnet team import``). Slack's value replaces a
+default or an older Slack value, never an admin's choice. ``profile_checked_at`` is when
+users.info was last read for the member (none: never, asked at their next request).
+Existing members are taken as Slack-learnt and never checked, so the periodic check reads them.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0014'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('locale_source', sa.String(length=8), nullable=False, server_default='slack'))
+        batch_op.add_column(sa.Column('tz_source', sa.String(length=8), nullable=False, server_default='slack'))
+        batch_op.add_column(sa.Column('profile_checked_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_column('profile_checked_at')
+        batch_op.drop_column('tz_source')
+        batch_op.drop_column('locale_source')
