@@ -11,6 +11,7 @@ import sys
 from datetime import date, datetime, timezone
 from typing import Any, Sequence, TextIO
 
+from bot import redaction
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("carnet")
@@ -164,6 +165,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        redaction.install(settings.secrets())
         handler = {
             "serve": _serve,
             "worker": _worker,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
 from bot.app import build_app, make_web_client
+from bot import redaction
 from bot.clock import Clock, SystemClock
 from bot.conversation import Conversation
 from bot.handlers.deps import ACK_BUDGET
@@ -134,6 +135,7 @@ def build_runtime(
 
     ``door="slack"``: the conversation runs on the serving engine (short timeouts) and every
     request has Slack's ack deadline; ``door="console"``: on the worker's engine, no deadline."""
+    redaction.install(settings.secrets())  # before anything can log them
     engine = make_engine(settings.database_url, role="worker")
     if upgrade_db:
         upgrade(engine)

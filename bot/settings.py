@@ -27,6 +27,35 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     default_tz: str = "Europe/Paris"
     default_locale: str = "fr"
+    slack_client_secret: str | None = None  # an OAuth install's; only ever redacted here
+
+    SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret")
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value (tokens, signing and client secrets, the database password)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        values = [getattr(self, name) for name in self.SECRET_FIELDS]
+        try:
+            values.append(make_url(self.database_url).password)
+        except (ArgumentError, ValueError):
+            pass
+        return [str(v) for v in values if v]
+
+    def __repr__(self) -> str:
+        # Settings end up in tracebacks and debug prints: secrets are shown as set or not, never their value.
+        from bot.redaction import REDACTED, redact
+
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in self.SECRET_FIELDS and value:
+                value = REDACTED
+            elif name == "database_url":
+                value = _without_password(value)
+            shown.append(f"{name}={redact(value) if isinstance(value, str) else value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
@@ -50,7 +79,19 @@ class Settings:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             slack_api_url=api_url,
             default_tz=default_tz,
             default_locale=default_locale,
         )
+
+
+def _without_password(url: str) -> str:
+    """The database URL as SQLAlchemy shows it (password as ***)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "[unreadable URL]"
