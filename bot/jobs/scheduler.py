@@ -38,6 +38,7 @@ from bot.present.warnings import goals_missing_text, warning_reply
 from bot.reports.goals import goals_progress
 from bot.reports.warnings import goal_warnings
 from bot.services import outbox, workspace_settings
+from bot.services.members import ProfileLookup
 from bot.services.periods import period_bounds
 from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
 from bot.services.team import known_zone
@@ -720,7 +721,8 @@ class Scheduler:
     """
 
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None], *, profiles: Any = None
+        self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None], *,
+        profiles: tuple[ProfileLookup, str, str] | None = None,
     ) -> None:
         """``profiles``: a ``(lookup, default_tz, default_locale)`` for the hourly profile check (None: no check)."""
         from apscheduler.schedulers.background import BackgroundScheduler

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -153,9 +153,3 @@ def _replaceable(source: str | None, value: str, default: str) -> bool:
     # A default someone changed by hand without saying so is kept, like an admin's choice.
     return source == "slack" or (source in (None, "default") and value == default)
 
-
-def needs_profile(member: Member | None, *, now: datetime, stale_after: timedelta) -> bool:
-    """True when Slack should be asked about ``member``: never asked, or last asked too long ago."""
-    if member is None or member.profile_checked_at is None:
-        return True
-    return now - member.profile_checked_at >= stale_after

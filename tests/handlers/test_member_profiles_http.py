@@ -137,3 +137,15 @@ def test_the_type_ahead_speaks_the_members_language(runtime, slack, fake_slack):
 
     assert create_label("U5") == translate("en", "form.account_create_option", name="Zeta")
     assert create_label("U1") == translate("fr", "form.account_create_option", name="Zeta")
+
+
+def test_the_worker_runs_the_profile_check(runtime, slack, fake_slack):
+    fake_slack.add_user("U1", name="alice", tz="Europe/Paris", locale="fr-FR")
+    slack.command("/carnet", "help", user_id="U1")
+    fake_slack.add_user("U1", name="alice", tz="America/Chicago", locale="en-US")
+    scheduler = runtime.scheduler()
+    scheduler.check_profiles()
+    assert member(runtime, "U1")["tz"] == "Europe/Paris"  # read a moment ago
+    runtime.clock.set(runtime.clock.now() + timedelta(days=8))
+    scheduler.check_profiles()
+    assert (member(runtime, "U1")["tz"], member(runtime, "U1")["locale"]) == ("America/Chicago", "en")
