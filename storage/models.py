@@ -93,7 +93,8 @@ class Member(Base):
     tz: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     period: Mapped[str] = mapped_column(String(16), default="month")  # week | month | quarter
     created_at: Mapped[datetime]
-    # Who chose locale and tz: default | slack | admin. Slack's profile never replaces an admin's choice.
+    # Who chose locale and tz: default | inherited (from the admin who set the member up) | slack | admin.
+    # Slack's profile never replaces an admin's choice.
     locale_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
     tz_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
     profile_checked_at: Mapped[datetime | None]  # last users.info read; None: ask at the next request

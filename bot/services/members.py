@@ -118,7 +118,8 @@ def learn_profile(
     """Write what Slack says of a member who already exists (late answer, first use, refresh).
 
     A language or time zone an admin chose (``/carnet team``, a CSV) is never replaced; one that
-    came from Slack is refreshed; a default is replaced while it still holds the default. ``now``
+    came from Slack, or that a member set up by an admin inherited from the defaults they were
+    given, is refreshed; a default is replaced while it still holds the default. ``now``
     records the check. True when something changed."""
     member = find_member(session, workspace_id, user_id)
     if member is None:
@@ -151,5 +152,5 @@ def apply_profile(member: Member, profile: Profile, *, default_tz: str, default_
 
 def _replaceable(source: str | None, value: str, default: str) -> bool:
     # A default someone changed by hand without saying so is kept, like an admin's choice.
-    return source == "slack" or (source in (None, "default") and value == default)
+    return source in ("slack", "inherited") or (source in (None, "default") and value == default)
 

@@ -181,9 +181,9 @@ def apply(
                 tz=default_tz,
                 period="month",
                 created_at=now,
-                # Until their first use (or the hourly check) reads Slack's profile: defaults.
-                locale_source="default",
-                tz_source="default",
+                # The admin's own (the defaults given) until their first use reads Slack's profile.
+                locale_source="inherited",
+                tz_source="inherited",
                 profile_checked_at=None,
             )
             session.add(member)

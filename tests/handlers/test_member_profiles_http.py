@@ -15,12 +15,13 @@ from tests.handlers.conftest import add_account, message_text, rows
 from tests.support.messages import says, word
 
 
-def admin_sets_up(slack, fake_slack, text: str) -> None:
-    """UADMIN (Paris, French: the workspace's defaults) speaks first, so is the admin; then ``/carnet team text``."""
-    fake_slack.add_user("UADMIN", name="admin", tz="Europe/Paris", locale="fr-FR")
+def admin_sets_up(slack, fake_slack, text: str, *, tz: str = "Europe/Paris", locale: str = "fr-FR") -> None:
+    """UADMIN (by default in Paris, French: the workspace's defaults) speaks first, so is the admin;
+    then ``/carnet team text``."""
+    fake_slack.add_user("UADMIN", name="admin", tz=tz, locale=locale)
     assert slack.command("/carnet", "help", user_id="UADMIN").status_code == 200
     body = slack.command("/carnet", f"team {text}", user_id="UADMIN").json()
-    assert says(message_text(body), "team.saved"), message_text(body)
+    assert says(message_text(body), "team.saved", locale[:2]), message_text(body)
 
 
 def member(runtime, user_id: str) -> dict:
@@ -54,6 +55,15 @@ def test_a_member_an_admin_created_speaks_their_slack_language_from_their_first_
     slack.command("/log", "call Gamma", user_id="UCHI")
     assert [c.params["user"] for c in fake_slack.calls("users.info")] == asked  # not asked again
     assert asked.count("UCHI") == 1
+
+
+def test_a_member_set_up_by_an_admin_abroad_gets_their_own_zone_not_the_admins(runtime, slack, fake_slack):
+    add_account(runtime, "Gamma")
+    admin_sets_up(slack, fake_slack, "<@UPAR|paul> role rep", tz="America/New_York", locale="en-US")
+    assert (member(runtime, "UPAR")["tz"], member(runtime, "UPAR")["tz_source"]) == ("America/New_York", "inherited")
+    fake_slack.add_user("UPAR", name="paul", tz="Europe/Paris", locale="fr-FR")
+    slack.command("/log", "visite Gamma", user_id="UPAR")
+    assert (member(runtime, "UPAR")["tz"], member(runtime, "UPAR")["locale"]) == ("Europe/Paris", "fr")
 
 
 def test_what_the_admin_chose_is_kept_and_what_they_did_not_comes_from_slack(runtime, slack, fake_slack):

@@ -4,9 +4,10 @@ Revision ID: 0014
 Revises: 0010
 
 ``member.locale_source`` and ``member.tz_source`` say who chose the value: ``default`` (the
-workspace's defaults, e.g. a member an admin created before their first use), ``slack``
-(users.info) or ``admin`` (``/carnet team``, ``carnet team import``). Slack's value replaces a
-default or an older Slack value, never an admin's choice. ``profile_checked_at`` is when
+workspace's defaults), ``inherited`` (a member an admin created before their first use: the
+defaults the admin's set-up gave), ``slack`` (users.info) or ``admin`` (``/carnet team``,
+``carnet team import``). Slack's value replaces a
+default, an inherited or an older Slack value, never an admin's choice. ``profile_checked_at`` is when
 users.info was last read for the member (none: never, asked at their next request).
 Existing members are taken as Slack-learnt and never checked, so the periodic check reads them.
 """
