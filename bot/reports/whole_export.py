@@ -53,7 +53,7 @@ def exported_columns(table: Table) -> list[Any]:
 
 
 def _rows(session: Session, table: Table, columns: list[Any], workspace_id: int) -> Iterator[Any]:
-    query = select(*columns).where(scope(table, workspace_id)).order_by(table.c.id)
+    query = select(*columns).where(scope(table, workspace_id)).order_by(*table.primary_key.columns)
     yield from session.execute(query.execution_options(yield_per=BATCH))
 
 

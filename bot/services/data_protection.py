@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, func, select, update
+from sqlalchemy import JSON, String, Table, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
@@ -110,33 +110,34 @@ def _rewrite(session: Session, table: Table, workspace_id: int, pattern: re.Patt
     columns = [c for c in table.c if c.name != "name_key" and isinstance(c.type, (String, JSON))]
     if not columns:
         return 0
-    changes: list[dict[str, Any]] = []
-    rows = session.execute(select(table.c.id, *columns).where(scope(table, workspace_id)).execution_options(yield_per=BATCH))
+    keys = list(table.primary_key.columns)
+    changes: list[tuple[Any, str, dict[str, Any]]] = []
+    rows = session.execute(select(*keys, *columns).where(scope(table, workspace_id)).execution_options(yield_per=BATCH))
     for row in rows:
         new = {}
         for column in columns:
-            value = row._mapping[column.name]
+            value = row._mapping[column]
             if value is None:
                 continue
             changed = _replaced(value, pattern, replacement)
             if changed != value:
                 new[column.name] = changed
         if new:
-            changes.append({"id": row.id, **new})
+            ident = "-".join(str(row._mapping[key]) for key in keys)
+            changes.append((and_(*(key == row._mapping[key] for key in keys)), ident, new))
     count = 0
-    for change in changes:
-        row_id = change.pop("id")
+    for this_row, ident, change in changes:
+        count += len(change)
         if "name" in change and "name_key" in table.c:
-            change["name_key"] = _free_key(session, table, workspace_id, row_id, change["name"])
-        session.execute(update(table).where(table.c.id == row_id).values(**change))
-        count += len(change) - (1 if "name_key" in change else 0)
+            change["name_key"] = _free_key(session, table, workspace_id, this_row, ident, change["name"])
+        session.execute(update(table).where(this_row).values(**change))
     return count
 
 
-def _free_key(session: Session, table: Table, workspace_id: int, row_id: int, name: str) -> str:
+def _free_key(session: Session, table: Table, workspace_id: int, this_row: Any, ident: str, name: str) -> str:
     # Two accounts named after the erased person would both become "[erased]": keep keys unique.
     key = fold(name)
     taken = session.scalar(
-        select(func.count()).select_from(table).where(scope(table, workspace_id), table.c.name_key == key, table.c.id != row_id)
+        select(func.count()).select_from(table).where(scope(table, workspace_id), table.c.name_key == key, ~this_row)
     )
-    return key if not taken else f"{key} #{row_id}"
+    return key if not taken else f"{key} #{ident}"

@@ -138,3 +138,20 @@ def test_secret_columns_are_never_exported():
     table = Table("installation", MetaData(), Column("id", Integer, primary_key=True), Column("workspace_id", Integer),
                   Column("bot_token", String), Column("client_secret", String), Column("team_name", String))
     assert [c.name for c in exported_columns(table)] == ["id", "workspace_id", "team_name"]
+
+
+def test_accounts_named_after_two_erased_people_keep_unique_keys(conversation, session_factory):
+    with session_factory() as session, session.begin():
+        workspace = get_or_create_workspace(session, "T1", now=TEST_NOW)
+        for name in ("Jean Dupré", "Paul Martin"):
+            create_account(session, workspace.id, name, owner_id=None, now=TEST_NOW)
+        wid = workspace.id
+    say(conversation, '/log visite "Jean Dupré" avec Jean Dupré')
+    say(conversation, '/log visite "Paul Martin" avec Paul Martin')
+    for name in ("Jean Dupré", "Paul Martin"):
+        with session_factory() as session, session.begin():
+            erase_contact(session, wid, name, replacement="[erased]")
+    with session_factory() as session:
+        accounts = session.execute(text("SELECT name, name_key FROM account ORDER BY id")).all()
+    assert [name for name, _key in accounts] == ["[erased]", "[erased]"]
+    assert accounts[0][1] == "[erased]" and accounts[1][1].startswith("[erased] #")
