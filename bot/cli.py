@@ -432,6 +432,9 @@ def _export_all(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
                     counts = export_all(session, workspace, file)
             except OSError as exc:
                 raise CliError(f"cannot write {path}: {exc.strerror}") from exc
+            except BaseException:
+                os.remove(path)  # half a zip is no export
+                raise
     finally:
         runtime.close()
     out.write(translate(locale, "privacy.export_done", path=path, tables=counted(locale, len(counts), "tables"),

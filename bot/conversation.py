@@ -300,8 +300,8 @@ class Conversation:
                 default_locale=self.default_locale,
             )
             if profile is not None and member.profile_checked_at is None:  # set up by an admin: learn it now
-                learn_profile(session, workspace.id, request.user_id, profile, now=now,
-                              default_tz=self.default_tz, default_locale=self.default_locale)
+                member.profile_checked_at = now
+                apply_profile(member, profile, default_tz=self.default_tz, default_locale=self.default_locale)
             ctx = Context(
                 session=session,
                 workspace=workspace,

@@ -153,4 +153,3 @@ def apply_profile(member: Member, profile: Profile, *, default_tz: str, default_
 def _replaceable(source: str | None, value: str, default: str) -> bool:
     # A default someone changed by hand without saying so is kept, like an admin's choice.
     return source in ("slack", "inherited") or (source in (None, "default") and value == default)
-
