@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("fr", "en")
+_SECRET_NAME = re.compile(r"token|secret|password", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -27,16 +29,21 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     default_tz: str = "Europe/Paris"
     default_locale: str = "fr"
-    slack_client_secret: str | None = None  # an OAuth install's; only ever redacted here
+    # SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, …: values never to log, whoever reads them.
+    environment_secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
-    SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret")
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The fields holding a credential (tokens, secrets: those an OAuth install adds too)."""
+        return [name for name, f in cls.__dataclass_fields__.items() if f.repr and _SECRET_NAME.search(name)]
 
     def secrets(self) -> list[str]:
-        """Every configured secret value (tokens, signing and client secrets, the database password)."""
+        """Every configured secret value: tokens, signing and client secrets, the database password, and
+        the ``SLACK_*`` secrets of the environment the settings were read from."""
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
-        values = [getattr(self, name) for name in self.SECRET_FIELDS]
+        values = [getattr(self, name) for name in self.secret_fields()] + list(self.environment_secrets)
         try:
             values.append(make_url(self.database_url).password)
         except (ArgumentError, ValueError):
@@ -48,9 +55,9 @@ class Settings:
         from bot.redaction import REDACTED, redact
 
         shown = []
-        for name in self.__dataclass_fields__:
+        for name in (name for name, f in self.__dataclass_fields__.items() if f.repr):
             value = getattr(self, name)
-            if name in self.SECRET_FIELDS and value:
+            if name in self.secret_fields() and value:
                 value = REDACTED
             elif name == "database_url":
                 value = _without_password(value)
@@ -79,10 +86,10 @@ class Settings:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
-            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             slack_api_url=api_url,
             default_tz=default_tz,
             default_locale=default_locale,
+            environment_secrets=tuple(v for k, v in env.items() if k.startswith("SLACK_") and _SECRET_NAME.search(k) and v),
         )
 
 

@@ -25,12 +25,12 @@ def test_settings_repr_shows_no_secret():
     settings = Settings.from_env({
         "DATABASE_URL": "postgresql+psycopg://carnet:db-password-42@db.example/carnet",
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_CLIENT_ID": "123.456",
     })
     shown = repr(settings) + str(settings)
     for secret in (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, "db-password-42"):
         assert secret not in shown
-    assert "slack_bot_token='[redacted]'" in shown and "db.example/carnet" in shown
+    assert "slack_bot_token='[redacted]'" in shown and "db.example/carnet" in shown and "environment" not in shown
     assert set(settings.secrets()) == {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, "db-password-42"}
 
 
