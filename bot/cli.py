@@ -287,7 +287,8 @@ def _worker(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
     if not settings.slack_bot_token:
         raise CliError("SLACK_BOT_TOKEN is not set: the worker sends the outbox through Slack's Web API")
     clock = FixedClock(args.now) if args.now else SystemClock()
-    runtime = _runtime(settings, clock=clock, profiles=False, door="worker")
+    # profiles: the hourly check reads members' Slack profiles again (bot/jobs/profiles.py).
+    runtime = _runtime(settings, clock=clock, profiles=True, door="worker")
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
