@@ -26,29 +26,28 @@ MIN_SECRET_LENGTH = 6  # shorter values would blank out ordinary words
 
 _lock = threading.Lock()
 _secrets: tuple[str, ...] = ()
+_everything = TOKEN_SHAPES  # the secrets (longest first) and the shapes, in one pattern: one pass a text
 _installed = False
 
 
 def remember(values: Iterable[str | None]) -> None:
     """Add configured secret values to those redacted everywhere (longest first, empty ones ignored)."""
-    global _secrets
+    global _secrets, _everything
     with _lock:
         known = set(_secrets) | {v for v in values if v and len(v) >= MIN_SECRET_LENGTH}
         _secrets = tuple(sorted(known, key=len, reverse=True))
+        _everything = re.compile("|".join([*map(re.escape, _secrets), TOKEN_SHAPES.pattern]))
 
 
 def redact(text: str) -> str:
     """``text`` with every known secret and token-shaped word replaced by ``[redacted]``."""
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return TOKEN_SHAPES.sub(REDACTED, text)
+    return _everything.sub(REDACTED, text)
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, (int, float, bool)) or value is None:
+        return _everything.sub(REDACTED, value)
+    if value is None or isinstance(value, (int, float)):
         return value
     shown = str(value)
     cleaned = redact(shown)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, and_, func, select, update
+from sqlalchemy import JSON, String, Table, Text, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.grammar.normalize import fold
@@ -48,6 +48,14 @@ def name_pattern(names: set[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
+def common_fragment(names: set[str]) -> str | None:
+    """The longest run of ASCII letters and digits found in every way the names may be written
+    (as typed, without accents, any case): the database's own scan finds the rows worth reading."""
+    forms = [f for n in names for f in (" ".join(n.split()).casefold(), fold(n))]
+    runs = sorted(set(re.findall(r"[a-z0-9]+", " ".join(forms))), key=len, reverse=True)
+    return next((run for run in runs if len(run) >= 3 and all(run in form for form in forms)), None)
+
+
 def erase_contact(session: Session, workspace_id: int, name: str, *, replacement: str) -> Erasure:
     """Erase the contact ``name`` (every account's, case and accents ignored) from the workspace."""
     key = fold(name)
@@ -55,7 +63,8 @@ def erase_contact(session: Session, workspace_id: int, name: str, *, replacement
     if not key or not contacts:
         raise ErasureError(f"no contact {name!r} in this workspace")
     ids = {c.id for c in contacts}
-    pattern = name_pattern({name, *(c.name for c in contacts)})
+    names = {name, *(c.name for c in contacts)}
+    pattern, fragment = name_pattern(names), common_fragment(names)
     done = Erasure(contacts=len(contacts))
     for command in list(session.scalars(select(PendingCommand).where(PendingCommand.workspace_id == workspace_id))):
         if _holds(command.payload, pattern, ids):
@@ -68,7 +77,7 @@ def erase_contact(session: Session, workspace_id: int, name: str, *, replacement
         session.delete(contact)
     session.flush()
     for table in workspace_tables():
-        done.values += _rewrite(session, table, workspace_id, pattern, replacement)
+        done.values += _rewrite(session, table, workspace_id, pattern, fragment, replacement)
     session.flush()
     return done
 
@@ -105,14 +114,22 @@ def scope(table: Table, workspace_id: int) -> Any:
     return table.c.id == workspace_id if "workspace_id" not in table.c else table.c.workspace_id == workspace_id
 
 
-def _rewrite(session: Session, table: Table, workspace_id: int, pattern: re.Pattern[str], replacement: str) -> int:
-    """Replace the name in the table's text and JSON columns (a ``name_key`` follows its ``name``)."""
+def _rewrite(
+    session: Session, table: Table, workspace_id: int, pattern: re.Pattern[str], fragment: str | None, replacement: str
+) -> int:
+    """Replace the name in the table's text and JSON columns (a ``name_key`` follows its ``name``).
+
+    With a ``fragment`` the database only returns the rows holding it (case ignored); each is
+    then matched in full here (accents, spacing, whole words)."""
     columns = [c for c in table.c if c.name != "name_key" and isinstance(c.type, (String, JSON))]
     if not columns:
         return 0
     keys = list(table.primary_key.columns)
     changes: list[tuple[Any, str, dict[str, Any]]] = []
-    rows = session.execute(select(*keys, *columns).where(scope(table, workspace_id)).execution_options(yield_per=BATCH))
+    query = select(*keys, *columns).where(scope(table, workspace_id))
+    if fragment is not None:
+        query = query.where(or_(*(cast(c, Text).ilike(f"%{fragment}%") for c in columns)))
+    rows = session.execute(query.execution_options(yield_per=BATCH))
     for row in rows:
         new = {}
         for column in columns:

@@ -155,3 +155,16 @@ def test_accounts_named_after_two_erased_people_keep_unique_keys(conversation, s
         accounts = session.execute(text("SELECT name, name_key FROM account ORDER BY id")).all()
     assert [name for name, _key in accounts] == ["[erased]", "[erased]"]
     assert accounts[0][1] == "[erased]" and accounts[1][1].startswith("[erased] #")
+
+
+def test_a_name_with_no_plain_letters_in_common_is_found_by_reading_every_value(conversation, session_factory):
+    with session_factory() as session, session.begin():
+        workspace = get_or_create_workspace(session, "T1", now=TEST_NOW)
+        create_account(session, workspace.id, "Gamma", owner_id=None, now=TEST_NOW)
+        wid = workspace.id
+    say(conversation, "/log visite Gamma avec Zoé Ng -- ZOE NG et zoé  ng rappellent")
+    with session_factory() as session, session.begin():
+        done = erase_contact(session, wid, "zoe ng", replacement="[erased]")
+    assert done.contacts == 1
+    with session_factory() as session:
+        assert session.scalar(select(Action.note)) == "[erased] et [erased] rappellent"
