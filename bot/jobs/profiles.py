@@ -3,7 +3,8 @@ ago or more (or never) are read again, a bounded number per workspace, oldest fi
 
 ``lookup`` is the door's ``ProfileLookup`` (Slack's users.info in ``carnet serve``): this module
 does not know the chat. Each member is looked up outside any transaction, then written in a short
-one; a lookup that fails leaves the member to the next check.
+one; a lookup that fails (a deleted user) is tried again a week later, so that it never takes
+the turn of the others.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.members import ProfileLookup, learn_profile
@@ -59,17 +60,17 @@ def check_profiles(
         workspaces = [(w.id, w.team_id) for w in session.scalars(select(Workspace).order_by(Workspace.id))]
         due = {wid: stale_members(session, wid, now, per_workspace) for wid, _team in workspaces}
     for workspace_id, team_id in workspaces:
-        for _member_id, user_id in due[workspace_id]:
+        for member_id, user_id in due[workspace_id]:
             try:
                 profile = lookup(user_id)
-            except Exception as exc:  # a deleted user, a revoked token: try again next hour
+            except Exception as exc:  # a deleted user, a revoked token
                 logger.warning("profile check of %s in %s failed: %s", user_id, team_id, exc)
-                report.failed += 1
-                continue
-            if profile is None:
-                report.failed += 1
-                continue
+                profile = None
             with session_factory() as session, session.begin():
+                if profile is None:  # asked again in a week: a deleted user must not take every hour's turn
+                    session.execute(update(Member).where(Member.id == member_id).values(profile_checked_at=now))
+                    report.failed += 1
+                    continue
                 changed = learn_profile(session, workspace_id, user_id, profile, now=now,
                                         default_tz=default_tz, default_locale=default_locale)
             report.checked += 1

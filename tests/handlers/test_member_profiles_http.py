@@ -130,6 +130,14 @@ def test_the_hourly_check_reads_week_old_profiles_only_a_bounded_number_at_a_tim
     assert report.checked == 1  # the one left; the two just read are fresh again
     assert {(m["tz"], m["locale"]) for m in rows(runtime, "member")} == {("America/Chicago", "en")}
 
+    # A user whose profile cannot be read fails once, then waits a week like the others.
+    report = check_profiles(runtime.session_factory, lambda user: None if user == "U1" else lookup(user),
+                            later + timedelta(days=7), default_tz="Europe/Paris", default_locale="fr")
+    assert (report.checked, report.failed) == (2, 1)
+    report = check_profiles(runtime.session_factory, lookup, later + timedelta(days=7, hours=1),
+                            default_tz="Europe/Paris", default_locale="fr")
+    assert (report.checked, report.failed) == (0, 0)
+
 
 def test_the_type_ahead_speaks_the_members_language(runtime, slack, fake_slack):
     fake_slack.add_user("U1", name="alice", tz="Europe/Paris", locale="fr-FR")
