@@ -10,6 +10,7 @@ token (a queued reply's ``response_url``).
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import re
@@ -28,6 +29,7 @@ from storage.models import Base, Workspace
 
 # Columns never exported: what holds a credential (none today; an OAuth install's tokens would).
 SECRET_COLUMN = re.compile(r"token|secret|password|signing", re.IGNORECASE)
+_COMMENTED = re.compile(r"^\s+(\w+): Mapped\[.*#\s*(.+)$", re.MULTILINE)
 
 
 def export_all(session: Session, workspace: Workspace, target: IO[bytes]) -> dict[str, int]:
@@ -83,16 +85,30 @@ def readme(counts: dict[str, int]) -> str:
         "",
     ]
     for table in workspace_tables():
-        doc = " ".join((classes[table.name].__doc__ or "").split()) if table.name in classes else ""
+        model = classes.get(table.name)
+        doc = " ".join((model.__doc__ or "").split()) if model is not None else ""
+        comments = _column_comments(model)
         lines.append(f"{table.name}.csv ({counts.get(table.name, 0)} rows): {doc}")
         for column in exported_columns(table):
             kind = _kind(column)
             target = ", ".join(f"-> {fk.column.table.name}.{fk.column.name}" for fk in column.foreign_keys)
             notes = " ".join(filter(None, [kind, "key" if column.primary_key else "",
                                            "may be empty" if column.nullable and not column.primary_key else "", target]))
-            lines.append(f"  {column.name}: {notes}")
+            meaning = f" — {comments[column.name]}" if column.name in comments else ""
+            lines.append(f"  {column.name}: {notes}{meaning}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _column_comments(model: type | None) -> dict[str, str]:
+    """The comment written after each column in storage/models.py (its values, its meaning)."""
+    if model is None:
+        return {}
+    try:
+        source = inspect.getsource(model)
+    except (OSError, TypeError):
+        return {}
+    return {m.group(1): m.group(2).strip() for m in _COMMENTED.finditer(source)}
 
 
 def _kind(column: Any) -> str:
