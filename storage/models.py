@@ -150,7 +150,8 @@ class Action(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    # Indexed: erasing a contact (bot/services/data_protection.py) must find its actions without a scan each.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
     contact_function: Mapped[str | None] = mapped_column(String(32))
     action_type: Mapped[str] = mapped_column(String(32))
     result: Mapped[str | None] = mapped_column(String(32))

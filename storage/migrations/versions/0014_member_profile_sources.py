@@ -10,6 +10,9 @@ defaults the admin's set-up gave), ``slack`` (users.info) or ``admin`` (``/carne
 default, an inherited or an older Slack value, never an admin's choice. ``profile_checked_at`` is when
 users.info was last read for the member (none: never, asked at their next request).
 Existing members are taken as Slack-learnt and never checked, so the periodic check reads them.
+
+``action.contact_id`` gets an index: deleting a contact (``carnet contact erase``) sets its
+actions' link to NULL, which scanned every action of the database once per deleted contact.
 """
 from __future__ import annotations
 
@@ -28,9 +31,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('locale_source', sa.String(length=8), nullable=False, server_default='slack'))
         batch_op.add_column(sa.Column('tz_source', sa.String(length=8), nullable=False, server_default='slack'))
         batch_op.add_column(sa.Column('profile_checked_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_contact_id'), ['contact_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_contact_id'))
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_column('profile_checked_at')
         batch_op.drop_column('tz_source')
