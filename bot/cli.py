@@ -12,6 +12,7 @@ import sys
 from datetime import date, datetime, timezone
 from typing import Any, Sequence, TextIO
 
+from bot import redaction
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("carnet")
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_commands(sub)
     _operations_commands(sub)
     _workspace_commands(sub)
+    _privacy_commands(sub)
     return parser
 
 
@@ -104,7 +106,8 @@ def _data_commands(sub: Any) -> None:
     db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
 
     export = sub.add_parser("export", help="write the activity report, the carnet commercial or the KPIs as a table")
-    export.add_argument("what", choices=["actions", "opportunities", "kpis"])
+    export.add_argument("what", choices=["actions", "opportunities", "kpis", "all"],
+                        help="all: the workspace's whole data, a zip of one CSV per table (--output, default carnet-all-TEAM-DAY.zip)")
     export.add_argument("--since", type=_parse_day)
     export.add_argument("--until", type=_parse_day)
     export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
@@ -120,6 +123,16 @@ def _data_commands(sub: Any) -> None:
     team_import = team_sub.add_parser("import", help="import members from a CSV file (all rows or none)")
     team_import.add_argument("file", help="CSV with columns slack_user_id, role, manager, locale, timezone, period [, name]")
     team_import.add_argument("--team", default=None, help="workspace id (default: the only one, or the local one)")
+
+
+def _privacy_commands(sub: Any) -> None:
+    """contact erase (data protection; `export all` is an export)."""
+    contact = sub.add_parser("contact", help="data protection of contacts")
+    contact_sub = contact.add_subparsers(dest="contact_command", required=True, metavar="ACTION")
+    erase = contact_sub.add_parser("erase", help="remove a contact's personal data from every table (statistics kept)")
+    erase.add_argument("name", help="the contact's name as written in Carnet (case and accents ignored)")
+    erase.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
+    erase.add_argument("--lang", choices=["fr", "en"], default=None, help="language of the [erased] mark and the summary")
 
 
 def _report_commands(sub: Any) -> None:
@@ -175,6 +188,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        redaction.install(settings.secrets())
         handler = {
             "serve": _serve,
             "worker": _worker,
@@ -187,6 +201,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "team": _team,
             "manifest": _manifest,
             "workspace": _workspace,
+            "contact": _contact,
         }[args.command]
         return handler(args, settings, out, stdin or sys.stdin)
     except (SettingsError, CliError) as exc:
@@ -308,7 +323,8 @@ def _worker(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
     if not settings.slack_bot_token and not settings.oauth:
         raise CliError("SLACK_BOT_TOKEN is not set: the worker sends the outbox through Slack's Web API")
     clock = FixedClock(args.now) if args.now else SystemClock()
-    runtime = _runtime(settings, clock=clock, profiles=False, door="worker")
+    # profiles: the hourly check reads members' Slack profiles again (bot/jobs/profiles.py).
+    runtime = _runtime(settings, clock=clock, profiles=True, door="worker")
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -411,6 +427,8 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
 
     if args.since and args.until and args.since > args.until:
         raise CliError("--since is after --until")
+    if args.what == "all":
+        return _export_all(args, settings, out)
     if args.what == "kpis":
         if args.since or args.until:
             raise CliError("kpis cover a period: use --period, not --since/--until")
@@ -427,6 +445,63 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
             _write_table(table, args.format, args.output, out, name=args.what, today=runtime.clock.now().date())
     finally:
         runtime.close()
+    return 0
+
+
+def _export_all(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``carnet export all``: the workspace's whole data as a zip of CSV files (see whole_export.py)."""
+    from bot.messages import counted, translate
+    from bot.reports.whole_export import export_all
+
+    if args.since or args.until or args.period is not None or args.now is not None or args.format != "csv":
+        raise CliError("export all takes the whole data: no --since, --until, --period, --now or --format")
+    locale = args.lang or settings.default_locale
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session:
+            workspaces = _workspaces(session, args.team)
+            if not workspaces:
+                raise CliError("this database holds no workspace yet")
+            workspace = workspaces[0]
+            path = os.path.abspath(args.output or f"carnet-all-{workspace.team_id}-{runtime.clock.now().date().isoformat()}.zip")
+            try:
+                with open(path, "wb") as file:
+                    counts = export_all(session, workspace, file)
+            except OSError as exc:
+                raise CliError(f"cannot write {path}: {exc.strerror}") from exc
+            except BaseException:
+                os.remove(path)  # half a zip is no export
+                raise
+    finally:
+        runtime.close()
+    out.write(translate(locale, "privacy.export_done", path=path, tables=counted(locale, len(counts), "tables"),
+                        rows=counted(locale, sum(counts.values()), "rows")) + "\n")
+    return 0
+
+
+def _contact(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    """``carnet contact erase NAME``: the contact's personal data out of every table, in one transaction."""
+    from bot.messages import counted, translate
+    from bot.services.data_protection import ErasureError, erase_contact
+
+    locale = args.lang or settings.default_locale
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session, session.begin():
+            workspaces = _workspaces(session, args.team)
+            if not workspaces:
+                raise CliError("this database holds no workspace yet")
+            try:
+                done = erase_contact(session, workspaces[0].id, args.name, replacement=translate(locale, "privacy.erased"))
+            except ErasureError as exc:
+                raise CliError(f"{exc}; nothing was changed") from exc
+    finally:
+        runtime.close()
+    out.write(translate(locale, "privacy.erase_done", name=args.name,
+                        contacts=counted(locale, done.contacts, "contact_rows"),
+                        actions=counted(locale, done.actions, "actions_kept"),
+                        pending=counted(locale, done.pending, "pending_deleted"),
+                        values=counted(locale, done.values, "values_replaced")) + "\n")
     return 0
 
 

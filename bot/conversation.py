@@ -45,6 +45,7 @@ from bot.services.accounts import AccountNameIndex, search_accounts
 from bot.services.members import (
     Profile,
     ProfileLookup,
+    apply_profile,
     find_member,
     find_workspace,
     get_or_create_member,
@@ -176,19 +177,40 @@ class Conversation:
                 fetch.settled.set()
         return Reply(locale=self.default_locale, lines=[Text("error.internal")], ok=False)
 
-    def account_options(self, team_id: str, query: str, locale: str | None = None) -> list[tuple[str, str]]:
-        """Type-ahead options ``(value, label)`` for an account field: matches, then "create …"."""
+    def account_options(
+        self, team_id: str, query: str, locale: str | None = None, user_id: str | None = None
+    ) -> list[tuple[str, str]]:
+        """Type-ahead options ``(value, label)`` for an account field: matches, then "create …".
+
+        The "create …" label is in the language of the member ``user_id`` (else ``locale``)."""
         from bot.messages import translate
 
         query = " ".join(query.split())[:120]
         with self.session_factory() as session:
             workspace = find_workspace(session, team_id)
             accounts = search_accounts(session, workspace.id, query, index=self.account_index) if workspace else []
+            member = find_member(session, workspace.id, user_id) if workspace is not None and user_id else None
+            if member is not None:
+                locale = member.locale
         options = [(f"id:{a.id}", a.name) for a in accounts]
         if query and not any(fold(name) == fold(query) for _v, name in options) and has_letter_or_digit(query):
-            label = translate(locale or self.default_locale, "form.account_create_option", name=query)
+            label = translate(normalize_locale(locale) if locale else self.default_locale,
+                              "form.account_create_option", name=query)
             options.append((f"new:{query}", label))
         return options
+
+    def profile_changed(self, team_id: str, user_id: str, profile: Profile) -> bool:
+        """A member changed their profile in the chat (``user_change``): learn it; users that are not
+        members are ignored. Without a language in it, the next request asks for the whole profile."""
+        now = self.clock.now()
+        with self.session_factory() as session, session.begin():
+            workspace = find_workspace(session, team_id)
+            member = find_member(session, workspace.id, user_id) if workspace is not None else None
+            if member is None:
+                return False
+            changed = apply_profile(member, profile, default_tz=self.default_tz, default_locale=self.default_locale)
+            member.profile_checked_at = now if profile.locale else None
+            return changed
 
     def _profile_if_new(self, request: Request, deadline: float | None) -> tuple[Profile | None, _ProfileFetch | None]:
         """Ask the door about a user only the first time (outside any transaction: it may be slow).
@@ -199,7 +221,9 @@ class Conversation:
             return None, None
         with self.session_factory() as session:
             workspace = find_workspace(session, request.team_id)
-            if workspace is not None and find_member(session, workspace.id, request.user_id) is not None:
+            member = find_member(session, workspace.id, request.user_id) if workspace is not None else None
+            # A member an admin set up before their first use has never been looked up: ask now.
+            if member is not None and member.profile_checked_at is not None:
                 return None, None
         if self._profile_pool is None:
             return self._lookup(request), None
@@ -241,7 +265,7 @@ class Conversation:
                 with self.session_factory() as session, session.begin():
                     workspace = find_workspace(session, request.team_id)
                     if workspace is not None:
-                        learn_profile(session, workspace.id, request.user_id, profile,
+                        learn_profile(session, workspace.id, request.user_id, profile, now=self.clock.now(),
                                       default_tz=self.default_tz, default_locale=self.default_locale)
             except Exception:
                 logger.exception("could not store the profile of %s", request.user_id)
@@ -283,6 +307,9 @@ class Conversation:
                 default_tz=self.default_tz,
                 default_locale=self.default_locale,
             )
+            if profile is not None and member.profile_checked_at is None:  # set up by an admin: learn it now
+                member.profile_checked_at = now
+                apply_profile(member, profile, default_tz=self.default_tz, default_locale=self.default_locale)
             ctx = Context(
                 session=session,
                 workspace=workspace,

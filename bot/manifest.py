@@ -82,7 +82,8 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
         "token_rotation_enabled": False,
     }
     # message.im: what a member writes in the app's Messages tab (read with the im:history scope)
-    event_subscriptions: dict[str, Any] = {"bot_events": ["app_home_opened", "message.im", *UNINSTALL_EVENTS]}
+    # user_change: a member changed their language or time zone in Slack (users:read)
+    event_subscriptions: dict[str, Any] = {"bot_events": ["app_home_opened", "message.im", "user_change", *UNINSTALL_EVENTS]}
     if events_url and not socket_mode:
         interactivity["request_url"] = events_url
         interactivity["message_menu_options_url"] = events_url  # account type-ahead

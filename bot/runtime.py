@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
 from bot.app import build_app, make_web_client
+from bot import redaction
 from bot.clock import Clock, SystemClock
 from bot.conversation import Conversation
 from bot.handlers.deps import ACK_BUDGET
@@ -114,7 +115,11 @@ class Runtime:
         """The every-minute scheduler of due work (agendas, reminders), waking the delivery worker."""
         from bot.jobs.scheduler import Scheduler
 
-        return Scheduler(self.session_factory, self.clock, self.worker.wake, retention_days=self.settings.retention_days)
+        profiles = None
+        if self.conversation.profiles is not None:
+            profiles = (self.conversation.profiles, self.conversation.default_tz, self.conversation.default_locale)
+        return Scheduler(self.session_factory, self.clock, self.worker.wake, profiles=profiles,
+                         retention_days=self.settings.retention_days)
 
     def web_app(self, *, with_scheduler: bool = False, with_delivery: bool = True) -> Starlette:
         """The ASGI app and what runs beside it: ``carnet serve`` embeds the whole worker (scheduler
@@ -164,6 +169,7 @@ def build_runtime(
 
     ``door="slack"``: the conversation runs on the serving engine (short timeouts) and every
     request has Slack's ack deadline; ``door="console"``: on the worker's engine, no deadline."""
+    redaction.install(settings.secrets())  # before anything can log them
     engine = make_engine(settings.database_url, role="worker")
     if upgrade_db:
         upgrade(engine)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("fr", "en")
+_SECRET_NAME = re.compile(r"token|secret|password", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -40,6 +42,40 @@ class Settings:
     def oauth(self) -> bool:
         """True when Carnet installs itself in workspaces (OAuth) rather than using one bot token."""
         return self.slack_client_id is not None
+    # SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, …: values never to log, whoever reads them.
+    environment_secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The fields holding a credential (tokens, secrets: those an OAuth install adds too)."""
+        return [name for name, f in cls.__dataclass_fields__.items() if f.repr and _SECRET_NAME.search(name)]
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value: tokens, signing and client secrets, the database password, and
+        the ``SLACK_*`` secrets of the environment the settings were read from."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        values = [getattr(self, name) for name in self.secret_fields()] + list(self.environment_secrets)
+        try:
+            values.append(make_url(self.database_url).password)
+        except (ArgumentError, ValueError):
+            pass
+        return [str(v) for v in values if v]
+
+    def __repr__(self) -> str:
+        # Settings end up in tracebacks and debug prints: secrets are shown as set or not, never their value.
+        from bot.redaction import REDACTED, redact
+
+        shown = []
+        for name in (name for name, f in self.__dataclass_fields__.items() if f.repr):
+            value = getattr(self, name)
+            if name in self.secret_fields() and value:
+                value = REDACTED
+            elif name == "database_url":
+                value = _without_password(value)
+            shown.append(f"{name}={redact(value) if isinstance(value, str) else value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
@@ -69,6 +105,7 @@ class Settings:
             default_locale=default_locale,
             claim_lease_seconds=claim_lease_seconds,
             **_oauth_settings(env),
+            environment_secrets=tuple(v for k, v in env.items() if k.startswith("SLACK_") and _SECRET_NAME.search(k) and v),
         )
 
 
@@ -100,3 +137,15 @@ def _oauth_settings(env: Mapping[str, str]) -> dict[str, object]:
         "slack_state_secret": values["SLACK_STATE_SECRET"],
         "retention_days": int(retention),
     }
+
+
+
+def _without_password(url: str) -> str:
+    """The database URL as SQLAlchemy shows it (password as ***)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "[unreadable URL]"

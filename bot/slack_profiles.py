@@ -1,4 +1,4 @@
-"""Learn a Slack user's name, time zone and language from ``users.info`` (first use only)."""
+"""Learn a Slack user's name, time zone and language from ``users.info`` (first use, then when stale)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,14 @@ class SlackProfiles:
 
     def __call__(self, user_id: str) -> Profile | None:
         response = self.client.users_info(user=user_id, include_locale=True)
-        user = response.get("user") or {}
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name") or ""
-        return Profile(display_name=name, tz=user.get("tz"), locale=user.get("locale"))
+        return profile_of(response.get("user") or {})
+
+
+def profile_of(user: dict[str, Any]) -> Profile:
+    """A Slack user object (users.info, the ``user_change`` event) → Profile; the locale may be absent."""
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or user.get("real_name") or profile.get("real_name") or user.get("name") or ""
+    return Profile(display_name=name, tz=user.get("tz"), locale=user.get("locale"))
 
 
 def user_exists(client: WebClient, user_id: str) -> bool:

@@ -96,6 +96,11 @@ class Member(Base):
     tz: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     period: Mapped[str] = mapped_column(String(16), default="month")  # week | month | quarter
     created_at: Mapped[datetime]
+    # Who chose locale and tz: default | inherited (from the admin who set the member up) | slack | admin.
+    # Slack's profile never replaces an admin's choice.
+    locale_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
+    tz_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
+    profile_checked_at: Mapped[datetime | None]  # last users.info read; None: ask at the next request
 
 
 class Account(Base):
@@ -151,7 +156,8 @@ class Action(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    # Indexed: erasing a contact (bot/services/data_protection.py) must find its actions without a scan each.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
     contact_function: Mapped[str | None] = mapped_column(String(32))
     action_type: Mapped[str] = mapped_column(String(32))
     result: Mapped[str | None] = mapped_column(String(32))

@@ -1,5 +1,6 @@
-"""Events API: the App Home tab is rendered when a member opens it, and a member's message in the
-app's Messages tab is read and answered in that DM (retries deduplicated, edits read again)."""
+"""Events API: the App Home tab is rendered when a member opens it, a member's message in the
+app's Messages tab is read and answered in that DM (retries deduplicated, edits read again), and a
+member's new language or time zone (``user_change``) is learnt."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_bolt import App
 
 from bot.core import Request, ToHome, ToMember
 from bot.handlers.deps import SlackDeps
+from bot.slack_profiles import profile_of
 
 # <https://x.com|x.com>, <mailto:a@b.c|a@b.c>, <@U123>: Slack's markup of what the member typed.
 _LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>|<([^<>]*)>")
@@ -74,6 +76,13 @@ def register(app: App, deps: SlackDeps) -> None:
         )
         deps.conversation.handle(request)
         deps.wake_delivery()
+
+    @app.event("user_change")
+    def on_user_change(body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        team_id = body.get("team_id") or user.get("team_id") or ""
+        if user.get("id") and team_id:
+            deps.conversation.profile_changed(team_id, user["id"], profile_of(user))
 
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:

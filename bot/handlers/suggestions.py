@@ -13,6 +13,7 @@ def register(app: App, deps: SlackDeps) -> None:
     @app.options("account")
     def on_account_options(ack: Ack, body: dict[str, Any]) -> None:
         team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
-        locale = (body.get("user") or {}).get("locale")
-        options = deps.conversation.account_options(team_id, body.get("value") or "", locale)
+        user = body.get("user") or {}
+        # The member's own language (Slack sends none in a block_suggestion; a locale, if any, is the fallback).
+        options = deps.conversation.account_options(team_id, body.get("value") or "", user.get("locale"), user.get("id"))
         ack(options=[{"text": {"type": "plain_text", "text": label[:75]}, "value": value[:150]} for value, label in options])

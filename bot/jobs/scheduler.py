@@ -38,6 +38,7 @@ from bot.present.warnings import goals_missing_text, warning_reply
 from bot.reports.goals import goals_progress
 from bot.reports.warnings import goal_warnings
 from bot.services import installs, outbox, workspace_settings
+from bot.services.members import ProfileLookup
 from bot.services.periods import period_bounds
 from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
 from bot.services.team import known_zone
@@ -48,6 +49,7 @@ from storage.queries.drift import DriftingAccount, drifting_accounts
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+PROFILE_CHECK_SECONDS = 3600  # members' profiles read again from the chat (bot/jobs/profiles.py)
 REVIEW_BATCH = 250  # reps whose review briefs are built and queued in one transaction
 T = TypeVar("T")
 
@@ -760,14 +762,19 @@ class Scheduler:
     shared); the durable state is Carnet's own outbox, so several processes may tick at once.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None],
-                 *, retention_days: int = installs.DEFAULT_RETENTION_DAYS) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None], *,
+        retention_days: int = installs.DEFAULT_RETENTION_DAYS,
+        profiles: tuple[ProfileLookup, str, str] | None = None,
+    ) -> None:
+        """``profiles``: a ``(lookup, default_tz, default_locale)`` for the hourly profile check (None: no check)."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.session_factory = session_factory
         self.clock = clock
         self.wake = wake
         self.retention_days = retention_days
+        self.profiles = profiles
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "misfire_grace_time": TICK_SECONDS, "max_instances": 1},
@@ -795,7 +802,22 @@ class Scheduler:
         self._scheduler.add_job(
             self.tick, "interval", seconds=TICK_SECONDS, id="run_due", next_run_time=datetime.now(tz=ZoneInfo("UTC"))
         )
+        if self.profiles is not None:
+            self._scheduler.add_job(self.check_profiles, "interval", seconds=PROFILE_CHECK_SECONDS, id="profiles")
         self._scheduler.start()
+
+    def check_profiles(self) -> None:
+        """Members' languages and time zones read again from the chat when a week old (bounded)."""
+        from bot.jobs.profiles import check_profiles
+
+        lookup, default_tz, default_locale = self.profiles
+        try:
+            report = check_profiles(self.session_factory, lookup, self.clock.now(),
+                                    default_tz=default_tz, default_locale=default_locale)
+            if report.checked or report.failed:
+                logger.info("profile check: %s", report)
+        except Exception:
+            logger.exception("profile check failed")
 
     def stop(self) -> None:
         if self._scheduler.running:

@@ -94,6 +94,9 @@ def get_or_create_member(
                 tz=tz,
                 period="month",
                 created_at=now,
+                locale_source="slack" if profile.locale else "default",
+                tz_source="slack" if valid_tz(profile.tz) else "default",
+                profile_checked_at=now if profile != Profile() else None,
             )
             session.add(member)
     except IntegrityError:
@@ -110,26 +113,43 @@ def learn_profile(
     *,
     default_tz: str,
     default_locale: str,
+    now: datetime | None = None,
 ) -> bool:
-    """Write a profile that came after the member was created with the defaults.
+    """Write what Slack says of a member who already exists (late answer, first use, refresh).
 
-    Only what still holds the defaults is changed: a name, time zone or language an admin set in
-    the meantime (``/carnet team``) wins. True when something changed."""
-    from bot.messages import normalize_locale
-
+    A language or time zone an admin chose (``/carnet team``, a CSV) is never replaced; one that
+    came from Slack, or that a member set up by an admin inherited from the defaults they were
+    given, is refreshed; a default is replaced while it still holds the default. ``now``
+    records the check. True when something changed."""
     member = find_member(session, workspace_id, user_id)
     if member is None:
         return False
+    if now is not None:
+        member.profile_checked_at = now
+    return apply_profile(member, profile, default_tz=default_tz, default_locale=default_locale)
+
+
+def apply_profile(member: Member, profile: Profile, *, default_tz: str, default_locale: str) -> bool:
+    """``learn_profile`` on a member already loaded; True when something changed."""
+    from bot.messages import normalize_locale
+
     changed = False
-    if profile.display_name and member.display_name == user_id:
+    if profile.display_name and member.display_name in (member.slack_user_id, ""):
         member.display_name = profile.display_name
         changed = True
-    if valid_tz(profile.tz) and member.tz == default_tz and profile.tz != member.tz:
+    if valid_tz(profile.tz) and profile.tz != member.tz and _replaceable(member.tz_source, member.tz, default_tz):
         member.tz = profile.tz  # type: ignore[assignment]
+        member.tz_source = "slack"
         changed = True
     if profile.locale:
         locale = normalize_locale(profile.locale)
-        if member.locale == normalize_locale(default_locale) and locale != member.locale:
+        if locale != member.locale and _replaceable(member.locale_source, member.locale, normalize_locale(default_locale)):
             member.locale = locale
+            member.locale_source = "slack"
             changed = True
     return changed
+
+
+def _replaceable(source: str | None, value: str, default: str) -> bool:
+    # A default someone changed by hand without saying so is kept, like an admin's choice.
+    return source in ("slack", "inherited") or (source in (None, "default") and value == default)

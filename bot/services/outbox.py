@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.core import Attachment, Audience, Reply, ToChannel, ToMember
+from bot.redaction import redact
 from bot.render import files
 from storage.models import OutboxMessage
 
@@ -279,7 +280,7 @@ def mark_retry(
     if failure:
         row.failures = (row.failures or 0) + 1
     row.outcome_unknown = bool(unknown or (row.outcome_unknown and not tried))
-    row.last_error = error[:2000]
+    row.last_error = redact(error)[:2000]  # `carnet jobs status` prints it: never a token
     row.claimed_until = None
     if row.failures >= MAX_ATTEMPTS:
         row.status = "failed"
@@ -324,7 +325,7 @@ def mark_final(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
         .values(
-            status=status, last_error=(error or "")[:2000], claimed_until=None,
+            status=status, last_error=redact(error or "")[:2000], claimed_until=None,
             attempts=OutboxMessage.attempts + (1 if tried else 0),
         )
         .execution_options(synchronize_session=False)

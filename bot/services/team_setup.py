@@ -181,6 +181,10 @@ def apply(
                 tz=default_tz,
                 period="month",
                 created_at=now,
+                # The admin's own (the defaults given) until their first use reads Slack's profile.
+                locale_source="inherited",
+                tz_source="inherited",
+                profile_checked_at=None,
             )
             session.add(member)
             members[setup.user_id] = member
@@ -193,9 +197,9 @@ def apply(
         if setup.role:
             member.role = setup.role
         if setup.locale:
-            member.locale = setup.locale
+            member.locale, member.locale_source = setup.locale, "admin"  # Slack's profile no longer replaces it
         if setup.tz:
-            member.tz = setup.tz
+            member.tz, member.tz_source = setup.tz, "admin"
         if setup.period:
             member.period = setup.period
         if setup.display_name:
