@@ -1,0 +1,108 @@
+"""Reads about one account (its card) and about every account of a workspace (the accounts export)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import Account, Action, Member, Opportunity, Plan
+
+IN_PERSON = "in_person"
+
+
+def visits_in_person(session: Session, account: Account, *, since: date, until: date) -> int:
+    """The actions in person at ``account`` between ``since`` and ``until`` (both included)."""
+    return session.scalar(
+        select(func.count(Action.id)).where(
+            Action.workspace_id == account.workspace_id,
+            Action.account_id == account.id,
+            Action.channel == IN_PERSON,
+            Action.occurred_on >= since,
+            Action.occurred_on <= until,
+        )
+    ) or 0
+
+
+def last_visit_on(session: Session, account: Account) -> date | None:
+    """The day of the account's latest action in person."""
+    return session.scalar(
+        select(func.max(Action.occurred_on)).where(
+            Action.workspace_id == account.workspace_id, Action.account_id == account.id, Action.channel == IN_PERSON
+        )
+    )
+
+
+def next_visit(session: Session, account: Account, *, now: datetime) -> Plan | None:
+    """The account's next planned visit (anyone's), due at or after ``now``."""
+    return session.scalar(
+        select(Plan)
+        .where(
+            Plan.workspace_id == account.workspace_id,
+            Plan.account_id == account.id,
+            Plan.status == "planned",
+            Plan.action_type == "visit",
+            Plan.due_at >= now,
+        )
+        .order_by(Plan.due_at, Plan.id)
+        .limit(1)
+    )
+
+
+def open_deals(session: Session, account: Account, *, limit: int = 10) -> list[Opportunity]:
+    """The account's open deals, the largest first."""
+    return list(
+        session.scalars(
+            select(Opportunity)
+            .where(
+                Opportunity.workspace_id == account.workspace_id,
+                Opportunity.account_id == account.id,
+                Opportunity.status == "open",
+            )
+            .order_by(Opportunity.amount.desc(), Opportunity.id)
+            .limit(limit)
+        )
+    )
+
+
+def last_actions(session: Session, account: Account, *, limit: int = 5) -> list[Action]:
+    """The account's latest actions, the newest first."""
+    return list(
+        session.scalars(
+            select(Action)
+            .where(Action.workspace_id == account.workspace_id, Action.account_id == account.id)
+            .order_by(Action.occurred_on.desc(), Action.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the accounts export writes it."""
+
+    name: str
+    status: str
+    segment: str | None
+    owner: str | None  # the owner's chat user id
+    owner_name: str | None
+    visits_per_year: int | None
+    city: str | None
+    postcode: str | None
+
+
+def account_rows(session: Session, workspace_id: int) -> Iterator[AccountRow]:
+    """Every account of the workspace, by name, with its owner's user id and name (one query)."""
+    owner = aliased(Member)
+    stmt = (
+        select(Account.name, Account.status, Account.segment, owner.slack_user_id, owner.display_name,
+               Account.visits_per_year, Account.city, Account.postcode)
+        .outerjoin(owner, owner.id == Account.owner_id)
+        .where(Account.workspace_id == workspace_id)
+        .order_by(Account.name_key)
+    )
+    for row in session.execute(stmt):
+        yield AccountRow(*row)
