@@ -687,8 +687,7 @@ MESSAGES: dict[str, str] = {
     "export.account.status": "status",
     "export.account.segment": "segment",
     "export.account.owner": "owner",
-    "export.account.owner_name": "owner name",
-    "export.account.visits_per_year": "visits per year",
+    "export.account.visits_per_year": "visits_per_year",
     "export.account.city": "city",
     "export.account.postcode": "postcode",
 }

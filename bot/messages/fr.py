@@ -687,8 +687,7 @@ MESSAGES: dict[str, str] = {
     "export.account.status": "statut",
     "export.account.segment": "segment",
     "export.account.owner": "responsable",
-    "export.account.owner_name": "nom du responsable",
-    "export.account.visits_per_year": "visites par an",
+    "export.account.visits_per_year": "visites_par_an",
     "export.account.city": "ville",
-    "export.account.postcode": "code postal",
+    "export.account.postcode": "code_postal",
 }

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.grammar.log import MAX_ACCOUNT_LENGTH
+from bot.reports.tables import FORMULA_STARTS
 from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.services.account_card import (
     KEEP,
@@ -116,7 +117,7 @@ def read_rows(data: bytes) -> tuple[list[ImportRow], list[ImportProblem]]:
         if len(cells) > len(columns):
             problems.append(ImportProblem(line, "too_many_cells", str(len(cells))))
             continue
-        values = {c: cell.strip() for c, cell in zip(columns, cells) if c}
+        values = {c: _unneutralised(cell.strip()) for c, cell in zip(columns, cells) if c}
         row = _read_row(line, values, problems)
         if row is None:
             continue
@@ -128,6 +129,11 @@ def read_rows(data: bytes) -> tuple[list[ImportRow], list[ImportProblem]]:
     if not rows and not problems:
         problems.append(ImportProblem(0, "no_rows"))
     return rows, problems
+
+
+def _unneutralised(cell: str) -> str:
+    """A cell as written before an export kept it from being read as a formula (``'=x`` → ``=x``)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _read_row(line: int, values: dict[str, str], problems: list[ImportProblem]) -> ImportRow | None:
