@@ -107,11 +107,11 @@ def read_segment(word: str) -> str | None:
 
 
 def read_capital(text: str) -> int | None:
-    """Visits a year: a whole number 0..365, or ``default`` (None: the segment's default)."""
+    """Visits a year: a whole number 0..365, or ``default`` or nothing (None: the segment's default)."""
     key = fold(text).strip()
     for suffix in ("/an", "/year", " par an", " a year", " per year"):
         key = key.removesuffix(suffix).strip()
-    if key in DEFAULT_WORDS or key in NONE_WORDS:
+    if not key or key in DEFAULT_WORDS or key in NONE_WORDS:
         return None
     if not key.isdigit() or int(key) > MAX_CAPITAL:
         raise AccountChangeError("bad_capital", text)
