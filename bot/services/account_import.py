@@ -92,12 +92,11 @@ def read_rows(data: bytes) -> tuple[list[ImportRow], list[ImportProblem]]:
         return [], [ImportProblem(0, "bad_encoding")]
     if not text.strip():
         return [], [ImportProblem(0, "empty_file")]
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=";,\t")
+    try:  # only the separator is sniffed (from the header); quoting stays Excel's, doubled quotes included
+        delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     header = next(reader)
     columns = [HEADERS.get(fold(h).strip().replace("-", "_")) for h in header]
     unknown = [h for h, c in zip(header, columns) if c is None and h.strip()]
