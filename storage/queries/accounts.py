@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import Account, Action, Member, Opportunity, Plan
@@ -15,23 +15,28 @@ IN_PERSON = "in_person"
 
 
 def visits_in_person(session: Session, account: Account, *, since: date, until: date) -> int:
-    """The actions in person at ``account`` between ``since`` and ``until`` (both included)."""
+    """The actions in person at ``account`` between ``since`` and ``until`` (both included).
+
+    The days are counted, not filtered on: with a filter on the day, SQLite (without statistics)
+    reads the whole workspace's year through the day index (0.8 s at 200,000 actions) instead of
+    the account's few dozen rows."""
+    in_range = case((and_(Action.occurred_on >= since, Action.occurred_on <= until), 1), else_=0)
     return session.scalar(
-        select(func.count(Action.id)).where(
+        select(func.coalesce(func.sum(in_range), 0)).where(
             Action.workspace_id == account.workspace_id,
             Action.account_id == account.id,
             Action.channel == IN_PERSON,
-            Action.occurred_on >= since,
-            Action.occurred_on <= until,
         )
     ) or 0
 
 
 def last_visit_on(session: Session, account: Account) -> date | None:
     """The day of the account's latest action in person."""
+    # The day is an expression, not a bare column, so that SQLite reads the account's rows, not the
+    # workspace's day index from its end (see ``visits_in_person``).
     return session.scalar(
-        select(func.max(Action.occurred_on)).where(
-            Action.workspace_id == account.workspace_id, Action.account_id == account.id, Action.channel == IN_PERSON
+        select(func.max(case((Action.channel == IN_PERSON, Action.occurred_on)))).where(
+            Action.workspace_id == account.workspace_id, Action.account_id == account.id
         )
     )
 
@@ -74,7 +79,8 @@ def last_actions(session: Session, account: Account, *, limit: int = 5) -> list[
         session.scalars(
             select(Action)
             .where(Action.workspace_id == account.workspace_id, Action.account_id == account.id)
-            .order_by(Action.occurred_on.desc(), Action.id.desc())
+            # sorted as an expression: SQLite then reads the account's rows, not the day index (see above)
+            .order_by(func.coalesce(Action.occurred_on, Action.occurred_on).desc(), Action.id.desc())
             .limit(limit)
         )
     )
