@@ -341,7 +341,11 @@ def on_form(ctx: Context, values: dict[str, Any], metadata: AccountAbout) -> Rep
         except AccountChangeError as error:
             errors[name] = Text(f"account.error.{error.code}", {"value": error.value})
     owner_text = " ".join(str(values.get("owner") or "").split())
-    owner = find_member_by_mention(ctx.session, ctx.workspace.id, owner_text) if owner_text else None
+    current = ctx.session.get(Member, account.owner_id) if account.owner_id else None
+    if current is not None and owner_text == current.display_name:
+        owner = current  # left as shown: kept even when another member has the same name
+    else:
+        owner = find_member_by_mention(ctx.session, ctx.workspace.id, owner_text) if owner_text else None
     if owner_text and owner is None:
         errors["owner"] = Text("account.error.unknown_owner", {"value": owner_text})
     fields["owner_id"] = owner.id if owner else None

@@ -600,6 +600,7 @@ MESSAGES: dict[str, str] = {
     "digest.team_line.one": "• *{name}*'s team ({count} person) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
     "digest.team_line.other": "• *{name}*'s team ({count} people) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
     # Issue 15 A: /compte (/account) — an account's card, its changes, merging two accounts; accounts import
+    "help.accounts": "`/account Gamma` — an account's card; `/account Gamma segment gold city Lyon` changes it; `/account merge A into B`",
     "account.usage": "Type `/account Gamma` for the card, `/account Gamma segment gold city Lyon` to change it, `/account Gamma edit` for the form, `/account merge A into B` to merge two accounts.",
     "account.edit_usage": "_Change: `/account {name} status client`, `segment gold`, `owner @name`, `capital 8`, `city Lyon`, `postcode 69001`._",
     "account.unknown": "There is no account “{name}”.",

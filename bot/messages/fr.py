@@ -600,6 +600,7 @@ MESSAGES: dict[str, str] = {
     "digest.team_line.one": "• Équipe de *{name}* ({count} personne) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
     "digest.team_line.other": "• Équipe de *{name}* ({count} personnes) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
     # Issue 15 A: /compte (/account) — an account's card, its changes, merging two accounts; accounts import
+    "help.accounts": "`/compte Gamma` — la fiche d'un compte ; `/compte Gamma segment gold ville Lyon` la modifie ; `/compte fusionner A dans B`",
     "account.usage": "Tapez `/compte Gamma` pour la fiche, `/compte Gamma segment gold ville Lyon` pour la modifier, `/compte Gamma modifier` pour le formulaire, `/compte fusionner A dans B` pour fusionner deux comptes.",
     "account.edit_usage": "_Modifier : `/compte {name} statut client`, `segment gold`, `responsable @nom`, `capital 8`, `ville Lyon`, `cp 69001`._",
     "account.unknown": "Il n'y a pas de compte « {name} ».",
