@@ -390,13 +390,7 @@ def _unquote(text: str) -> str:
 
 
 def _counts(ctx: Context, account: Account) -> dict[str, str]:
-    from sqlalchemy import func, select
-
-    from storage.models import Action as ActionRow
-    from storage.models import Opportunity
-
-    actions = ctx.session.scalar(select(func.count(ActionRow.id)).where(ActionRow.account_id == account.id)) or 0
-    deals = ctx.session.scalar(select(func.count(Opportunity.id)).where(Opportunity.account_id == account.id)) or 0
+    actions, deals = account_reads.account_counts(ctx.session, account)
     return {"actions": counted(ctx.locale, actions, "account_actions"), "deals": counted(ctx.locale, deals, "deals")}
 
 

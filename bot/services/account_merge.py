@@ -44,6 +44,9 @@ def merge_accounts(session: Session, source: Account, target: Account, *, now: d
     if source.workspace_id != target.workspace_id:
         raise MergeError("other_workspace")
     ws = target.workspace_id
+    # Both rows locked first (PostgreSQL): an action or deal written meanwhile for the merged account
+    # waits, then fails on its deleted account, rather than being moved by nobody and deleted with it.
+    session.execute(select(Account.id).where(Account.id.in_((source.id, target.id))).order_by(Account.id).with_for_update())
     result = MergeResult()
     result.contacts_joined = _join_contacts(session, ws, source.id, target.id)
     result.plans_cancelled = _cancel_duplicate_plans(session, ws, source.id, target.id, now=now)

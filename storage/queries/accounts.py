@@ -30,6 +30,14 @@ def visits_in_person(session: Session, account: Account, *, since: date, until: 
     ) or 0
 
 
+def account_counts(session: Session, account: Account) -> tuple[int, int]:
+    """(actions, deals) of the account: what a merge would move, said before it is confirmed."""
+    actions = select(func.count(Action.id)).where(Action.workspace_id == account.workspace_id, Action.account_id == account.id)
+    deals = select(func.count(Opportunity.id)).where(
+        Opportunity.workspace_id == account.workspace_id, Opportunity.account_id == account.id)
+    return session.scalar(actions) or 0, session.scalar(deals) or 0
+
+
 def last_visit_on(session: Session, account: Account) -> date | None:
     """The day of the account's latest action in person."""
     # The day is an expression, not a bare column, so that SQLite reads the account's rows, not the

@@ -36,7 +36,9 @@ def rt(sqlite_url) -> Iterator[Runtime]:
                              manager_id=boss.id, locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
             other = Member(workspace_id=ws.id, slack_user_id="U2", display_name="Jordan Smith", role="rep",
                            locale="en", tz="Europe/Paris", period="month", created_at=TEST_NOW)
-            s.add_all([camille, other])
+            namesake = Member(workspace_id=ws.id, slack_user_id="U3", display_name="Camille Martin", role="rep",
+                              locale="fr", tz="Europe/Paris", period="month", created_at=TEST_NOW)
+            s.add_all([camille, other, namesake])
             s.flush()
             gamma = create_account(s, ws.id, "Gamma", owner_id=camille.id, now=TEST_NOW)
             gama = create_account(s, ws.id, "Gama", owner_id=None, now=TEST_NOW)
@@ -85,6 +87,9 @@ def test_the_form_as_prompts(rt):
     out = term.type("/compte Gamma modifier", "3", "2", "", "", "Nîmes", "30000")
     assert console_line("account.saved", name="Gamma") in out
     assert accounts(rt)[0] == ("Gamma", "former_client", "silver", None, "Nîmes", "30000")
+    with rt.session_factory() as s:  # the owner left as shown stays Camille (U1), though U3 has her name
+        owner = s.scalar(select(Member.slack_user_id).join(Account, Account.owner_id == Member.id).where(Account.name == "Gamma"))
+    assert owner == "U1"
 
 
 def test_a_merge_confirmed_by_its_number(rt):
