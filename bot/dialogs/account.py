@@ -33,7 +33,7 @@ from bot.services.account_card import (
     read_status,
 )
 from bot.services.account_merge import MergeError, merge_accounts
-from bot.services.accounts import find_account, get_account
+from bot.services.accounts import accounts_named, find_account, get_account
 from bot.services.team import can_view, find_member_by_mention
 from storage.models import Account, Member
 from storage.queries import accounts as account_reads
@@ -102,6 +102,9 @@ def on_command(ctx: Context, text: str) -> Reply:
     if fold(words[0]) in MERGE_WORDS:
         return _ask_merge(ctx, words[1:])
     name, rest = _split_name(text.strip())
+    whole = accounts_named(ctx.session, ctx.workspace.id, [_unquote(text)]) if rest else {}
+    if whole:  # "Hôtel de Ville" is a name, not "Hôtel de" and a city
+        return card(ctx, next(iter(whole.values())))
     account = _find(ctx, name)
     if isinstance(account, Reply):
         return account

@@ -92,6 +92,18 @@ def test_the_form_as_prompts(rt):
     assert owner == "U1"
 
 
+def test_a_name_holding_a_field_word_is_a_name(rt):
+    with rt.session_factory() as s, s.begin():
+        ws = s.scalar(select(Workspace.id))
+        create_account(s, ws, "Hôtel de Ville", owner_id=None, now=TEST_NOW)
+    before = accounts(rt)
+    out = Terminal(rt, "UMGR").type("/compte hotel de ville")
+    assert "Hôtel de Ville" in out and console_line("account.field.status") in out
+    out = Terminal(rt, "UMGR").type('/compte "Hôtel de Ville" ville Paris')
+    assert console_line("account.saved", name="Hôtel de Ville") in out
+    assert accounts(rt)[-1][4] == "Paris" and accounts(rt)[:-1] == before[:-1]
+
+
 def test_a_merge_confirmed_by_its_number(rt):
     term = Terminal(rt, "UMGR")
     out = term.type("/compte fusionner Gama dans Gamma")
