@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.grammar.log import MAX_ACCOUNT_LENGTH
@@ -23,7 +23,6 @@ from bot.services.account_card import (
     KEEP,
     AccountChange,
     AccountChangeError,
-    apply_change,
     read_capital,
     read_city,
     read_postcode,
@@ -193,18 +192,23 @@ def import_accounts(session: Session, workspace_id: int, data: bytes, *, now: da
     if problems:
         raise AccountImportError(sorted(problems, key=lambda p: p.line))
     existing = accounts_named(session, workspace_id, [row.name for row in rows])
-    created = updated = 0
+    # Written in bulk (ORM executemany): one statement per batch, not one per row (20,000 rows on
+    # PostgreSQL took 32 s row by row).
+    created_rows, changed_rows = [], []
     for row, change in resolved:
         account = existing.get(fold(row.name))
+        values = change.changed()
         if account is None:
-            account = Account(workspace_id=workspace_id, name=row.name, name_key=fold(row.name), status="prospect",
-                              created_at=now)
-            session.add(account)
-            created += 1
-        else:
-            updated += 1
-        apply_change(account, change)
-    session.flush()
+            created_rows.append({"workspace_id": workspace_id, "name": row.name, "name_key": fold(row.name),
+                                 "status": "prospect", "created_at": now, **values})
+        elif any(getattr(account, name) != value for name, value in values.items()):
+            changed_rows.append({"id": account.id, **values})
+    if created_rows:
+        session.execute(insert(Account), created_rows)
+    if changed_rows:
+        session.execute(update(Account), changed_rows)
+    session.expire_all()
+    created, updated = len(created_rows), len(resolved) - len(created_rows)
     return ImportResult(created=created, updated=updated)
 
 
