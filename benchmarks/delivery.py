@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import re
 import sys
 import threading
 import time
@@ -265,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                         factory, workspace_id, args)
                 for one in result if isinstance(result, list) else [result] if result is not None else []:
                     print(one.line(), flush=True)
+                    bound = re.search(r"[<≤] ([\d.]+) s", one.target)
+                    harness.figure(f"outbox delivery: {one.name} ({one.rows} rows)", one.elapsed, unit="s",
+                                   target=float(bound.group(1)) if bound else None)
                     results.append(one)
             _workspace(factory)  # leave no rows behind
         finally:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -32,8 +34,8 @@ from tests.support.served import ServedApp, free_port  # noqa: E402
 from tests.support.slack_requests import sign, slash_command_body  # noqa: E402
 
 __all__ = [
-    "BOT_TOKEN", "ROOT", "SIGNING_SECRET", "FakeSlack", "ServedApp", "StatementTimer", "add_database_options",
-    "bench_database", "drop_workspace", "free_port", "open_outbox_rows", "parser", "percentile", "print_table", "report_checks",
+    "BOT_TOKEN", "FIGURES_ENV", "ROOT", "SIGNING_SECRET", "FakeSlack", "ServedApp", "StatementTimer", "add_database_options",
+    "bench_database", "drop_workspace", "figure", "free_port", "open_outbox_rows", "parser", "percentile", "print_table", "report_checks",
     "serving_runtime", "signed_command", "summary", "trace",
 ]
 
@@ -77,6 +79,29 @@ def bench_database(args: argparse.Namespace, filename: str = "bench.db") -> Iter
             print(f"\ndatabase kept: {url}")
         else:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- figures (benchmarks/run.py)
+
+FIGURES_ENV = "CARNET_BENCH_FIGURES"
+
+
+def figure(name: str, measured: float, *, target: float | None = None, reference: float | None = None,
+           unit: str = "ms", higher_is_better: bool = False, note: str = "") -> None:
+    """One headline figure of a benchmark, for ``benchmarks/run.py``'s table.
+
+    ``target`` is the promise (a bound on ``measured``: at most, or at least with
+    ``higher_is_better``); ``reference`` what the same work costs done another way (a bare Bolt ack,
+    pandas, Slack's ceiling), in the same unit. When ``$CARNET_BENCH_FIGURES`` names a file, the
+    figure is appended to it as one JSON line; otherwise nothing happens (a benchmark run by hand
+    prints its own report)."""
+    path = os.environ.get(FIGURES_ENV)
+    if not path:
+        return
+    line = {"figure": name, "measured": measured, "target": target, "reference": reference, "unit": unit,
+            "higher_is_better": higher_is_better, "note": note, "benchmark": Path(sys.argv[0]).stem}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def report_checks(checks: list[tuple[str, bool]]) -> int:

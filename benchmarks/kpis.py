@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+import harness  # noqa: E402  (its figure(), for benchmarks/run.py)
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.cli import main as carnet  # noqa: E402
@@ -208,6 +209,7 @@ def main() -> int:
         print(f"load average before timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
         best = min(time_report(url, args.rounds))
         time_rows(url)
+        harness.figure(f"carnet report kpis, {args.reps:,} reps / {args.actions:,} actions", best, target=args.target, unit="s")
         print(f"best {best:.2f} s — target < {args.target:.1f} s for {args.reps} reps / {args.actions:,} actions: "
               f"{'met' if best < args.target else 'NOT met'}")
         return 0 if best < args.target else 1

@@ -253,6 +253,10 @@ async def main_async(args: argparse.Namespace) -> int:
     failing = [ln for ln in serve_log.read_text(errors="replace").splitlines() if "not answered in time" in ln or "Traceback" in ln]
     print(f"serve log: {len(failing)} requests rolled back past the ack deadline (log in {workdir})")
     lat = [s[2] * 1000 for s in results.samples]
+    where = f"{'PostgreSQL' if db_url.startswith('postgres') else 'SQLite'}, {args.clients} clients, {args.processes} process(es)"
+    harness.figure(f"load: throughput ({where})", len(lat) / took, target=None if args.with_tick else 150.0,
+                   unit="req/s", higher_is_better=True)
+    harness.figure(f"load: ack p99 ({where})", percentile(lat, 99), target=500.0)
     target = percentile(lat, 99) < 500 and (args.with_tick or len(lat) / took >= 150)
     return 0 if ok and rows_ok and target else 1
 

@@ -349,6 +349,8 @@ def measure(args: Any, db_url: str, runtime: Runtime, fake_api: FakeSlack) -> in
     checks.append((f"p99 within {TARGET_RATIO:.0f}x of the bare app (x{ratio_p99:.1f})", ratio_p99 <= TARGET_RATIO))
     for problem in check_replies(carnet):
         checks.append((problem, False))
+    harness.figure(f"/log ack p99 ({'SQLite' if sqlite else 'PostgreSQL'}, sequential)", c["p99"],
+                   target=TARGET_P99_MS if sqlite else None, reference=b["p99"], note="reference: a bare Bolt ack")
     exit_status = report_checks(checks)
 
     if profiler is not None and args.profile:

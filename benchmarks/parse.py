@@ -129,6 +129,10 @@ def main() -> int:
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
         print(f"{name:26} {language:4} {len(values):7d} {statistics.median(values):10.0f} {p95:8.0f} {ordered[-1]:8.0f}")
+        if name in ("/log line", "message"):
+            import harness  # only for its figure(): parse.py needs no database
+
+            harness.figure(f"read a {name} ({language}), p95", p95 / 1000)
 
     print("\nread right on the corpus (refused = None, wrong = a wrong day):")
     for language, counts in sorted(score(CORPUS).items()):

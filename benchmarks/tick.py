@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         run_tick(db_url, engine, factory, workspace_id, "Wednesday 08:01 (quiet)", REVIEW_DAY + timedelta(minutes=1), probe),
     ]
     show(ticks)
+    for tick in ticks:
+        harness.figure(f"tick {tick.label}", tick.seconds, unit="s")
     engine.dispose()
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -27,14 +27,21 @@ def build_app(
     wake_delivery: Callable[[], None] = lambda: None,
     threads: int = 40,
     run_later: Callable[[Callable[[], None]], object] | None = None,
+    oauth: dict[str, Any] | None = None,
+    on_uninstall: Callable[[str], None] | None = None,
 ) -> App:
     """The Bolt app: requests without a valid, recent signature get 401 before any handler runs.
 
     Bolt runs each listener in its ``listener_executor`` and waits for the ack; its default pool
     has 5 threads, so with more concurrent requests the others queued until Bolt's 3 s ack wait
     ran out (a 404 to Slack) while their work still ran and was stored later. ``threads`` sizes
-    it like the web door's dispatch threads."""
+    it like the web door's dispatch threads.
+
+    ``oauth`` (``oauth_settings``, ``authorize``, ``installation_store``: bot/slack_install.py) makes
+    it the app of several workspaces, each request with its workspace's token; ``on_uninstall``
+    is told the team id when the app is removed from a workspace or its tokens revoked."""
     app = App(
+        **(oauth or {}),
         signing_secret=signing_secret,
         client=client,
         token_verification_enabled=False,  # no auth.test at start-up: the token is checked on first call
@@ -54,4 +61,6 @@ def build_app(
     forms.register(app, deps)
     suggestions.register(app, deps)
     events.register(app, deps)
+    if on_uninstall is not None:
+        events.register_uninstall(app, on_uninstall)
     return app

@@ -1,4 +1,5 @@
-"""``carnet`` — serve | worker | console | demo | db upgrade | export | report | team | jobs | manifest."""
+"""``carnet`` — serve | worker | console | demo | db upgrade | export | report | team | jobs | manifest |
+workspace erase."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _data_commands(sub)
     _report_commands(sub)
     _operations_commands(sub)
+    _workspace_commands(sub)
     _accounts_commands(sub)
     return parser
 
@@ -164,6 +166,15 @@ def _operations_commands(sub: Any) -> None:
     manifest.add_argument("--name", default="Carnet")
 
 
+def _workspace_commands(sub: Any) -> None:
+    """workspace erase."""
+    workspace = sub.add_parser("workspace", help="a Slack workspace's data")
+    workspace_sub = workspace.add_subparsers(dest="workspace_command", required=True, metavar="ACTION")
+    erase = workspace_sub.add_parser("erase", help="delete every row of a workspace, now (cannot be undone)")
+    erase.add_argument("team", help="the workspace's Slack team id (T…)")
+    erase.add_argument("--yes", action="store_true", help="do not ask to type the team id again")
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Entry point of the ``carnet`` script; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -183,6 +194,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "jobs": _jobs,
             "team": _team,
             "manifest": _manifest,
+            "workspace": _workspace,
             "accounts": _accounts,
         }[args.command]
         return handler(args, settings, out, stdin or sys.stdin)
@@ -202,12 +214,16 @@ def _runtime(settings: Settings, **kwargs: object):
 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and not settings.oauth:
         raise CliError("SLACK_BOT_TOKEN is not set (see README: connecting a Slack workspace)")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         raise CliError("SLACK_SIGNING_SECRET is not set (HTTP mode needs it to verify Slack's requests)")
     if args.workers > 1 and settings.slack_app_token:
         raise CliError("--workers is for HTTP mode; Socket Mode runs one process (Slack spreads the load over connections)")
+    if settings.oauth and settings.slack_app_token:
+        raise CliError("OAuth (SLACK_CLIENT_ID) needs HTTP mode: Slack sends the installer's browser to "
+                       "/slack/oauth_redirect; unset SLACK_APP_TOKEN")
+    _check_slack(settings)
     from bot.runtime import DEFAULT_THREADS, prepare_to_serve
 
     threads = args.threads or DEFAULT_THREADS
@@ -247,6 +263,26 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
     return 0
 
 
+def _check_slack(settings: Settings) -> None:
+    """The start-up checks (bot/slack_install.py): a wrong token is one clear line and exit 2."""
+    from bot.app import make_web_client
+    from bot.clock import SystemClock
+    from bot.slack_install import StartupError, startup_checks
+    from storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        warnings = startup_checks(settings, make_web_client(None, settings.slack_api_url),
+                                  make_session_factory(engine), SystemClock())
+    except StartupError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    for warning in warnings:
+        logger.warning("Carnet: %s", warning)
+
+
 def _serve_processes(args: argparse.Namespace, settings: Settings, threads: int, embedded: bool) -> int:
     """``--workers N``: N uvicorn processes answer Slack; the embedded worker (if any) runs once, here."""
     import uvicorn
@@ -278,7 +314,7 @@ def _worker(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
 
     from bot.clock import FixedClock, SystemClock
 
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and not settings.oauth:
         raise CliError("SLACK_BOT_TOKEN is not set: the worker sends the outbox through Slack's Web API")
     clock = FixedClock(args.now) if args.now else SystemClock()
     runtime = _runtime(settings, clock=clock, profiles=False, door="worker")
@@ -500,11 +536,13 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
     rows, problems = team_setup.parse_csv(text)
-    user_exists = _slack_user_check(settings)
     runtime = _runtime(settings, profiles=False)
     try:
-        with runtime.session_factory() as session, session.begin():
+        with runtime.session_factory() as session:
             team_id = _import_team_id(session, args.team)
+        # The workspace's own token with OAuth (none when it is not installed: no check).
+        user_exists = _slack_user_check(settings, runtime.tokens.for_team(team_id) if runtime.tokens else None)
+        with runtime.session_factory() as session, session.begin():
             workspace = get_or_create_workspace(session, team_id, now=runtime.clock.now())
             if not problems:
                 try:
@@ -530,16 +568,17 @@ def _team(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Tex
     return 0
 
 
-def _slack_user_check(settings: Settings) -> Any:
+def _slack_user_check(settings: Settings, token: str | None = None) -> Any:
     """With a bot token, a check that a user id exists in Slack (users.info); None without one."""
-    if not settings.slack_bot_token:
+    token = token or settings.slack_bot_token
+    if not token:
         return None
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
     from bot.app import make_web_client
     from bot.slack_profiles import user_exists as slack_user_exists
 
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    client = make_web_client(token, settings.slack_api_url)
     # One users.info per new member: a big file meets Slack's rate limit; wait as Slack asks.
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
     return lambda user_id: slack_user_exists(client, user_id)
@@ -600,16 +639,20 @@ def _jobs_outbox(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 def _jobs(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
     from bot.clock import FixedClock, SystemClock
-    from bot.jobs.scheduler import run_due
+    from bot.jobs.scheduler import erase_uninstalled, run_due
 
     if args.jobs_command in ("status", "retry"):
         return _jobs_outbox(args, settings, out)
     clock = FixedClock(args.now) if args.now else SystemClock()
     runtime = _runtime(settings, clock=clock, profiles=False)
     try:
+        # As the scheduler's tick: workspaces uninstalled past the grace period are erased first.
+        for erased in erase_uninstalled(runtime.session_factory, clock.now(), retention_days=settings.retention_days):
+            out.write(f"Workspace {erased.team_id} erased ({settings.retention_days} days after its uninstall): "
+                      f"{erased.total} rows.\n")
         report = run_due(runtime.session_factory, clock.now())
         out.write(f"{clock.now().isoformat()}: {report}.\n")
-        if not settings.slack_bot_token:
+        if not settings.slack_bot_token and not settings.oauth:
             out.write("SLACK_BOT_TOKEN is not set: the queued messages wait in the outbox.\n")
             return 0
         delivered = runtime.delivery.drain()
@@ -638,6 +681,37 @@ def _manifest(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     out.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _workspace(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    """``carnet workspace erase T…``: every table, every row with the workspace's id, and its installation."""
+    from bot.services import installs
+    from bot.services.members import find_workspace
+    from storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            workspace = find_workspace(session, args.team)
+            name = workspace.name if workspace is not None else ""
+        if workspace is None:
+            raise CliError(f"no workspace {args.team!r} in this database; nothing was erased")
+        if not args.yes:
+            out.write(f"Erase every row of workspace {args.team} ({name or 'no name'})? This cannot be undone.\n"
+                      f"Type the team id to confirm: ")
+            out.flush()
+            if stdin.readline().strip() != args.team:
+                raise CliError("not confirmed; nothing was erased")
+        with sessions() as session, session.begin():
+            erased = installs.erase(session, args.team)
+    finally:
+        engine.dispose()
+    assert erased is not None
+    out.write(f"Workspace {args.team} erased: {erased.total} rows"
+              + "".join(f"\n  {table}: {count}" for table, count in sorted(erased.rows.items())) + "\n")
     return 0
 
 

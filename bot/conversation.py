@@ -202,7 +202,7 @@ class Conversation:
             if workspace is not None and find_member(session, workspace.id, request.user_id) is not None:
                 return None, None
         if self._profile_pool is None:
-            return self._lookup(request.user_id), None
+            return self._lookup(request), None
         fetch = _ProfileFetch()
         self._profile_pool.submit(self._fetch_then_apply, request, fetch)
         budget = self.profile_budget or 0.0
@@ -214,16 +214,22 @@ class Conversation:
             logger.info("users.info of %s is slow: starting with the defaults, profile after the ack", request.user_id)
             return None, fetch
 
-    def _lookup(self, user_id: str) -> Profile | None:
+    def _lookup(self, request: Request) -> Profile | None:
+        user_id = request.user_id
+        lookup = self.profiles
+        # A lookup that serves several workspaces (users.info with each one's token) says so.
+        for_team = getattr(lookup, "for_team", None)
         try:
-            return self.profiles(user_id) if self.profiles else None
+            if for_team is not None:
+                lookup = for_team(request.team_id)
+            return lookup(user_id) if lookup else None
         except Exception as exc:  # the profile is a nicety: defaults work too
             logger.warning("could not read the profile of %s (%s); using the defaults", user_id, exc)
             return None
 
     def _fetch_then_apply(self, request: Request, fetch: _ProfileFetch) -> None:
         """In the profile pool: users.info, then — once the request settled — the late update."""
-        profile = self._lookup(request.user_id)
+        profile = self._lookup(request)
         fetch.profile.set_result(profile)
         if profile is None:
             return

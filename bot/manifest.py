@@ -66,7 +66,13 @@ BOT_SCOPES = [
     "channels:history",
     "groups:history",
     "im:history",
+    # `carnet serve` checks that the bot is in the team channel (conversations.info) and says so.
+    "channels:read",
+    "groups:read",
 ]
+# The app is removed, or its token revoked: Carnet stops sending there at once (bot/services/installs.py).
+UNINSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"  # Bolt's OAuth flow (bot/slack_install.py); "Add to Slack" is /slack/install
 
 
 def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, name: str = "Carnet") -> dict[str, Any]:
@@ -88,7 +94,7 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
         "token_rotation_enabled": False,
     }
     # message.im: what a member writes in the app's Messages tab (read with the im:history scope)
-    event_subscriptions: dict[str, Any] = {"bot_events": ["app_home_opened", "message.im"]}
+    event_subscriptions: dict[str, Any] = {"bot_events": ["app_home_opened", "message.im", *UNINSTALL_EVENTS]}
     if events_url and not socket_mode:
         interactivity["request_url"] = events_url
         interactivity["message_menu_options_url"] = events_url  # account type-ahead
@@ -111,6 +117,14 @@ def build_manifest(*, public_url: str | None = None, socket_mode: bool = False, 
             "bot_user": {"display_name": name.lower(), "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": _oauth_config(public_url, socket_mode),
         "settings": settings,
     }
+
+
+def _oauth_config(public_url: str | None, socket_mode: bool) -> dict[str, Any]:
+    """The bot scopes; in HTTP mode also the redirect URL of the OAuth install (several workspaces)."""
+    config: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if public_url and not socket_mode:
+        config["redirect_urls"] = [f"{public_url.rstrip('/')}{OAUTH_REDIRECT_PATH}"]
+    return config

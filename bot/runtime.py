@@ -10,8 +10,10 @@ door and, unless ``--no-worker``, an embedded worker; ``carnet worker`` is the w
 from __future__ import annotations
 
 import gc
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -26,8 +28,11 @@ from bot.handlers.deps import ACK_BUDGET
 from bot.jobs.delivery import DeliveryWorker, OutboxDelivery
 from bot.services.members import ProfileLookup
 from bot.settings import Settings
+from bot.slack_install import CarnetInstallationStore, WorkspaceTokens
 from bot.slack_profiles import SlackProfiles
 from storage.db import make_engine, make_session_factory, upgrade
+
+logger = logging.getLogger(__name__)
 
 # Requests worked on at once per process (a dispatch thread and a Bolt listener thread each); the
 # others wait in line and one that waited past its ack deadline is refused before any work.
@@ -52,6 +57,8 @@ class Runtime:
     worker: DeliveryWorker
     serve_engine: Engine | None = None  # the Slack door's: short timeouts (None: the console)
     threads: int = DEFAULT_THREADS
+    tokens: WorkspaceTokens | None = None  # each workspace's bot token (OAuth or the one token)
+    installations: CarnetInstallationStore | None = None  # OAuth only
     _bolt: App | None = field(default=None, repr=False)
     _later: ThreadPoolExecutor | None = field(default=None, repr=False)
 
@@ -67,8 +74,34 @@ class Runtime:
                 wake_delivery=self.worker.wake,
                 threads=self.threads,
                 run_later=self._later_pool().submit,
+                oauth=self._oauth(),
+                on_uninstall=self.uninstall,
             )
         return self._bolt
+
+    def _oauth(self) -> dict[str, object] | None:
+        if self.installations is None:
+            return None
+        from bot.slack_install import authorize, oauth_settings
+
+        return {
+            "oauth_settings": oauth_settings(self.settings, self.installations, self.engine),
+            "authorize": authorize(self.settings, self.installations),
+            "installation_store": self.installations,
+        }
+
+    def uninstall(self, team_id: str) -> None:
+        """The app was removed from ``team_id`` (or its bot token revoked): nothing more is sent
+        there, its installation is forgotten; its data waits out the grace period (the scheduler
+        erases it)."""
+        from bot.services import installs
+
+        if self.installations is not None:  # first: its requests are refused from now on
+            self.installations.delete_all(enterprise_id=None, team_id=team_id)
+        with self.session_factory() as session, session.begin():
+            known = installs.mark_uninstalled(session, team_id, now=self.clock.now())
+        logger.info("Carnet uninstalled from workspace %s%s; its data is erased after %d days", team_id,
+                    "" if known else " (never used)", self.settings.retention_days)
 
     def _later_pool(self) -> ThreadPoolExecutor:
         # The slow halves of commands (a digest, a 1,000-rep pipeline): a few at a time, so that
@@ -81,7 +114,7 @@ class Runtime:
         """The every-minute scheduler of due work (agendas, reminders), waking the delivery worker."""
         from bot.jobs.scheduler import Scheduler
 
-        return Scheduler(self.session_factory, self.clock, self.worker.wake)
+        return Scheduler(self.session_factory, self.clock, self.worker.wake, retention_days=self.settings.retention_days)
 
     def web_app(self, *, with_scheduler: bool = False, with_delivery: bool = True) -> Starlette:
         """The ASGI app and what runs beside it: ``carnet serve`` embeds the whole worker (scheduler
@@ -141,11 +174,14 @@ def build_runtime(
         serve_engine = make_engine(settings.database_url, role="serve", **_serve_pool(settings.database_url, threads))
         conversation_sessions = make_session_factory(serve_engine)
     clock = clock or SystemClock()
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    installations, tokens = _installations(settings, engine, session_factory, clock)
+    # OAuth: no token of its own; each request, send and lookup takes its workspace's.
+    client = make_web_client(None if installations else settings.slack_bot_token, settings.slack_api_url)
     if profiles is True:
         # Runs in the background (PROFILE_BUDGET before the ack at most); a slow Slack costs the
         # member their profile until it answers, never the ack.
-        lookup: ProfileLookup | None = SlackProfiles(make_web_client(settings.slack_bot_token, settings.slack_api_url, timeout=5))
+        lookup: ProfileLookup | None = SlackProfiles(
+            make_web_client(settings.slack_bot_token, settings.slack_api_url, timeout=5), tokens=tokens)
     else:
         lookup = profiles or None
     conversation = Conversation(
@@ -158,10 +194,23 @@ def build_runtime(
         ack_budget=ACK_BUDGET if door == "slack" else None,
         later_session_factory=session_factory,  # the slow part of a command, after the ack
     )
-    delivery = OutboxDelivery(session_factory, client, clock)
+    # Without any token (the console, a CLI run) rows are not dropped as if uninstalled: they fail to send.
+    sends_with = tokens.for_workspace if (installations or settings.slack_bot_token) else None
+    delivery = OutboxDelivery(session_factory, client, clock, tokens=sends_with,
+                              lease=timedelta(seconds=settings.claim_lease_seconds))
     worker = DeliveryWorker(delivery, interval=delivery_interval)
     return Runtime(settings, engine, session_factory, clock, client, conversation, delivery, worker,
-                   serve_engine=serve_engine, threads=threads)
+                   serve_engine=serve_engine, threads=threads, tokens=tokens, installations=installations)
+
+
+def _installations(
+    settings: Settings, engine: Engine, session_factory: sessionmaker[Session], clock: Clock
+) -> tuple[CarnetInstallationStore | None, WorkspaceTokens]:
+    """OAuth (SLACK_CLIENT_ID…): the installation store and tokens from it; else the one token."""
+    if not settings.oauth:
+        return None, WorkspaceTokens(session_factory, single_token=settings.slack_bot_token)
+    store = CarnetInstallationStore(settings.slack_client_id or "", engine, session_factory, clock)
+    return store, WorkspaceTokens(session_factory, store=store)
 
 
 def _serve_pool(url: str, threads: int) -> dict[str, object]:

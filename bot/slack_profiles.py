@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk import WebClient
 
 from bot.services.members import Profile
 
 
 class SlackProfiles:
-    """A ``ProfileLookup`` backed by the Slack Web API."""
+    """A ``ProfileLookup`` backed by the Slack Web API; with ``tokens`` (bot/slack_install.py),
+    ``for_team`` gives the lookup of one workspace, with that workspace's token."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, tokens: Any = None) -> None:
         self.client = client
+        self.tokens = tokens
+
+    def for_team(self, team_id: str) -> "SlackProfiles | None":
+        """The lookup for ``team_id``; None when Carnet holds no token for it."""
+        if self.tokens is None:
+            return self
+        token = self.tokens.for_team(team_id)
+        if token is None:
+            return None
+        if token == self.client.token:
+            return self
+        from bot.slack_install import client_with_token
+
+        return SlackProfiles(client_with_token(self.client, token))
 
     def __call__(self, user_id: str) -> Profile | None:
         response = self.client.users_info(user=user_id, include_locale=True)

@@ -1,8 +1,10 @@
-"""The production HTTP door: Starlette on uvicorn, ``POST /slack/events`` and ``GET /healthz``."""
+"""The production HTTP door: Starlette on uvicorn, ``POST /slack/events`` and ``GET /healthz``; with
+OAuth, ``GET /slack/install`` and ``GET /slack/oauth_redirect`` too."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import AsyncIterator, Protocol, Sequence
 
@@ -13,11 +15,13 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.handlers.deps import ARRIVED
+
+logger = logging.getLogger(__name__)
 
 
 class Background(Protocol):
@@ -47,7 +51,11 @@ def create_web_app(
         arrived = time.monotonic()  # before the body and the queue: the ack deadline counts from here
         if limiter is None:
             limiter = CapacityLimiter(threads)  # made inside the event loop it serves
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the sender gave up before its body came: nothing was done, nobody to answer
+            logger.info("a request was abandoned by its sender before its body arrived; nothing done")
+            return Response(status_code=400)
         bolt_request = to_bolt_request(request, body, {ARRIVED: arrived})
         bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         return to_starlette_response(bolt_response)
@@ -74,6 +82,23 @@ def create_web_app(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *_oauth_routes(bolt_app),
         ],
         lifespan=lifespan,
     )
+
+
+def _oauth_routes(bolt_app: App) -> list[Route]:
+    """GET /slack/install ("Add to Slack") and /slack/oauth_redirect when the app has an OAuth flow."""
+    flow = bolt_app.oauth_flow
+    if flow is None:
+        return []
+
+    async def oauth_page(request: Request) -> Response:
+        # Bolt's flow writes to the database (the state, the installation): a thread, not the loop.
+        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await anyio.to_thread.run_sync(handle, bolt_request))
+
+    return [Route(flow.install_path, oauth_page, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_page, methods=["GET"])]

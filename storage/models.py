@@ -75,6 +75,9 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see bot/services/workspace_settings.py
     created_at: Mapped[datetime]
+    # The app was removed (app_uninstalled / tokens_revoked): nothing is sent there any more, and
+    # its rows are erased once the grace period is over (bot/services/workspace_erase.py).
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Member(Base):
@@ -347,3 +350,16 @@ class Objective(Base):
     recurring: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# slack-sdk's installation and OAuth state tables (OAuth v2, several workspaces), built by
+# slack-sdk's own builders so that the stores in bot/slack_install.py read exactly what migration
+# 0013 created. Rows are keyed by the Slack team id, not by workspace.id.
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore  # noqa: E402
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore  # noqa: E402
+
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, SQLAlchemyOAuthStateStore.default_table_name)

@@ -4,7 +4,7 @@ app's Messages tab is read and answered in that DM (retries deduplicated, edits 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from slack_bolt import App
 
@@ -82,3 +82,18 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         deps.conversation.handle(request)
         deps.wake_delivery()
+
+
+def register_uninstall(app: App, on_uninstall: Callable[[str], None]) -> None:
+    """app_uninstalled, and tokens_revoked of the bot token: the workspace is told to stop at once.
+
+    Bolt acks events itself, then runs these at once; a retry of the event changes nothing."""
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(body: dict[str, Any]) -> None:
+        on_uninstall(body.get("team_id") or "")
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if (event.get("tokens") or {}).get("bot"):  # user tokens alone: Carnet holds none
+            on_uninstall(body.get("team_id") or "")

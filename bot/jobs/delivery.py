@@ -28,7 +28,7 @@ import urllib.error
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -40,7 +40,7 @@ from bot.clock import Clock
 from bot.core import Audience, Reply, Text, ToChannel, ToHome, ToMember, ToMemberInChannel, ToReplyUrl, UnknownAudience
 from bot.render import files
 from bot.render.blocks import fallback_text, fits, full_copy_file, home_view, reply_blocks, reply_message
-from bot.services import housekeeping, outbox
+from bot.services import housekeeping, installs, outbox
 from storage.models import Member, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -219,9 +219,15 @@ class OutboxDelivery:
         paced: bool = True,
         lease: timedelta = outbox.CLAIM_LEASE,
         heartbeat_interval: float | None = None,
+        tokens: Callable[[int], str | None] | None = None,
     ) -> None:
         self.session_factory = session_factory
-        self.client = _delivery_client(client)
+        self._default_client = _delivery_client(client)
+        # Each workspace's bot token (bot/slack_install.py): a row is sent with its workspace's;
+        # a workspace without one (uninstalled) gets nothing more. None: ``client``'s own token.
+        self.tokens = tokens
+        self._clients: dict[str, WebClient] = {}
+        self._current = threading.local()
         self.clock = clock
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
         self.http_timeout = http_timeout
@@ -233,6 +239,29 @@ class OutboxDelivery:
         self._channel_hold: dict[str, datetime] = {}  # channel -> no post before (its 429), paced or not
         self._history: dict[str, set[str]] = {}  # channel -> keys found, for one batch
 
+    @property
+    def client(self) -> WebClient:
+        """The client of the row being sent (its workspace's token), else the default one."""
+        return getattr(self._current, "client", None) or self._default_client
+
+    def _client_for(self, workspace_id: int, known: dict[int, WebClient | None]) -> WebClient | None:
+        """The row's workspace's client (looked up once per batch); None: no token, send nothing."""
+        if self.tokens is None:
+            return self._default_client
+        if workspace_id not in known:
+            token = self.tokens(workspace_id)
+            if token is None:
+                known[workspace_id] = None
+            else:
+                if token not in self._clients:
+                    base = self._default_client
+                    self._clients[token] = WebClient(
+                        token=token, base_url=base.base_url, timeout=base.timeout, ssl=base.ssl, proxy=base.proxy,
+                        headers=dict(base.headers or {}), retry_handlers=[],
+                    )
+                known[workspace_id] = self._clients[token]
+        return known[workspace_id]
+
     def deliver_due(self, *, limit: int = outbox.CLAIM_BATCH) -> DeliveryReport:
         """Claim and send up to ``limit`` due rows once; returns what happened."""
         report = DeliveryReport()
@@ -243,13 +272,20 @@ class OutboxDelivery:
         if not claimed:
             return report
         self._history = {}
+        clients: dict[int, WebClient | None] = {}
         with _Heartbeat(self, [m.id for m in claimed]) as heartbeat:
             for message in claimed:
                 try:
-                    outcome = self._deliver_one(message)
+                    self._current.client = self._client_for(message.workspace_id, clients)
+                    if self._current.client is None:
+                        outcome = SendOutcome("dropped", error=installs.UNINSTALLED, tried=False)
+                    else:
+                        outcome = self._deliver_one(message)
                 except Exception as exc:  # a bug of ours: the row must not stay claimed, nor retry forever
                     logger.exception("outbox row %s: unexpected error", message.id)
                     outcome = SendOutcome("retry", None, f"internal error: {exc!r}"[:500], tried=False)
+                finally:
+                    self._current.client = None
                 self._record(message, outcome, report)
                 heartbeat.done(message.id)
         return report

@@ -37,7 +37,7 @@ from bot.reports.review import pack_of, rep_reviews
 from bot.present.warnings import goals_missing_text, warning_reply
 from bot.reports.goals import goals_progress
 from bot.reports.warnings import goal_warnings
-from bot.services import outbox, workspace_settings
+from bot.services import installs, outbox, workspace_settings
 from bot.services.periods import period_bounds
 from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_bounds, mark_missed
 from bot.services.team import known_zone
@@ -102,10 +102,26 @@ def run_due(session_factory: sessionmaker[Session], now: datetime) -> DueReport:
     """Decide everything due at ``now`` and queue it in the outbox (idempotent), unit by unit."""
     report = DueReport()
     with session_factory() as session:
-        workspaces = list(session.scalars(select(Workspace).order_by(Workspace.id)))
+        # An uninstalled workspace gets nothing more (its data only waits out the grace period).
+        workspaces = list(session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
     for workspace in workspaces:
         _WorkspaceTick(session_factory, report, workspace, now).run()
     return report
+
+
+def erase_uninstalled(session_factory: sessionmaker[Session], now: datetime, *,
+                      retention_days: int = installs.DEFAULT_RETENTION_DAYS) -> list[installs.Erased]:
+    """Erase the workspaces uninstalled more than ``retention_days`` ago, one transaction each."""
+    with session_factory() as session:
+        due = installs.due_for_erasure(session, now=now, retention_days=retention_days)
+    erased = []
+    for team_id in due:
+        with session_factory() as session, session.begin():
+            result = installs.erase(session, team_id)
+        if result is not None:
+            logger.info("workspace %s erased %d days after its uninstall: %d rows", team_id, retention_days, result.total)
+            erased.append(result)
+    return erased
 
 
 IN_LIST_SIZE = 500  # values in one IN (…): well under SQLite's bound-parameter limit
@@ -718,18 +734,24 @@ class Scheduler:
     shared); the durable state is Carnet's own outbox, so several processes may tick at once.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, wake: Callable[[], None],
+                 *, retention_days: int = installs.DEFAULT_RETENTION_DAYS) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.session_factory = session_factory
         self.clock = clock
         self.wake = wake
+        self.retention_days = retention_days
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "misfire_grace_time": TICK_SECONDS, "max_instances": 1},
         )
 
     def tick(self) -> None:
+        try:
+            erase_uninstalled(self.session_factory, self.clock.now(), retention_days=self.retention_days)
+        except Exception:  # the due work of the installed workspaces goes on
+            logger.exception("erasing uninstalled workspaces failed")
         try:
             report = run_due(self.session_factory, self.clock.now())
             if report.failed:  # each failure was logged with its traceback as it happened

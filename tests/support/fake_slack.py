@@ -19,6 +19,11 @@ for response URLs and ``"upload"`` for upload URLs; besides errors it can answer
 client's timeout *after* storing the message (``mode="slow_after_store"``), drop the connection
 after storing it (``"drop_after_store"``), or time out without storing it (``"slow_no_store"``).
 
+A failure policy (:meth:`FakeSlack.set_failure_policy`) fails calls all along a run rather than the
+next few: ``FailurePolicy(every=4, kinds=("429", "500", "timeout", "drop"))`` fails one call in
+four of the methods it names, taking the kinds in turn — the load and fault suites (``suites/``)
+use it to prove that every message is still delivered exactly once.
+
 Rate limits like Slack's: ``FakeSlack(rate_limit_per_channel=1.0, burst=3)`` lets
 ``chat.postMessage`` post one message a second per channel with bursts of 3, and answers 429
 ``Retry-After: <seconds>`` over it. The limiter reads ``clock`` (seconds; default
@@ -39,14 +44,14 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-__all__ = ["FakeSlack", "RecordedCall", "UploadedFile", "FailureSpec"]
+__all__ = ["FakeSlack", "RecordedCall", "UploadedFile", "FailureSpec", "FailurePolicy"]
 
 # Form fields that slack_sdk / Slack carry as JSON strings; decoded so that ``params`` look the
 # same whether the client sent JSON or a form.
@@ -121,6 +126,65 @@ class FailureSpec:
     delay: float = 0.0  # seconds, for the slow modes (cut short by release())
 
 
+POLICY_KINDS = ("429", "500", "timeout", "drop", "lost")
+
+
+@dataclass
+class FailurePolicy:
+    """Fail one call in ``every`` to ``methods`` (None: every method but ``auth.test``), the kinds in turn.
+
+    Kinds: ``"429"`` (``Retry-After: retry_after``), ``"500"``, ``"timeout"`` (the call is handled,
+    then answered after ``timeout`` seconds: past the client's timeout, it never learns the message
+    landed), ``"drop"`` (handled, then the connection closed with no answer) and ``"lost"`` (the
+    connection closed before anything is handled). ``budget`` caps the failures (None: no cap).
+    Deterministic: the same calls in the same order fail the same way."""
+
+    every: int = 4
+    kinds: tuple[str, ...] = ("429", "500", "timeout", "drop")
+    methods: frozenset[str] | None = None
+    retry_after: int = 1
+    timeout: float = 12.0
+    budget: int | None = None
+    seen: int = 0  # matching calls so far
+    failed: dict[str, int] = field(default_factory=dict)  # failures answered, by kind
+
+    def __post_init__(self) -> None:
+        if self.every < 1 or not self.kinds:
+            raise ValueError("every must be >= 1 and kinds not empty")
+        unknown = [k for k in self.kinds if k not in POLICY_KINDS]
+        if unknown:
+            raise ValueError(f"unknown failure kinds {unknown}: use {', '.join(POLICY_KINDS)}")
+
+    def next_failure(self, method: str) -> FailureSpec | None:
+        """The failure for this call, if it is one to fail (the caller holds the fake's lock)."""
+        if method == "auth.test" or (self.methods is not None and method not in self.methods):
+            return None
+        self.seen += 1
+        total = sum(self.failed.values())
+        if self.seen % self.every or (self.budget is not None and total >= self.budget):
+            return None
+        kind = self.kinds[total % len(self.kinds)]
+        self.failed[kind] = self.failed.get(kind, 0) + 1
+        if kind == "429":
+            return FailureSpec(status=429, retry_after=self.retry_after)
+        if kind == "500":
+            return FailureSpec(status=500)
+        if kind == "timeout":
+            return FailureSpec(status=200, mode="slow_after_store", delay=self.timeout)
+        if kind == "drop":
+            return FailureSpec(status=200, mode="drop_after_store")
+        return FailureSpec(status=200, mode="slow_no_store", delay=0.0)
+
+
+@dataclass
+class _Team:
+    team_id: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    installer: str = "UINSTALLER"
+
+
 @dataclass
 class _User:
     id: str
@@ -175,6 +239,7 @@ class FakeSlack:
         self._cond = threading.Condition(self._lock)
         self._calls: list[RecordedCall] = []
         self._failures: dict[str, deque[FailureSpec]] = {}
+        self._policy: FailurePolicy | None = None
         self._users: dict[str, _User] = {}
         self._messages: dict[tuple[str, str], dict] = {}
         self._views: dict[str, dict] = {}
@@ -185,6 +250,15 @@ class FakeSlack:
 
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Several workspaces (OAuth): bot token -> team; codes handed out for oauth.v2.access.
+        self._teams: dict[str, _Team] = {}
+        self._oauth_codes: dict[str, _Team] = {}
+        self.oauth_client: tuple[str, str] | None = None  # (client id, secret) oauth.v2.access accepts
+        self.revoked_tokens: set[str] = set()  # auth.test (and every call) answers token_revoked
+        self.strict_tokens = False  # True: a bot token neither BOT_TOKEN-like known nor a team's is invalid_auth
+        self.known_tokens: set[str] = set()  # accepted besides the teams' (strict_tokens)
+        self.app_tokens: set[str] | None = None  # apps.connections.open accepts these (None: any xapp-)
+        self._channels: dict[str, dict] = {}  # conversations.info
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "FakeSlack":
@@ -263,6 +337,30 @@ class FakeSlack:
                 deleted=deleted,
                 email=email,
             )
+
+    # ------------------------------------------------------------------ several workspaces
+    def add_team(self, team_id: str, name: str, bot_token: str, *, bot_user_id: str | None = None) -> None:
+        """A workspace Carnet is installed in: calls with ``bot_token`` act in it (auth.test says so)."""
+        with self._lock:
+            self._teams[bot_token] = _Team(team_id, name, bot_token, bot_user_id or f"UBOT{team_id}")
+
+    def oauth_code(self, team_id: str, name: str, bot_token: str, *, installer: str = "UINSTALLER") -> str:
+        """What Slack gives the browser after "Allow": a code that oauth.v2.access trades, once, for
+        an installation of the app in ``team_id`` (``bot_token``)."""
+        code = f"code-{secrets.token_hex(8)}"
+        with self._lock:
+            self._oauth_codes[code] = _Team(team_id, name, bot_token, f"UBOT{team_id}", installer)
+        return code
+
+    def set_channel(self, channel: str, *, is_member: bool, is_private: bool = False, name: str = "") -> None:
+        """What conversations.info says of ``channel`` (unknown channels: channel_not_found)."""
+        with self._lock:
+            self._channels[channel] = {"id": channel, "name": name or channel.lower(), "is_member": is_member,
+                                       "is_private": is_private, "is_channel": not is_private}
+
+    def _team_of(self, token: str | None) -> "_Team | None":
+        with self._lock:
+            return self._teams.get(token or "")
 
     # ------------------------------------------------------------------ failures
     def fail_next(
@@ -348,11 +446,20 @@ class FakeSlack:
             else:
                 self._failures.pop(method, None)
 
+    def set_failure_policy(self, policy: FailurePolicy | None) -> None:
+        """Fail calls all along from now on as ``policy`` says (None: stop); ``fail_next`` still comes first."""
+        with self._lock:
+            self._policy = policy
+
+    @property
+    def failure_policy(self) -> FailurePolicy | None:
+        return self._policy
+
     def _take_failure(self, method: str) -> FailureSpec | None:
         with self._lock:
             queue = self._failures.get(method)
             if not queue:
-                return None
+                return self._policy.next_failure(method) if self._policy is not None else None
             spec = queue[0]
             if spec.remaining is not None:
                 spec.remaining -= 1
@@ -459,6 +566,11 @@ class FakeSlack:
         return channel
 
     def _m_auth_test(self, p: dict) -> dict:
+        team = self._team_of(p.get("_token"))
+        if team is not None:
+            return {"ok": True, "url": f"https://{team.team_id.lower()}.slack.com/", "team": team.name, "user": "carnet",
+                    "team_id": team.team_id, "user_id": team.bot_user_id, "bot_id": f"B{team.team_id}",
+                    "is_enterprise_install": False}
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -469,6 +581,48 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _m_oauth_v2_access(self, p: dict) -> dict:
+        """Trades a code (see :meth:`oauth_code`) for a bot token, checking the app's credentials
+        (HTTP Basic, as slack_sdk sends them, or client_id / client_secret fields)."""
+        client_id, secret = p.get("_basic") or (p.get("client_id"), p.get("client_secret"))
+        if self.oauth_client is not None and client_id != self.oauth_client[0]:
+            return {"ok": False, "error": "invalid_client_id"}
+        if self.oauth_client is not None and secret != self.oauth_client[1]:
+            return {"ok": False, "error": "bad_client_secret"}
+        with self._lock:
+            team = self._oauth_codes.pop(str(p.get("code") or ""), None)
+            if team is not None:
+                self._teams[team.bot_token] = team
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": team.installer},
+            "scope": p.get("_scopes") or "commands,chat:write",
+            "token_type": "bot",
+            "access_token": team.bot_token,
+            "bot_user_id": team.bot_user_id,
+            "team": {"id": team.team_id, "name": team.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _m_apps_connections_open(self, p: dict) -> dict:
+        token = p.get("_token") or ""
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.app_tokens is not None and token not in self.app_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": f"ws://{self.host}:9/link/?ticket=fake"}
+
+    def _m_conversations_info(self, p: dict) -> dict:
+        with self._lock:
+            channel = self._channels.get(str(p.get("channel") or ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": dict(channel)}
 
     def _m_users_info(self, p: dict) -> dict:
         uid = p.get("user")
@@ -741,6 +895,9 @@ class FakeSlack:
 
 _METHODS = {
     "auth.test": FakeSlack._m_auth_test,
+    "oauth.v2.access": FakeSlack._m_oauth_v2_access,
+    "apps.connections.open": FakeSlack._m_apps_connections_open,
+    "conversations.info": FakeSlack._m_conversations_info,
     "users.info": FakeSlack._m_users_info,
     "chat.postMessage": FakeSlack._m_chat_post_message,
     "chat.postEphemeral": FakeSlack._m_chat_post_ephemeral,
@@ -762,6 +919,17 @@ _RATE_LIMITED = {"chat.postMessage"}
 
 # Methods that need no token.
 _NO_AUTH = {"api.test", "oauth.v2.access", "oauth.access", "oauth.v2.exchange"}
+
+
+def _basic_auth(headers: dict) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic`` header (oauth.v2.access credentials)."""
+    import base64
+
+    auth = headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return None
+    user, _, password = base64.b64decode(auth[6:].strip()).decode("utf-8", "replace").partition(":")
+    return user, password
 
 
 def _decode_json_fields(params: dict) -> dict:
@@ -927,6 +1095,11 @@ class _Handler(BaseHTTPRequestHandler):
                 call.fake_time, limited = fake._rate_limit(fake._channel_for(str(params["channel"])))
             if fake.require_token and method not in _NO_AUTH and not token:
                 body = {"ok": False, "error": "not_authed"}
+            elif token and token in fake.revoked_tokens:
+                body = {"ok": False, "error": "token_revoked"}
+            elif (fake.strict_tokens and token and method not in _NO_AUTH and not token.startswith("xapp-")
+                  and fake._team_of(token) is None and token not in fake.known_tokens):
+                body = {"ok": False, "error": "invalid_auth"}
             elif limited is not None:
                 body = {"ok": False, "error": "ratelimited"}
                 call.failed, call.rate_limited, call.status, call.response = True, True, 429, body
@@ -936,7 +1109,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             else:
                 try:
-                    body = fake._dispatch(method, params)
+                    body = fake._dispatch(method, {**params, "_token": token, "_basic": _basic_auth(headers)})
                 except Exception as exc:  # a bug in the fake: surface it clearly
                     body = {"ok": False, "error": "fake_slack_error", "detail": repr(exc)}
         call.response = body

@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from tests.support.fixtures import fake_slack  # noqa: F401 - fixture
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import FailurePolicy, FakeSlack
 from tests.support.slack_requests import (
     SlackClient,
     app_home_opened_event,
@@ -355,3 +355,69 @@ def test_dropped_and_lost_requests():
         assert [c.failed for c in fake.calls("chat.postMessage")] == [False, True]
         with pytest.raises(ValueError):
             fake.fail_next("chat.postMessage", mode="sometimes")
+
+
+def test_a_failure_policy_fails_one_call_in_n_of_its_methods_taking_the_kinds_in_turn():
+    import http.client
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1, retry_handlers=[])
+        fake.set_failure_policy(FailurePolicy(every=2, kinds=("429", "500", "timeout", "drop", "lost"),
+                                              methods=frozenset({"chat.postMessage"}), timeout=30, budget=5))
+        outcomes = []
+        for i in range(12):
+            try:
+                client.chat_postMessage(channel="C1", text=f"m{i}")
+                outcomes.append("ok")
+            except SlackApiError as exc:
+                outcomes.append(str(exc.response.status_code))
+            except TimeoutError:
+                outcomes.append("timeout")
+            except (http.client.RemoteDisconnected, ConnectionError):
+                outcomes.append("dropped")
+        client.auth_test()  # other methods are left alone
+        client.conversations_open(users="U1")
+        fake.release()
+        assert outcomes == ["ok", "429", "ok", "500", "ok", "timeout", "ok", "dropped", "ok", "dropped", "ok", "ok"]
+        # a timeout and a drop store the message (the client never learns it); the others do not
+        assert [m["text"] for m in fake.messages("C1")] == ["m0", "m2", "m4", "m5", "m6", "m7", "m8", "m10", "m11"]
+        assert fake.failure_policy.failed == {"429": 1, "500": 1, "timeout": 1, "drop": 1, "lost": 1}
+        assert fake.calls("chat.postMessage")[1].retry_after == 1
+        fake.set_failure_policy(None)
+        client.chat_postMessage(channel="C1", text="after")
+        with pytest.raises(ValueError):
+            FailurePolicy(kinds=("teapot",))
+# --------------------------------------------------------------------------- several workspaces
+
+
+def test_oauth_v2_access_trades_a_code_once_for_the_teams_token(fake_slack):
+    fake_slack.oauth_client = ("1.2", "secret")
+    code = fake_slack.oauth_code("T2", "Beta", "xoxb-t2")
+    client = WebClient(base_url=fake_slack.api_url)
+
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        client.oauth_v2_access(client_id="1.2", client_secret="wrong", code=code)
+    answer = client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    assert (answer["access_token"], answer["team"]["id"], answer["token_type"]) == ("xoxb-t2", "T2", "bot")
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    assert WebClient(token="xoxb-t2", base_url=fake_slack.api_url).auth_test()["team_id"] == "T2"
+
+
+def test_strict_and_revoked_tokens_are_refused_like_slack_does(fake_slack):
+    fake_slack.strict_tokens = True
+    fake_slack.add_team("T3", "Gamma", "xoxb-t3")
+    fake_slack.revoked_tokens.add("xoxb-t3-old")
+    assert WebClient(token="xoxb-t3", base_url=fake_slack.api_url).auth_test()["team"] == "Gamma"
+    for token, error in (("xoxb-unknown", "invalid_auth"), ("xoxb-t3-old", "token_revoked")):
+        with pytest.raises(SlackApiError, match=error):
+            WebClient(token=token, base_url=fake_slack.api_url).auth_test()
+
+
+def test_conversations_info_says_whether_the_bot_is_in_the_channel(fake_slack):
+    fake_slack.set_channel("C9", is_member=False, is_private=True)
+    client = WebClient(token="xoxb-x", base_url=fake_slack.api_url)
+    channel = client.conversations_info(channel="C9")["channel"]
+    assert (channel["is_member"], channel["is_private"]) == (False, True)
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client.conversations_info(channel="C0")
