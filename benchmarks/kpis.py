@@ -86,7 +86,7 @@ def seed(url: str, reps: int, actions: int, deals: int) -> None:
         rep_ids = [m.id for m in members]
         session.execute(insert(Account), [
             dict(workspace_id=ws, name=f"Account {i}", name_key=f"account {i}", owner_id=rep_ids[i % reps],
-                 segment=("gold", "silver", "bronze")[i % 3], visit_target=1 + i % 3, created_at=NOW)
+                 segment=("gold", "silver", "bronze")[i % 3], visits_per_year=12 * (1 + i % 3), created_at=NOW)
             for i in range(reps * 20)
         ])
         first_account = session.scalar(select(Account.id).where(Account.workspace_id == ws).order_by(Account.id))

@@ -11,7 +11,7 @@ What it does:
    America/New_York 20 %, Asia/Tokyo 20 %), 5 accounts each (gold / silver / bronze), a year of
    ``--actions`` and ``--plans`` planned items spread over each rep's next 60 local days (about
    half of them timed, 1 % timed within the next hour), plus ``--past`` items of the last two
-   weeks (still planned, missed or done). Every gold and silver account already has its next
+   weeks (still planned, missed or done). Every account with a visit capital already has its next
    visit planned, as it would in a running workspace. Bulk inserts, one transaction.
 2. times ``run_due(session_factory, now)`` — the scan the scheduler runs every minute — at a
    workday 08:30 in Paris (the next one after the real clock, or ``--now``): the first run marks
@@ -126,7 +126,7 @@ def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, pa
                 segment = rng.choices(["gold", "silver", "bronze"], weights=[1, 3, 6])[0]
                 account_rows.append(dict(
                     workspace_id=wid, name=name, name_key=name.lower(), status="client", segment=segment,
-                    owner_id=member_id, visit_target={"gold": 3, "silver": 2, "bronze": 1}[segment], created_at=now,
+                    owner_id=member_id, visits_per_year={"gold": 36, "silver": 24, "bronze": 12}[segment], created_at=now,
                 ))
         session.execute(insert(Account), account_rows)
         accounts = session.execute(
@@ -176,13 +176,11 @@ def seed(factory: Any, now: datetime, *, reps: int, plans: int, actions: int, pa
                     return due_at, timed
 
         plan_rows: list[dict] = []
-        # Steady state: every gold and silver account already has its next visit planned.
+        # Steady state: every account with a visit capital already has its next visit planned.
         for account_id, owner_id, segment in accounts:
-            if segment in ("gold", "silver") and len(plan_rows) < plans:
+            if segment in ("gold", "silver", "bronze") and len(plan_rows) < plans:
                 due_at, timed = future_due(owner_id)
-                row = plan_row(owner_id, account_id, "visit", due_at, timed, source="segment")
-                row["recurrence_months"] = 4 if segment == "gold" else 6
-                plan_rows.append(row)
+                plan_rows.append(plan_row(owner_id, account_id, "visit", due_at, timed, source="segment"))
         soon = plans // 100  # timed within the next hour: their reminders are due now
         relanced: set[tuple[int, int]] = set()  # one open automatic relance per rep and account (uq_plan_open_auto_relance)
         for i in range(plans - len(plan_rows)):

@@ -36,6 +36,7 @@ from bot.dialogs import message as message_dialog
 from bot.dialogs import opp as opp_dialog
 from bot.dialogs import pipeline as pipeline_dialog
 from bot.dialogs import plan as plan_dialog
+from bot.dialogs import tour as tour_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import Router
 from bot.grammar.normalize import fold, has_letter_or_digit
@@ -65,6 +66,7 @@ DIALOGS = (
     home_dialog.DIALOG,
     message_dialog.DIALOG,
     account_dialog.DIALOG,
+    tour_dialog.DIALOG,
 )
 ROUTER = Router(DIALOGS)
 FORM_IDS = tuple(ROUTER.forms)

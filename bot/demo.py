@@ -67,6 +67,11 @@ _STAGE_PROBABILITY = {"lead": 10, "qualification": 20, "proposal": 40, "negotiat
 DEMO_ADMIN_ID = "UDEMOADM"
 
 
+# Where the demo's accounts are (a tour groups them by place); their visit capital is the segment's.
+DEMO_PLACES = (("Lyon", "69003"), ("Villeurbanne", "69100"), ("Grenoble", "38000"), ("Annecy", "74000"),
+               ("Saint-Étienne", "42000"), ("Vienne", "38200"))
+
+
 def _account_names(count: int) -> list[str]:
     names = [f"{p} {s}" for s in _SUFFIXES for p in _PREFIXES]
     if count <= len(names):
@@ -92,12 +97,13 @@ def seed_demo(
 
     manager, rep_ids = _seed_people(session, workspace, spec, rng, now)
     account_rows = []
-    for name in _account_names(spec.accounts):
+    for number, name in enumerate(_account_names(spec.accounts)):
         segment = rng.choices(["gold", "silver", "bronze"], weights=[1, 3, 6])[0]
+        city, postcode = DEMO_PLACES[number % len(DEMO_PLACES)]  # not drawn: the demo's other draws stay as they were
         account_rows.append(dict(
             workspace_id=workspace.id, name=name, name_key=fold(name),
             status=rng.choices(["client", "prospect", "former_client"], weights=[5, 4, 1])[0], segment=segment,
-            owner_id=rng.choice(rep_ids), visit_target={"gold": 3, "silver": 2, "bronze": 1}[segment], created_at=now,
+            owner_id=rng.choice(rep_ids), city=city, postcode=postcode, created_at=now,
         ))
     session.execute(insert(Account), account_rows)
     accounts = session.execute(select(Account.id, Account.owner_id).where(Account.workspace_id == workspace.id)).all()

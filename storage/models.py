@@ -102,7 +102,10 @@ class Account(Base):
     """A company the team sells to. ``name_key`` is the folded name: unique without case or accents."""
 
     __tablename__ = "account"
-    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key"),
+        Index("ix_account_owner_status", "workspace_id", "owner_id", "status"),  # a rep's clients (the drift scan)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
@@ -111,7 +114,6 @@ class Account(Base):
     status: Mapped[str] = mapped_column(String(16), default="prospect")  # prospect | client | former_client
     segment: Mapped[str | None] = mapped_column(String(16))  # gold | silver | bronze
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    visit_target: Mapped[int | None] = mapped_column(Integer)  # (old) visits per rep period; see visits_per_year
     # the "capital de visites": visits a year; None means the workspace's default for the segment
     visits_per_year: Mapped[int | None] = mapped_column(Integer)
     city: Mapped[str | None] = mapped_column(String(120))
@@ -142,6 +144,7 @@ class Action(Base):
         Index("ix_action_workspace_day", "workspace_id", "occurred_on"),
         Index("ix_action_member_day", "workspace_id", "member_id", "occurred_on"),
         Index("ix_action_account", "workspace_id", "account_id"),
+        Index("ix_action_account_day", "workspace_id", "account_id", "occurred_on", "result"),  # the drift scan
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +155,7 @@ class Action(Base):
     contact_function: Mapped[str | None] = mapped_column(String(32))
     action_type: Mapped[str] = mapped_column(String(32))
     result: Mapped[str | None] = mapped_column(String(32))
-    channel: Mapped[str] = mapped_column(String(16))  # in_person | phone | email | video
+    channel: Mapped[str] = mapped_column(String(16))  # in_person | phone | email | video | social
     occurred_on: Mapped[date] = mapped_column(Date)  # the day in the rep's time zone
     logged_at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
@@ -296,8 +299,7 @@ class Plan(Base):
     due_at: Mapped[datetime]
     has_time: Mapped[bool] = mapped_column(default=False)  # a timed visit gets a reminder before it
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | done | missed | cancelled
-    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment
-    recurrence_months: Mapped[int | None] = mapped_column(Integer)  # segment visits come back every N months
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto_relance | segment | tour | drift
     note: Mapped[str | None] = mapped_column(Text)
     # Indexed: deleting an action must find the plans that point at it without scanning them all.
     origin_action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"), index=True)

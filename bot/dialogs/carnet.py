@@ -77,8 +77,11 @@ def _describe(ctx: Context) -> Reply:
         Text("settings.currency", {"value": current.currency}),
         *_rates_line(ctx, current),
         Text("settings.probabilities", {"value": probabilities}),
+        *_capital_lines(ctx, current),
         Text("settings.usage"),
         Text("settings.rate_usage"),
+        Text("settings.capital_usage"),
+        *_drift_lines(current),
     )
 
 
@@ -109,12 +112,16 @@ def settings(ctx: Context, words: list[str]) -> Reply:
             return reply
     elif name in ("rate", "taux") and len(values) == 2:
         return _set_rate(ctx, current, values[0], values[1])
+    elif name in ("drift", "derive"):
+        return _set_drift(ctx, current, values)
     elif name in ("probability", "probabilite") and len(values) == 2:
         stage = lookup_stage(values[0])
         value = values[1].rstrip("%")
         if stage and value.isdigit() and 0 <= int(value) <= 100:
             probabilities = dict(current.stage_probabilities, **{stage: int(value)})
             updated = _replace(current, stage_probabilities=probabilities)
+    elif name in CAPITAL_SETTINGS:
+        return _set_capital(ctx, current, name, values)
     else:
         return ctx.reply(Text("settings.usage"), ok=False)
     if updated is None:
@@ -160,6 +167,88 @@ def _rates_line(ctx: Context, current: workspace_settings.WorkspaceSettings) -> 
     if missing:
         lines.append(Text("settings.rates_missing", {"currencies": ", ".join(missing), "example": missing[0]}))
     return lines
+
+
+# --- the visit capital, channel weights and tour (issue 15) ---------------------------------------
+
+CAPITAL_SETTINGS = ("capital", "prospection", "weight", "poids", "tour", "tournee")
+SEGMENT_WORDS = {"gold": "gold", "or": "gold", "silver": "silver", "argent": "silver", "bronze": "bronze"}
+CHANNEL_WORDS = {
+    "in_person": "in_person", "visit": "in_person", "visite": "in_person", "video": "video", "visio": "video",
+    "phone": "phone", "call": "phone", "appel": "phone", "telephone": "phone", "email": "email", "mail": "email",
+    "social": "social", "linkedin": "social",
+}
+_WEIGHT = re.compile(r"^\d{1,2}([.,]\d{1,2})?$")
+
+
+def _set_capital(ctx: Context, current: workspace_settings.WorkspaceSettings, name: str, values: list[str]) -> Reply:
+    """``capital gold 12`` (visits a year), ``prospection 24`` (a rep's visits a year at prospects),
+    ``weight video 0.7`` (0 to 10), ``tour 4`` (visits a day); anything else stores nothing."""
+    raw = " ".join(values)
+    updated = None
+    if name == "capital" and len(values) == 2 and fold(values[0]) in SEGMENT_WORDS and _whole(values[1], 0, 365):
+        updated = _replace(current, visit_capital=dict(current.visit_capital, **{SEGMENT_WORDS[fold(values[0])]: int(values[1])}))
+    elif name == "prospection" and len(values) == 1 and _whole(values[0], 0, 2000):
+        updated = _replace(current, prospection_visits_per_year=int(values[0]))
+    elif name in ("weight", "poids") and len(values) == 2 and fold(values[0]) in CHANNEL_WORDS and _WEIGHT.match(values[1]):
+        weight = float(values[1].replace(",", "."))
+        if weight <= 10:
+            updated = _replace(current, channel_weights=dict(current.channel_weights, **{CHANNEL_WORDS[fold(values[0])]: weight}))
+    elif name in ("tour", "tournee") and len(values) == 1 and _whole(values[0], 1, 12):
+        updated = _replace(current, tour_visits_per_day=int(values[0]))
+    if updated is None:
+        return ctx.reply(Text("settings.bad_value", {"value": raw}), Text("error.nothing_stored"), Text("settings.capital_usage"), ok=False)
+    workspace_settings.save(ctx.workspace, updated)
+    reply = _describe(ctx)
+    reply.lines.insert(0, Text("settings.saved"))
+    return reply
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+_DRIFT_WORDS = {"gap": "gap", "ecart": "gap", "silence": "silence", "orders": "orders", "commandes": "orders",
+                "lost": "lost", "perdue": "lost", "perdu": "lost"}
+
+
+def _drift_lines(current: workspace_settings.WorkspaceSettings) -> list[Text]:
+    """The drift thresholds, and how to change them."""
+    return [
+        Text("settings.drift", {"gap": current.drift_gap_times, "silence": current.drift_silence_days,
+                                "orders": current.drift_orders_drop_pct, "lost": current.drift_lost_days}),
+        Text("settings.drift_usage"),
+    ]
+
+
+def _set_drift(ctx: Context, current: workspace_settings.WorkspaceSettings, values: list[str]) -> Reply:
+    """``drift gap 3`` · ``drift silence 45`` · ``drift orders 60`` · ``drift lost 21``, each within its bounds."""
+    word = _DRIFT_WORDS.get(fold(values[0])) if values else None
+    if word is None or len(values) != 2:
+        return ctx.reply(Text("settings.drift_usage"), Text("error.nothing_stored"), ok=False)
+    field_name, low, high = workspace_settings.DRIFT_SETTINGS[word]
+    raw = values[1].rstrip("%")
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        return ctx.reply(Text("settings.bad_value", {"value": values[1]}), Text("settings.drift_usage"),
+                         Text("error.nothing_stored"), ok=False)
+    workspace_settings.save(ctx.workspace, _replace(current, **{field_name: int(raw)}))
+    reply = _describe(ctx)
+    reply.lines.insert(0, Text("settings.saved"))
+    return reply
+
+
+def _whole(text: str, low: int, high: int) -> bool:
+    return text.isdigit() and low <= int(text) <= high
+
+
+def _capital_lines(ctx: Context, current: workspace_settings.WorkspaceSettings) -> list[Text]:
+    capital = ", ".join(f"{segment} {n}" for segment, n in current.visit_capital.items())
+    weights = ", ".join(
+        f"{ctx.label('channel', channel)} {format_decimal(weight, locale=ctx.locale)}" for channel, weight in current.channel_weights.items()
+    )
+    return [
+        Text("settings.capital", {"value": capital, "prospection": current.prospection_visits_per_year}),
+        Text("settings.weights", {"value": weights}),
+        Text("settings.tour", {"value": current.tour_visits_per_day}),
+    ]
 
 
 def _replace(current: workspace_settings.WorkspaceSettings, **changes: object) -> workspace_settings.WorkspaceSettings:

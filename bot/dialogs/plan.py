@@ -13,12 +13,23 @@ from typing import Any, Callable
 from bot.actions import Action, action, choice
 from bot.core import Form, FormField, Reply, Text
 from bot.dialogs import log as log_dialog
+from bot.dialogs import tour as tour_dialog
 from bot.dialogs.context import Context
 from bot.dialogs.shape import About, AccountQuestion, Dialog, FormSpec, ended, keep_pending
 from bot.grammar.datewords import read_clock
 from bot.grammar.plan import PlanCommand, PlanParseError, parse_plan, parse_relance
 from bot.messages import format_when, gender
-from bot.present.agenda import CancelPlan, Done, Reschedule, SnoozeHour, SnoozeTomorrow, plan_item, week_list, when_of
+from bot.present.agenda import (
+    CancelPlan,
+    Done,
+    PlanVisit,
+    Reschedule,
+    SnoozeHour,
+    SnoozeTomorrow,
+    plan_item,
+    week_list,
+    when_of,
+)
 from bot.services.accounts import find_account, get_account
 from bot.services.plans import (
     DEFAULT_HOUR,
@@ -28,6 +39,7 @@ from bot.services.plans import (
     get_plan,
     MISSED_MEMORY,
     local_to_utc,
+    plan_drift_visit,
     reschedule,
 )
 from storage.models import Account, Plan
@@ -59,7 +71,9 @@ class ConfirmFar(Action):
 
 
 def on_plan(ctx: Context, text: str) -> Reply:
-    """``/plan <type> <account> <when>``; alone, this week's plan."""
+    """``/plan <type> <account> <when>``; alone, this week's plan; ``/plan tournée …``: a tour."""
+    if tour_dialog.is_tour(text):
+        return tour_dialog.on_tour(ctx, text)
     return _on_words(ctx, parse_plan(text, now_local=_naive_now(ctx), languages=ctx.languages))
 
 
@@ -211,6 +225,19 @@ def _cancel(ctx: Context, plan: Plan) -> Reply:
     return ctx.reply(_plan_line(ctx, "plan.cancelled", plan))
 
 
+def _plan_drift_visit(ctx: Context, act: PlanVisit) -> Reply:
+    """"Plan a visit" at a client drifting away (from the morning agenda): one visit, never two."""
+    account = get_account(ctx.session, ctx.workspace.id, act.account)
+    if account is None:
+        return ctx.reply(Text("choice.expired"), ok=False)
+    if account.owner_id != ctx.member.id:
+        return ctx.reply(Text("drift.not_your_account", {"account": account.name}), ok=False)
+    plan, created = plan_drift_visit(ctx.session, ctx.member, account, now=ctx.now, zone=ctx.zone)
+    key = "drift.planned" if created else "drift.already_planned"
+    line = Text(key, {"account": account.name, "when": when_of(ctx, plan)})
+    return Reply(locale=ctx.locale, lines=[line], items=[plan_item(ctx, plan)])
+
+
 # --------------------------------------------------------------------------- reschedule form
 
 
@@ -276,6 +303,7 @@ DIALOG = Dialog(
         SnoozeTomorrow: _open_item(_snooze_tomorrow),
         Reschedule: _open_item(reschedule_form),
         CancelPlan: _open_item(_cancel),
+        PlanVisit: _plan_drift_visit,
         **ACCOUNT_QUESTION.handlers(),
     },
     forms=(FormSpec(RESCHEDULE_FORM_ID, on_reschedule_form),),

@@ -24,6 +24,7 @@ ACTION_TYPES: dict[str, tuple[str, ...]] = {
     "demo": ("demo", "démo", "démonstration"),
     "negotiation": ("negotiation", "négociation", "nego"),
     "follow_up": ("follow-up", "followup", "relance"),
+    "social": ("social", "linkedin", "réseaux sociaux", "réseau social"),
 }
 
 RESULTS: dict[str, tuple[str, ...]] = {

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, lazyload, sessionmaker
 from bot.clock import Clock
 from bot.core import Reply, ToChannel, ToMember
 from bot.present import MemberReader
-from bot.present.agenda import agenda, reminder
+from bot.present.agenda import AGENDA_DRIFTING, agenda, reminder
 from bot.present.reports import digest_reply, summary_reply
 from bot.present.review import brief_reply, pack_reply
 from bot.reports.coaching import last_week, period_summary, weekly_digests
@@ -43,6 +43,7 @@ from bot.services.plans import MISSED_MEMORY, ensure_segment_visits, local_day_b
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings, clock_time
 from storage.models import Member, OutboxMessage, Plan, Workspace
+from storage.queries.drift import DriftingAccount, drifting_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,11 @@ def erase_uninstalled(session_factory: sessionmaker[Session], now: datetime, *,
 
 
 IN_LIST_SIZE = 500  # values in one IN (…): well under SQLite's bound-parameter limit
+
+# Clients kept: members whose drift scan found nothing today, by (database, workspace, UTC day). A
+# calm member is scanned once a day, not at each tick until something lands in their agenda; a
+# member with drifting clients gets their agenda at once. Kept in memory: a restart scans again.
+_CALM: dict[tuple[str, str, date], set[int]] = {}
 
 
 def _in_chunks(values: list[T]) -> Iterator[list[T]]:
@@ -470,22 +476,42 @@ class _WorkspaceTick:
             rows = rows_by_member.get(person.id, [])
             today = [pid for pid, due_at, status in rows if status == "planned" and start <= due_at < end]
             missed = [pid for pid, _, status in rows if status == "missed"]
-            if today or missed:
-                due.append(_Due(person, (day, end, today, missed)))
-        return due
+            due.append(_Due(person, (day, end, today, missed, [])))
+        drifting = self._drifting(session, [d.person for d in due])
+        due = [_Due(d.person, (*d.data[:4], drifting.get(d.person.id, []))) for d in due]
+        return [d for d in due if d.data[2] or d.data[3] or d.data[4]]
+
+    def _drifting(self, session: Session, people: list[_Person]) -> dict[int, list[DriftingAccount]]:
+        """Each member's clients drifting away (the agenda's top ``AGENDA_DRIFTING``); calm members
+        (nothing found today) are not scanned again until tomorrow."""
+        day = self.now.astimezone(UTC).date()  # the rules count tens of days
+        url = session.get_bind().url.render_as_string(hide_password=True)
+        for key in [k for k in _CALM if k[2] != day]:
+            del _CALM[key]
+        calm = _CALM.setdefault((url, self.team, day), set())
+        scanned = [p.id for p in people if p.id not in calm]
+        if not scanned:
+            return {}
+        found: dict[int, list[DriftingAccount]] = defaultdict(list)
+        rules = workspace_settings.drift_rules(self.settings)
+        for drift in drifting_accounts(session, self.id, self.now, rep_ids=scanned, rules=rules, today=day):
+            if len(found[drift.owner_id]) < AGENDA_DRIFTING:
+                found[drift.owner_id].append(drift)
+        calm.update(member_id for member_id in scanned if member_id not in found)
+        return found
 
     def _queue_agendas(self, session: Session, due: list[_Due]) -> int:
         members = {m.id: m for m in _members_by_id(session, [d.person.id for d in due])}
         plans = _plans_by_id(session, [pid for d in due for pid in d.data[2] + d.data[3]])
         messages = []
         for d in due:
-            day, end, today_ids, missed_ids = d.data
+            day, end, today_ids, missed_ids, drifting = d.data
             member = members.get(d.person.id)
             if member is None:
                 continue
             today = [plans[i] for i in today_ids if i in plans and plans[i].status == "planned"]
             missed = [plans[i] for i in missed_ids if i in plans and plans[i].status == "missed"]
-            reply = agenda(self._reader(member), today, missed)
+            reply = agenda(self._reader(member), today, missed, drifting)
             if reply is not None:
                 # A morning agenda not sent by midnight is dropped, never sent at night.
                 messages.append(_dm(member, f"agenda:{member.id}:{day.isoformat()}", reply, expires_at=end))

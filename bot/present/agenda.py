@@ -6,17 +6,29 @@ import no dialog); ``bot/dialogs/plan.py`` answers them."""
 
 from __future__ import annotations
 
-from bot.actions import choice, row_action
+from collections.abc import Sequence
+
+from bot.actions import Action, action, choice, row_action
 from bot.core import Item, Reply, Text
-from bot.messages import format_clock, format_when, label
+from bot.messages import counted, format_clock, format_when, label, translate
 from bot.present import Reader
 from storage.models import Plan
+from storage.queries.drift import DriftingAccount
 
 Done = row_action("plan.done", Plan, "The planned item was done: open the log form, prefilled.")
 SnoozeHour = row_action("plan.snooze_hour", Plan, "One hour later.")
 SnoozeTomorrow = row_action("plan.snooze_tomorrow", Plan, "The day after the item's own day, same hour.")
 Reschedule = row_action("plan.reschedule", Plan, "Open the reschedule form.")
 CancelPlan = row_action("plan.cancel", Plan, "Cancel the planned item.")
+
+AGENDA_DRIFTING = 3  # clients drifting away suggested in a morning agenda
+
+
+@action("plan.drift_visit")
+class PlanVisit(Action):
+    """Plan a visit at a client drifting away (the rep's own account), once."""
+
+    account: int
 
 
 def when_of(reader: Reader, plan: Plan) -> str:
@@ -57,13 +69,36 @@ def week_list(reader: Reader, planned: list[Plan], missed: list[Plan]) -> Reply:
     return Reply(locale=reader.locale, lines=lines, items=_items(reader, planned, missed))
 
 
-def agenda(reader: Reader, today: list[Plan], missed: list[Plan]) -> Reply | None:
-    """The morning agenda: today's visits and follow-ups, then what was missed; None when empty."""
-    if not today and not missed:
+def agenda(reader: Reader, today: list[Plan], missed: list[Plan], drifting: Sequence[DriftingAccount] = ()) -> Reply | None:
+    """The morning agenda: today's visits and follow-ups, then what was missed, then (top
+    ``AGENDA_DRIFTING``) clients drifting away, each with "Plan a visit"; None when empty."""
+    drifting = list(drifting)[:AGENDA_DRIFTING]
+    if not today and not missed and not drifting:
         return None
     day = format_when(reader.locale, reader.local_now, has_time=False)
     lines = [Text("agenda.title", {"name": reader.display_name, "day": day})]
-    return Reply(locale=reader.locale, lines=lines, items=_items(reader, today, missed))
+    items = _items(reader, today, missed) + [drifting_item(reader, d) for d in drifting]
+    return Reply(locale=reader.locale, lines=lines, items=items)
+
+
+def drift_reasons(locale: str, drift: DriftingAccount) -> str:
+    """Why a client drifts, in words: "no contact for 100 days (usually every 14)", …"""
+    words = []
+    for reason in drift.reasons:
+        if reason == "no_contact":
+            words.append(translate(locale, "drift.reason.no_contact", count=drift.silent_days or 0,
+                                   gap=counted(locale, drift.usual_gap_days or 1, "days")))
+        elif reason == "orders_dropping":
+            words.append(translate(locale, "drift.reason.orders_dropping", count=drift.orders_recent))
+        else:
+            words.append(translate(locale, f"drift.reason.{reason}"))
+    return " ; ".join(words) if locale == "fr" else "; ".join(words)
+
+
+def drifting_item(reader: Reader, drift: DriftingAccount) -> Item:
+    """A client drifting away, with a button to plan a visit there."""
+    text = Text("agenda.drifting", {"account": drift.name, "reasons": drift_reasons(reader.locale, drift)})
+    return Item(text, [choice(Text("choice.plan_visit"), PlanVisit(drift.account_id), "primary")])
 
 
 def reminder(reader: Reader, plan: Plan) -> Reply:

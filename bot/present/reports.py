@@ -9,11 +9,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 
 from bot.core import Attachment, Reply, Text
 from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.agenda import drift_reasons
 from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
 
@@ -54,6 +55,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
         Text("digest.reps_title"),
     ]
     lines += _rep_lines(reader, digest, money)
+    if digest.intensity_by_rep:
+        lines.append(_intensity_line(reader, digest))
     if digest.overdue_deals:
         lines.append(Text("digest.past_close", {"count": digest.overdue_deals, "amount": money(digest.overdue_amount)}))
     if digest.teams:  # N+1: each team below the reader, summed
@@ -69,7 +72,24 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
     for risk in digest.risks:
         lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
+    lines += _clients_kept_lines(reader, digest)
     return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+
+
+def _clients_kept_lines(reader: Reader, digest: WeeklyDigest) -> list[Text]:
+    """Clients drifting away (the top ones, and how many in all) and the segment hints: the
+    manager's private digest only (rep-level detail)."""
+    lines: list[Text] = []
+    if digest.drifting:
+        lines.append(Text("digest.drifting_title", {"count": digest.drifting_total}))
+        lines += [Text("digest.drifting_line", {"rep": rep, "account": d.name, "reasons": drift_reasons(reader.locale, d)},
+                       "drifting") for rep, d in digest.drifting]
+    if digest.requalify:
+        lines.append(Text("digest.requalify_title"))
+        lines += [Text(f"digest.requalify.{q.suggestion}", {"rep": rep, "account": q.name, "recent": q.active_recent,
+                                                             "before": q.active_before}, "requalify")
+                  for rep, q in digest.requalify]
+    return lines
 
 
 def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
@@ -96,6 +116,21 @@ def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
         if goals:
             lines.append(Text("digest.goals", {"goals": goals}, group="reps"))
     return lines
+
+
+INTENSITY_REPS_SHOWN = 10
+
+
+def _intensity_line(reader: Reader, digest: WeeklyDigest) -> Text:
+    """The team's contacts weighted by channel, then each rep's (issue 15) when they are few (the
+    rep lines carry the rest: a long team must not push the wins and risks out of the message)."""
+    number = lambda value: format_decimal(value, format="#,##0.#", locale=reader.locale)  # noqa: E731
+    if len(digest.intensity_by_rep) > INTENSITY_REPS_SHOWN:
+        return Text("digest.intensity", {"value": number(digest.intensity)})
+    reps = " · ".join(
+        translate(reader.locale, "digest.intensity_rep", name=name, value=number(value)) for name, value in digest.intensity_by_rep
+    )
+    return Text("digest.intensity", {"value": f"{number(digest.intensity)} ({reps})"})
 
 
 def risk_text(reader: Reader, kind: str, name: str, values: dict) -> Text:
@@ -155,6 +190,9 @@ def review_reply(reader: Reader, brief: ReviewBrief, *, for_manager: bool) -> Re
     if brief.under_visited_gold:
         names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])
         lines.append(_listed("review.gold", "accounts", names, len(brief.under_visited_gold) - REVIEW_LISTED))
+    if brief.over_visited:
+        names = ", ".join(f"{name} ({done}/{due})" for name, done, due in brief.over_visited[:REVIEW_LISTED])
+        lines.append(_listed("review.over_visited", "accounts", names, len(brief.over_visited) - REVIEW_LISTED))
     if brief.stalled:
         deals = ", ".join(f"{d.account} — {d.title} ({d.idle_days} j)" if reader.locale == "fr" else f"{d.account} — {d.title} ({d.idle_days} d)" for d in brief.stalled[:REVIEW_LISTED])
         lines.append(_listed("review.stalled", "deals", deals, max(brief.stalled_total, len(brief.stalled)) - REVIEW_LISTED))

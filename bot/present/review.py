@@ -87,6 +87,9 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
     if brief.under_visited_gold:
         names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])
         lines.append(_listed("review.gold", "accounts", names, len(brief.under_visited_gold) - REVIEW_LISTED))
+    if brief.over_visited:
+        names = ", ".join(f"{name} ({done}/{due})" for name, done, due in brief.over_visited[:REVIEW_LISTED])
+        lines.append(_listed("review.over_visited", "accounts", names, len(brief.over_visited) - REVIEW_LISTED))
     if brief.flat_probabilities:
         deals = ", ".join(f"{account} — {title} ({label(loc, 'stage', stage)}, {_pct(reader, p / 100)})" for title, account, stage, p in brief.flat_probabilities[:REVIEW_LISTED])
         lines.append(_listed("review.flat", "deals", deals, max(brief.flat_total, len(brief.flat_probabilities)) - REVIEW_LISTED))

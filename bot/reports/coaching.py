@@ -25,15 +25,20 @@ from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_membe
 from bot.reports.rollup import TeamRollup, team_rollups
 from bot.services.objectives import objectives_of
 from bot.services.periods import period_bounds
-from bot.services.plans import IN_PERSON
 from bot.services.stages import OPEN_STAGES, stage_order
+from bot.services import capital, workspace_settings
+from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
-from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange
+from storage.models import Account, Action, Member, Opportunity, OpportunityStageChange, Workspace
+from storage.queries.capital import AccountCapital
+from bot.services.workspace_settings import drift_rules
+from storage.queries.drift import DriftingAccount, Requalification, clients_kept, drift_counts
 
 AT_RISK_BELOW = 0.8  # projected attainment under 80 % of the objective
 ACTIVITY_BELOW = 0.7  # fewer than 70 % of the planned visits done
-UNDER_VISITED_BELOW = 0.5  # a gold account with less than half its prorated visit capital
 MAX_RISKS = 5
+DIGEST_DRIFTING = 10  # clients drifting away listed in a manager's digest (and as many segment hints)
+DRIFT_RISK_FROM = 2  # a rep with this many clients drifting away is a talking point of the digest
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Risk:
 
     member_id: int
     name: str
-    kind: str  # objective | activity | gold | stalled | optimistic
+    kind: str  # objective | activity | gold | stalled | optimistic | drift
     severity: float  # higher first
     values: dict[str, str | int | float] = field(default_factory=dict)
 
@@ -82,6 +87,14 @@ class WeeklyDigest:
     overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
     overdue_amount: Decimal = Decimal(0)
     teams: list[TeamRollup] = field(default_factory=list)  # N+1: each team below, summed
+    # Commercial intensity (issue 15): every contact of the week weighted by its channel, the team's
+    # and each rep's (name, weighted contacts).
+    intensity: float = 0.0
+    intensity_by_rep: list[tuple[str, float]] = field(default_factory=list)
+    # Clients kept (issue 15 C): the team's clients drifting away (top DIGEST_DRIFTING) and segment hints.
+    drifting: list[tuple[str, DriftingAccount]] = field(default_factory=list)  # rep, account
+    drifting_total: int = 0
+    requalify: list[tuple[str, Requalification]] = field(default_factory=list)  # rep, suggestion
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -136,6 +149,8 @@ def risks_for(
     gold: dict[int, list[tuple[str, int, int]]] | None = None,
     stalled: dict[int, int] | None = None,
     flat: dict[int, int] | None = None,
+    over: dict[int, list[tuple[str, int, int]]] | None = None,
+    drifting: dict[int, int] | None = None,
 ) -> list[Risk]:
     """Every coaching risk of ``members`` now, most pressing first.
 
@@ -153,15 +168,24 @@ def risks_for(
         if planned is None:
             planned = kpis.planned_vs_realised_visits(session, week)
         risks += _activity_risks(planned, names)
-    if gold is None:
-        gold = under_visited_gold(session, workspace_id, members, now=now)
+    if gold is None or over is None:
+        rows = period_capital(session, workspace_id, members, now=now, settings=settings)
+        gold = gold if gold is not None else under_visited_gold(session, workspace_id, members, now=now, capital_rows=rows)
+        over = over if over is not None else over_visited(session, workspace_id, members, now=now, capital_rows=rows)
     risks += [Risk(m, names[m], "gold", 1.5 + len(accounts) / 10, {"count": len(accounts)}) for m, accounts in gold.items() if accounts]
+    risks += [
+        Risk(m, names[m], "over_visited", 1.2 + len(accounts) / 10, {"count": len(accounts), "account": accounts[0][0]})
+        for m, accounts in over.items() if accounts
+    ]
     if stalled is None:
         stalled = stalled_counts(session, workspace_id, members, now=now, settings=settings)
     risks += [Risk(m, names[m], "stalled", 1 + count / 10, {"count": count}) for m, count in stalled.items() if count >= 2]
     if flat is None:
         flat = flat_probability_counts(session, workspace_id, [m.id for m in members])
     risks += [Risk(m, names[m], "optimistic", 0.5 + count / 10, {"count": count}) for m, count in flat.items() if count]
+    # Clients kept: ``drifting`` (member → clients drifting away, ``drift_counts``), when the caller read them.
+    risks += [Risk(m, names[m], "drift", 1.5 + count / 10, {"count": count})
+              for m, count in (drifting or {}).items() if m in names and count >= DRIFT_RISK_FROM]
     risks.sort(key=lambda r: (-r.severity, r.name))
     return risks
 
@@ -196,53 +220,54 @@ def _activity_risks(planned: dict[int, kpis.PlannedVisits], names: dict[int, str
 
 
 def under_visited_gold(
-    session: Session, workspace_id: int, members: list[Member], *, now: datetime
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None = None,
+    capital_rows: dict[int, list[PeriodCapital]] | None = None,
 ) -> dict[int, list[tuple[str, int, int]]]:
-    """member → gold accounts visited less than half their prorated capital this period: (name, visits, capital)."""
-    out: dict[int, list[tuple[str, int, int]]] = {m.id: [] for m in members}
-    if not members:
-        return out
-    today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in members}
-    groups = list(_period_groups(members, today_of).items())
-    group_of = {m.id: i for i, (_key, group) in enumerate(groups) for m in group}
-    gold = session.execute(
-        select(Account.id, Account.owner_id, Account.name, Account.visit_target)
-        .where(
-            Account.workspace_id == workspace_id,
-            Account.segment == "gold",
-            Account.owner_id.in_(list(group_of)),
-            Account.visit_target > 0,
-        )
-        .order_by(Account.name)
-    ).all()
-    if not gold:
-        return out
-    # Each account's in-person actions in every group's period (one column a group), read through
-    # ix_action_account: with a day range in the WHERE, SQLite (no statistics) prefers
-    # ix_action_workspace_day and would group every action of the workspace in the period
-    # (150,000 for a quarter of the large demo) to keep a few dozen accounts' counts.
-    visits_in = [
-        func.sum(case((Action.occurred_on.between(start, end), 1), else_=literal(0))) for (start, end, _tz), _ in groups
-    ]
-    visits = {
-        account_id: counts
-        for account_id, *counts in session.execute(
-            select(Action.account_id, *visits_in)
-            .where(
-                Action.workspace_id == workspace_id,
-                Action.account_id.in_([account.id for account in gold]),
-                Action.action_type.in_(IN_PERSON),
-            )
-            .group_by(Action.account_id)
-        )
+    """member → gold accounts visited less than half their visit capital due so far in the member's
+    period (``capital.is_under_visited``): (name, visits so far, the period's capital)."""
+    if capital_rows is None:
+        capital_rows = period_capital(session, workspace_id, members, now=now, settings=settings)
+    return {
+        member: [(r.row.name, r.row.done, r.period) for r in rows if r.row.segment == "gold" and capital.is_under_visited(r.row)]
+        for member, rows in capital_rows.items()
     }
-    for account_id, owner_id, name, capital in gold:
-        i = group_of[owner_id]
-        (start, end, _tz), group = groups[i]
-        elapsed = ((today_of[group[0].id] - start).days + 1) / ((end - start).days + 1)
-        done = int(visits[account_id][i] or 0) if account_id in visits else 0
-        if done < UNDER_VISITED_BELOW * capital * elapsed:
-            out[owner_id].append((name, done, int(capital)))
+
+
+def over_visited(
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None = None,
+    capital_rows: dict[int, list[PeriodCapital]] | None = None,
+) -> dict[int, list[tuple[str, int, int]]]:
+    """member → accounts far above their capital due so far in the period while others of theirs lag
+    (``capital.balance``): (name, visits so far, the period's capital); empty when none lags."""
+    if capital_rows is None:
+        capital_rows = period_capital(session, workspace_id, members, now=now, settings=settings)
+    out = {}
+    for member, rows in capital_rows.items():
+        period_of = {r.row.account_id: r.period for r in rows}
+        balance = capital.balance([r.row for r in rows])
+        out[member] = [(name, done, period_of[i]) for i, name, done in balance.over] if balance.unbalanced else []
+    return out
+
+
+@dataclass(frozen=True)
+class PeriodCapital:
+    row: AccountCapital  # due and done over the member's period so far
+    period: int  # the account's capital over the whole period, rounded (one at least: it has a capital)
+
+
+def period_capital(
+    session: Session, workspace_id: int, members: list[Member], *, now: datetime, settings: WorkspaceSettings | None
+) -> dict[int, list[PeriodCapital]]:
+    """member → their accounts' visit capital over their current period (``storage.queries.capital``)."""
+    if settings is None:
+        settings = workspace_settings.load(session.get(Workspace, workspace_id))
+    out: dict[int, list[PeriodCapital]] = {m.id: [] for m in members}
+    known = [m for m in members if known_zone(m.tz) is not None]
+    today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in known}
+    for (start, end, tz), group in _period_groups(known, today_of).items():
+        window = capital.period_window(start, end, tz, as_of=today_of[group[0].id], now=now)
+        for row in capital.accounts_in(session, workspace_id, [m.id for m in group], window, settings):
+            out[row.owner_id].append(PeriodCapital(row, max(1, round(row.capital * ((end - start).days + 1) / window.year_days))))
     return out
 
 
@@ -385,6 +410,9 @@ class _WeekFigures:
     risks: list[Risk]
     goals: dict[int, GoalsProgress] = field(default_factory=dict)
     overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
+    intensity: dict[int, kpis.Intensity] = field(default_factory=dict)
+    drifting: list[DriftingAccount] = field(default_factory=list)
+    requalify: list[Requalification] = field(default_factory=list)
 
 
 def _last_week_figures(
@@ -397,6 +425,9 @@ def _last_week_figures(
     before = KpiScope(workspace_id, ids, start - timedelta(days=7), start - timedelta(days=1), zone)
     attainment = period_attainment(session, workspace_id, reps, now=now, rates=rates)
     planned = kpis.planned_vs_realised_visits(session, week)
+    drifting, requalify = clients_kept(session, workspace_id, now, rep_ids=ids, rules=drift_rules(settings))
+    risks = risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment,
+                      planned=planned, drifting=drift_counts(drifting))
     return _WeekFigures(
         start, end, currency, rates,
         activity=kpis.activity(session, week),  # one read of the week's actions for types and visits
@@ -409,9 +440,12 @@ def _last_week_figures(
         won_before=kpis.revenue_won(session, before),
         closed=kpis.deals_closed(session, week, rates=rates),
         stages=kpis.pipeline_by_stage(session, week, rates=rates),
-        risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
+        risks=risks,
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
+        intensity=kpis.commercial_intensity(session, week, settings=settings),
+        drifting=drifting,
+        requalify=requalify,
     )
 
 
@@ -432,7 +466,16 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
     digest.stages = _team_stages(team_ids, week.stages)
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
     digest.teams = team_rollups(manager, team, digest.reps)
+    _add_clients_kept(digest, names, week)
     return digest
+
+
+def _add_clients_kept(digest: WeeklyDigest, names: dict[int, str], week: _WeekFigures) -> None:
+    """The team's clients drifting away (most drifting first) and its segment hints."""
+    drifting = [(names[d.owner_id], d) for d in week.drifting if d.owner_id in names]
+    digest.drifting = drifting[:DIGEST_DRIFTING]
+    digest.drifting_total = len(drifting)
+    digest.requalify = [(names[q.owner_id], q) for q in week.requalify if q.owner_id in names][:DIGEST_DRIFTING]
 
 
 def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> None:
@@ -456,6 +499,9 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
         digest.overdue_amount += _in(rates, overdue.amounts)
     digest.actions += actions
     digest.visits += visits
+    weighted = week.intensity[member.id].weighted if member.id in week.intensity else 0.0
+    digest.intensity = round(digest.intensity + weighted, 1)
+    digest.intensity_by_rep.append((member.display_name, weighted))
     digest.new_opportunities += week.created.get(member.id, 0)
     digest.won_amount += rep_won
     digest.weighted_pipeline += rep_weighted
@@ -502,6 +548,8 @@ class ReviewBrief:
     # How many there are in all: the lists above hold the first few (the brief says "and N more").
     stalled_total: int = 0
     flat_total: int = 0
+    # Accounts far above their visit capital while others lag (name, visits, due so far).
+    over_visited: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def review_brief(session: Session, rep: Member, *, now: datetime, settings: WorkspaceSettings) -> ReviewBrief:
@@ -550,7 +598,9 @@ def _briefs_in_scope(
     won = kpis.revenue_won(session, scope)
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)
-    gold = under_visited_gold(session, workspace_id, reps, now=now)
+    capital_rows = period_capital(session, workspace_id, reps, now=now, settings=settings)
+    gold = under_visited_gold(session, workspace_id, reps, now=now, capital_rows=capital_rows)
+    over = over_visited(session, workspace_id, reps, now=now, capital_rows=capital_rows)
     stalled, stalled_count = _stalled_by_member(
         session, workspace_id, reps, now=now, today=today, zone=zone, days=settings.stalled_after_days, limit=STALLED_LISTED
     )
@@ -561,7 +611,7 @@ def _briefs_in_scope(
     }
     risks = risks_for(
         session, workspace_id, reps, now=now, settings=settings, week=scope, attainment=period, planned=planned,
-        gold=gold, stalled=stalled_count, flat=flat_count,
+        gold=gold, stalled=stalled_count, flat=flat_count, over=over,
     )
     briefs: dict[int, ReviewBrief] = {}
     for rep in reps:
@@ -577,6 +627,7 @@ def _briefs_in_scope(
             plans.done, plans.planned, gold[rep.id], stalled[rep.id], flat[rep.id],
             [r.kind for r in risks if r.member_id == rep.id][:3],
             stalled_total=stalled_count.get(rep.id, 0), flat_total=flat_count.get(rep.id, 0),
+            over_visited=over[rep.id],
         )
     return briefs
 

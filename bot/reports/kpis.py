@@ -34,6 +34,7 @@ from bot.services.objectives import in_force
 from bot.services.plans import IN_PERSON
 from bot.services.stages import CLOSED_STAGES, stages_from
 from bot.services.team import known_zone
+from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import (
     Account,
     Action,
@@ -42,6 +43,8 @@ from storage.models import (
     OpportunityStageChange,
     Plan,
 )
+from storage.queries import capital as capital_queries
+from storage.queries.capital import CapitalWindow
 
 # A deal "reached the proposal stage" when its history ever entered one of these stages: a deal
 # moved straight from qualification to negotiation had a proposal all the same.
@@ -82,7 +85,14 @@ class PlannedVisits:
 @dataclass(frozen=True)
 class SegmentIntensity:
     visits: int  # in-person actions at the rep's accounts of the segment in the period
-    capital: int  # sum of those accounts' visit targets per period
+    capital: float  # those accounts' yearly visit capital pro rata of the period's days
+    planned: int = 0  # in-person visits still planned at those accounts in the period
+
+
+@dataclass(frozen=True)
+class Intensity:
+    contacts: int  # actions of every channel in the period
+    weighted: float  # the same, each weighted by its channel (``channel_weights``)
 
 
 @dataclass(frozen=True)
@@ -296,45 +306,42 @@ def planned_vs_realised_visits(session: Session, scope: KpiScope) -> dict[int, P
     return out
 
 
-def visit_intensity(session: Session, scope: KpiScope) -> dict[int, dict[str, SegmentIntensity]]:
-    """member → segment → visits at the member's accounts of that segment vs their visit capital.
+def visit_intensity(session: Session, scope: KpiScope, *, settings: WorkspaceSettings) -> dict[int, dict[str, SegmentIntensity]]:
+    """member → segment → visits at the member's accounts of that segment vs their visit capital
+    over the period (``storage.queries.capital``: the yearly capital pro rata of the period's days).
 
-    The accounts are the ones the member owns (``Account.owner_id``) and that have a segment;
-    ``capital`` sums their ``visit_target`` (visits per period; none counts as 0); ``visits``
-    counts the in-person actions at those accounts on the period's days, whoever made them (the
-    account's coverage: a manager's joint visit counts for the account's owner)."""
+    The accounts are the ones the member owns (``Account.owner_id``) and that have a capital;
+    ``visits`` counts the in-person actions at those accounts on the period's days, whoever made
+    them (the account's coverage: a manager's joint visit counts for the account's owner);
+    ``prospect`` is the member's prospection budget (their visits at prospects)."""
     out: dict[int, dict[str, SegmentIntensity]] = _per_member(scope, dict)
     if not scope.member_ids:
         return out
-    per_account = (
-        select(Action.account_id.label("account_id"), func.count().label("visits"))
-        .where(
-            Action.workspace_id == scope.workspace_id,
-            Action.occurred_on >= scope.start,
-            Action.occurred_on <= scope.end,
-            Action.action_type.in_(IN_PERSON),
-        )
-        .group_by(Action.account_id)
-        .subquery()
+    planned_from, planned_until = scope.utc_bounds
+    window = CapitalWindow(scope.start, scope.end, scope.end, planned_from, planned_until)
+    by_segment = capital_queries.per_segment(
+        session, scope.workspace_id, list(scope.member_ids), window, defaults=settings.visit_capital,
+        visit_types=IN_PERSON, prospection_per_year=settings.prospection_visits_per_year,
     )
-    rows = session.execute(
-        select(
-            Account.owner_id,
-            Account.segment,
-            func.coalesce(func.sum(per_account.c.visits), 0),
-            func.coalesce(func.sum(Account.visit_target), 0),
-        )
-        .select_from(Account)
-        .outerjoin(per_account, per_account.c.account_id == Account.id)
-        .where(
-            Account.workspace_id == scope.workspace_id,
-            Account.owner_id.in_(_members(scope)),
-            Account.segment.is_not(None),
-        )
-        .group_by(Account.owner_id, Account.segment)
-    ).all()
-    for member_id, segment, n_visits, capital in rows:
-        out[member_id][segment] = SegmentIntensity(int(n_visits), int(capital))
+    for member_id, segments in by_segment.items():
+        out[member_id] = {
+            segment: SegmentIntensity(figures.done, round(figures.due, 1), figures.planned)
+            for segment, figures in segments.items()
+        }
+    return out
+
+
+def commercial_intensity(session: Session, scope: KpiScope, *, settings: WorkspaceSettings) -> dict[int, Intensity]:
+    """member → their contacts of every channel in the period, and the same weighted by the workspace's
+    channel weights (a visit 1.0, a video call 0.7, a call 0.5, an email or a social message 0.2)."""
+    out: dict[int, Intensity] = _per_member(scope, lambda: Intensity(0, 0.0))
+    if not scope.member_ids:
+        return out
+    rows = capital_queries.weighted_contacts(
+        session, scope.workspace_id, list(scope.member_ids), scope.start, scope.end, weights=settings.channel_weights
+    )
+    for member_id, (contacts, weighted) in rows.items():
+        out[member_id] = Intensity(contacts, round(weighted, 1))
     return out
 
 

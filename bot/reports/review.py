@@ -333,6 +333,8 @@ def talking_points(review: RepReview) -> list[tuple[str, dict[str, object]]]:
         points.append((2.8, "visits", {"count": brief.visits_done, "planned": brief.visits_planned}))
     if brief.under_visited_gold:
         points.append((2.5, "gold", {"count": len(brief.under_visited_gold)}))
+    if brief.over_visited:
+        points.append((2.4, "over_visited", {"count": len(brief.over_visited), "account": brief.over_visited[0][0]}))
     if brief.stalled_total >= 2:
         points.append((2.2, "stalled", {"count": brief.stalled_total}))
     if review.lost_total >= 2:

@@ -26,6 +26,7 @@ CHANNEL_OF_TYPE = {
     "follow_up": "phone",
     "email": "email",
     "video": "video",
+    "social": "social",  # a LinkedIn (or other network) message: a contact like the others (issue 15)
 }
 
 

@@ -1,7 +1,7 @@
 """Planning: visits, calls and follow-ups ("relances"), planned by hand or by Carnet itself.
 
 Carnet plans a relance after a proposal unless the rep already has one, and keeps each
-key account's visit capital by planning the next visit from its segment's rhythm. A plan
+account's visit capital by planning the next visit at the rhythm it gives (bot/services/capital.py). A plan
 is ``planned`` until it is done (an action logged), cancelled, or its day passes (``missed``).
 """
 
@@ -16,11 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from bot.services.periods import add_months
+from bot.services.capital import next_visit_day
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.locks import serialize
 from storage.models import AUTO_RELANCE_OPEN, Account, Action, Member, Plan
+from storage.queries.capital import capital_of
 
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
@@ -65,7 +66,6 @@ def create_plan(
     source: str = "manual",
     note: str | None = None,
     origin_action_id: int | None = None,
-    recurrence_months: int | None = None,
 ) -> Plan:
     """Plan ``action_type`` at ``account`` for ``due_at`` (UTC, in the future)."""
     if due_at <= now:
@@ -81,7 +81,6 @@ def create_plan(
         source=source,
         note=note,
         origin_action_id=origin_action_id,
-        recurrence_months=recurrence_months,
         created_at=now,
         updated_at=now,
         account=account,
@@ -261,13 +260,12 @@ def _insert_auto_relance(session: Session, member: Member, action: Action, *, du
 
 
 def ensure_segment_visits(session: Session, workspace_id: int, settings: WorkspaceSettings, *, now: datetime) -> int:
-    """Give each key account (by segment) its next visit, from its last one and the segment's rhythm.
+    """Give each account with a visit capital its next visit: the last one + the rhythm the capital
+    gives (a year / capital: gold 12 a year → every 30 days), tomorrow when never visited or late.
 
     Idempotent: an account that already has a planned visit — or a missed one still shown in the
     agenda — is left alone (else each missed visit would plan another, day after day). Returns
     how many visits were planned."""
-    if not settings.segment_visit_months:
-        return 0
     # Two workers ticking at once would both read "no visit planned" and both plan one.
     serialize(session, "segment visits", workspace_id)
     planned_visit = aliased(Plan)
@@ -277,14 +275,14 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
         .group_by(Action.account_id)
         .subquery()
     )
+    capital = capital_of(settings.visit_capital)
     rows = session.execute(
-        select(Account, Member, last_visit.c.last_day)
+        select(Account.id, Member.id, Member.tz, capital, last_visit.c.last_day)
         .join(Member, Member.id == Account.owner_id)
         .outerjoin(last_visit, last_visit.c.account_id == Account.id)
         .where(
             Account.workspace_id == workspace_id,
-            Account.segment.in_(list(settings.segment_visit_months)),
-            Account.status != "former_client",
+            capital > 0,
             ~exists().where(
                 and_(
                     # The workspace too, so the index (workspace_id, account_id, status) serves the
@@ -300,18 +298,15 @@ def ensure_segment_visits(session: Session, workspace_id: int, settings: Workspa
         .order_by(Account.id)  # plans are created in the accounts' order, whatever plan the database picks
     ).all()
     visits = []
-    for account, owner, last_day in rows:
-        months = settings.segment_visit_months[account.segment]
-        zone = known_zone(owner.tz)
+    for account_id, owner_id, tz, yearly, last_day in rows:
+        zone = known_zone(tz)
         if zone is None:  # the owner's day is unknown: their visits wait until their time zone is fixed
             continue
-        today = now.astimezone(zone).date()
-        due_day = add_months(last_day, months) if last_day else today
-        due_day = next_workday(max(due_day, today + timedelta(days=1)))  # always after now, as create_plan wants
+        due_day = next_workday(next_visit_day(last_day, int(yearly), now.astimezone(zone).date()))
         visits.append(dict(
-            workspace_id=workspace_id, member_id=owner.id, account_id=account.id, action_type="visit",
+            workspace_id=workspace_id, member_id=owner_id, account_id=account_id, action_type="visit",
             due_at=local_to_utc(datetime.combine(due_day, DEFAULT_HOUR), zone), has_time=False, status="planned",
-            source="segment", recurrence_months=months, created_at=now, updated_at=now,
+            source="segment", created_at=now, updated_at=now,
         ))
     # One multi-row INSERT, written last: the demo's first tick plans ~7,000 visits, and one flush
     # each held SQLite's write lock for 20 s.
@@ -359,3 +354,32 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return local_to_utc(datetime.combine(day, time.min), zone), local_to_utc(
         datetime.combine(day + timedelta(days=1), time.min), zone
     )
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+
+def plan_drift_visit(session: Session, member: Member, account: Account, *, now: datetime, zone: ZoneInfo) -> tuple[Plan, bool]:
+    """A visit at a client drifting away, on the member's next workday (no hour). The visit the
+    member already planned there, if any, stays the one (returned with False): moved to that day when
+    it was later (a segment visit months ahead); otherwise a new visit is planned (True).
+
+    Two clicks at once plan one visit: the check and the insert are serialised (PostgreSQL; SQLite
+    serialises writers itself)."""
+    serialize(session, "drift_visit", member.workspace_id)
+    existing = session.scalar(
+        select(Plan)
+        .where(Plan.workspace_id == member.workspace_id, Plan.member_id == member.id, Plan.account_id == account.id,
+               Plan.status == "planned", Plan.action_type.in_(IN_PERSON))
+        .order_by(Plan.due_at)
+        .limit(1)
+    )
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    due_at = local_to_utc(datetime.combine(day, DEFAULT_HOUR), zone)
+    if existing is not None:
+        if existing.due_at > due_at + timedelta(days=1):
+            reschedule(session, existing, member, due_at=due_at, has_time=False, now=now)
+        return existing, False
+    return create_plan(session, member, account, action_type="visit", due_at=due_at, has_time=False, now=now, source="drift"), True

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.services.stages import STAGES
 from storage.models import Workspace
+from storage.queries.drift import DriftRules
 
 DEFAULT_STAGE_PROBABILITIES = {
     "lead": 10,
@@ -18,6 +19,10 @@ DEFAULT_STAGE_PROBABILITIES = {
     "won": 100,
     "lost": 0,
 }
+
+DEFAULT_VISIT_CAPITAL = {"gold": 12, "silver": 6, "bronze": 2}
+OLD_DEFAULT_RHYTHM = {"gold": 4, "silver": 6}  # stored by every save before the capital: not a choice
+DEFAULT_CHANNEL_WEIGHTS = {"in_person": 1.0, "video": 0.7, "phone": 0.5, "email": 0.2, "social": 0.2}
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,6 @@ class WorkspaceSettings:
     currency: str = "EUR"  # for amounts typed without a currency
     relance_after_days: int = 7  # a proposal (or "to follow up") plans a relance this many days later
     documentation_relance_days: int = 3  # "send documentation" plans a relance sooner
-    segment_visit_months: dict[str, int] = field(default_factory=lambda: {"gold": 4, "silver": 6})
     agenda_time: str = "08:30"  # the morning agenda, in each member's own time zone, on workdays
     visit_reminder_minutes: int = 60  # a timed visit is reminded this long before
     digest_time: str = "08:00"  # the weekly digest, Mondays, in each manager's time zone
@@ -47,6 +51,18 @@ class WorkspaceSettings:
     # currency → what one unit of it is worth in ``currency`` ("0.92" for USD in a EUR workspace),
     # kept as text so that JSON stores the exact decimal the admin typed
     exchange_rates: dict[str, str] = field(default_factory=dict)
+    # The visit capital (issue 15): visits a year per account by segment, the prospection budget of a
+    # rep (visits a year at prospects), the weight of each contact channel in the commercial
+    # intensity, and how many visits a tour plans a day.
+    visit_capital: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_VISIT_CAPITAL))
+    prospection_visits_per_year: int = 24
+    channel_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_WEIGHTS))
+    tour_visits_per_day: int = 4
+    # Clients kept (issue 15 C): the drift thresholds, see storage/queries/drift.py.
+    drift_gap_times: int = 2  # silent for this many usual gaps …
+    drift_silence_days: int = 30  # … and this many days at least
+    drift_orders_drop_pct: int = 50  # orders fell by this much against the earlier rate
+    drift_lost_days: int = 14  # a lost deal left this long without follow-up
 
     @property
     def agenda_hour_minute(self) -> tuple[int, int]:
@@ -90,9 +106,6 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         currency=str(stored.get("currency", base.currency)),
         relance_after_days=int(stored.get("relance_after_days", base.relance_after_days)),
         documentation_relance_days=int(stored.get("documentation_relance_days", base.documentation_relance_days)),
-        segment_visit_months={
-            str(k): int(v) for k, v in (stored.get("segment_visit_months") or base.segment_visit_months).items() if int(v) > 0
-        },
         agenda_time=str(stored.get("agenda_time", base.agenda_time)),
         visit_reminder_minutes=int(stored.get("visit_reminder_minutes", base.visit_reminder_minutes)),
         digest_time=str(stored.get("digest_time", base.digest_time)),
@@ -103,6 +116,52 @@ def load(workspace: Workspace) -> WorkspaceSettings:
         warning_below_pct=int(stored.get("warning_below_pct", base.warning_below_pct)),
         warning_after_pct=int(stored.get("warning_after_pct", base.warning_after_pct)),
         exchange_rates={str(k): str(v) for k, v in (stored.get("exchange_rates") or {}).items() if _positive_decimal(v)},
+        **_capital_settings(stored, base),
+        **_drift(stored, base),
+    )
+
+
+def _capital_settings(stored: dict[str, Any], base: WorkspaceSettings) -> dict[str, Any]:
+    """The visit capital's settings over the defaults. A workspace that stored only the older rhythm
+    (``segment_visit_months``: a visit every N months) keeps its meaning: 12 / N visits a year."""
+    capital = dict(base.visit_capital)
+    older = stored.get("segment_visit_months")
+    if "visit_capital" not in stored and older and older != OLD_DEFAULT_RHYTHM:
+        # the older rhythm replaced the defaults wholly: a segment it did not name had no visits
+        capital = {segment: 0 for segment in capital}
+        capital.update({str(k): max(1, round(12 / int(v))) for k, v in older.items() if int(v) > 0})
+    capital.update({str(k): int(v) for k, v in (stored.get("visit_capital") or {}).items() if int(v) >= 0})
+    weights = dict(base.channel_weights)
+    weights.update({str(k): float(v) for k, v in (stored.get("channel_weights") or {}).items() if 0 <= float(v) <= 10})
+    return dict(
+        visit_capital=capital,
+        prospection_visits_per_year=int(stored.get("prospection_visits_per_year", base.prospection_visits_per_year)),
+        channel_weights=weights,
+        tour_visits_per_day=int(stored.get("tour_visits_per_day", base.tour_visits_per_day)),
+    )
+
+
+# --------------------------------------------------------------------------- clients kept (drift)
+
+DRIFT_SETTINGS = {  # the word of ``/carnet settings drift <word> N`` → (field, lowest, highest)
+    "gap": ("drift_gap_times", 2, 10),
+    "silence": ("drift_silence_days", 7, 365),
+    "orders": ("drift_orders_drop_pct", 10, 90),
+    "lost": ("drift_lost_days", 1, 180),
+}
+
+
+def _drift(stored: dict[str, Any], base: WorkspaceSettings) -> dict[str, int]:
+    return {name: int(stored.get(name, getattr(base, name))) for name, _low, _high in DRIFT_SETTINGS.values()}
+
+
+def drift_rules(settings: WorkspaceSettings) -> DriftRules:
+    """The drift thresholds of the workspace, as the drift queries take them."""
+    return DriftRules(
+        gap_times=settings.drift_gap_times,
+        silence_days=settings.drift_silence_days,
+        orders_drop_pct=settings.drift_orders_drop_pct,
+        lost_days=settings.drift_lost_days,
     )
 
 

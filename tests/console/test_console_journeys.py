@@ -413,7 +413,7 @@ def test_form_bad_option_number_is_asked_again_on_the_spot(rt):
     session = terminal(rt)
     out = session.type("/log", "42", "1", "Gamma SA", "", "", "", "", "")
 
-    assert console_line("console.bad_pick", count='8') in out
+    assert console_line("console.bad_pick", count='9') in out  # nine action types (social: issue 15)
     assert prompts(out).count("Type d'action: ") == 2
     [action] = actions(rt)
     assert action.action_type == "visit"

@@ -102,10 +102,11 @@ def test_a_digest_that_raises_for_one_team_stops_nothing_else_and_is_retried_unt
     assert who_got(session_factory, team, "agenda:") == ["Alice", "Bruno", "Xavier"]
     assert len(outbox_keys(session_factory, "reminder:")) == 2
     assert plan_status(session_factory, team, "Alice", "call") == plan_status(session_factory, team, "Bruno", "call") == ["missed"]
-    assert segment_visits(session_factory, team) == ["Acme", "Ibis"]
+    # Every account with a visit capital and no visit planned gets one (Gamma, bronze, too: issue 15).
+    assert segment_visits(session_factory, team) == ["Acme", "Gamma", "Ibis"]
     assert who_got(session_factory, team, "review:") == ["Alice", "Xavier"]
     assert (report.digests, report.agendas, report.reminders, report.missed, report.segment_visits, report.reviews) == (
-        1, 3, 2, 2, 2, 2
+        1, 3, 2, 2, 3, 2
     )
 
     # The next tick tries again (and fails again, saying so), queuing nothing twice.
@@ -147,7 +148,7 @@ def test_a_member_with_an_unknown_time_zone_is_skipped_and_reported_and_nobody_e
     assert len(outbox_keys(session_factory, "reminder:")) == 1
     assert plan_status(session_factory, team, "Alice", "call") == ["missed"]
     assert plan_status(session_factory, team, "Bruno", "call") == ["planned"]  # his day may not be over
-    assert segment_visits(session_factory, team) == ["Acme"]
+    assert segment_visits(session_factory, team) == ["Acme", "Gamma"]  # Bruno's Ibis waits for his zone
 
     assert failures(run_due(session_factory, AT + timedelta(minutes=1)))[0] == unknown  # said again each tick
 

@@ -106,7 +106,7 @@ class Builder:
 
     def account(self, name: str, owner: str, segment: str | None = None, target: int | None = None) -> None:
         a = self.add(Account(workspace_id=self.seeded.ws, name=name, name_key=name.lower(), status="client",
-                             segment=segment, owner_id=self.seeded[owner], visit_target=target, created_at=LONG_AGO))
+                             segment=segment, owner_id=self.seeded[owner], visits_per_year=target * 12 if target else None, created_at=LONG_AGO))
         self.seeded.ids[name] = a.id
 
     def action(self, who: str, where: str, action_type: str, day: date) -> None:
@@ -286,6 +286,8 @@ def test_the_french_digest_reads_exactly_so(session_factory, seeded):
         f"   objectifs : chiffre d'affaires gagné 80{NBSP}% — pondéré 64{NBSP}%",
         f"• *Bruno* : 1 · 0/1 · {eur(thousands(9, '600'))} · {eur(0)} · 6{NBSP}%",
         f"   objectifs : chiffre d'affaires gagné 6{NBSP}% — pondéré 12{NBSP}%",
+        # Contacts weighted by channel: Alice 2 visits (1.0) + a call (0.5) + an email (0.2); Bruno a call.
+        "Intensité commerciale (contacts pondérés par canal) : 3,2 (Alice 2,7 · Bruno 0,5)",
         "*Victoires de la semaine*",
         f":trophy: Alice — *Acme*, Contrat cadre : {eur(thousands(12, '000'))}",
         "*À aborder* (pour aider, pas pour juger)",

@@ -31,6 +31,7 @@ from bot.reports.kpis import (
     SegmentIntensity,
 )
 from bot.services.actions import CHANNEL_OF_TYPE
+from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import (
     Account,
     Action,
@@ -87,7 +88,7 @@ class Builder:
 
     def account(self, ws: Workspace, name: str, owner: Member, segment: str | None, target: int | None) -> Account:
         return self.add(Account(workspace_id=ws.id, name=name, name_key=name.lower(), status="client", segment=segment,
-                                owner_id=owner.id, visit_target=target, created_at=CREATED))
+                                owner_id=owner.id, visits_per_year=target * 12 if target else None, created_at=CREATED))
 
     def action(self, who: Member, where: Account, action_type: str, day: date) -> None:
         self.s.add(Action(workspace_id=who.workspace_id, member_id=who.id, account_id=where.id,
@@ -392,23 +393,34 @@ def test_visits_and_plans(session_factory, team):
 
 
 def test_visit_intensity(session_factory, team):
-    # Alice's gold accounts Acme (4) + Beta (2) = capital 6; in-person there in November: her 1 Nov
-    # visit, Bruno's 15 Nov meeting (at Acme), her 30 Nov meeting at Beta = 3. Silver Gamma (1): the
-    # negotiation = 1. Bronze Delta (no target → 0): an email and a follow-up, not in person = 0.
-    # Bruno's silver Echo (3): 2 visits (15 Oct out); gold Fjord (5): Alice's visit (his call does not
-    # count); Nolan has no segment.
-    assert run(session_factory, kpis.visit_intensity, team.paris()) == {
+    # The visit capital is yearly (the fixture's per-period targets ×12, as migration 0010 carried them),
+    # counted pro rata of November's 30 days of 365. Alice's gold accounts Acme (48) + Beta (24) = 72 a
+    # year → 5.9 in November; in-person there in November: her 1 Nov visit, Bruno's 15 Nov meeting (at
+    # Acme), her 30 Nov meeting at Beta = 3; her 25 Nov meeting at Beta is still planned. Silver Gamma
+    # (12 → 1.0): the negotiation = 1. Bronze Delta (no number of its own → the segment's default, 2 a
+    # year → 0.2): an email and a follow-up, not in person = 0. Each rep with accounts has the
+    # prospection budget (24 a year → 2.0). Bruno's silver Echo (36 → 3.0): 2 visits (15 Oct out); gold
+    # Fjord (60 → 4.9): Alice's visit (his call does not count); Nolan, no segment but its own capital
+    # (24 → 2.0), under "none". The boss owns no account: nothing.
+    settings = WorkspaceSettings()
+    assert run(session_factory, kpis.visit_intensity, team.paris(), settings=settings) == {
         team.alice: {
-            "gold": SegmentIntensity(visits=3, capital=6),
-            "silver": SegmentIntensity(visits=1, capital=1),
-            "bronze": SegmentIntensity(visits=0, capital=0),
+            "gold": SegmentIntensity(visits=3, capital=5.9, planned=1),
+            "silver": SegmentIntensity(visits=1, capital=1.0),
+            "bronze": SegmentIntensity(visits=0, capital=0.2),
+            "prospect": SegmentIntensity(visits=0, capital=2.0),
         },
-        team.bruno: {"silver": SegmentIntensity(2, 3), "gold": SegmentIntensity(1, 5)},
+        team.bruno: {
+            "silver": SegmentIntensity(2, 3.0), "gold": SegmentIntensity(1, 4.9), "none": SegmentIntensity(1, 2.0),
+            "prospect": SegmentIntensity(0, 2.0),
+        },
         team.boss: {},
         team.xavier: {},
     }
-    assert run(session_factory, kpis.visit_intensity, team.new_york()) == {
-        team.carla: {"gold": SegmentIntensity(2, 3), "bronze": SegmentIntensity(0, 1)}  # Iris: 1 Dec visit out
+    assert run(session_factory, kpis.visit_intensity, team.new_york(), settings=settings) == {
+        team.carla: {  # Iris: 1 Dec visit out
+            "gold": SegmentIntensity(2, 3.0), "bronze": SegmentIntensity(0, 1.0), "prospect": SegmentIntensity(0, 2.0),
+        }
     }
 
 
@@ -566,7 +578,9 @@ def test_other_workspace_figures_are_its_own(session_factory, team):
     assert run(session_factory, kpis.visits, other) == {team.xavier: 1}
     assert run(session_factory, kpis.actions_by_type, other) == {team.xavier: {"visit": 1, "call": 1}}
     assert run(session_factory, kpis.weighted_pipeline, other) == {team.xavier: {"EUR": D("899999.10")}}
-    assert run(session_factory, kpis.visit_intensity, other) == {team.xavier: {"gold": SegmentIntensity(1, 9)}}
+    assert run(session_factory, kpis.visit_intensity, other, settings=WorkspaceSettings()) == {
+        team.xavier: {"gold": SegmentIntensity(1, 8.9), "prospect": SegmentIntensity(0, 2.0)}
+    }
     assert run(session_factory, kpis.objective_attainment, other, currency="EUR") == {
         team.xavier: {"revenue": Attainment(D("1.00"), D("777777.00"), 777777.0)}
     }
@@ -579,6 +593,8 @@ def test_no_members_no_query(session_factory, engine, team):
             assert not fn(s, empty)
         assert kpis.pipeline_coverage(s, empty, currency="EUR") == {}
         assert kpis.objective_attainment(s, empty, currency="EUR") == {}
+        assert kpis.visit_intensity(s, empty, settings=WorkspaceSettings()) == {}
+        assert kpis.commercial_intensity(s, empty, settings=WorkspaceSettings()) == {}
     assert count == [0]
 
 
@@ -586,7 +602,7 @@ def test_no_members_no_query(session_factory, engine, team):
 
 PER_MEMBER = (
     kpis.activity, kpis.revenue_won, kpis.won_deals, kpis.actions_by_type, kpis.actions_by_channel, kpis.visits,
-    kpis.planned_vs_realised_visits, kpis.visit_intensity, kpis.opportunities_created, kpis.conversion,
+    kpis.planned_vs_realised_visits, kpis.opportunities_created, kpis.conversion,
     kpis.weighted_pipeline, kpis.weighted_closing, kpis.forecast_reliability,
 )
 
@@ -640,6 +656,8 @@ def test_statements_do_not_grow_with_the_team(session_factory, engine, team):
                                                                    kpis.average_days_per_stage)]
             calls += [(fn.__name__, fn, {"currency": "EUR"})
                       for fn in (kpis.pipeline_coverage, kpis.objective_attainment)]
+            calls += [(fn.__name__, fn, {"settings": WorkspaceSettings()})
+                      for fn in (kpis.visit_intensity, kpis.commercial_intensity)]
             for name, fn, kwargs in calls:
                 with _counting(engine) as count:
                     result = fn(s, scope, **kwargs)

@@ -197,11 +197,14 @@ def make_key_account(
 
 
 def test_key_accounts_get_their_next_visit_from_their_segment(session_factory, team):
+    # The visit capital gives the rhythm: 3 visits a year → every 121 days, 2 → every 182 days;
+    # bronze 0 → no automatic visit.
+    set_settings(session_factory, team["ws"], visit_capital={"gold": 3, "silver": 2, "bronze": 0})
     gold = make_key_account(
-        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 5)
     )
     silver = make_key_account(
-        session_factory, team, "Argent SA", "silver", last_visit=date(2026, 9, 2)
+        session_factory, team, "Argent SA", "silver", last_visit=date(2026, 9, 1)
     )
     make_key_account(
         session_factory, team, "Bronze SA", "bronze", last_visit=date(2026, 1, 5)
@@ -224,7 +227,7 @@ def test_key_accounts_get_their_next_visit_from_their_segment(session_factory, t
     report = run_due(session_factory, TEST_NOW)
     assert report.segment_visits == 3
     assert plans(session_factory) == [
-        # 2 January 2027 is a Saturday: the visit goes to Monday 4 January, 09:00 in Paris.
+        # 5 September + 121 days is Monday 4 January 2027, 09:00 in Paris.
         (
             team["camille"],
             gold,
@@ -254,12 +257,9 @@ def test_key_accounts_get_their_next_visit_from_their_segment(session_factory, t
             "segment",
         ),
     ]
-    with session_factory() as s:
-        assert {p.account_id: p.recurrence_months for p in s.scalars(select(Plan))} == {
-            gold: 4,
-            silver: 6,
-            never: 4,
-        }
+    # The rhythm comes from the capital, not from a stored recurrence: a capital changed later
+    # changes the next visit (the plans table has no recurrence column any more).
+    assert not hasattr(Plan, "recurrence_months")
 
     assert run_due(session_factory, TEST_NOW).segment_visits == 0  # twice: nothing more
     assert len(plans(session_factory)) == 3
@@ -302,8 +302,9 @@ def test_the_workspace_chooses_the_rhythm(session_factory, team):
 def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
     conversation, session_factory, team, clock
 ):
+    set_settings(session_factory, team["ws"], visit_capital={"gold": 3})  # every 121 days
     gold = make_key_account(
-        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 5)
     )
     run_due(session_factory, TEST_NOW)
     [first] = plans(session_factory)
@@ -320,12 +321,12 @@ def test_logging_the_visit_marks_it_done_and_the_next_run_plans_the_one_after(
         assert (done.status, done.done_action_id) == ("done", visit_id)
 
     assert run_due(session_factory, clock.now()).segment_visits == 1
-    # Four months after 4 January: Tuesday 4 May 2027, 09:00 summer time in Paris.
+    # 121 days after 4 January: Wednesday 5 May 2027, 09:00 summer time in Paris.
     assert plans(session_factory)[1] == (
         team["camille"],
         gold,
         "visit",
-        Z(2027, 5, 4, 7, 0),
+        Z(2027, 5, 5, 7, 0),
         False,
         "planned",
         "segment",
@@ -338,8 +339,9 @@ def test_a_missed_segment_visit_is_not_planned_again_every_other_day(
 ):
     """The rep lets the 4 January visit pass: it stays in the agenda as missed (two weeks), and no
     second, third… visit of the same account piles up meanwhile; after that the account gets a new one."""
+    set_settings(session_factory, team["ws"], visit_capital={"gold": 3})  # every 121 days
     gold = make_key_account(
-        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 2)
+        session_factory, team, "Or SA", "gold", last_visit=date(2026, 9, 5)
     )
     run_due(session_factory, TEST_NOW)
     day = Z(2027, 1, 4, 7, 30)

@@ -1,7 +1,7 @@
 """several workspaces: slack-sdk's installation and OAuth state tables, and uninstalled workspaces
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 
 ``slack_installations``, ``slack_bots`` and ``slack_oauth_states`` are the tables of slack-sdk's
 ``SQLAlchemyInstallationStore`` and ``SQLAlchemyOAuthStateStore`` (column for column: the test
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
