@@ -53,6 +53,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("load", [], ["--clients", "2", "--duration", "3"]),
     ("kpis", [], ["--reps", "50", "--actions", "5000", "--deals", "500", "--rounds", "1"]),
     ("review", [], ["--rounds", "1"]),
+    ("accounts", [], ["--size", "small", "--cards", "20", "--merges", "2"]),
     ("digest", ["--db-file", "{tmp}/large.db"],
      ["--size", "small", "--managers", "1", "--rounds", "1", "--charts", "1", "--db-file", "{tmp}/small.db"]),
     ("tick", ["--db-file", "{tmp}/large.db", "--no-prepare"], ["--db-file", "{tmp}/small.db", "--no-prepare"]),

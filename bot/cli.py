@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _operations_commands(sub)
     _workspace_commands(sub)
     _privacy_commands(sub)
+    _accounts_commands(sub)
     return parser
 
 
@@ -106,7 +107,7 @@ def _data_commands(sub: Any) -> None:
     db_sub.add_parser("upgrade", help="apply the migrations (Alembic)")
 
     export = sub.add_parser("export", help="write the activity report, the carnet commercial or the KPIs as a table")
-    export.add_argument("what", choices=["actions", "opportunities", "kpis", "all"],
+    export.add_argument("what", choices=["actions", "opportunities", "kpis", "accounts", "all"],
                         help="all: the workspace's whole data, a zip of one CSV per table (--output, default carnet-all-TEAM-DAY.zip)")
     export.add_argument("--since", type=_parse_day)
     export.add_argument("--until", type=_parse_day)
@@ -151,6 +152,13 @@ def _report_commands(sub: Any) -> None:
     review.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     review.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
     review.add_argument("--lang", choices=["fr", "en"], default=None, help="language (default: the reader's)")
+
+
+def _accounts_commands(sub: Any) -> None:
+    """accounts import, accounts merge (bot/cli_accounts.py)."""
+    from bot.cli_accounts import add_commands
+
+    add_commands(sub)
 
 
 def _operations_commands(sub: Any) -> None:
@@ -202,6 +210,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             "manifest": _manifest,
             "workspace": _workspace,
             "contact": _contact,
+            "accounts": _accounts,
         }[args.command]
         return handler(args, settings, out, stdin or sys.stdin)
     except (SettingsError, CliError) as exc:
@@ -435,6 +444,8 @@ def _export(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: T
         return _kpis(args, settings, out, default_format=args.format)
     if args.period is not None or args.now is not None:
         raise CliError("--period and --now are for kpis; actions and opportunities take --since and --until")
+    if args.what == "accounts":
+        return _export_accounts(args, settings, out)
     locale = args.lang or settings.default_locale
     runtime = _runtime(settings, profiles=False)
     try:
@@ -503,6 +514,28 @@ def _contact(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: 
                         pending=counted(locale, done.pending, "pending_deleted"),
                         values=counted(locale, done.values, "values_replaced")) + "\n")
     return 0
+def _export_accounts(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``carnet export accounts``: every account, in the columns ``carnet accounts import`` reads."""
+    from bot.reports.exports import accounts_table
+
+    if args.since or args.until:
+        raise CliError("accounts are not dated: --since and --until are for actions and opportunities")
+    runtime = _runtime(settings, profiles=False)
+    try:
+        with runtime.session_factory() as session:
+            ids = [w.id for w in _workspaces(session, args.team)]
+            table = accounts_table(session, ids, args.lang or settings.default_locale)
+            _write_table(table, args.format, args.output, out, name="accounts", today=runtime.clock.now().date())
+    finally:
+        runtime.close()
+    return 0
+
+
+def _accounts(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:
+    """``carnet accounts import FILE.csv`` and ``carnet accounts merge A B`` (bot/cli_accounts.py)."""
+    from bot.cli_accounts import run
+
+    return run(args, settings, out, runtime=_runtime(settings, profiles=False), workspaces=_workspaces, error=CliError)
 
 
 def _report(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: TextIO) -> int:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core import Reply, Request, Text
+from bot.dialogs import account as account_dialog
 from bot.dialogs import carnet as carnet_dialog
 from bot.dialogs import home as home_dialog
 from bot.dialogs import log as log_dialog
@@ -65,6 +66,7 @@ DIALOGS = (
     pipeline_dialog.DIALOG,
     home_dialog.DIALOG,
     message_dialog.DIALOG,
+    account_dialog.DIALOG,
     tour_dialog.DIALOG,
 )
 ROUTER = Router(DIALOGS)

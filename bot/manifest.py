@@ -37,6 +37,18 @@ SLASH_COMMANDS = [
         "usage_hint": "help | settings",
         "should_escape": True,  # channels arrive as <#C123|name>
     },
+    {
+        "command": "/compte",
+        "description": "Account card / Fiche d'un compte",
+        "usage_hint": "Gamma [segment gold | ville Lyon | modifier | fusionner A dans B]",
+        "should_escape": True,  # owners arrive as <@U123|name>
+    },
+    {
+        "command": "/account",
+        "description": "Account card / Fiche d'un compte",
+        "usage_hint": "Gamma [segment gold | city Lyon | edit | merge A into B]",
+        "should_escape": True,  # owners arrive as <@U123|name>
+    },
 ]
 
 BOT_SCOPES = [

@@ -53,6 +53,7 @@ def help_reply(ctx: Context) -> Reply:
         Text("help.opp"),
         Text("help.pipeline"),
         Text("help.plan"),
+        Text("help.accounts"),
         Text("help.team"),
         Text("help.kpis"),
         Text("help.settings"),

@@ -24,7 +24,7 @@ from bot.render.blocks import form_view, reply_message
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("/log", "/carnet", "/opp", "/pipeline", "/plan", "/relance")
+COMMANDS = ("/log", "/carnet", "/opp", "/pipeline", "/plan", "/relance", "/compte", "/account")
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 

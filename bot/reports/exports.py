@@ -17,6 +17,7 @@ from bot.services import workspace_settings
 from bot.services.periods import PeriodChoice
 from storage.models import Member, Workspace
 from storage.queries import action_report, opportunity_report
+from storage.queries.accounts import account_rows
 
 EXPORTS = ("actions", "opportunities", "kpis")
 ACTION_COLUMNS = (("date", "date"), ("rep", "text"), ("account", "text"), ("contact", "text"), ("function", "text"),
@@ -68,6 +69,21 @@ def opportunities_table(
         for read in reads for deal in read
     )
     return Table(translate(locale, "export.sheet.opportunities"), columns, rows)
+
+
+ACCOUNT_COLUMNS = (("name", "text"), ("status", "text"), ("segment", "text"), ("owner", "text"),
+                   ("visits_per_year", "count"), ("city", "text"), ("postcode", "text"))
+
+
+def accounts_table(session: Session, workspace_ids: Sequence[int], locale: str) -> Table:
+    """Every account, by name, in the columns ``carnet accounts import`` reads back (owners by user id)."""
+    columns = [Column(translate(locale, f"export.account.{name}"), kind) for name, kind in ACCOUNT_COLUMNS]
+    rows = (
+        [row.name, translate(locale, f"account.status.{row.status}"), row.segment or "", row.owner or "",
+         row.visits_per_year, row.city or "", row.postcode or ""]
+        for w in workspace_ids for row in account_rows(session, w)
+    )
+    return Table(translate(locale, "export.sheet.accounts"), columns, rows)
 
 
 def kpis_table(rows: Sequence[KpiRow], currency: str) -> Table:

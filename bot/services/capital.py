@@ -59,6 +59,16 @@ def accounts_in(
     )
 
 
+def accounts_of(
+    session: Session, workspace_id: int, account_ids: list[int], window: CapitalWindow, settings: WorkspaceSettings
+) -> list[AccountCapital]:
+    """``account_ids`` with a capital, whoever owns them, over ``window`` (an account's card)."""
+    return capital_queries.per_account(
+        session, workspace_id, [], window, defaults=settings.visit_capital, visit_types=IN_PERSON,
+        account_ids=account_ids,
+    )
+
+
 def _by_today(members: list[Member], now: datetime) -> dict[tuple[date, str], list[Member]]:
     """Members grouped by their local day (and a zone of that day), skipping unknown zones."""
     groups: dict[tuple[date, str], list[Member]] = defaultdict(list)

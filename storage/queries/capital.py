@@ -120,11 +120,12 @@ def per_account(
     visit_types: Sequence[str],
     account_ids: Sequence[int] | None = None,
 ) -> list[AccountCapital]:
-    """Every account of ``owner_ids`` with a capital (> 0), ordered by name, with its due, done and planned visits."""
-    if not owner_ids:
+    """Every account of ``owner_ids`` with a capital (> 0), ordered by name, with its due, done and planned visits.
+    No ``owner_ids`` but ``account_ids``: those accounts whoever owns them (an account's card)."""
+    if not owner_ids and account_ids is None:
         return []
     capital = capital_of(defaults).label("capital")
-    owned = _owned(workspace_id, owner_ids)
+    owned = _owned(workspace_id, owner_ids) if owner_ids else list(account_ids or [])
     visits = (
         select(
             Action.account_id.label("account_id"),
@@ -147,7 +148,7 @@ def per_account(
         )
         .outerjoin(visits, visits.c.account_id == Account.id)
         .outerjoin(planned, planned.c.account_id == Account.id)
-        .where(Account.workspace_id == workspace_id, Account.owner_id.in_(list(owner_ids)))
+        .where(Account.workspace_id == workspace_id, *([Account.owner_id.in_(list(owner_ids))] if owner_ids else []))
         .order_by(Account.name, Account.id)
     )
     if account_ids is not None:
