@@ -61,3 +61,10 @@ def assert_refused(response: httpx.Response, status: int | tuple[int, ...] = 400
     expected = (status,) if isinstance(status, int) else status
     assert response.status_code in expected, (response.status_code, response.text)
     assert response.elapsed.total_seconds() < REFUSED_WITHIN, response.elapsed
+
+
+def table_counts(session_factory) -> dict[str, int]:
+    """How many rows every table holds, read through ``session_factory``."""
+    with session_factory() as session:
+        return {name: session.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in Base.metadata.tables.items()}
