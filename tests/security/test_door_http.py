@@ -283,3 +283,11 @@ def test_a_bad_content_length_is_400(runtime, served, known):
     head = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
     assert _raw_http(served, head, b"").startswith(b"HTTP/1.1 400")
     assert row_counts(runtime) == known
+
+
+def test_null_where_an_object_may_be_is_read_as_absent(runtime, slack, known):
+    """Found by the fuzz suite: a view whose ``state`` is null was a 500 (``None.get``)."""
+    submission = _set(base_payloads()["view_submission"], ("view", "state"), None)
+    response = post_payload(slack, submission)
+    assert response.status_code == 200, response.text
+    assert response.json()["response_action"] == "errors"  # the form's required fields, beside them
