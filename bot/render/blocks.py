@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,17 @@ MAX_MESSAGE_CHARS = 12_000
 FALLBACK_CHARS = 300  # the notification text: the reply's first line, not the whole report
 
 
+# Slack's mrkdwn has no escape for its formatting marks: in typed text they are shown as
+# look-alikes, so that "*Acme*" is not bold, "~x~" not struck and a backtick opens no code.
+_MARKS = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
+_EDGE_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")  # "_italic_"; snake_case stays as typed
+
+
 def escape(text: str) -> str:
-    """Escape what Slack's mrkdwn reads as markup (``<!channel>``, links) in user-typed text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape what Slack's mrkdwn reads as markup in user-typed text: ``<!channel>``, mentions and
+    links (as entities), and the formatting marks ``*``, ``_``, ``~`` and backticks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_MARKS)
+    return _EDGE_UNDERSCORE.sub("＿", text)
 
 
 def render_text(locale: str, text: Text, *, mrkdwn: bool = True) -> str:

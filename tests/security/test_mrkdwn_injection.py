@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from tests.handlers.conftest import register_people, set_member
 
-HOSTILE = "<!channel> <@U2> <http://evil.example|safe> <!here>"
+HOSTILE = "<!channel> <@U2> <http://evil.example|safe> <!here> *gras* _italique_ ~barré~ `code`"
 MARKUP = ("<!channel>", "<@U2>", "<http://evil.example", "<!here>")
 
 
@@ -34,6 +34,7 @@ def _mrkdwn_texts(value) -> list[str]:
 def _assert_no_markup(where: str, payload) -> None:
     for text in _mrkdwn_texts(payload):
         assert not any(m in text for m in MARKUP), (where, text)
+        assert not any(m in text for m in ("*gras*", "_italique_", "~barré~", "`code`")), (where, text)
     for block in (payload.get("blocks") or []) if isinstance(payload, dict) else []:
         Block.parse(block).validate_json()
 
@@ -68,6 +69,7 @@ def test_typed_text_is_never_markup_anywhere(runtime, slack, fake_slack):
     time.sleep(1.0)  # answers and posts go through the outbox
     shown = "\n".join(t for _w, b in said for t in _mrkdwn_texts(b))
     assert "&lt;!channel&gt;" in shown and "&lt;http://evil.example|safe&gt;" in shown  # shown, as typed
+    assert "∗gras∗ ＿italique＿ ∼barré∼ ˋcodeˋ" in shown  # look-alikes: Slack has no escape for its marks
     for where, body in said:
         _assert_no_markup(where, body)
     for call in fake_slack.calls():
