@@ -6,13 +6,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.conversation import Conversation
 from bot.handlers import choices, commands, events, forms, suggestions
 from bot.handlers.deps import ARRIVED, SlackDeps
-from bot.handlers.door import payload_problem
 
 
 def make_web_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebClient:
@@ -47,14 +46,6 @@ def build_app(
     def arrival(context, next):  # noqa: A002 - Bolt passes middleware arguments by name
         # The HTTP door sets it on arrival; Socket Mode requests are stamped here.
         context.setdefault(ARRIVED, time.monotonic())
-        return next()
-
-    @app.middleware
-    def door(body, next):  # noqa: A002
-        # The HTTP door checked the body already; Socket Mode payloads are checked here.
-        problem = payload_problem(body)
-        if problem is not None:
-            return BoltResponse(status=400, body=problem)
         return next()
 
     deps = SlackDeps(conversation=conversation, wake_delivery=wake_delivery, run_later=run_later)

@@ -3,8 +3,8 @@ clean 4xx and before any handler or transaction runs.
 
 Order matters: the size first (413, nothing more is read), then the signature (401: an unsigned
 request learns nothing about how Carnet reads bodies), then the body's encoding and shape (400).
-The shape checks (:func:`shape_problem`) read a parsed body, so the Socket Mode path (whose
-payloads arrive parsed) runs them too, as a Bolt middleware (see ``bot/app.py``).
+The shape checks (:func:`payload_problem`) read a parsed body, so the Socket Mode door (whose
+payloads arrive parsed, see ``bot/handlers/socket_door.py``) runs them too.
 """
 
 from __future__ import annotations
