@@ -171,8 +171,8 @@ def test_bodies_that_are_not_utf8_or_hold_nul_are_400(runtime, slack, known):
         command.encode() + b"\xff\xfe",  # not UTF-8
         command.replace("Gamma", "Gam%FFma").encode(),  # a form field that is not UTF-8 once decoded
         command.encode() + b"\x00",  # a raw NUL
-        command.replace("Gamma", "Gam%00ma").encode(),  # a NUL in the command's text
-        slash_command_body("/log", "visite Gamma -- note\x00").encode(),
+        slash_command_body("/log", "visite Gamma", user_id="U1\x00").encode(),  # a NUL in an id
+        slash_command_body("/log\x00", "visite Gamma").encode(),
         (command + "&text=again").encode(),  # a field given twice: which one would Bolt read?
         b"",  # nothing
         b"&&&==",  # not a form
