@@ -223,6 +223,12 @@ def test_malformed_events_are_400(runtime, slack, known):
     assert row_counts(runtime) == known
 
 
+def test_slacks_certificate_check_is_answered_without_running_anything(runtime, slack, known):
+    response = slack.http.post(slack.path, content=b"ssl_check=1&token=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 1
+    assert row_counts(runtime) == known
+
+
 def test_a_command_naming_payload_is_read(runtime, slack, known):
     """Bolt read any form holding the word "payload" as an empty interaction (a 404): the door's reading stands."""
     response = slack.command("/carnet", "payload")
