@@ -56,3 +56,20 @@ def test_form_submissions_never_fail(conversation, form, user, team):
         _seeded(conversation)
     _handle(conversation, Request(team, user, form_id=form["form_id"], form_values=form["values"],
                                   form_metadata=form["metadata"], door="console", request_key=f"k{next(_n)}"))
+
+
+def test_control_characters_in_any_commands_words_never_fail(conversation):
+    """The door lets a NUL through in a command's words only (the grammar drops it): on PostgreSQL,
+    which refuses NUL in text, every command must still store nothing with one."""
+    _seeded(conversation)
+    for line in ["log visite Ga\x00mma hier -- no\x00te", "opp new Ga\x00mma Con\x00trat 12k", "opp Gamma 5\x000%",
+                 "plan visite Gamma demain\x00 10h", "relance Gamma\x00 demain", "carnet settings channel #C\x001",
+                 "carnet team @U\x001 role rep", "carnet goals @U1 visits 2\x000", "message visite chez Ga\x00mma hier",
+                 "pipeline @U\x001", "log visite \x00\x07\x1b hier", "opp new \x00 1k"]:
+        command, _, words = line.partition(" ")
+        _handle(conversation, Request("T1", "U1", command=command, text=words, door="console", request_key=f"k{next(_n)}"))
+    with conversation.session_factory() as session:
+        from sqlalchemy import text
+        for table in ("account", "action", "opportunity", "plan", "contact"):
+            for row in session.execute(text(f"SELECT * FROM {table}")):
+                assert not any(isinstance(v, str) and "\x00" in v for v in row), (table, row)
