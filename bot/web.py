@@ -78,7 +78,7 @@ def create_web_app(
 
     async def _read_body(request: Request) -> bytes | Response:
         """The body, read no further than :data:`MAX_BODY`; a 413 past it, a 400 for a client gone mid-body."""
-        refusal = check_size(request.headers.get("content-length"), 0)
+        refusal = check_size(request.headers.get("content-length"))
         if refusal is not None:
             return _refuse(refusal)
         chunks: list[bytes] = []
