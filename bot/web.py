@@ -9,7 +9,7 @@ from typing import AsyncIterator, Protocol, Sequence
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.request.internals import build_context
 from sqlalchemy import text
@@ -65,16 +65,21 @@ def create_web_app(
         body = await _read_body(request)
         if isinstance(body, Response):
             return body
-        checked = door.check(request.headers, body)
-        if isinstance(checked, Refusal):
-            return _refuse(checked)
-        bolt_request = to_bolt_request(request, body, {ARRIVED: arrived})
-        if bolt_request.body != checked:
-            # Bolt reads a form holding the word "payload" as an empty payload: keep the door's reading.
-            bolt_request.body = checked
-            bolt_request.context = build_context(BoltContext({ARRIVED: arrived}), checked)
-        bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
-        return to_starlette_response(bolt_response)
+
+        def checked_dispatch() -> Refusal | BoltResponse:
+            # In the dispatch thread: a large body's parse never holds up the event loop.
+            checked = door.check(request.headers, body)
+            if isinstance(checked, Refusal):
+                return checked
+            bolt_request = to_bolt_request(request, body, {ARRIVED: arrived})
+            if bolt_request.body != checked:
+                # Bolt reads a form holding the word "payload" as an empty payload: keep the door's reading.
+                bolt_request.body = checked
+                bolt_request.context = build_context(BoltContext({ARRIVED: arrived}), checked)
+            return bolt_app.dispatch(bolt_request)
+
+        answer = await anyio.to_thread.run_sync(checked_dispatch, limiter=limiter)
+        return _refuse(answer) if isinstance(answer, Refusal) else to_starlette_response(answer)
 
     async def _read_body(request: Request) -> bytes | Response:
         """The body, read no further than :data:`MAX_BODY`; a 413 past it, a 400 for a client gone mid-body."""
