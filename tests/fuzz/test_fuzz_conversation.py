@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from bot.core import Request
 from tests.fuzz.strategies import CHOICE, COMMAND_TEXT, COMMANDS, FORM, FUZZ
@@ -34,11 +35,11 @@ def _handle(conversation, request: Request) -> None:
 
 
 @FUZZ
-@given(command=COMMANDS, text=COMMAND_TEXT, user=st.sampled_from(["U1", "U2"]), team=st.sampled_from(["T1", "T2"]))
-def test_commands_never_fail(conversation, command, text, user, team):
+@given(command=COMMANDS, words=COMMAND_TEXT, user=st.sampled_from(["U1", "U2"]), team=st.sampled_from(["T1", "T2"]))
+def test_commands_never_fail(conversation, command, words, user, team):
     if not table_counts(conversation.session_factory)["action"]:
         _seeded(conversation)
-    _handle(conversation, Request(team, user, command=command, text=text, door="console", request_key=f"k{next(_n)}"))
+    _handle(conversation, Request(team, user, command=command, text=words, door="console", request_key=f"k{next(_n)}"))
 
 
 @FUZZ
@@ -69,7 +70,6 @@ def test_control_characters_in_any_commands_words_never_fail(conversation):
         command, _, words = line.partition(" ")
         _handle(conversation, Request("T1", "U1", command=command, text=words, door="console", request_key=f"k{next(_n)}"))
     with conversation.session_factory() as session:
-        from sqlalchemy import text
         for table in ("account", "action", "opportunity", "plan", "contact"):
             for row in session.execute(text(f"SELECT * FROM {table}")):
                 assert not any(isinstance(v, str) and "\x00" in v for v in row), (table, row)
