@@ -104,12 +104,25 @@ def decode(value: str) -> Action | None:
             continue
         kind = _base_type(hints[field.name])
         if kind is int:
-            if not raw.isdigit():
+            number = row_id(raw)
+            if number is None:
                 return None
-            values[field.name] = int(raw)
+            values[field.name] = number
         else:
             values[field.name] = raw
     return cls(**values)
+
+
+MAX_ID = 2**63 - 1  # the largest id a database column holds; a larger one names no row
+
+
+def row_id(raw: Any) -> int | None:
+    """A row id read from outside (a button value, form metadata): ASCII digits within a
+    database's integer range, else None (``"²"`` is a digit to Python, not to ``int``)."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    number = int(raw)
+    return number if number <= MAX_ID else None
 
 
 def _is_optional(hint: Any) -> bool:
@@ -162,9 +175,10 @@ def _read(hint: Any, raw: Any) -> Any:
     if kind is Decimal:
         return Decimal(raw)
     if kind is int:  # metadata comes back from outside: a number or its digits, nothing else
-        if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
+        number = None if isinstance(raw, bool) else raw if isinstance(raw, int) and 0 <= raw <= MAX_ID else row_id(raw)
+        if number is None:
             raise ValueError(f"not a whole number: {raw!r}")
-        return int(raw)
+        return number
     if kind in (str, bool) and not isinstance(raw, kind):
         raise ValueError(f"not a {kind.__name__}: {raw!r}")
     return raw

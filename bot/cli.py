@@ -249,7 +249,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
     prepare_to_serve()  # dateparser's data loaded and the start-up heap frozen before the first /log
     worker_note = "with the embedded worker (scheduler, outbox delivery)" if embedded else "without a worker (--no-worker)"
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.handlers.socket_door import CheckedSocketModeHandler
 
         if not settings.slack_signing_secret:
             # Socket Mode requests are not signed; Bolt still wants a value.
@@ -261,7 +261,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO, _stdin: Te
             scheduler.start()
         logger.info("Carnet serving through Socket Mode, %s", worker_note)
         try:
-            SocketModeHandler(runtime.bolt_app(), settings.slack_app_token).start()
+            CheckedSocketModeHandler(runtime.bolt_app(), settings.slack_app_token).start()
         finally:
             if scheduler is not None:
                 scheduler.stop()

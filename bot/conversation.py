@@ -15,6 +15,7 @@ defaults and the profile is written after the ack.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -129,6 +130,8 @@ class Conversation:
 
         ``deadline`` is a ``time.monotonic()`` instant: work not ready to commit by then is rolled
         back and answered with ``error.busy`` (so is a database lock or statement timeout)."""
+        if "\x00" in request.text:  # no database stores it (PostgreSQL refuses it in text); the words never need it
+            request = dataclasses.replace(request, text=request.text.replace("\x00", ""))
         reply = self._answer(request, deadline)
         if request.later and request.deliver_to is not None and reply.keys in (["error.busy"], ["error.internal"]):
             self._queue_failure(request, reply)  # the member was told "preparing…": say it failed

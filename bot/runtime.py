@@ -127,7 +127,10 @@ class Runtime:
         from bot.web import create_web_app
 
         background = ([self.worker] if with_delivery else []) + ([self.scheduler()] if with_scheduler else [])
-        return create_web_app(self.bolt_app(), self.session_factory, background, threads=self.threads)
+        return create_web_app(
+            self.bolt_app(), self.session_factory, background, threads=self.threads,
+            signing_secret=self.settings.slack_signing_secret,
+        )
 
     def close(self) -> None:
         if self._later is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.actions import row_id
 from bot.core import FormField, Text
 from bot.dialogs.context import Context
 from bot.grammar.log import MAX_ACCOUNT_LENGTH
@@ -32,7 +33,8 @@ def resolve_account_field(ctx: Context, value: Any) -> tuple[Account | None, str
     if not raw:
         return None, None, Text("form.error.required")
     if raw.startswith("id:") and raw[3:].isdigit():
-        account = get_account(ctx.session, ctx.workspace.id, int(raw[3:]))
+        number = row_id(raw[3:])  # None past a database's range, or for digits int() refuses
+        account = get_account(ctx.session, ctx.workspace.id, number) if number is not None else None
         return (account, None, None) if account else (None, None, Text("form.error.bad_choice"))
     create = raw[4:] if raw.startswith("new:") else raw[1:] if raw.startswith("+") else None
     name = (create if create is not None else raw).strip()

@@ -68,7 +68,7 @@ def register(app: App, deps: SlackDeps) -> None:
         if event.get("tab") not in (None, "home"):
             return  # the Messages tab needs nothing
         request = Request(
-            team_id=body.get("team_id") or event.get("view", {}).get("team_id", ""),
+            team_id=body.get("team_id") or (event.get("view") or {}).get("team_id") or "",
             user_id=event["user"],
             command="home",
             request_key=f"event:{body.get('event_id')}",

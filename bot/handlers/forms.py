@@ -17,7 +17,7 @@ from bot.render.blocks import field_errors, form_values, reply_message
 
 
 def form_request(body: dict[str, Any], view: dict[str, Any]) -> Request:
-    values = form_values(view.get("state", {}).get("values", {}))
+    values = form_values((view.get("state") or {}).get("values") or {})  # null is absent
     try:
         metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,22 @@ MAX_MESSAGE_CHARS = 12_000
 FALLBACK_CHARS = 300  # the notification text: the reply's first line, not the whole report
 
 
+# Slack's mrkdwn has no escape for its formatting marks: in typed text, a pair of them that Slack
+# would read as formatting is shown as look-alikes, so that "*Acme*" is not bold, "~x~" not struck
+# and "`x`" no code; a lone mark ("?!*") or one inside a word (snake_case) stays as typed.
+_LOOK_ALIKES = {"*": "∗", "~": "∼", "`": "ˋ", "_": "＿"}
+_AT_EDGE = {mark: re.compile(("" if mark == "`" else r"(?<!\w)") + re.escape(mark) + "|" + re.escape(mark)
+                              + ("" if mark == "`" else r"(?!\w)")) for mark in _LOOK_ALIKES}
+
+
 def escape(text: str) -> str:
-    """Escape what Slack's mrkdwn reads as markup (``<!channel>``, links) in user-typed text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape what Slack's mrkdwn reads as markup in user-typed text: ``<!channel>``, mentions and
+    links (as entities), and pairs of the formatting marks ``*``, ``_``, ``~`` and backticks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for mark, alike in _LOOK_ALIKES.items():
+        if text.count(mark) >= 2:
+            text = _AT_EDGE[mark].sub(alike, text)
+    return text
 
 
 def render_text(locale: str, text: Text, *, mrkdwn: bool = True) -> str:
