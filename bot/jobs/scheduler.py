@@ -504,10 +504,11 @@ class _WorkspaceTick:
             reply = digest_reply(self._reader(manager), digest)
             replies.append(_dm(manager, f"digest:{manager.id}:{week}", reply, expires_at=end_of_week))
             # Its chart (one attachment) as a file row of its own, drawn by the delivery worker when sent.
+            # The first is the digest's chart; the cockpit's (attainment, trend, funnel) follow, a key each.
             charts += [
-                outbox.file_message(self.id, f"digest-chart:{manager.id}:{week}", ToMember(manager.slack_user_id), chart,
-                                    expires_at=end_of_week)
-                for chart in reply.attachments
+                outbox.file_message(self.id, f"digest-chart:{manager.id}:{week}" if n == 0 else f"cockpit:{manager.id}:{week}:{n}",
+                                    ToMember(manager.slack_user_id), chart, expires_at=end_of_week)
+                for n, chart in enumerate(reply.attachments)
             ]
         count = outbox.enqueue_many(session, replies, now=self.now)
         outbox.enqueue_many(session, charts, now=self.now)
@@ -571,7 +572,11 @@ class _WorkspaceTick:
             _, expires = local_day_bounds(max(end_of[r.id] for r in team), ZoneInfo(manager.tz))
             day = self.now.astimezone(ZoneInfo(manager.tz)).date()
             key = f"review-pack:{manager.id}:{day.isoformat()}:{min(r.id for r in team)}"
-            theirs.append(_dm(manager, key, pack_reply(self._reader(manager), pack), expires_at=expires))
+            reply = pack_reply(self._reader(manager), pack)
+            theirs.append(_dm(manager, key, reply, expires_at=expires))
+            # The pack's cockpit charts (attainment, funnel, activity mix): a file row each, drawn when sent.
+            theirs += [outbox.file_message(self.id, f"review-chart:{key.split(':', 1)[1]}:{n}", ToMember(manager.slack_user_id), chart, expires_at=expires)
+                       for n, chart in enumerate(reply.attachments)]
         count = outbox.enqueue_many(session, mine, now=self.now)
         outbox.enqueue_many(session, theirs, now=self.now)
         return count

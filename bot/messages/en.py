@@ -599,4 +599,14 @@ MESSAGES: dict[str, str] = {
     "digest.teams_title": "*By team*",
     "digest.team_line.one": "• *{name}*'s team ({count} person) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
     "digest.team_line.other": "• *{name}*'s team ({count} people) — actions: {actions}, visits: {visits}, won: {won}, weighted pipeline: {pipeline}",
+    # The cockpit's charts (issue 14): titles, and amounts in a currency without a rate
+    "cockpit.attainment": "Revenue objective attainment, so far and projected",
+    "cockpit.trend.one": "Won and actions, last week",
+    "cockpit.trend.other": "Won and actions, last {count} weeks",
+    "cockpit.funnel_weeks.one": "Funnel of the deals created last week",
+    "cockpit.funnel_weeks.other": "Funnel of the deals created over the last {count} weeks",
+    "cockpit.funnel_period": "Funnel of the deals created this period",
+    "cockpit.mix": "Actions by type this period",
+    "cockpit.file": "{chart} — {start}",
+    "money.unconverted": "{amounts} (no exchange rate)",
 }

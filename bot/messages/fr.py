@@ -599,4 +599,14 @@ MESSAGES: dict[str, str] = {
     "digest.teams_title": "*Par équipe*",
     "digest.team_line.one": "• Équipe de *{name}* ({count} personne) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
     "digest.team_line.other": "• Équipe de *{name}* ({count} personnes) — actions : {actions}, visites : {visits}, gagné : {won}, pipeline pondéré : {pipeline}",
+    # The cockpit's charts (issue 14): titles, and amounts in a currency without a rate
+    "cockpit.attainment": "Atteinte de l'objectif de CA, atteint et projeté",
+    "cockpit.trend.one": "Gagné et actions, dernière semaine",
+    "cockpit.trend.other": "Gagné et actions, {count} dernières semaines",
+    "cockpit.funnel_weeks.one": "Entonnoir des affaires créées la dernière semaine",
+    "cockpit.funnel_weeks.other": "Entonnoir des affaires créées ces {count} dernières semaines",
+    "cockpit.funnel_period": "Entonnoir des affaires créées sur la période",
+    "cockpit.mix": "Actions par type sur la période",
+    "cockpit.file": "{chart} — {start}",
+    "money.unconverted": "{amounts} (sans taux de change)",
 }

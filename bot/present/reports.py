@@ -14,6 +14,7 @@ from babel.numbers import format_percent
 from bot.core import Attachment, Reply, Text
 from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.cockpit import digest_charts
 from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
 
@@ -69,7 +70,7 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     lines.append(Text("digest.risks_title" if digest.risks else "digest.no_risk"))
     for risk in digest.risks:
         lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
-    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest), *digest_charts(reader, digest)])
 
 
 def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:

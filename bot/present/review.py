@@ -10,6 +10,7 @@ from functools import lru_cache
 from bot.core import Reply, Text
 from bot.messages import format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.cockpit import pack_charts
 from bot.present.reports import REVIEW_LISTED, _listed, _pct
 from bot.reports.review import Deal, RepReview, ReviewPack
 
@@ -24,7 +25,7 @@ def pack_reply(reader: Reader, pack: ReviewPack) -> Reply:
     lines = [Text("review_pack.title", {"count": len(pack.reps), "at_risk": pack.at_risk})]
     for review in pack.reps:
         lines += rep_section(reader, review, pack.currency, group=f"rep{review.brief.member_id}")
-    return Reply(locale=reader.locale, lines=lines)
+    return Reply(locale=reader.locale, lines=lines, attachments=pack_charts(reader, pack))
 
 
 def brief_reply(reader: Reader, review: RepReview, currency: str) -> Reply:

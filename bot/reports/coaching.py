@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.reports import kpis
 from bot.reports.goals import GoalsProgress, goals_progress
 from bot.reports.kpis import KpiScope
-from bot.reports.money import Rates, converted_amount, money
+from bot.reports.money import Converted, Rates, convert, converted_amount, money
 from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
 from bot.reports.rollup import TeamRollup, team_rollups
 from bot.services.objectives import objectives_of
@@ -59,6 +59,7 @@ class RepWeek:
     won: Decimal
     attainment: float | None  # revenue won / revenue objective over the rep's own period so far
     goals: GoalsProgress | None = field(default=None, compare=False)  # every objective in force, the team's, and the composite
+    projected: float | None = field(default=None, compare=False)  # (won + weighted closing) / revenue objective, at the period's end
 
 
 @dataclass
@@ -82,6 +83,11 @@ class WeeklyDigest:
     overdue_deals: int = 0  # open deals past their close date: in no projection, so said apart
     overdue_amount: Decimal = Decimal(0)
     teams: list[TeamRollup] = field(default_factory=list)  # N+1: each team below, summed
+    # The cockpit's charts (issue 14): the share of the reps' period elapsed, the last TREND_WEEKS
+    # weeks (Monday, won converted, actions) and the funnel of the deals created over those weeks.
+    elapsed: float = 0.0
+    trend: list[tuple[date, Converted, int]] = field(default_factory=list)
+    funnel: list[tuple[str, int]] = field(default_factory=list)
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -385,6 +391,9 @@ class _WeekFigures:
     risks: list[Risk]
     goals: dict[int, GoalsProgress] = field(default_factory=dict)
     overdue: dict[int, kpis.OverdueDeals] = field(default_factory=dict)
+    trend: dict[int, list[kpis.TrendWeek]] = field(default_factory=dict)
+    funnel: dict[int, dict[str, int]] = field(default_factory=dict)
+    today: date | None = None
 
 
 def _last_week_figures(
@@ -412,7 +421,43 @@ def _last_week_figures(
         risks=risks_for(session, workspace_id, reps, now=now, settings=settings, week=week, attainment=attainment, planned=planned),
         goals=goals_progress(session, reps, now=now, settings=settings),
         overdue=kpis.overdue_deals(session, week, today=now.astimezone(zone).date()),
+        **_cockpit_figures(session, workspace_id, ids, start, end, zone),
+        today=now.astimezone(zone).date(),
     )
+
+
+TREND_WEEKS = 12  # weeks of the digest's trend and funnel, last week included
+
+
+def _cockpit_figures(
+    session: Session, workspace_id: int, ids: tuple[int, ...], start: date, end: date, zone: ZoneInfo
+) -> dict:
+    """The trend and the funnel of the ``TREND_WEEKS`` weeks ending with last week: one statement each."""
+    weeks = KpiScope(workspace_id, ids, start - timedelta(days=7 * (TREND_WEEKS - 1)), end, zone)
+    return {"trend": kpis.weekly_trend(session, weeks), "funnel": kpis.stage_funnel(session, weeks)}
+
+
+def _team_cockpit(digest: WeeklyDigest, team: list[Member], week: _WeekFigures) -> None:
+    """The team's trend (each rep's weeks added up, converted once per week), funnel, and the share
+    of the period elapsed (the period most of the team's reps share)."""
+    weeks: list[tuple[date, dict[str, Decimal], int]] = []
+    funnel = {stage: 0 for stage in kpis.FUNNEL_STAGES}
+    for member in team:
+        for i, rep_week in enumerate(week.trend.get(member.id, [])):
+            if i == len(weeks):
+                weeks.append((rep_week.start, {}, 0))
+            day, won, actions = weeks[i]
+            for currency, amount in rep_week.won.items():
+                won[currency] = won.get(currency, Decimal(0)) + amount
+            weeks[i] = (day, won, actions + rep_week.actions)
+        for stage, count in week.funnel.get(member.id, {}).items():
+            funnel[stage] += count
+    digest.trend = [(day, convert(won, week.rates), actions) for day, won, actions in weeks]
+    digest.funnel = list(funnel.items())
+    periods = [week.attainment[m.id][2:] for m in team if m.id in week.attainment]
+    if periods and week.today is not None:
+        start, end = max(set(periods), key=periods.count)
+        digest.elapsed = min(max(((week.today - start).days + 1) / ((end - start).days + 1), 0.0), 1.0)
 
 
 def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> WeeklyDigest:
@@ -432,6 +477,7 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
     digest.stages = _team_stages(team_ids, week.stages)
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
     digest.teams = team_rollups(manager, team, digest.reps)
+    _team_cockpit(digest, team, week)
     return digest
 
 
@@ -449,7 +495,9 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
         RepWeek(member.id, member.display_name, actions, visits, plan.planned, plan.done,
                 rep_weighted, rep_won, target.ratio if target else None)
     )
-    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id))
+    closing = week.attainment.get(member.id, (None, Decimal(0)))[1]
+    projected = float((target.achieved + closing) / target.target) if target and target.target else None
+    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id), projected=projected)
     overdue = week.overdue.get(member.id)
     if overdue:
         digest.overdue_deals += overdue.count

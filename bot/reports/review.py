@@ -79,6 +79,7 @@ class RepReview:
     relances_missed: int
     trend: list[TrendPeriod]  # oldest first
     points: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (kind, its numbers)
+    funnel: dict[str, int] = field(default_factory=dict)  # funnel step → deals created this period that reached it
 
     @property
     def actions(self) -> int:
@@ -165,6 +166,7 @@ def _in_scope(
     late, late_total = _late_deals(session, workspace_id, ids, today)
     relances = _relances(session, workspace_id, ids, start, min(today, end), zone, now=now)
     trend = _trend(session, reps[0].period, workspace_id, ids, start, zone, currency)
+    funnel = kpis.stage_funnel(session, scope)
     out = {}
     for rep in reps:
         brief = briefs[rep.id]
@@ -181,6 +183,7 @@ def _in_scope(
             relances[rep.id][0], relances[rep.id][1], [t[rep.id] for t in trend],
         )
         review.points = talking_points(review)
+        review.funnel = funnel[rep.id]
         out[rep.id] = review
     return out
 
