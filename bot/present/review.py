@@ -10,8 +10,9 @@ from functools import lru_cache
 from bot.core import Reply, Text
 from bot.messages import format_day, format_money, label, translate
 from bot.present import Reader
-from bot.present.cockpit import pack_charts
+from bot.present.cockpit import money_text, pack_charts
 from bot.present.reports import REVIEW_LISTED, _listed, _pct
+from bot.reports.money import Converted
 from bot.reports.review import Deal, RepReview, ReviewPack
 
 
@@ -61,13 +62,17 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
     if heading:
         lines.append(Text("review_pack.rep_at_risk" if review.at_risk else "review_pack.rep", {"name": brief.name, **period}))
     for goal in review.goals:
-        shown = (money(goal.achieved), money(goal.target)) if goal.metric == "revenue" else (f"{goal.achieved:.0f}", f"{goal.target:.0f}")
+        if goal.metric == "revenue":  # won beside what has no rate (the brief's won is the same converted figure)
+            shown = (money_text(loc, Converted(goal.achieved, currency, brief.won_aside)), money(goal.target))
+        else:
+            shown = (f"{goal.achieved:.0f}", f"{goal.target:.0f}")
         lines.append(Text("review_pack.goal", {
             "metric": translate(loc, f"goals.metric.{goal.metric}"), "achieved": shown[0], "target": shown[1],
             "ratio": _pct(reader, goal.ratio), "projected": _pct(reader, goal.projected),
         }))
     if not review.goals:
-        lines.append(Text("review.no_objective", {"won": money(brief.won), "closing": money(brief.closing)}))
+        lines.append(Text("review.no_objective", {"won": money_text(loc, Converted(brief.won, currency, brief.won_aside)),
+                                                  "closing": money_text(loc, Converted(brief.closing, currency, brief.closing_aside))}))
     lines.append(Text("review_pack.activity", {
         "count": review.actions, "types": _counts(reader, "action_type", review.by_type),
         "channels": _counts(reader, "channel", review.by_channel),
@@ -93,7 +98,8 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
         lines.append(_listed("review.flat", "deals", deals, max(brief.flat_total, len(brief.flat_probabilities)) - REVIEW_LISTED))
     if review.trend:
         periods = " · ".join(
-            translate(loc, "review_pack.trend_period", start=format_day(loc, t.start), won=money(t.won), count=t.actions)
+            translate(loc, "review_pack.trend_period", start=format_day(loc, t.start),
+                      won=money_text(loc, Converted(t.won, currency, t.won_aside)), count=t.actions)
             for t in review.trend
         )
         lines.append(Text("review_pack.trend", {"periods": periods}))

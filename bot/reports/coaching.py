@@ -60,6 +60,9 @@ class RepWeek:
     attainment: float | None  # revenue won / revenue objective over the rep's own period so far
     goals: GoalsProgress | None = field(default=None, compare=False)  # every objective in force, the team's, and the composite
     projected: float | None = field(default=None, compare=False)  # (won + weighted closing) / revenue objective, at the period's end
+    # Amounts in a currency without a rate (currency → amount): shown apart, never dropped.
+    won_aside: dict[str, Decimal] = field(default_factory=dict, compare=False)
+    pipeline_aside: dict[str, Decimal] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -88,6 +91,9 @@ class WeeklyDigest:
     elapsed: float = 0.0
     trend: list[tuple[date, Converted, int]] = field(default_factory=list)
     funnel: list[tuple[str, int]] = field(default_factory=list)
+    # The team's amounts in a currency without a rate (currency → amount), beside won and pipeline.
+    won_aside: dict[str, Decimal] = field(default_factory=dict)
+    pipeline_aside: dict[str, Decimal] = field(default_factory=dict)
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -98,6 +104,17 @@ def last_week(today: date) -> tuple[date, date]:
 
 def _in(rates: Rates, by_currency: dict[str, Decimal]) -> Decimal:
     return converted_amount(by_currency, rates)
+
+
+def _aside(rates: Rates, by_currency: dict[str, Decimal]) -> dict[str, Decimal]:
+    """What ``_in`` leaves out: the amounts in a currency without a rate, per currency."""
+    return dict(convert(by_currency, rates).unconverted)
+
+
+def add_aside(into: dict[str, Decimal], more: dict[str, Decimal]) -> None:
+    """Add amounts per currency into ``into`` (totals of what has no rate)."""
+    for currency, amount in more.items():
+        into[currency] = into.get(currency, Decimal(0)) + amount
 
 
 def _period_groups(members: list[Member], today_of: dict[int, date]) -> dict[tuple[date, date, str], list[Member]]:
@@ -497,7 +514,11 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
     )
     closing = week.attainment.get(member.id, (None, Decimal(0)))[1]
     projected = float((target.achieved + closing) / target.target) if target and target.target else None
-    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id), projected=projected)
+    won_aside, pipeline_aside = _aside(rates, week.won.get(member.id, {})), _aside(rates, week.weighted.get(member.id, {}))
+    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id), projected=projected,
+                              won_aside=won_aside, pipeline_aside=pipeline_aside)
+    add_aside(digest.won_aside, won_aside)
+    add_aside(digest.pipeline_aside, pipeline_aside)
     overdue = week.overdue.get(member.id)
     if overdue:
         digest.overdue_deals += overdue.count
@@ -550,6 +571,9 @@ class ReviewBrief:
     # How many there are in all: the lists above hold the first few (the brief says "and N more").
     stalled_total: int = 0
     flat_total: int = 0
+    # Won and closing in a currency without a rate (currency → amount): shown apart, never dropped.
+    won_aside: dict[str, Decimal] = field(default_factory=dict)
+    closing_aside: dict[str, Decimal] = field(default_factory=dict)
 
 
 def review_brief(session: Session, rep: Member, *, now: datetime, settings: WorkspaceSettings) -> ReviewBrief:
@@ -625,6 +649,7 @@ def _briefs_in_scope(
             plans.done, plans.planned, gold[rep.id], stalled[rep.id], flat[rep.id],
             [r.kind for r in risks if r.member_id == rep.id][:3],
             stalled_total=stalled_count.get(rep.id, 0), flat_total=flat_count.get(rep.id, 0),
+            won_aside=_aside(rates, won.get(rep.id, {})), closing_aside=_aside(rates, closing.get(rep.id, {})),
         )
     return briefs
 
