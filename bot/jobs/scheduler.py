@@ -34,8 +34,8 @@ from bot.present.reports import digest_reply, summary_reply
 from bot.present.review import brief_reply, pack_reply
 from bot.reports.coaching import last_week, period_summary, weekly_digests
 from bot.reports.review import pack_of, rep_reviews
-from bot.present.warnings import goals_missing_text, warning_reply
-from bot.reports.goals import goals_progress
+from bot.present.warnings import goals_missing_lines, warning_reply
+from bot.reports.goals import goals_progress, team_objectives
 from bot.reports.warnings import goal_warnings
 from bot.services import outbox, workspace_settings
 from bot.services.periods import period_bounds
@@ -647,17 +647,20 @@ class _WorkspaceTick:
     def _queue_goal_reminders(self, session: Session, due: list[_Due]) -> int:
         start_of = {d.person.id: d.data for d in due}
         messages = []
+        team_goals = team_objectives(session, self.id, set(start_of), now=self.now, settings=self.settings)
         for manager, team in managers_with_teams(session, self.id, list(start_of)):
             start = start_of[manager.id]
             reps = [m for m in team if m.role == "rep"]
             progress = goals_progress(session, reps, now=self.now, settings=self.settings)
             missing = [m.display_name for m in reps if not progress[m.id].individual]
-            if not missing:
+            # The manager's own team objective counts too (issue 14): a period without one is reminded.
+            no_team_goal = not team_goals.get(manager.id)
+            if not missing and not no_team_goal:
                 continue  # looked at again next tick: cheap, and a rep's objectives may yet be removed
             _, end = period_bounds(manager.period, start)
             _, expires = local_day_bounds(start + timedelta(days=GOALS_REMINDER_DAYS), ZoneInfo(manager.tz))
             reader = self._reader(manager)
-            reply = Reply(locale=manager.locale, lines=[goals_missing_text(reader, start, end, missing)])
+            reply = Reply(locale=manager.locale, lines=goals_missing_lines(reader, start, end, missing, team=no_team_goal))
             messages.append(_dm(manager, f"goals-reminder:{manager.id}:{start.isoformat()}", reply, expires_at=expires))
         return outbox.enqueue_many(session, messages, now=self.now)
 

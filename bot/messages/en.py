@@ -609,4 +609,6 @@ MESSAGES: dict[str, str] = {
     "cockpit.mix": "Actions by type this period",
     "cockpit.file": "{chart} — {start}",
     "money.unconverted": "{amounts} (no exchange rate)",
+    "reminder.team_goal_missing": ":calendar: A new period starts ({start} → {end}) and your team has no objective of its own. Set it with `/carnet goals team revenue 200k`; it will hold every period until you change it.",
+    "reminder.team_goal_missing_also": "Your team has no objective of its own either: set it with `/carnet goals team revenue 200k`.",
 }

@@ -609,4 +609,6 @@ MESSAGES: dict[str, str] = {
     "cockpit.mix": "Actions par type sur la période",
     "cockpit.file": "{chart} — {start}",
     "money.unconverted": "{amounts} (sans taux de change)",
+    "reminder.team_goal_missing": ":calendar: Une nouvelle période commence ({start} → {end}) et votre équipe n'a pas d'objectif collectif. Fixez-le avec `/carnet goals team ca 200k` ; il vaudra chaque période jusqu'à ce que vous le changiez.",
+    "reminder.team_goal_missing_also": "Votre équipe n'a pas non plus d'objectif collectif : fixez-le avec `/carnet goals team ca 200k`.",
 }

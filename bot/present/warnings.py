@@ -54,6 +54,16 @@ def warning_reply(reader: Reader, warning: GoalWarning, *, name: str, for_manage
     return Reply(locale=reader.locale, lines=lines)
 
 
+def goals_missing_lines(reader: Reader, start: date, end: date, names: list[str], *, team: bool) -> list[Text]:
+    """The manager's reminder when a period starts: reps without an objective (``names``), and/or
+    (``team``) no objective for the team itself."""
+    period = {"start": format_day(reader.locale, start), "end": format_day(reader.locale, end)}
+    lines = [goals_missing_text(reader, start, end, names)] if names else []
+    if team:
+        lines.append(Text("reminder.team_goal_missing_also" if names else "reminder.team_goal_missing", period))
+    return lines
+
+
 def goals_missing_text(reader: Reader, start: date, end: date, names: list[str]) -> Text:
     """The manager's reminder: a new period started and these reps have no objective in force."""
     return Text(

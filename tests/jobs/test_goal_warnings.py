@@ -20,6 +20,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.core import Reply
 from bot.jobs.scheduler import run_due
 from bot.present import MemberReader
 from bot.present.warnings import warning_reply
@@ -27,7 +28,7 @@ from bot.reports.warnings import goal_warnings
 from bot.render.text import plain
 from bot.services import workspace_settings
 from storage.models import Member, Objective, OutboxMessage, Workspace
-from tests.reports.test_digest import Seeded, seed_team
+from tests.reports.test_digest import Builder, Seeded, seed_team
 from tests.support.fixtures import Z
 
 D = Decimal
@@ -161,6 +162,38 @@ def test_a_manager_is_reminded_once_when_a_period_starts_with_reps_lacking_objec
 
 
 def test_no_reminder_when_every_rep_has_a_recurring_objective(session_factory, team):
+    with session_factory() as s, s.begin():  # (and every team: Nadia's has hers; Marc's gets one)
+        Builder(s, team).objective("Marc", "revenue", "20000", team=True)
     for when in (Z(2026, 12, 1, 8), Z(2026, 12, 1, 14), Z(2026, 12, 2, 14)):
         run_due(session_factory, when)
     assert rows(session_factory, "goals-reminder") == []
+
+
+def reminder_text(session_factory, who: int) -> str:
+    with session_factory() as s:
+        [row] = s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"goals-reminder:{who}:%"))).all()
+        reply = Reply.from_dict(row.payload["reply"])
+    return "\n".join(plain(reply.locale, t) for t in reply.lines)
+
+
+def test_a_team_without_its_own_objective_is_reminded_too(session_factory, team):
+    """Every rep has an objective, but Marc's team has none of its own: Marc is reminded of that
+    alone; Nadia's team has one, so she is not. Xavier's removed too: both, in one message."""
+    for when in (Z(2026, 12, 1, 14), Z(2026, 12, 2, 14)):
+        run_due(session_factory, when)
+    assert [k for k, _d in rows(session_factory, "goals-reminder")] == [f"goals-reminder:{team['Marc']}:2026-12-01"]
+    assert reminder_text(session_factory, team["Marc"]) == (
+        "📅 A new period starts (Dec 1, 2026 → Dec 31, 2026) and your team has no objective of its own. "
+        "Set it with /carnet goals team revenue 200k; it will hold every period until you change it.")
+
+
+def test_reps_and_the_team_without_objectives_are_said_in_one_reminder(session_factory, team):
+    with session_factory() as s, s.begin():
+        for objective in s.scalars(select(Objective).where(Objective.member_id == team["Xavier"])):
+            s.delete(objective)
+    run_due(session_factory, Z(2026, 12, 1, 14))
+    assert reminder_text(session_factory, team["Marc"]).split("\n") == [
+        "📅 A new period starts (Dec 1, 2026 → Dec 31, 2026) and 1 of your reps has no objective: Xavier. "
+        "Set it with /carnet goals @rep revenue 50k; it will hold every period until you change it.",
+        "Your team has no objective of its own either: set it with /carnet goals team revenue 200k.",
+    ]
