@@ -610,5 +610,12 @@ MESSAGES: dict[str, str] = {
     "cockpit.file": "{chart} — {start}",
     "money.unconverted": "{amounts} (no exchange rate)",
     "reminder.team_goal_missing": ":calendar: A new period starts ({start} → {end}) and your team has no objective of its own. Set it with `/carnet goals team revenue 200k`; it will hold every period until you change it.",
+    "warning.title_goals_rep.one": ":warning: *{name}*, at this pace one of your objectives for the period (ending {end}) would be missed:",
+    "warning.title_goals_rep.other": ":warning: *{name}*, at this pace {count} of your objectives for the period (ending {end}) would be missed:",
+    "warning.title_goals_manager.one": ":warning: *{name}* could miss one objective of the period (ending {end}):",
+    "warning.title_goals_manager.other": ":warning: *{name}* could miss {count} objectives of the period (ending {end}):",
+    "warning.goal_line": "• {metric}: {achieved} of {target}, projected {projected}",
+    "warning.composite_line": "• Weighted attainment (own and team objectives): projected {projected}",
+    "warning.also": "Other objectives are behind too:",
     "reminder.team_goal_missing_also": "Your team has no objective of its own either: set it with `/carnet goals team revenue 200k`.",
 }

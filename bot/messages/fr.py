@@ -610,5 +610,12 @@ MESSAGES: dict[str, str] = {
     "cockpit.file": "{chart} — {start}",
     "money.unconverted": "{amounts} (sans taux de change)",
     "reminder.team_goal_missing": ":calendar: Une nouvelle période commence ({start} → {end}) et votre équipe n'a pas d'objectif collectif. Fixez-le avec `/carnet goals team ca 200k` ; il vaudra chaque période jusqu'à ce que vous le changiez.",
+    "warning.title_goals_rep.one": ":warning: *{name}*, à ce rythme un de vos objectifs de la période (fin le {end}) ne serait pas atteint :",
+    "warning.title_goals_rep.other": ":warning: *{name}*, à ce rythme {count} de vos objectifs de la période (fin le {end}) ne seraient pas atteints :",
+    "warning.title_goals_manager.one": ":warning: *{name}* pourrait manquer un objectif de la période (fin le {end}) :",
+    "warning.title_goals_manager.other": ":warning: *{name}* pourrait manquer {count} objectifs de la période (fin le {end}) :",
+    "warning.goal_line": "• {metric} : {achieved} sur {target}, projection {projected}",
+    "warning.composite_line": "• Atteinte pondérée (objectifs individuels et d'équipe) : projection {projected}",
+    "warning.also": "D'autres objectifs sont aussi en retard :",
     "reminder.team_goal_missing_also": "Votre équipe n'a pas non plus d'objectif collectif : fixez-le avec `/carnet goals team ca 200k`.",
 }
