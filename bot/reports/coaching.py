@@ -585,21 +585,25 @@ STALLED_LISTED = 5  # stalled deals named in a brief (the biggest first)
 
 
 def review_briefs(
-    session: Session, reps: list[Member], *, now: datetime, settings: WorkspaceSettings
+    session: Session, reps: list[Member], *, now: datetime, settings: WorkspaceSettings, shared: dict | None = None
 ) -> dict[int, ReviewBrief]:
     """The review brief of each of ``reps`` (one workspace), computed together.
 
     Reps who share a current period and a time zone share one KPI scope, so each figure is one
     grouped query over them all, split per rep afterwards: a month-end tick of 1,000 reps costs
     the statements of a few briefs (about ten per scope), not twenty per rep, and no figure is
-    read twice. Each brief is exactly the one the rep would get alone."""
+    read twice. Each brief is exactly the one the rep would get alone.
+
+    ``shared`` (the review pack's): filled with (start, end, tz) → every objective's attainment of
+    that scope, read here once for the briefs and the pack alike."""
     if not reps:
         return {}
     workspace_id = reps[0].workspace_id
     today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in reps}
     briefs: dict[int, ReviewBrief] = {}
     for (start, end, tz), group in _period_groups(reps, today_of).items():
-        briefs.update(_briefs_in_scope(session, workspace_id, group, start, end, ZoneInfo(tz), now=now, settings=settings))
+        briefs.update(_briefs_in_scope(session, workspace_id, group, start, end, ZoneInfo(tz), now=now, settings=settings,
+                                       shared=shared))
     return briefs
 
 
@@ -613,12 +617,16 @@ def _briefs_in_scope(
     *,
     now: datetime,
     settings: WorkspaceSettings,
+    shared: dict | None = None,
 ) -> dict[int, ReviewBrief]:
     currency, rates = settings.currency, Rates.of(settings)
     today = now.astimezone(zone).date()
     ids = tuple(m.id for m in reps)
     scope = KpiScope(workspace_id, ids, start, end, zone)
-    attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
+    if shared is None:
+        attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
+    else:  # every metric, for the pack too: one read of the objectives and of each figure
+        attainment = shared[(start, end, zone.key)] = kpis.objective_attainment(session, scope, rates=rates)
     won = kpis.revenue_won(session, scope)
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)

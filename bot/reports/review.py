@@ -129,14 +129,16 @@ def rep_reviews(session: Session, reps: list[Member], *, now: datetime, settings
     share one KPI scope, so each figure is one grouped query for them all."""
     if not reps:
         return {}
-    briefs = review_briefs(session, reps, now=now, settings=settings)
+    shared: dict = {}  # (start, end, tz) → every objective's attainment, read once with the briefs
+    briefs = review_briefs(session, reps, now=now, settings=settings, shared=shared)
     groups: dict[tuple[date, date, str], list[Member]] = defaultdict(list)
     for rep in reps:
         brief = briefs[rep.id]
         groups[(brief.period_start, brief.period_end, rep.tz)].append(rep)
     out: dict[int, RepReview] = {}
     for (start, end, tz), group in groups.items():
-        out.update(_in_scope(session, group, briefs, start, end, ZoneInfo(tz), now=now, rates=Rates.of(settings)))
+        out.update(_in_scope(session, group, briefs, start, end, ZoneInfo(tz), now=now, rates=Rates.of(settings),
+                             attainment=shared.get((start, end, tz))))
     return out
 
 
@@ -155,13 +157,15 @@ def _in_scope(
     *,
     now: datetime,
     rates: Rates,
+    attainment: dict | None = None,
 ) -> dict[int, RepReview]:
     workspace_id = reps[0].workspace_id
     ids = tuple(r.id for r in reps)
     today = now.astimezone(zone).date()
     scope = KpiScope(workspace_id, ids, start, end, zone)
     elapsed = _elapsed(start, end, today)
-    attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=METRICS)
+    if attainment is None:
+        attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=METRICS)
     activity = kpis.activity(session, scope)
     conversion = kpis.conversion(session, scope)
     lost, lost_total = _lost_deals(session, scope)
