@@ -601,9 +601,20 @@ def review_briefs(
     workspace_id = reps[0].workspace_id
     today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in reps}
     briefs: dict[int, ReviewBrief] = {}
+    # Stalled deals and flat probabilities do not depend on the period: read once per time zone
+    # for every rep of it, not once per period (a team mixing months, quarters and weeks).
+    deals_of: dict[str, tuple] = {}
+    for tz in {m.tz for m in reps}:
+        in_zone = [m for m in reps if m.tz == tz]
+        today = now.astimezone(ZoneInfo(tz)).date()
+        deals_of[tz] = (
+            _stalled_by_member(session, workspace_id, in_zone, now=now, today=today, zone=ZoneInfo(tz),
+                               days=settings.stalled_after_days, limit=STALLED_LISTED),
+            _flat_probabilities(session, workspace_id, [m.id for m in in_zone], limit=5),
+        )
     for (start, end, tz), group in _period_groups(reps, today_of).items():
         briefs.update(_briefs_in_scope(session, workspace_id, group, start, end, ZoneInfo(tz), now=now, settings=settings,
-                                       shared=shared))
+                                       shared=shared, deals=deals_of[tz]))
     return briefs
 
 
@@ -618,6 +629,7 @@ def _briefs_in_scope(
     now: datetime,
     settings: WorkspaceSettings,
     shared: dict | None = None,
+    deals: tuple | None = None,
 ) -> dict[int, ReviewBrief]:
     currency, rates = settings.currency, Rates.of(settings)
     today = now.astimezone(zone).date()
@@ -631,10 +643,16 @@ def _briefs_in_scope(
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)
     gold = under_visited_gold(session, workspace_id, reps, now=now)
-    stalled, stalled_count = _stalled_by_member(
-        session, workspace_id, reps, now=now, today=today, zone=zone, days=settings.stalled_after_days, limit=STALLED_LISTED
-    )
-    flat, flat_count = _flat_probabilities(session, workspace_id, list(ids), limit=5)
+    if deals is None:
+        deals = (
+            _stalled_by_member(session, workspace_id, reps, now=now, today=today, zone=zone, days=settings.stalled_after_days,
+                               limit=STALLED_LISTED),
+            _flat_probabilities(session, workspace_id, list(ids), limit=5),
+        )
+    (stalled, stalled_count), (flat, flat_count) = deals
+    # (read for every rep of the zone: this group's share)
+    stalled_count = {m: stalled_count.get(m, 0) for m in ids}
+    flat_count = {m: flat_count.get(m, 0) for m in ids}
     # What period_attainment would read for these reps (same period, same zone): not read again.
     period = {
         m: (attainment.get(m, {}).get("revenue"), _in(rates, closing.get(m, {})), start, end) for m in ids
