@@ -152,6 +152,7 @@ def _report_commands(sub: Any) -> None:
     review.add_argument("--team", default=None, help="workspace id (needed when the database has several)")
     review.add_argument("--now", type=_parse_instant, default=None, help="ISO-8601 instant the periods are seen from (default: now)")
     review.add_argument("--lang", choices=["fr", "en"], default=None, help="language (default: the reader's)")
+    review.add_argument("--charts", default=None, metavar="DIR", help="also write the pack's charts (PNG) into DIR")
 
 
 def _accounts_commands(sub: Any) -> None:

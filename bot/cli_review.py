@@ -4,9 +4,11 @@ below them, those at risk first) or one rep's section — the very text the sche
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from dataclasses import replace
 from typing import TextIO
 
+from bot.core import Reply
 from bot.present import MemberReader
 from bot.present.review import pack_reply
 from bot.render.text import render_reply
@@ -43,7 +45,28 @@ def print_review(args: argparse.Namespace, settings: Settings, out: TextIO, runt
             reader = MemberReader.of(member, now)
             if args.lang:
                 reader = replace(reader, locale=args.lang)
-            out.write(render_reply(pack_reply(reader, pack)) + "\n")
+            reply = pack_reply(reader, pack)
+        written = write_charts(reply, args.charts) if args.charts else []
+        out.write(render_reply(reply) + "\n")
+        out.writelines(f"{path}\n" for path in written)
     finally:
         runtime.close()
     return 0
+
+
+def write_charts(reply: Reply, directory: str) -> list[Path]:
+    """Write the pack's charts (PNG, drawn now) into ``directory`` (made if missing); the files written.
+    Raises ``LookupError`` with a sentence for the terminal when the directory cannot be written."""
+    from bot.render.files import bytes_of
+
+    folder = Path(directory)
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for attachment in reply.attachments:
+            path = folder / attachment.filename
+            path.write_bytes(bytes_of(attachment))
+            written.append(path)
+    except OSError as exc:
+        raise LookupError(f"cannot write the charts into {directory!r}: {exc.strerror or exc}") from exc
+    return written

@@ -34,8 +34,8 @@ from bot.present.reports import digest_reply, summary_reply
 from bot.present.review import brief_reply, pack_reply
 from bot.reports.coaching import last_week, period_summary, weekly_digests
 from bot.reports.review import pack_of, rep_reviews
-from bot.present.warnings import goals_missing_text, warning_reply
-from bot.reports.goals import goals_progress
+from bot.present.warnings import goals_missing_lines, warning_reply
+from bot.reports.goals import goals_progress, team_objectives
 from bot.reports.warnings import goal_warnings
 from bot.services import installs, outbox, workspace_settings
 from bot.services.members import ProfileLookup
@@ -548,10 +548,11 @@ class _WorkspaceTick:
             reply = digest_reply(self._reader(manager), digest)
             replies.append(_dm(manager, f"digest:{manager.id}:{week}", reply, expires_at=end_of_week))
             # Its chart (one attachment) as a file row of its own, drawn by the delivery worker when sent.
+            # The first is the digest's chart; the cockpit's (attainment, trend, funnel) follow, a key each.
             charts += [
-                outbox.file_message(self.id, f"digest-chart:{manager.id}:{week}", ToMember(manager.slack_user_id), chart,
-                                    expires_at=end_of_week)
-                for chart in reply.attachments
+                outbox.file_message(self.id, f"digest-chart:{manager.id}:{week}" if n == 0 else f"cockpit:{manager.id}:{week}:{n}",
+                                    ToMember(manager.slack_user_id), chart, expires_at=end_of_week)
+                for n, chart in enumerate(reply.attachments)
             ]
         count = outbox.enqueue_many(session, replies, now=self.now)
         outbox.enqueue_many(session, charts, now=self.now)
@@ -615,7 +616,11 @@ class _WorkspaceTick:
             _, expires = local_day_bounds(max(end_of[r.id] for r in team), ZoneInfo(manager.tz))
             day = self.now.astimezone(ZoneInfo(manager.tz)).date()
             key = f"review-pack:{manager.id}:{day.isoformat()}:{min(r.id for r in team)}"
-            theirs.append(_dm(manager, key, pack_reply(self._reader(manager), pack), expires_at=expires))
+            reply = pack_reply(self._reader(manager), pack)
+            theirs.append(_dm(manager, key, reply, expires_at=expires))
+            # The pack's cockpit charts (attainment, funnel, activity mix): a file row each, drawn when sent.
+            theirs += [outbox.file_message(self.id, f"review-chart:{key.split(':', 1)[1]}:{n}", ToMember(manager.slack_user_id), chart, expires_at=expires)
+                       for n, chart in enumerate(reply.attachments)]
         count = outbox.enqueue_many(session, mine, now=self.now)
         outbox.enqueue_many(session, theirs, now=self.now)
         return count
@@ -686,17 +691,20 @@ class _WorkspaceTick:
     def _queue_goal_reminders(self, session: Session, due: list[_Due]) -> int:
         start_of = {d.person.id: d.data for d in due}
         messages = []
+        team_goals = team_objectives(session, self.id, set(start_of), now=self.now, settings=self.settings)
         for manager, team in managers_with_teams(session, self.id, list(start_of)):
             start = start_of[manager.id]
             reps = [m for m in team if m.role == "rep"]
             progress = goals_progress(session, reps, now=self.now, settings=self.settings)
             missing = [m.display_name for m in reps if not progress[m.id].individual]
-            if not missing:
+            # The manager's own team objective counts too (issue 14): a period without one is reminded.
+            no_team_goal = not team_goals.get(manager.id)
+            if not missing and not no_team_goal:
                 continue  # looked at again next tick: cheap, and a rep's objectives may yet be removed
             _, end = period_bounds(manager.period, start)
             _, expires = local_day_bounds(start + timedelta(days=GOALS_REMINDER_DAYS), ZoneInfo(manager.tz))
             reader = self._reader(manager)
-            reply = Reply(locale=manager.locale, lines=[goals_missing_text(reader, start, end, missing)])
+            reply = Reply(locale=manager.locale, lines=goals_missing_lines(reader, start, end, missing, team=no_team_goal))
             messages.append(_dm(manager, f"goals-reminder:{manager.id}:{start.isoformat()}", reply, expires_at=expires))
         return outbox.enqueue_many(session, messages, now=self.now)
 

@@ -15,8 +15,10 @@ from bot.core import Attachment, Reply, Text
 from bot.messages import counted, format_day, format_money, label, translate
 from bot.present import Reader
 from bot.present.agenda import drift_reasons
+from bot.present.cockpit import digest_charts, money_text
 from bot.present.goals import progress_summary
 from bot.reports.coaching import PeriodSummary, ReviewBrief, WeeklyDigest
+from bot.reports.money import Converted
 
 
 def _pct(reader: Reader, ratio: float | None) -> str:
@@ -30,6 +32,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     """The manager's weekly digest: the week in figures, each rep, the wins, the risks; its chart
     goes with it as an attachment."""
     money = lambda amount: format_money(reader.locale, amount, digest.currency)  # noqa: E731
+    # A total beside what it leaves out (a currency without a rate): "12 000 € + 2 000 $US (sans taux de change)".
+    total = lambda amount, aside: money_text(reader.locale, Converted(amount, digest.currency, aside))  # noqa: E731
     lines = [
         Text("digest.title", {"start": format_day(reader.locale, digest.week_start), "end": format_day(reader.locale, digest.week_end)}),
         Text(
@@ -38,8 +42,8 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
                 "actions": digest.actions,
                 "visits": digest.visits,
                 "new": digest.new_opportunities,
-                "won": money(digest.won_amount),
-                "pipeline": money(digest.weighted_pipeline),
+                "won": total(digest.won_amount, digest.won_aside),
+                "pipeline": total(digest.weighted_pipeline, digest.pipeline_aside),
             },
         ),
         Text(
@@ -54,7 +58,7 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
         ),
         Text("digest.reps_title"),
     ]
-    lines += _rep_lines(reader, digest, money)
+    lines += _rep_lines(reader, digest, money, total)
     if digest.intensity_by_rep:
         lines.append(_intensity_line(reader, digest))
     if digest.overdue_deals:
@@ -62,7 +66,7 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     if digest.teams:  # N+1: each team below the reader, summed
         lines.append(Text("digest.teams_title"))
         lines += [Text("digest.team_line", {"name": t.manager, "count": t.people, "actions": t.actions, "visits": t.visits,
-                                            "won": money(t.won), "pipeline": money(t.weighted_pipeline)}, "teams")
+                                            "won": total(t.won, t.won_aside), "pipeline": total(t.weighted_pipeline, t.pipeline_aside)}, "teams")
                   for t in digest.teams]
     if digest.won_deals:
         lines.append(Text("digest.wins_title"))
@@ -73,7 +77,7 @@ def digest_reply(reader: Reader, digest: WeeklyDigest) -> Reply:
     for risk in digest.risks:
         lines.append(replace(risk_text(reader, risk.kind, risk.name, risk.values), group="risks"))
     lines += _clients_kept_lines(reader, digest)
-    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest)])
+    return Reply(locale=reader.locale, lines=lines, attachments=[chart_attachment(reader, digest), *digest_charts(reader, digest)])
 
 
 def _clients_kept_lines(reader: Reader, digest: WeeklyDigest) -> list[Text]:
@@ -92,7 +96,7 @@ def _clients_kept_lines(reader: Reader, digest: WeeklyDigest) -> list[Text]:
     return lines
 
 
-def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
+def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any, total: Any) -> list[Text]:
     """One line per rep of the digest, and under it their goals (both in the "reps" list)."""
     lines: list[Text] = []
     for rep in digest.reps:
@@ -105,8 +109,8 @@ def _rep_lines(reader: Reader, digest: WeeklyDigest, money: Any) -> list[Text]:
                     # One definition for every rep: in-person actions logged / in-person visits planned.
                     "visits": rep.visits,
                     "planned": rep.planned_visits or "—",
-                    "pipeline": money(rep.weighted_pipeline),
-                    "won": money(rep.won),
+                    "pipeline": total(rep.weighted_pipeline, rep.pipeline_aside),
+                    "won": total(rep.won, rep.won_aside),
                     "attainment": _pct(reader, rep.attainment),
                 },
                 group="reps",
@@ -169,6 +173,8 @@ def chart_attachment(reader: Reader, digest: WeeklyDigest) -> Attachment:
 def review_reply(reader: Reader, brief: ReviewBrief, *, for_manager: bool) -> Reply:
     """The end-of-period brief: where the rep stands, what could still move, what to talk about."""
     money = lambda amount: format_money(reader.locale, amount, brief.currency)  # noqa: E731
+    won = money_text(reader.locale, Converted(brief.won, brief.currency, brief.won_aside))
+    closing = money_text(reader.locale, Converted(brief.closing, brief.currency, brief.closing_aside))
     key = "review.title_manager" if for_manager else "review.title"
     lines = [Text(key, {"name": brief.name, "end": format_day(reader.locale, brief.period_end)})]
     if brief.target:
@@ -176,16 +182,16 @@ def review_reply(reader: Reader, brief: ReviewBrief, *, for_manager: bool) -> Re
             Text(
                 "review.attainment",
                 {
-                    "won": money(brief.won),
+                    "won": won,
                     "target": money(brief.target),
                     "attainment": _pct(reader, brief.attainment),
                     "projected": _pct(reader, brief.projected),
-                    "closing": money(brief.closing),
+                    "closing": closing,
                 },
             )
         )
     else:
-        lines.append(Text("review.no_objective", {"won": money(brief.won), "closing": money(brief.closing)}))
+        lines.append(Text("review.no_objective", {"won": won, "closing": closing}))
     lines.append(Text("review.activity", {"done": brief.visits_done, "planned": brief.visits_planned}))
     if brief.under_visited_gold:
         names = ", ".join(f"{name} ({done}/{capital})" for name, done, capital in brief.under_visited_gold[:REVIEW_LISTED])

@@ -10,7 +10,9 @@ from functools import lru_cache
 from bot.core import Reply, Text
 from bot.messages import format_day, format_money, label, translate
 from bot.present import Reader
+from bot.present.cockpit import money_text, pack_charts
 from bot.present.reports import REVIEW_LISTED, _listed, _pct
+from bot.reports.money import Converted
 from bot.reports.review import Deal, RepReview, ReviewPack
 
 
@@ -24,7 +26,7 @@ def pack_reply(reader: Reader, pack: ReviewPack) -> Reply:
     lines = [Text("review_pack.title", {"count": len(pack.reps), "at_risk": pack.at_risk})]
     for review in pack.reps:
         lines += rep_section(reader, review, pack.currency, group=f"rep{review.brief.member_id}")
-    return Reply(locale=reader.locale, lines=lines)
+    return Reply(locale=reader.locale, lines=lines, attachments=pack_charts(reader, pack))
 
 
 def brief_reply(reader: Reader, review: RepReview, currency: str) -> Reply:
@@ -50,6 +52,12 @@ def _counts(reader: Reader, kind: str, counts: dict[str, int]) -> str:
     return ", ".join(f"{label(reader.locale, kind, k)} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) or "—"
 
 
+def _won_and_closing(loc: str, brief, currency: str) -> dict[str, str]:
+    """A brief's won and weighted closing, each with what has no rate beside it."""
+    return {"won": money_text(loc, Converted(brief.won, currency, brief.won_aside)),
+            "closing": money_text(loc, Converted(brief.closing, currency, brief.closing_aside))}
+
+
 def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bool = True, group: str | None = None) -> list[Text]:
     """One rep's facts, each with its number, and the talking points drawn from them."""
     loc = reader.locale
@@ -60,13 +68,14 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
     if heading:
         lines.append(Text("review_pack.rep_at_risk" if review.at_risk else "review_pack.rep", {"name": brief.name, **period}))
     for goal in review.goals:
-        shown = (money(goal.achieved), money(goal.target)) if goal.metric == "revenue" else (f"{goal.achieved:.0f}", f"{goal.target:.0f}")
+        shown = ((money_text(loc, Converted(goal.achieved, currency, brief.won_aside)), money(goal.target))
+                 if goal.metric == "revenue" else (f"{goal.achieved:.0f}", f"{goal.target:.0f}"))
         lines.append(Text("review_pack.goal", {
             "metric": translate(loc, f"goals.metric.{goal.metric}"), "achieved": shown[0], "target": shown[1],
             "ratio": _pct(reader, goal.ratio), "projected": _pct(reader, goal.projected),
         }))
     if not review.goals:
-        lines.append(Text("review.no_objective", {"won": money(brief.won), "closing": money(brief.closing)}))
+        lines.append(Text("review.no_objective", _won_and_closing(loc, brief, currency)))
     lines.append(Text("review_pack.activity", {
         "count": review.actions, "types": _counts(reader, "action_type", review.by_type),
         "channels": _counts(reader, "channel", review.by_channel),
@@ -95,7 +104,7 @@ def rep_section(reader: Reader, review: RepReview, currency: str, *, heading: bo
         lines.append(_listed("review.flat", "deals", deals, max(brief.flat_total, len(brief.flat_probabilities)) - REVIEW_LISTED))
     if review.trend:
         periods = " · ".join(
-            translate(loc, "review_pack.trend_period", start=format_day(loc, t.start), won=money(t.won), count=t.actions)
+            translate(loc, "review_pack.trend_period", start=format_day(loc, t.start), won=money_text(loc, Converted(t.won, currency, t.won_aside)), count=t.actions)
             for t in review.trend
         )
         lines.append(Text("review_pack.trend", {"periods": periods}))

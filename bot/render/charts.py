@@ -29,12 +29,27 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as _babel_percent
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.messages import format_money, normalize_locale
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+# matplotlib is imported when a chart is drawn, not with this module: the data builders run where
+# reports are built (a review pack, a digest), and importing matplotlib costs some 0.5 s of CPU.
+def MaxNLocator(*args, **kwargs):  # noqa: N802  (matplotlib's name)
+    from matplotlib.ticker import MaxNLocator as locator
+
+    return locator(*args, **kwargs)
+
+
+def FuncFormatter(*args, **kwargs):  # noqa: N802  (matplotlib's name)
+    from matplotlib.ticker import FuncFormatter as formatter
+
+    return formatter(*args, **kwargs)
 
 __all__ = [
     "COCKPIT_SIZE",
@@ -163,6 +178,9 @@ def _escape(text: str) -> str:
 
 
 def _new_figure(size: tuple[int, int]) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     return fig
@@ -421,9 +439,11 @@ def attainment_data(
 
 
 def trend_data(
-    weeks: Sequence[tuple[date, float | Decimal, int]], *, title: str, locale: str, currency: str
+    weeks: Sequence[tuple[date, float | Decimal, int]], *, title: str, locale: str, currency: str, note: str = ""
 ) -> dict:
-    """The last ``TREND_WEEKS`` weeks: (week's Monday, won amount, actions logged), oldest first."""
+    """The last ``TREND_WEEKS`` weeks: (week's Monday, won amount, actions logged), oldest first.
+    ``note`` (won amounts left out of the bars: a currency without a rate) is drawn under the
+    title and ends the alt text."""
     kept = sorted(weeks, key=lambda w: w[0])[-TREND_WEEKS:]
     rows = [[w.isoformat(), float(won), int(actions)] for w, won, actions in kept]
     words = _cw(locale)
@@ -438,8 +458,10 @@ def trend_data(
             actions_min=_number(min(r[2] for r in rows), locale), actions_max=_number(max(r[2] for r in rows), locale))
     else:
         alt = words["alt_empty"]
+    if note:
+        alt = f"{alt} {note}"
     return {"chart": "trend", "locale": normalize_locale(locale), "currency": currency, "title": title,
-            "weeks": rows, "alt": alt}
+            "weeks": rows, "alt": alt, "note": note}
 
 
 def funnel_data(stages: Sequence[tuple[str, int]], *, title: str, locale: str) -> dict:
@@ -526,6 +548,8 @@ def _draw_trend(ax: Axes, data: dict) -> None:
     from bot.messages import format_day
 
     _style(ax, title)
+    if data.get("note"):  # won amounts in a currency without a rate: said, never drawn as if converted
+        ax.figure.text(0.01, 0.01, "+ " + _clean(data["note"], 140), ha="left", va="bottom", fontsize=8, color=_TEXT)
     xs = list(range(len(weeks)))
     ax.bar(xs, [w[1] for w in weeks], 0.6, color=_BAR, label=_escape(words["won"]))
     ax.set_xticks(xs, [_escape(format_day(locale, date.fromisoformat(w[0]))[:6]) for w in weeks])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.reports import kpis
 from bot.reports.goals import GoalsProgress, goals_progress
 from bot.reports.kpis import KpiScope
-from bot.reports.money import Rates, converted_amount, money
+from bot.reports.money import Converted, Rates, convert, converted_amount, money
 from bot.reports.pipeline import StalledDeal, idle_days, stalled_counts_by_member
 from bot.reports.rollup import TeamRollup, team_rollups
 from bot.services.objectives import objectives_of
@@ -64,6 +64,10 @@ class RepWeek:
     won: Decimal
     attainment: float | None  # revenue won / revenue objective over the rep's own period so far
     goals: GoalsProgress | None = field(default=None, compare=False)  # every objective in force, the team's, and the composite
+    projected: float | None = field(default=None, compare=False)  # (won + weighted closing) / revenue objective, at the period's end
+    # Amounts in a currency without a rate (currency → amount): shown apart, never dropped.
+    won_aside: dict[str, Decimal] = field(default_factory=dict, compare=False)
+    pipeline_aside: dict[str, Decimal] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -95,6 +99,14 @@ class WeeklyDigest:
     drifting: list[tuple[str, DriftingAccount]] = field(default_factory=list)  # rep, account
     drifting_total: int = 0
     requalify: list[tuple[str, Requalification]] = field(default_factory=list)  # rep, suggestion
+    # The cockpit's charts (issue 14): the share of the reps' period elapsed, the last TREND_WEEKS
+    # weeks (Monday, won converted, actions) and the funnel of the deals created over those weeks.
+    elapsed: float = 0.0
+    trend: list[tuple[date, Converted, int]] = field(default_factory=list)
+    funnel: list[tuple[str, int]] = field(default_factory=list)
+    # The team's amounts in a currency without a rate (currency → amount), beside won and pipeline.
+    won_aside: dict[str, Decimal] = field(default_factory=dict)
+    pipeline_aside: dict[str, Decimal] = field(default_factory=dict)
 
 
 def last_week(today: date) -> tuple[date, date]:
@@ -105,6 +117,17 @@ def last_week(today: date) -> tuple[date, date]:
 
 def _in(rates: Rates, by_currency: dict[str, Decimal]) -> Decimal:
     return converted_amount(by_currency, rates)
+
+
+def _aside(rates: Rates, by_currency: dict[str, Decimal]) -> dict[str, Decimal]:
+    """What ``_in`` leaves out: the amounts in a currency without a rate, per currency."""
+    return dict(convert(by_currency, rates).unconverted)
+
+
+def add_aside(into: dict[str, Decimal], more: dict[str, Decimal]) -> None:
+    """Add amounts per currency into ``into`` (totals of what has no rate)."""
+    for currency, amount in more.items():
+        into[currency] = into.get(currency, Decimal(0)) + amount
 
 
 def _period_groups(members: list[Member], today_of: dict[int, date]) -> dict[tuple[date, date, str], list[Member]]:
@@ -413,6 +436,9 @@ class _WeekFigures:
     intensity: dict[int, kpis.Intensity] = field(default_factory=dict)
     drifting: list[DriftingAccount] = field(default_factory=list)
     requalify: list[Requalification] = field(default_factory=list)
+    trend: dict[int, list[kpis.TrendWeek]] = field(default_factory=dict)
+    funnel: dict[int, dict[str, int]] = field(default_factory=dict)
+    today: date | None = None
 
 
 def _last_week_figures(
@@ -446,7 +472,43 @@ def _last_week_figures(
         intensity=kpis.commercial_intensity(session, week, settings=settings),
         drifting=drifting,
         requalify=requalify,
+        **_cockpit_figures(session, workspace_id, ids, start, end, zone),
+        today=now.astimezone(zone).date(),
     )
+
+
+TREND_WEEKS = 12  # weeks of the digest's trend and funnel, last week included
+
+
+def _cockpit_figures(
+    session: Session, workspace_id: int, ids: tuple[int, ...], start: date, end: date, zone: ZoneInfo
+) -> dict:
+    """The trend and the funnel of the ``TREND_WEEKS`` weeks ending with last week: one statement each."""
+    weeks = KpiScope(workspace_id, ids, start - timedelta(days=7 * (TREND_WEEKS - 1)), end, zone)
+    return {"trend": kpis.weekly_trend(session, weeks), "funnel": kpis.stage_funnel(session, weeks)}
+
+
+def _team_cockpit(digest: WeeklyDigest, team: list[Member], week: _WeekFigures) -> None:
+    """The team's trend (each rep's weeks added up, converted once per week), funnel, and the share
+    of the period elapsed (the period most of the team's reps share)."""
+    weeks: list[tuple[date, dict[str, Decimal], int]] = []
+    funnel = {stage: 0 for stage in kpis.FUNNEL_STAGES}
+    for member in team:
+        for i, rep_week in enumerate(week.trend.get(member.id, [])):
+            if i == len(weeks):
+                weeks.append((rep_week.start, {}, 0))
+            day, won, actions = weeks[i]
+            for currency, amount in rep_week.won.items():
+                won[currency] = won.get(currency, Decimal(0)) + amount
+            weeks[i] = (day, won, actions + rep_week.actions)
+        for stage, count in week.funnel.get(member.id, {}).items():
+            funnel[stage] += count
+    digest.trend = [(day, convert(won, week.rates), actions) for day, won, actions in weeks]
+    digest.funnel = list(funnel.items())
+    periods = [week.attainment[m.id][2:] for m in team if m.id in week.attainment]
+    if periods and week.today is not None:
+        start, end = max(set(periods), key=periods.count)
+        digest.elapsed = min(max(((week.today - start).days + 1) / ((end - start).days + 1), 0.0), 1.0)
 
 
 def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> WeeklyDigest:
@@ -467,6 +529,7 @@ def _team_digest(manager: Member, team: list[Member], week: _WeekFigures) -> Wee
     digest.risks = [r for r in week.risks if r.member_id in team_ids][:MAX_RISKS]
     digest.teams = team_rollups(manager, team, digest.reps)
     _add_clients_kept(digest, names, week)
+    _team_cockpit(digest, team, week)
     return digest
 
 
@@ -492,7 +555,13 @@ def _add_rep_week(digest: WeeklyDigest, member: Member, week: _WeekFigures) -> N
         RepWeek(member.id, member.display_name, actions, visits, plan.planned, plan.done,
                 rep_weighted, rep_won, target.ratio if target else None)
     )
-    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id))
+    closing = week.attainment.get(member.id, (None, Decimal(0)))[1]
+    projected = float((target.achieved + closing) / target.target) if target and target.target else None
+    won_aside, pipeline_aside = _aside(rates, week.won.get(member.id, {})), _aside(rates, week.weighted.get(member.id, {}))
+    digest.reps[-1] = replace(digest.reps[-1], goals=week.goals.get(member.id), projected=projected,
+                              won_aside=won_aside, pipeline_aside=pipeline_aside)
+    add_aside(digest.won_aside, won_aside)
+    add_aside(digest.pipeline_aside, pipeline_aside)
     overdue = week.overdue.get(member.id)
     if overdue:
         digest.overdue_deals += overdue.count
@@ -550,6 +619,9 @@ class ReviewBrief:
     flat_total: int = 0
     # Accounts far above their visit capital while others lag (name, visits, due so far).
     over_visited: list[tuple[str, int, int]] = field(default_factory=list)
+    # Won and closing in a currency without a rate (currency → amount): shown apart, never dropped.
+    won_aside: dict[str, Decimal] = field(default_factory=dict)
+    closing_aside: dict[str, Decimal] = field(default_factory=dict)
 
 
 def review_brief(session: Session, rep: Member, *, now: datetime, settings: WorkspaceSettings) -> ReviewBrief:
@@ -561,21 +633,36 @@ STALLED_LISTED = 5  # stalled deals named in a brief (the biggest first)
 
 
 def review_briefs(
-    session: Session, reps: list[Member], *, now: datetime, settings: WorkspaceSettings
+    session: Session, reps: list[Member], *, now: datetime, settings: WorkspaceSettings, shared: dict | None = None
 ) -> dict[int, ReviewBrief]:
     """The review brief of each of ``reps`` (one workspace), computed together.
 
     Reps who share a current period and a time zone share one KPI scope, so each figure is one
     grouped query over them all, split per rep afterwards: a month-end tick of 1,000 reps costs
     the statements of a few briefs (about ten per scope), not twenty per rep, and no figure is
-    read twice. Each brief is exactly the one the rep would get alone."""
+    read twice. Each brief is exactly the one the rep would get alone.
+
+    ``shared`` (the review pack's): filled with (start, end, tz) → every objective's attainment of
+    that scope, read here once for the briefs and the pack alike."""
     if not reps:
         return {}
     workspace_id = reps[0].workspace_id
     today_of = {m.id: now.astimezone(ZoneInfo(m.tz)).date() for m in reps}
     briefs: dict[int, ReviewBrief] = {}
+    # Stalled deals and flat probabilities do not depend on the period: read once per time zone
+    # for every rep of it, not once per period (a team mixing months, quarters and weeks).
+    deals_of: dict[str, tuple] = {}
+    for tz in {m.tz for m in reps}:
+        in_zone = [m for m in reps if m.tz == tz]
+        today = now.astimezone(ZoneInfo(tz)).date()
+        deals_of[tz] = (
+            _stalled_by_member(session, workspace_id, in_zone, now=now, today=today, zone=ZoneInfo(tz),
+                               days=settings.stalled_after_days, limit=STALLED_LISTED),
+            _flat_probabilities(session, workspace_id, [m.id for m in in_zone], limit=5),
+        )
     for (start, end, tz), group in _period_groups(reps, today_of).items():
-        briefs.update(_briefs_in_scope(session, workspace_id, group, start, end, ZoneInfo(tz), now=now, settings=settings))
+        briefs.update(_briefs_in_scope(session, workspace_id, group, start, end, ZoneInfo(tz), now=now, settings=settings,
+                                       shared=shared, deals=deals_of[tz]))
     return briefs
 
 
@@ -589,22 +676,33 @@ def _briefs_in_scope(
     *,
     now: datetime,
     settings: WorkspaceSettings,
+    shared: dict | None = None,
+    deals: tuple | None = None,
 ) -> dict[int, ReviewBrief]:
     currency, rates = settings.currency, Rates.of(settings)
     today = now.astimezone(zone).date()
     ids = tuple(m.id for m in reps)
     scope = KpiScope(workspace_id, ids, start, end, zone)
-    attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
+    if shared is None:
+        attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=("revenue",))
+    else:  # every metric, for the pack too: one read of the objectives and of each figure
+        attainment = shared[(start, end, zone.key)] = kpis.objective_attainment(session, scope, rates=rates)
     won = kpis.revenue_won(session, scope)
     closing = kpis.weighted_closing(session, scope)
     planned = kpis.planned_vs_realised_visits(session, scope)
     capital_rows = period_capital(session, workspace_id, reps, now=now, settings=settings)
     gold = under_visited_gold(session, workspace_id, reps, now=now, capital_rows=capital_rows)
     over = over_visited(session, workspace_id, reps, now=now, capital_rows=capital_rows)
-    stalled, stalled_count = _stalled_by_member(
-        session, workspace_id, reps, now=now, today=today, zone=zone, days=settings.stalled_after_days, limit=STALLED_LISTED
-    )
-    flat, flat_count = _flat_probabilities(session, workspace_id, list(ids), limit=5)
+    if deals is None:
+        deals = (
+            _stalled_by_member(session, workspace_id, reps, now=now, today=today, zone=zone, days=settings.stalled_after_days,
+                               limit=STALLED_LISTED),
+            _flat_probabilities(session, workspace_id, list(ids), limit=5),
+        )
+    (stalled, stalled_count), (flat, flat_count) = deals
+    # (read for every rep of the zone: this group's share)
+    stalled_count = {m: stalled_count.get(m, 0) for m in ids}
+    flat_count = {m: flat_count.get(m, 0) for m in ids}
     # What period_attainment would read for these reps (same period, same zone): not read again.
     period = {
         m: (attainment.get(m, {}).get("revenue"), _in(rates, closing.get(m, {})), start, end) for m in ids
@@ -628,6 +726,7 @@ def _briefs_in_scope(
             [r.kind for r in risks if r.member_id == rep.id][:3],
             stalled_total=stalled_count.get(rep.id, 0), flat_total=flat_count.get(rep.id, 0),
             over_visited=over[rep.id],
+            won_aside=_aside(rates, won.get(rep.id, {})), closing_aside=_aside(rates, closing.get(rep.id, {})),
         )
     return briefs
 

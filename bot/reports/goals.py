@@ -61,6 +61,13 @@ def goals_progress(
     return out
 
 
+def team_objectives(
+    session: Session, workspace_id: int, manager_ids: set[int], *, now: datetime, settings: WorkspaceSettings
+) -> dict[int, dict[str, Attainment]]:
+    """manager → their team's objectives in force now (metric → so far); a manager without one is absent or empty."""
+    return _team_attainments(session, workspace_id, manager_ids, now=now, settings=settings)
+
+
 def _team_attainments(
     session: Session, workspace_id: int, manager_ids: set[int], *, now: datetime, settings: WorkspaceSettings
 ) -> dict[int, dict[str, Attainment]]:

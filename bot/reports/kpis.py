@@ -19,7 +19,7 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,7 +32,7 @@ from bot.reports.money import Converted, Rates, as_decimal, convert, money, weig
 from bot.services import periods
 from bot.services.objectives import in_force
 from bot.services.plans import IN_PERSON
-from bot.services.stages import CLOSED_STAGES, stages_from
+from bot.services.stages import CLOSED_STAGES, OPEN_STAGES, stages_from
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import (
@@ -937,3 +937,95 @@ def _achieved(session: Session, scope: KpiScope, metrics: set[str], *, rates: Ra
     if "new_opportunities" in metrics:
         achieved["new_opportunities"] = {m: Decimal(n) for m, n in opportunities_created(session, scope).items()}
     return achieved
+
+
+# --- the cockpit's trend and funnel (issue 14) -------------------------------------------------
+
+
+FUNNEL_STAGES = OPEN_STAGES + ("won",)  # the funnel's steps, top first
+
+
+@dataclass(frozen=True)
+class TrendWeek:
+    start: date  # the week's Monday (or the scope's first day)
+    won: dict[str, Decimal]  # currency → revenue won that week
+    actions: int
+
+
+def _weeks(scope: KpiScope) -> list[tuple[date, date]]:
+    """The scope cut into 7-day weeks from its first day (the last one may be shorter)."""
+    out, day = [], scope.start
+    while day <= scope.end:
+        out.append((day, min(day + timedelta(days=6), scope.end)))
+        day += timedelta(days=7)
+    return out
+
+
+def weekly_trend(session: Session, scope: KpiScope) -> dict[int, list[TrendWeek]]:
+    """member → each week of the scope (oldest first): revenue won (per currency) and actions logged.
+
+    One statement: the won deals and the actions, each cut into weeks by a CASE on the week's
+    bounds (a day for actions, the local-day instants for ``closed_at``), united and grouped."""
+    weeks = _weeks(scope)
+    found: dict[int, list[TrendWeek]] = _per_member(scope, lambda: [TrendWeek(s, {}, 0) for s, _ in weeks])
+    if not scope.member_ids or not weeks:
+        return found
+    instants = [periods.utc_bounds(s, e, scope.zone)[1] for s, e in weeks]
+    closed_week = case(*[(Opportunity.closed_at < b, literal(i)) for i, b in enumerate(instants[:-1])], else_=literal(len(weeks) - 1))
+    action_week = case(*[(Action.occurred_on <= e, literal(i)) for i, (_, e) in enumerate(weeks[:-1])], else_=literal(len(weeks) - 1))
+    won = select(
+        literal("won").label("kind"), Opportunity.member_id.label("member_id"), closed_week.label("week"),
+        Opportunity.currency.label("currency"), Opportunity.amount.label("amount"),
+    ).where(_closed_in_period(scope, ("won",)))
+    done = select(
+        literal("actions").label("kind"), Action.member_id.label("member_id"), action_week.label("week"),
+        literal("").label("currency"), literal(1).label("amount"),
+    ).where(_actions_in_period(scope))
+    rows = won.union_all(done).subquery()
+    grouped = select(rows.c.kind, rows.c.member_id, rows.c.week, rows.c.currency, func.sum(rows.c.amount)).group_by(
+        rows.c.kind, rows.c.member_id, rows.c.week, rows.c.currency
+    )
+    for kind, member_id, week, currency, total in session.execute(grouped):
+        bucket = found[member_id][int(week)]
+        if kind == "won":
+            bucket.won[currency] = money(as_decimal(total))
+        else:
+            found[member_id][int(week)] = replace(bucket, actions=int(total))
+    return found
+
+
+def _funnel_rank(column: Any) -> Any:
+    """A stage's step in the funnel (lead 0 … closing 4, won 5); -1 for lost or anything else."""
+    return case({stage: rank for rank, stage in enumerate(FUNNEL_STAGES)}, value=column, else_=literal(-1))
+
+
+def stage_funnel(session: Session, scope: KpiScope) -> dict[int, dict[str, int]]:
+    """member → for each funnel step (``FUNNEL_STAGES``), the deals created in the period that
+    reached it: the furthest stage a deal was ever at (its history or its stage now), counted
+    cumulatively (a deal at negotiation went through lead, qualification and proposal). One statement."""
+    out: dict[int, dict[str, int]] = _per_member(scope, lambda: {s: 0 for s in FUNNEL_STAGES})
+    if not scope.member_ids:
+        return out
+    start_utc, end_utc = scope.utc_bounds
+    history = (
+        select(func.max(_funnel_rank(OpportunityStageChange.to_stage)))
+        .where(OpportunityStageChange.opportunity_id == Opportunity.id)
+        .scalar_subquery()
+    )
+    now_rank = _funnel_rank(Opportunity.stage)
+    furthest = case((func.coalesce(history, -1) > now_rank, func.coalesce(history, -1)), else_=now_rank)
+    deals = (
+        select(Opportunity.member_id.label("member_id"), furthest.label("furthest"))
+        .where(
+            Opportunity.workspace_id == scope.workspace_id,
+            Opportunity.member_id.in_(_members(scope)),
+            Opportunity.created_at >= start_utc,
+            Opportunity.created_at < end_utc,
+        )
+        .subquery()
+    )
+    rows = session.execute(select(deals.c.member_id, deals.c.furthest, func.count()).group_by(deals.c.member_id, deals.c.furthest))
+    for member_id, rank, count in rows:
+        for step in FUNNEL_STAGES[: int(rank) + 1]:
+            out[member_id][step] += int(count)
+    return out

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.reports import kpis
 from bot.reports.coaching import AT_RISK_BELOW, ReviewBrief, review_briefs
 from bot.reports.kpis import KpiScope
+from bot.reports.money import Rates, as_decimal, convert, money
 from bot.services.objectives import METRICS
 from bot.services.workspace_settings import WorkspaceSettings
 from bot.services.periods import period_bounds, utc_bounds
@@ -58,8 +59,9 @@ class Deal:
 class TrendPeriod:
     start: date
     end: date
-    won: Decimal  # in the workspace currency
+    won: Decimal  # in the workspace currency (the currencies that have a rate)
     actions: int
+    won_aside: dict[str, Decimal] = field(default_factory=dict)  # currency without a rate → amount won
 
 
 @dataclass
@@ -79,6 +81,7 @@ class RepReview:
     relances_missed: int
     trend: list[TrendPeriod]  # oldest first
     points: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (kind, its numbers)
+    funnel: dict[str, int] = field(default_factory=dict)  # funnel step → deals created this period that reached it
 
     @property
     def actions(self) -> int:
@@ -126,14 +129,16 @@ def rep_reviews(session: Session, reps: list[Member], *, now: datetime, settings
     share one KPI scope, so each figure is one grouped query for them all."""
     if not reps:
         return {}
-    briefs = review_briefs(session, reps, now=now, settings=settings)
+    shared: dict = {}  # (start, end, tz) → every objective's attainment, read once with the briefs
+    briefs = review_briefs(session, reps, now=now, settings=settings, shared=shared)
     groups: dict[tuple[date, date, str], list[Member]] = defaultdict(list)
     for rep in reps:
         brief = briefs[rep.id]
         groups[(brief.period_start, brief.period_end, rep.tz)].append(rep)
     out: dict[int, RepReview] = {}
     for (start, end, tz), group in groups.items():
-        out.update(_in_scope(session, group, briefs, start, end, ZoneInfo(tz), now=now, currency=settings.currency))
+        out.update(_in_scope(session, group, briefs, start, end, ZoneInfo(tz), now=now, rates=Rates.of(settings),
+                             attainment=shared.get((start, end, tz))))
     return out
 
 
@@ -151,20 +156,23 @@ def _in_scope(
     zone: ZoneInfo,
     *,
     now: datetime,
-    currency: str,
+    rates: Rates,
+    attainment: dict | None = None,
 ) -> dict[int, RepReview]:
     workspace_id = reps[0].workspace_id
     ids = tuple(r.id for r in reps)
     today = now.astimezone(zone).date()
     scope = KpiScope(workspace_id, ids, start, end, zone)
     elapsed = _elapsed(start, end, today)
-    attainment = kpis.objective_attainment(session, scope, currency=currency, metrics=METRICS)
+    if attainment is None:
+        attainment = kpis.objective_attainment(session, scope, rates=rates, metrics=METRICS)
     activity = kpis.activity(session, scope)
     conversion = kpis.conversion(session, scope)
     lost, lost_total = _lost_deals(session, scope)
     late, late_total = _late_deals(session, workspace_id, ids, today)
     relances = _relances(session, workspace_id, ids, start, min(today, end), zone, now=now)
-    trend = _trend(session, reps[0].period, workspace_id, ids, start, zone, currency)
+    trend = _trend(session, reps[0].period, workspace_id, ids, start, zone, rates)
+    funnel = kpis.stage_funnel(session, scope)
     out = {}
     for rep in reps:
         brief = briefs[rep.id]
@@ -181,6 +189,7 @@ def _in_scope(
             relances[rep.id][0], relances[rep.id][1], [t[rep.id] for t in trend],
         )
         review.points = talking_points(review)
+        review.funnel = funnel[rep.id]
         out[rep.id] = review
     return out
 
@@ -259,7 +268,7 @@ def _relances(
 
 
 def _trend(
-    session: Session, period: str, workspace_id: int, ids: tuple[int, ...], start: date, zone: ZoneInfo, currency: str
+    session: Session, period: str, workspace_id: int, ids: tuple[int, ...], start: date, zone: ZoneInfo, rates: Rates
 ) -> list[dict[int, TrendPeriod]]:
     """The ``TREND_PERIODS`` periods before the current one, oldest first: rep → won and actions,
     each figure one grouped query over all periods (a CASE column per period)."""
@@ -278,28 +287,30 @@ def _trend(
         )
     }
     utc = [utc_bounds(s, e, zone) for s, e in bounds]
-    won = {
-        member_id: sums
-        for member_id, *sums in session.execute(
+    won: dict[int, list[dict[str, Decimal]]] = {m: [{} for _ in bounds] for m in ids}
+    for member_id, code, *sums in session.execute(
             select(
-                Opportunity.member_id,
+                Opportunity.member_id, Opportunity.currency,
                 *[func.sum(case((and_(Opportunity.closed_at >= a, Opportunity.closed_at < b), Opportunity.amount), else_=literal(0))) for a, b in utc],
             )
             .where(
                 Opportunity.workspace_id == workspace_id,
                 Opportunity.member_id.in_(ids),
                 Opportunity.status == "won",
-                Opportunity.currency == currency,
                 Opportunity.closed_at >= utc[0][0],
                 Opportunity.closed_at < utc[-1][1],
             )
-            .group_by(Opportunity.member_id)
-        )
-    }
+            .group_by(Opportunity.member_id, Opportunity.currency)
+    ):
+        for i, total in enumerate(sums):
+            if total:
+                won[member_id][i][code] = money(as_decimal(total))
+    # Each period's won converted once; a currency without a rate is kept aside, never dropped.
+    converted = {m: [convert(by_currency, rates) for by_currency in won[m]] for m in ids}
     return [
         {
-            m: TrendPeriod(s, e, Decimal(str(won[m][i] or 0)).quantize(Decimal("0.01")) if m in won else Decimal("0.00"),
-                           int(actions[m][i] or 0) if m in actions else 0)
+            m: TrendPeriod(s, e, converted[m][i].amount, int(actions[m][i] or 0) if m in actions else 0,
+                           dict(converted[m][i].unconverted))
             for m in ids
         }
         for i, (s, e) in enumerate(bounds)

@@ -3,7 +3,7 @@ them, with everyone below that manager), beside the line per person."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from storage.models import Member
@@ -19,6 +19,9 @@ class TeamRollup:
     visits: int
     won: Decimal
     weighted_pipeline: Decimal
+    # Amounts in a currency without a rate (currency → amount): shown apart, never dropped.
+    won_aside: dict[str, Decimal] = field(default_factory=dict)
+    pipeline_aside: dict[str, Decimal] = field(default_factory=dict)
 
 
 def team_rollups(manager: Member, team: list[Member], reps: list) -> list[TeamRollup]:
@@ -36,7 +39,7 @@ def team_rollups(manager: Member, team: list[Member], reps: list) -> list[TeamRo
             current = above.get(current)
         if current in heads:
             head_of[member.id] = current
-    totals: dict[int, list] = {h: [0, 0, 0, Decimal(0), Decimal(0)] for h in heads}
+    totals: dict[int, list] = {h: [0, 0, 0, Decimal(0), Decimal(0), {}, {}] for h in heads}
     for rep in reps:
         head = rep.member_id if rep.member_id in heads else head_of.get(rep.member_id)
         if head is None:
@@ -47,6 +50,9 @@ def team_rollups(manager: Member, team: list[Member], reps: list) -> list[TeamRo
         t[2] += rep.visits
         t[3] += rep.won
         t[4] += rep.weighted_pipeline
+        for aside, more in ((t[5], getattr(rep, "won_aside", {})), (t[6], getattr(rep, "pipeline_aside", {}))):
+            for currency, amount in more.items():
+                aside[currency] = aside.get(currency, Decimal(0)) + amount
     return sorted(
         (TeamRollup(heads[h].display_name, *t) for h, t in totals.items()), key=lambda r: r.manager
     )

@@ -9,7 +9,7 @@ the open deals expected to close in the period) / revenue objective (``coaching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -20,12 +20,26 @@ from sqlalchemy.orm import Session
 
 from bot.reports import kpis
 from bot.reports.coaching import period_attainment, under_visited_gold
-from bot.reports.kpis import KpiScope
+from bot.reports.goals import GoalsProgress, goals_progress
+from bot.reports.kpis import Attainment, KpiScope, composite_attainment
 from bot.reports.money import Rates, converted_amount, weighted_money
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.models import Account, Member, Opportunity
 
 LISTED = 5  # deals and accounts named in a warning
+
+
+@dataclass(frozen=True)
+class GoalAtRisk:
+    """One goal projected under the threshold: revenue ((won + weighted closing) / target), visits,
+    new_opportunities, won_deals (at the pace so far: achieved / share of the period passed / target),
+    or composite (``kpis.composite_attainment`` of those projections and of the team's objectives at
+    the pace so far; no target nor achieved of its own)."""
+
+    metric: str
+    target: Decimal | None
+    achieved: Decimal | None
+    projected: float
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,11 @@ class GoalWarning:
     accounts: list[tuple[str, int, int]]  # under-visited key accounts: name, visits, capital
     overdue_count: int
     overdue_amount: Decimal
+    goals: list[GoalAtRisk] = field(default_factory=list)  # every goal at risk, revenue first, composite last
+
+    @property
+    def revenue_at_risk(self) -> bool:
+        return any(g.metric == "revenue" for g in self.goals)
 
 
 def elapsed(start: date, end: date, today: date) -> Fraction:
@@ -64,23 +83,27 @@ def goal_warnings(
     session: Session, reps: list[Member], *, now: datetime, settings: WorkspaceSettings
 ) -> dict[int, GoalWarning]:
     """rep → their warning, for the reps of ``reps`` past ``warning_after_pct`` of their period
-    whose projection is under ``warning_below_pct`` of a revenue objective (the others: absent)."""
+    with a goal projected under ``warning_below_pct``: any of their own objectives (revenue, visits,
+    new opportunities, won deals) or their composite attainment (the others: absent)."""
     if not reps:
         return {}
     currency = settings.currency
     rates = Rates.of(settings)
     attainment = period_attainment(session, reps[0].workspace_id, reps, now=now, rates=rates)
+    progress = goals_progress(session, reps, now=now, settings=settings)
     below = Fraction(settings.warning_below_pct, 100)
     after = Fraction(settings.warning_after_pct, 100)
     at_risk: dict[int, tuple] = {}
     for rep in reps:
         so_far, closing, start, end = attainment[rep.id]
         today = now.astimezone(ZoneInfo(rep.tz)).date()
-        if so_far is None or so_far.target <= 0 or elapsed(start, end, today) < after:
+        passed = elapsed(start, end, today)
+        if passed < after or rep.id not in progress:
             continue
-        projected = Fraction(so_far.achieved + closing) / Fraction(so_far.target)
-        if projected < below:
-            at_risk[rep.id] = (so_far, closing, start, end, projected, today)
+        goals = goals_at_risk(progress[rep.id], closing, passed, below, individual_weight=settings.individual_weight)
+        if goals:
+            projected = Fraction(so_far.achieved + closing) / Fraction(so_far.target) if so_far and so_far.target > 0 else Fraction(0)
+            at_risk[rep.id] = (so_far, closing, start, end, projected, today, goals)
     if not at_risk:
         return {}
     chosen = [rep for rep in reps if rep.id in at_risk]
@@ -92,13 +115,45 @@ def goal_warnings(
         overdue.update(kpis.overdue_deals(session, KpiScope(chosen[0].workspace_id, ids, today, today, ZoneInfo("UTC")), today=today))
     out = {}
     for rep in chosen:
-        so_far, closing, start, end, projected, today = at_risk[rep.id]
+        so_far, closing, start, end, projected, today, goals = at_risk[rep.id]
         listed = [d for cur, d in deals.get(rep.id, []) if cur == currency and (d.close is None or d.close >= today)]
+        target, won = (so_far.target, so_far.achieved) if so_far else (Decimal(0), Decimal(0))
         out[rep.id] = GoalWarning(
-            rep.id, start, end, currency, so_far.target, so_far.achieved, closing, float(projected),
-            max(so_far.target - so_far.achieved - closing, Decimal(0)), listed[:LISTED], gold[rep.id][:LISTED],
-            overdue[rep.id].count, converted_amount(overdue[rep.id].amounts, rates),
+            rep.id, start, end, currency, target, won, closing, float(projected),
+            max(target - won - closing, Decimal(0)), listed[:LISTED], gold[rep.id][:LISTED],
+            overdue[rep.id].count, converted_amount(overdue[rep.id].amounts, rates), goals,
         )
+    return out
+
+
+def _at_pace(achieved: Decimal, passed: Fraction) -> Decimal:
+    """What ``achieved`` becomes by the period's end at the same pace (to 1e-6: a projection, not money)."""
+    return (Decimal(achieved) * passed.denominator / passed.numerator).quantize(Decimal("0.000001"))
+
+
+def goals_at_risk(
+    progress: GoalsProgress, closing: Decimal, passed: Fraction, below: Fraction, *, individual_weight: int
+) -> list[GoalAtRisk]:
+    """The rep's goals projected under ``below`` at the end of the period, ``passed`` of it gone:
+    revenue with the weighted deals ``closing`` in the period, the other objectives (and the team's,
+    in the composite) at the pace so far."""
+    projected_own: dict[str, Attainment] = {}
+    out = []
+    for metric, so_far in progress.individual.items():
+        if so_far.target <= 0:
+            continue
+        end_figure = so_far.achieved + closing if metric == "revenue" else _at_pace(so_far.achieved, passed)
+        ratio = Fraction(end_figure) / Fraction(so_far.target)
+        projected_own[metric] = Attainment(so_far.target, end_figure, float(ratio))
+        if ratio < below:
+            out.append(GoalAtRisk(metric, so_far.target, so_far.achieved, float(ratio)))
+    team = {m: Attainment(a.target, _at_pace(a.achieved, passed), None) for m, a in progress.collective.items() if a.target > 0}
+    # The composite says more than one goal only when it weighs several (with one, that goal says
+    # it), and only for a rep with objectives of their own (the team's alone are the manager's to watch).
+    if projected_own and len(projected_own) + len(team) > 1:
+        composite = composite_attainment(projected_own, team, individual_weight=individual_weight)
+        if composite is not None and Fraction(composite) < below:
+            out.append(GoalAtRisk("composite", None, None, composite))
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -215,18 +215,23 @@ def test_a_manager_previews_their_digest_after_the_ack_with_its_chart_in_their_d
         assert says(shown, "digest.rep_line", name=name, actions=0, visits=0, planned="—", pipeline="0 €", won="0 €",
                     attainment="—")
     assert "boss" not in shown  # not in alice's team
-    fake_slack.wait_for("files.completeUploadExternal")
-    [chart] = fake_slack.uploads(completed_only=True)
+    # The digest's chart, then the cockpit's three (the DM is paced: a burst of three, then about
+    # one a second — on the test's fixed clock, the fourth goes once the clock moves on).
+    fake_slack.wait_for("files.completeUploadExternal", count=3)
+    runtime.clock.advance(timedelta(seconds=5))
+    fake_slack.wait_for("files.completeUploadExternal", count=4)
+    [chart, *cockpit] = fake_slack.uploads(completed_only=True)
     assert chart.is_png and chart.filename == "carnet-digest-2026-11-16.png"
-    [dm] = [c for c in fake_slack.delivered("conversations.open")]
-    assert dm.params["users"] == "U3"
+    assert sorted(u.filename for u in cockpit) == [f"carnet-{kind}-2026-11-16.png" for kind in ("attainment", "funnel", "trend")]
+    assert all(u.is_png and u.alt_txt for u in cockpit)
+    assert {c.params["users"] for c in fake_slack.delivered("conversations.open")} == {"U3"}
 
     # Slack retries the same command: the ack is replayed, nothing is built or sent again.
     retry = slack.command("/carnet", "digest", user_id="U3", response_url=fake_slack.response_url("digest"), trigger_id="T-DIGEST", retry_num=1)
     assert says(flat(message_text(retry.json())), "digest.preparing")
     time.sleep(0.5)
     assert len(fake_slack.responses("digest")) == 1
-    assert len(fake_slack.uploads()) == 1
+    assert len(fake_slack.uploads()) == 4
 
 
 def test_no_digest_to_prepare_for_a_rep_or_a_manager_without_a_team(runtime, slack, people, fake_slack):

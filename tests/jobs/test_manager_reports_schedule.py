@@ -83,12 +83,18 @@ def test_one_digest_per_manager_and_week_on_monday_at_the_digest_time_in_their_z
     assert channel == "UNADIA"
     assert shown.split("\n") == digest_for(session_factory, team, "Nadia")[1]  # the digest of the report, as is
 
-    [upload] = fake_slack.uploads()
+    [upload, *_cockpit] = fake_slack.uploads()
     assert upload.completed and upload.is_png
     assert upload.channel_id == "DUNADIA"  # the manager's DM
     assert (upload.filename, upload.title) == ("carnet-digest-2026-11-23.png", "Digest Carnet — semaine du 23 nov. 2026")
+    assert outbox_keys(session_factory, f"cockpit:{nadia}:") == [f"cockpit:{nadia}:2026-11-23:{n}" for n in (1, 2, 3)]
 
     assert jobs.at(NOW + timedelta(hours=1)).digests == 0  # Monday 09:00: already sent
+    # The cockpit's charts followed (the DM is paced), each a file of its own with its alt text in Nadia's language.
+    [upload, *cockpit] = [u for u in fake_slack.uploads() if u.filename.endswith("-2026-11-23.png")]
+    assert [u.filename for u in cockpit] == [f"carnet-{kind}-2026-11-23.png" for kind in ("attainment", "trend", "funnel")]
+    assert all(u.completed and u.is_png and u.channel_id == "DUNADIA" for u in cockpit)
+    assert [u.alt_txt.split(" ")[0] for u in cockpit] == ["Atteinte", "Tendance", "Entonnoir"]
     assert jobs.at(NOW + timedelta(hours=5, minutes=59)).digests == 0  # 07:59 in New York
     assert jobs.at(NOW + timedelta(hours=6)).digests == 1  # 08:00 in New York
     assert outbox_keys(session_factory, f"digest:{marc}") == [f"digest:{marc}:2026-11-23"]
@@ -96,7 +102,8 @@ def test_one_digest_per_manager_and_week_on_monday_at_the_digest_time_in_their_z
     assert jobs.at(Z(2026, 12, 1, 14)).digests == 0
 
     assert [c for c, _ in posts(fake_slack, ":bar_chart:")] == ["UNADIA", "UMARC"]
-    assert sorted(u.channel_id for u in fake_slack.uploads(completed_only=True)) == ["DUMARC", "DUNADIA"]
+    digest_files = [u for u in fake_slack.uploads(completed_only=True) if "review" not in u.filename]  # (Nadia's pack has its own)
+    assert sorted(u.channel_id for u in digest_files) == ["DUMARC"] * 4 + ["DUNADIA"] * 4
     assert all(u.is_png for u in fake_slack.uploads())
 
     assert jobs.at(Z(2026, 12, 7, 7)).digests == 1  # next Monday: the week of 30 November
@@ -165,10 +172,12 @@ def test_reviews_three_workdays_before_each_reps_period_ends_once_per_period(ses
         (Z(2027, 1, 29, 16, 0), 0),
         (Z(2027, 1, 30, 10, 0), 0),  # Saturday
         (Z(2027, 2, 2, 7, 0), 1),  # Wendy's next week
+        (Z(2027, 2, 2, 7, 1), 0),  # a minute on: Mia's paced DM (Tuesday's catch-up digest and its charts first) gets her pack
         (Z(2027, 3, 25, 7, 0), 1),  # Thursday: Wendy (late in her week, still sent); Quentin has 4 days left
         (Z(2027, 3, 26, 7, 0), 2),  # Friday: Quentin's quarter and Manon's March
         (Z(2027, 3, 26, 15, 0), 0),
         (Z(2027, 3, 29, 7, 0), 0),  # a new week: 4 workdays left for Wendy
+        (Z(2027, 3, 29, 7, 1), 0),  # a minute on: what Mia's paced DM held back (digest and review charts) goes
     ]
     for when, expected in timeline:
         assert jobs.at(when).reviews == expected, when

@@ -10,6 +10,8 @@ of 2027 ends on Wednesday 31 March: its 10 last workdays start after Wednesday 1
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.jobs.conftest import outbox_keys
@@ -57,6 +59,9 @@ def test_one_pack_per_manager_for_thirty_reps_each_rep_their_own_brief_nothing_i
     seeded = seed_periods(session_factory, settings={"team_channel": TEAM_CHANNEL}, reps=27)
     assert jobs.at(Z(2027, 3, 17, 7)).reviews == 29  # Wendy, Quentin and the 27 others (quarter)
     assert len(outbox_keys(session_factory, f"review-pack:{seeded['Mia']}:")) == 1
+    # Mia's DM is paced (her digest and its charts went first the same morning): a few seconds on, the pack goes.
+    jobs.clock.advance(timedelta(seconds=5))
+    jobs.delivery.drain()
     reviews = posts(fake_slack, ":mag:")
     assert [c for c, _ in reviews].count("UMIA") == 1
     assert TEAM_CHANNEL not in {c for c, _ in reviews} and all(c.startswith("U") for c, _ in reviews)

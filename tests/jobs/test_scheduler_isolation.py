@@ -183,7 +183,11 @@ def test_carnet_jobs_run_due_prints_the_failed_units(engine, session_factory, te
     set_member(session_factory, team, "Bruno", period="fortnight")
     done = run_due_command(engine.url.render_as_string(hide_password=False), AT.isoformat(), fake_slack.api_url)
     assert done.returncode == 0, done.stderr
-    first, *failed, delivered = done.stdout.splitlines()
+    # The outbox's lines last: what was sent, then (Marc's DM paced: his digest's charts) what waits.
+    lines = done.stdout.splitlines()
+    outbox_lines = [i for i, line in enumerate(lines) if line.startswith("Outbox: ")]
+    assert outbox_lines and outbox_lines == list(range(outbox_lines[0], len(lines)))
+    first, *failed, delivered = lines[: outbox_lines[0] + 1]
     assert first.startswith(f"{AT.isoformat()}: 3 agenda(s), 2 reminder(s), 1 digest(s), 2 review(s), ")
     assert first.endswith("; 2 unit(s) failed, retried on the next tick:")
     assert failed == [
