@@ -98,8 +98,8 @@ class Member(Base):
     created_at: Mapped[datetime]
     # Who chose locale and tz: default | inherited (from the admin who set the member up) | slack | admin.
     # Slack's profile never replaces an admin's choice.
-    locale_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
-    tz_source: Mapped[str] = mapped_column(String(8), default="default", server_default="slack")
+    locale_source: Mapped[str] = mapped_column(String(16), default="default", server_default="slack")
+    tz_source: Mapped[str] = mapped_column(String(16), default="default", server_default="slack")
     profile_checked_at: Mapped[datetime | None]  # last users.info read; None: ask at the next request
 
 

@@ -380,14 +380,30 @@ def queue_messages(db_url: str, demo: Demo, count: int, tag: str) -> list[str]:
 
 
 def _outbox_rows(db_url: str, workspace_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, key, kind, status) of each row; a row dropped because what it said is no longer true (a
+    reminder whose visit has begun, was done or moved; a day's agenda) has the status ``obsolete``:
+    Carnet was right to drop it."""
     from storage.db import make_engine
 
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, dedupe_key, kind, status FROM outbox WHERE workspace_id = :w"),
-                            {"w": workspace_id}).all()
+        rows = conn.execute(text("SELECT id, dedupe_key, kind, status, expires_at, last_error FROM outbox "
+                                 "WHERE workspace_id = :w"), {"w": workspace_id}).all()
     engine.dispose()
-    return [tuple(r) for r in rows]
+    global _LAST_ERRORS
+    _LAST_ERRORS = {r[0]: f"{r[3]}: {r[5]}" for r in rows if r[3] not in ("sent", "pending", "claimed")}
+    return [(r[0], r[1], r[2], "obsolete" if _dropped_by_design(r) else r[3]) for r in rows]
+
+
+_LAST_ERRORS: dict[int, str] = {}  # rows not sent, as last read: their error (shown with the figures)
+
+
+def _dropped_by_design(row: Any) -> bool:
+    # The tick of the suites' real clock queues the day's work too (agendas, reminders of timed
+    # visits): a fault that delays delivery past such a row's expiry, or a /log of the clients that
+    # marks the reminded visit done (the reminder is then "superseded"), drops it by design.
+    error = row[5] or ""
+    return row[3] == "dropped" and ((row[4] is not None and "expired" in error) or error == "superseded")
 
 
 def wait_outbox_settled(db_url: str, workspace_id: int, timeout: float, *, progress: Any = None) -> dict[str, int]:
@@ -411,14 +427,17 @@ def outbox_delivery(db_url: str, workspace_id: int, fake: FakeSlack) -> dict[str
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if payload.get("key"):
             posted[payload["key"]] += 1
-    rows = [r for r in _outbox_rows(db_url, workspace_id) if r[2] == "reply"]
+    every = [r for r in _outbox_rows(db_url, workspace_id) if r[2] == "reply"]
+    rows = [r for r in every if r[3] != "obsolete"]
     return {
+        "obsolete": len(every) - len(rows),
         "rows": len(rows),
         "sent": sum(1 for r in rows if r[3] == "sent"),
         "not_sent": sum(1 for r in rows if r[3] != "sent"),
         "posted_once": sum(1 for r in rows if posted[r[1]] == 1),
         "never_posted": sum(1 for r in rows if r[3] == "sent" and posted[r[1]] == 0 and r[1].startswith("suite:")),
         "posted_twice": sum(1 for r in rows if posted[r[1]] > 1),
+        "not_sent_why": sorted({_LAST_ERRORS.get(r[0], r[3]) for r in rows if r[3] != "sent"})[:5],
     }
 
 

@@ -14,6 +14,7 @@ from tests.support.log_check import leaks_in
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
 CLIENT_SECRET = "client-secret-0123456789"
+STATE_SECRET = "state-secret-9876543210"
 WEBHOOK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
 
 
@@ -26,12 +27,13 @@ def test_settings_repr_shows_no_secret():
         "DATABASE_URL": "postgresql+psycopg://carnet:db-password-42@db.example/carnet",
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_CLIENT_ID": "123.456",
+        "SLACK_STATE_SECRET": STATE_SECRET,  # OAuth takes the three together
     })
     shown = repr(settings) + str(settings)
-    for secret in (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, "db-password-42"):
+    for secret in (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, STATE_SECRET, "db-password-42"):
         assert secret not in shown
     assert "slack_bot_token='[redacted]'" in shown and "db.example/carnet" in shown and "environment" not in shown
-    assert set(settings.secrets()) == {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, "db-password-42"}
+    assert set(settings.secrets()) == {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, CLIENT_SECRET, STATE_SECRET, "db-password-42"}
 
 
 def test_every_part_of_a_log_record_is_redacted():

@@ -28,8 +28,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('member', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('locale_source', sa.String(length=8), nullable=False, server_default='slack'))
-        batch_op.add_column(sa.Column('tz_source', sa.String(length=8), nullable=False, server_default='slack'))
+        batch_op.add_column(sa.Column('locale_source', sa.String(length=16), nullable=False, server_default='slack'))
+        batch_op.add_column(sa.Column('tz_source', sa.String(length=16), nullable=False, server_default='slack'))
         batch_op.add_column(sa.Column('profile_checked_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_action_contact_id'), ['contact_id'], unique=False)
