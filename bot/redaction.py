@@ -36,7 +36,9 @@ def remember(values: Iterable[str | None]) -> None:
     with _lock:
         known = set(_secrets) | {v for v in values if v and len(v) >= MIN_SECRET_LENGTH}
         _secrets = tuple(sorted(known, key=len, reverse=True))
-        _everything = re.compile("|".join([*map(re.escape, _secrets), TOKEN_SHAPES.pattern]))
+        # A secret runs on to the end of its word: a shorter configured value that begins a longer
+        # token ("xapp-1" in "xapp-1-A0…") must not leave the token's tail in the clear.
+        _everything = re.compile("|".join([*(re.escape(s) + r"[A-Za-z0-9_-]*" for s in _secrets), TOKEN_SHAPES.pattern]))
 
 
 def redact(text: str) -> str:

@@ -52,6 +52,11 @@ def test_every_part_of_a_log_record_is_redacted():
     assert isinstance(record.args, tuple) and len(record.args) == 2  # handlers that unpack args still work
 
 
+def test_a_configured_secret_that_begins_a_longer_token_takes_the_whole_token():
+    redaction.install(["xapp-1"])  # e.g. a test's short app token, remembered for the whole process
+    assert redaction.redact(f"as {APP_TOKEN} failed") == "as [redacted] failed"
+
+
 def test_ordinary_words_are_left_alone():
     redaction.install(["abc", ""])  # too short to be a secret: never blanks out words
     assert redaction.redact("abc xoxb is a word, xoxb- alone too") == "abc xoxb is a word, xoxb- alone too"
