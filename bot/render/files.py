@@ -16,6 +16,10 @@ from typing import Any
 
 from bot.core import Attachment
 
+# What a spreadsheet reads as the start of a formula (OWASP's CSV-injection rule): the exports write
+# such a cell behind a quote, and the imports take the quote off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 CHART_FIELD = "digest_chart"  # what stored chart rows have always called their data
 
 

@@ -19,9 +19,9 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any, Iterable, Sequence, TextIO
 
+from bot.render.files import FORMULA_STARTS
 from bot.reports.money import Converted
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel shows a cell's number with these patterns; the amounts carry their currency in the
 # pattern when the whole table is in one currency (the KPI table), else in a column of their own.
 _PATTERNS = {

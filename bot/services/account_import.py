@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.grammar.log import MAX_ACCOUNT_LENGTH
-from bot.reports.tables import FORMULA_STARTS
+from bot.render.files import FORMULA_STARTS
 from bot.grammar.normalize import fold, has_letter_or_digit
 from bot.services.account_card import (
     KEEP,
