@@ -315,6 +315,11 @@ class Conversation:
             if profile is not None and member.profile_checked_at is None:  # set up by an admin: learn it now
                 member.profile_checked_at = now
                 apply_profile(member, profile, default_tz=self.default_tz, default_locale=self.default_locale)
+            elif member.profile_checked_at is None and self.profiles is not None and not request.later:
+                # Asked once, at first use: a failed or slow users.info must not cost every later request
+                # its wait. A late answer is still written (below), and user_change and the weekly
+                # check refresh it.
+                member.profile_checked_at = now
             ctx = Context(
                 session=session,
                 workspace=workspace,

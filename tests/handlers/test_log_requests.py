@@ -197,6 +197,8 @@ def test_a_slow_request_does_not_hold_up_the_others(runtime, slack, served, fake
     assert health_took < 0.7, health_took
     assert command_took < 0.7, command_took
     assert len(rows(runtime, "action")) == 3
+    # U1 was asked about once, at first use (Slack did not know them): never again on each request
+    assert len(fake_slack.calls("users.info")) == 2
 
 
 def test_concurrent_copies_of_one_command_store_once(runtime, slack):
