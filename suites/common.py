@@ -39,7 +39,7 @@ from tests.support.slack_requests import sign, slash_command_body  # noqa: E402
 __all__ = [
     "ACK_LIMIT", "QUICK_PATIENCE", "BOT_TOKEN", "ROOT", "SECRET", "CarnetProcess", "Demo", "FailurePolicy", "FakeSlack", "LoadResults",
     "TempPostgres", "count_actions", "fresh_postgres_database", "outbox_delivery", "pg_binaries", "prepare_demo",
-    "print_result", "queue_messages", "run_clients", "wait_outbox_settled",
+    "print_result", "queue_messages", "run_clients", "run_suite", "wait_outbox_settled",
 ]
 
 BOT_TOKEN = "xoxb-suite"
@@ -379,10 +379,10 @@ def queue_messages(db_url: str, demo: Demo, count: int, tag: str) -> list[str]:
     return keys
 
 
-def _outbox_rows(db_url: str, workspace_id: int) -> list[tuple[int, str, str, str]]:
-    """(id, key, kind, status) of each row; a row dropped because what it said is no longer true (a
-    reminder whose visit has begun, was done or moved; a day's agenda) has the status ``obsolete``:
-    Carnet was right to drop it."""
+def _outbox_rows(db_url: str, workspace_id: int) -> list[tuple[int, str, str, str, str | None]]:
+    """(id, key, kind, status, last error) of each row; a row dropped because what it said is no
+    longer true (a reminder whose visit has begun, was done or moved; a day's agenda) has the status
+    ``obsolete``: Carnet was right to drop it."""
     from storage.db import make_engine
 
     engine = make_engine(db_url)
@@ -390,12 +390,7 @@ def _outbox_rows(db_url: str, workspace_id: int) -> list[tuple[int, str, str, st
         rows = conn.execute(text("SELECT id, dedupe_key, kind, status, expires_at, last_error FROM outbox "
                                  "WHERE workspace_id = :w"), {"w": workspace_id}).all()
     engine.dispose()
-    global _LAST_ERRORS
-    _LAST_ERRORS = {r[0]: f"{r[3]}: {r[5]}" for r in rows if r[3] not in ("sent", "pending", "claimed")}
-    return [(r[0], r[1], r[2], "obsolete" if _dropped_by_design(r) else r[3]) for r in rows]
-
-
-_LAST_ERRORS: dict[int, str] = {}  # rows not sent, as last read: their error (shown with the figures)
+    return [(r[0], r[1], r[2], "obsolete" if _dropped_by_design(r) else r[3], r[5]) for r in rows]
 
 
 def _dropped_by_design(row: Any) -> bool:
@@ -437,11 +432,32 @@ def outbox_delivery(db_url: str, workspace_id: int, fake: FakeSlack) -> dict[str
         "posted_once": sum(1 for r in rows if posted[r[1]] == 1),
         "never_posted": sum(1 for r in rows if r[3] == "sent" and posted[r[1]] == 0 and r[1].startswith("suite:")),
         "posted_twice": sum(1 for r in rows if posted[r[1]] > 1),
-        "not_sent_why": sorted({_LAST_ERRORS.get(r[0], r[3]) for r in rows if r[3] != "sent"})[:5],
+        "not_sent_why": sorted({f"{r[3]}: {r[4]}" for r in rows if r[3] != "sent"})[:5],
     }
 
 
 # --------------------------------------------------------------------------- reporting
+
+
+def run_suite(suite: str, names: list[str], run_one: Any, *, quick: bool, as_json: bool, workdir: Path) -> int:
+    """Run each scenario (``run_one(name)``: its result), print its figures and checks, then the
+    verdict (and the JSON line with ``as_json``); 0 when every check holds."""
+    results = []
+    for name in names:
+        try:
+            result = run_one(name)
+        except Exception as exc:  # a scenario that breaks is a failed check, and the others still run
+            result = {"name": name, "figures": {}, "checks": [(f"ran to the end: {exc.__class__.__name__}: {exc}", False)]}
+        results.append(result)
+        if "skipped" in result:
+            print(f"\n== {name}\n  skipped: {result['skipped']}")
+        else:
+            print_result(name, result["figures"], result["checks"])
+    ok = all(all(passed for _label, passed in r.get("checks", [])) for r in results)
+    print(f"\nlogs in {workdir}; {'all checks hold' if ok else 'SOME CHECKS FAILED'}")
+    if as_json:
+        print(json.dumps({"suite": suite, "quick": quick, "ok": ok, "scenarios": results}, default=str))
+    return 0 if ok else 1
 
 
 def print_result(name: str, figures: dict[str, Any], checks: list[tuple[str, bool]]) -> None:

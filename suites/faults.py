@@ -24,7 +24,6 @@ door answers again after the restart.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from typing import Any
 
 from suites.common import (
     QUICK_PATIENCE, CarnetProcess, FailurePolicy, FakeSlack, TempPostgres, count_actions, outbox_delivery, pg_binaries, prepare_demo,
-    print_result, queue_messages, run_clients, wait_outbox_settled,
+    queue_messages, run_clients, run_suite, wait_outbox_settled,
 )
 
 SCENARIOS = ("web-api", "worker-kill", "db-restart")
@@ -179,22 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON (last line)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="carnet-faults-"))
-    results = []
-    for name in args.only or SCENARIOS:
-        try:
-            result = RUNNERS[name](workdir, args.quick)
-        except Exception as exc:  # a scenario that breaks is a failed check, and the others still run
-            result = {"name": name, "figures": {}, "checks": [(f"ran to the end: {exc.__class__.__name__}: {exc}", False)]}
-        results.append(result)
-        if "skipped" in result:
-            print(f"\n== {name}\n  skipped: {result['skipped']}")
-        else:
-            print_result(name, result["figures"], result["checks"])
-    ok = all(all(passed for _label, passed in r.get("checks", [])) for r in results)
-    print(f"\nlogs in {workdir}; {'all checks hold' if ok else 'SOME CHECKS FAILED'}")
-    if args.json:
-        print(json.dumps({"suite": "faults", "quick": args.quick, "ok": ok, "scenarios": results}, default=str))
-    return 0 if ok else 1
+    return run_suite("faults", list(args.only or SCENARIOS), lambda name: RUNNERS[name](workdir, args.quick),
+                     quick=args.quick, as_json=args.json, workdir=workdir)
 
 
 if __name__ == "__main__":

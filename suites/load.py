@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from typing import Any
 
 from suites.common import (
     QUICK_PATIENCE, CarnetProcess, FakeSlack, TempPostgres, count_actions, fresh_postgres_database, pg_binaries, prepare_demo,
-    print_result, run_clients,
+    run_clients, run_suite,
 )
 
 SCENARIOS = ("pg-one", "pg-two", "sqlite-one")
@@ -109,22 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     args.clients = args.clients or (8 if args.quick else 50)
     args.seconds = args.seconds or (4.0 if args.quick else 60.0)
     workdir = Path(tempfile.mkdtemp(prefix="carnet-load-suite-"))
-    results = []
-    for name in args.only or (QUICK if args.quick else SCENARIOS):
-        try:
-            result = run_scenario(name, args, workdir)
-        except Exception as exc:  # a scenario that breaks is a failed check, and the others still run
-            result = {"name": name, "figures": {}, "checks": [(f"ran to the end: {exc.__class__.__name__}: {exc}", False)]}
-        results.append(result)
-        if "skipped" in result:
-            print(f"\n== {name}\n  skipped: {result['skipped']}")
-        else:
-            print_result(name, result["figures"], result["checks"])
-    ok = all(all(passed for _label, passed in r.get("checks", [])) for r in results)
-    print(f"\nlogs in {workdir}; {'all checks hold' if ok else 'SOME CHECKS FAILED'}")
-    if args.json:
-        print(json.dumps({"suite": "load", "quick": args.quick, "ok": ok, "scenarios": results}, default=str))
-    return 0 if ok else 1
+    names = list(args.only or (QUICK if args.quick else SCENARIOS))
+    return run_suite("load", names, lambda name: run_scenario(name, args, workdir),
+                     quick=args.quick, as_json=args.json, workdir=workdir)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from storage.models import Member
 from storage.queries import capital as capital_queries
 from storage.queries.capital import AccountCapital, CapitalSum, CapitalWindow
 
-IN_PERSON = ("visit", "meeting", "demo", "negotiation")  # the same as bot.services.plans.IN_PERSON
+IN_PERSON = ("visit", "meeting", "demo", "negotiation")  # the action types that are visits (plans and capital alike)
 UNDER_VISITED_BELOW = 0.5  # an account with less than half its capital due so far lags
 OVER_VISITED_ABOVE = 2.0  # an account with more than twice its capital due so far, and …
 OVER_VISITED_MARGIN = 2  # … at least two visits more than due, is over-visited

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from bot.services.capital import next_visit_day
+from bot.services.capital import IN_PERSON, next_visit_day
 from bot.services.team import known_zone
 from bot.services.workspace_settings import WorkspaceSettings
 from storage.locks import serialize
@@ -26,7 +26,6 @@ from storage.queries.capital import capital_of
 DEFAULT_HOUR = time(9, 0)  # a day without an hour means the start of the working day
 OPEN_STATUSES = ("planned", "missed")
 MISSED_MEMORY = timedelta(days=14)  # a missed item keeps showing in the agenda (and counts as open) for two weeks
-IN_PERSON = ("visit", "meeting", "demo", "negotiation")
 RELANCE_RESULTS = ("proposal", "to_follow_up")
 
 
