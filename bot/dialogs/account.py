@@ -32,6 +32,7 @@ from bot.services.account_card import (
     read_segment,
     read_status,
 )
+from bot.services import capital
 from bot.services.account_merge import MergeError, merge_accounts
 from bot.services.accounts import accounts_named, find_account, get_account
 from bot.services.team import can_view, find_member_by_mention
@@ -261,7 +262,7 @@ def _capital_text(ctx: Context, account: Account) -> str:
 
 
 def _last_visit_text(ctx: Context, account: Account) -> str:
-    day = account_reads.last_visit_on(ctx.session, account)
+    day = account_reads.last_visit_on(ctx.session, account, visit_types=capital.IN_PERSON)
     return format_day(ctx.locale, day) if day else ctx.say("account.never")
 
 

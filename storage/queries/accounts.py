@@ -11,9 +11,6 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.models import Account, Action, Member, Opportunity, Plan
 
-IN_PERSON = "in_person"
-
-
 def visits_in_person(
     session: Session, account: Account, *, since: date, until: date, visit_types: Sequence[str]
 ) -> int:
@@ -40,12 +37,12 @@ def account_counts(session: Session, account: Account) -> tuple[int, int]:
     return session.scalar(actions) or 0, session.scalar(deals) or 0
 
 
-def last_visit_on(session: Session, account: Account) -> date | None:
-    """The day of the account's latest action in person."""
+def last_visit_on(session: Session, account: Account, *, visit_types: Sequence[str]) -> date | None:
+    """The day of the account's latest visit (an action of ``visit_types``), as the capital counts it."""
     # The day is an expression, not a bare column, so that SQLite reads the account's rows, not the
     # workspace's day index from its end (see ``visits_in_person``).
     return session.scalar(
-        select(func.max(case((Action.channel == IN_PERSON, Action.occurred_on)))).where(
+        select(func.max(case((Action.action_type.in_(list(visit_types)), Action.occurred_on)))).where(
             Action.workspace_id == account.workspace_id, Action.account_id == account.id
         )
     )
